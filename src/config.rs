@@ -1,0 +1,123 @@
+//! Settings: raw command-line/environment values (clap) checked into a [`Settings`].
+//!
+//! Every setting is a `--flag` and a `REPLYGUARD_*` variable; the README's configuration
+//! table lists the same names and defaults.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use url::Url;
+
+/// Whether this is a developer's machine or a real deployment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Environment {
+    /// Registers the service's own origin as a site and serves a demo article at `/`.
+    Development,
+    /// Nothing is registered implicitly; `/` is not served.
+    Production,
+}
+
+/// How log lines are written to stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// Options of `replyguard serve` as given (flags or environment), before checking.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(
+        long,
+        global = true,
+        env = "REPLYGUARD_BIND",
+        default_value = "127.0.0.1:8080"
+    )]
+    pub bind: String,
+    /// `development` or `production`.
+    #[arg(
+        long,
+        global = true,
+        env = "REPLYGUARD_ENVIRONMENT",
+        value_enum,
+        default_value = "development"
+    )]
+    pub environment: Environment,
+    /// The service's public origin (used for the development site); defaults to `http://BIND`.
+    #[arg(long, global = true, env = "REPLYGUARD_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Comma-separated proxy IPs whose `X-Forwarded-For` is believed.
+    #[arg(
+        long,
+        global = true,
+        env = "REPLYGUARD_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<String>,
+    /// `pretty` or `json`.
+    #[arg(
+        long,
+        global = true,
+        env = "REPLYGUARD_LOG_FORMAT",
+        value_enum,
+        default_value = "pretty"
+    )]
+    pub log_format: LogFormat,
+    /// Log filter, in `tracing_subscriber::EnvFilter` syntax.
+    #[arg(long, global = true, env = "REPLYGUARD_LOG", default_value = "info")]
+    pub log: String,
+}
+
+/// Checked settings for the HTTP service. Built by [`Settings::from_args`]; tests build it
+/// directly. `Application::build` never reads the environment.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub bind: String,
+    pub data_dir: PathBuf,
+    pub environment: Environment,
+    /// `None`: derive `http://<bound address>` once the listener is bound.
+    pub public_url: Option<Url>,
+    pub trusted_proxies: Vec<IpAddr>,
+}
+
+impl Settings {
+    /// Checks raw arguments.
+    ///
+    /// # Errors
+    /// A message naming the variable that holds a bad value.
+    pub fn from_args(args: &ServeArgs, data_dir: PathBuf) -> Result<Self, String> {
+        let public_url = args
+            .public_url
+            .as_deref()
+            .map(|raw| {
+                let origin = crate::domain::comment::parse_origin(raw)
+                    .map_err(|e| format!("REPLYGUARD_PUBLIC_URL: {e}"))?;
+                Url::parse(&origin).map_err(|e| format!("REPLYGUARD_PUBLIC_URL: {e}"))
+            })
+            .transpose()?;
+        let trusted_proxies = args
+            .trusted_proxies
+            .iter()
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| {
+                s.trim()
+                    .parse::<IpAddr>()
+                    .map_err(|_| format!("REPLYGUARD_TRUSTED_PROXIES: {s:?} is not an IP address"))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            bind: args.bind.clone(),
+            data_dir,
+            environment: args.environment,
+            public_url,
+            trusted_proxies,
+        })
+    }
+
+    /// Where the SQLite database lives.
+    pub fn database_path(&self) -> PathBuf {
+        self.data_dir.join("replyguard.sqlite3")
+    }
+}

@@ -1,0 +1,340 @@
+//! Threads, comments and the moderation log.
+
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde::Serialize;
+
+use super::DbError;
+use super::moderators::ModeratorId;
+use super::sites::SiteId;
+use crate::domain::{CommentId, CommentStatus, ModAction, NewComment, Timestamp};
+
+impl ToSql for CommentStatus {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.as_str()))
+    }
+}
+
+impl FromSql for CommentStatus {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        value
+            .as_str()?
+            .parse()
+            .map_err(|e: String| FromSqlError::Other(e.into()))
+    }
+}
+
+/// Database id of a thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThreadId(pub i64);
+
+/// What the server saw of a submission besides the form fields.
+#[derive(Debug, Clone, Default)]
+pub struct SubmissionMeta {
+    pub created_at: i64,
+    pub client_ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub referrer: Option<String>,
+}
+
+/// A comment as the public may see it: no email, no IP, nothing derived from them.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicComment {
+    pub id: CommentId,
+    pub parent: Option<CommentId>,
+    pub author: String,
+    pub website: Option<String>,
+    pub body: String,
+    pub created_at: Timestamp,
+}
+
+/// Everything stored about a comment, for moderators.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModComment {
+    pub id: CommentId,
+    pub thread: String,
+    pub parent: Option<CommentId>,
+    pub author: String,
+    pub email: String,
+    pub website: Option<String>,
+    pub body: String,
+    pub status: CommentStatus,
+    pub created_at: Timestamp,
+    pub client_ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub referrer: Option<String>,
+    pub spam_score: Option<f64>,
+}
+
+/// One moderation log entry.
+#[derive(Debug, Clone, Serialize)]
+pub struct LogEntry {
+    pub id: i64,
+    /// The moderator's name, or `None` when the spam filter acted.
+    pub moderator: Option<String>,
+    pub action: String,
+    pub from: CommentStatus,
+    pub to: CommentStatus,
+    pub at: Timestamp,
+}
+
+/// A status change to append to the moderation log.
+#[derive(Debug, Clone, Copy)]
+pub struct ModEvent {
+    pub comment: CommentId,
+    /// `None` when the spam filter acted.
+    pub moderator: Option<ModeratorId>,
+    pub action: ModAction,
+    pub from: CommentStatus,
+    pub to: CommentStatus,
+    pub at: i64,
+}
+
+/// The thread for `url`, creating it under `site` if it is new.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn upsert_thread(
+    conn: &Connection,
+    site: SiteId,
+    url: &str,
+    at: i64,
+) -> Result<ThreadId, DbError> {
+    let id = conn.query_row(
+        "INSERT INTO threads (site_id, url, created_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (url) DO UPDATE SET url = url
+         RETURNING id",
+        params![site.0, url, at],
+        |row| row.get(0),
+    )?;
+    Ok(ThreadId(id))
+}
+
+/// The thread and status of comment `id`, if it exists.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn find_thread_and_status(
+    conn: &Connection,
+    id: CommentId,
+) -> Result<Option<(ThreadId, CommentStatus)>, DbError> {
+    Ok(conn
+        .query_row(
+            "SELECT thread_id, status FROM comments WHERE id = ?1",
+            [id.0],
+            |row| Ok((ThreadId(row.get(0)?), row.get(1)?)),
+        )
+        .optional()?)
+}
+
+/// Stores a new comment; the caller commits.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn insert_comment(
+    conn: &Connection,
+    thread: ThreadId,
+    comment: &NewComment,
+    meta: &SubmissionMeta,
+    status: CommentStatus,
+    spam_score: Option<f64>,
+) -> Result<CommentId, DbError> {
+    let id = conn.query_row(
+        "INSERT INTO comments (thread_id, parent_id, author, email, website, body, status,
+                               created_at, client_ip, user_agent, referrer, spam_score)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+         RETURNING id",
+        params![
+            thread.0,
+            comment.parent.map(|p| p.0),
+            comment.author.as_ref(),
+            comment.email.as_ref(),
+            comment.website.as_ref().map(AsRef::<str>::as_ref),
+            comment.body.as_ref(),
+            status,
+            meta.created_at,
+            meta.client_ip,
+            meta.user_agent,
+            meta.referrer,
+            spam_score,
+        ],
+        |row| row.get(0),
+    )?;
+    Ok(CommentId(id))
+}
+
+/// The approved comments of the thread at `url`, oldest first.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn list_public(conn: &Connection, url: &str) -> Result<Vec<PublicComment>, DbError> {
+    // Selects no email, IP or user agent: what is not read cannot leak.
+    let mut stmt = conn.prepare_cached(
+        "SELECT c.id, c.parent_id, c.author, c.website, c.body, c.created_at
+         FROM comments c JOIN threads t ON t.id = c.thread_id
+         WHERE t.url = ?1 AND c.status = 'approved'
+         ORDER BY c.id",
+    )?;
+    let rows = stmt.query_map([url], |row| {
+        Ok(PublicComment {
+            id: CommentId(row.get(0)?),
+            parent: row.get::<_, Option<i64>>(1)?.map(CommentId),
+            author: row.get(2)?,
+            website: row.get(3)?,
+            body: row.get(4)?,
+            created_at: Timestamp(row.get(5)?),
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+const MOD_COLUMNS: &str = "c.id, t.url, c.parent_id, c.author, c.email, c.website, c.body, \
+     c.status, c.created_at, c.client_ip, c.user_agent, c.referrer, c.spam_score";
+
+fn mod_comment(row: &Row<'_>) -> rusqlite::Result<ModComment> {
+    Ok(ModComment {
+        id: CommentId(row.get(0)?),
+        thread: row.get(1)?,
+        parent: row.get::<_, Option<i64>>(2)?.map(CommentId),
+        author: row.get(3)?,
+        email: row.get(4)?,
+        website: row.get(5)?,
+        body: row.get(6)?,
+        status: row.get(7)?,
+        created_at: Timestamp(row.get(8)?),
+        client_ip: row.get(9)?,
+        user_agent: row.get(10)?,
+        referrer: row.get(11)?,
+        spam_score: row.get(12)?,
+    })
+}
+
+/// Which end of a listing comes first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Order {
+    Newest,
+    Oldest,
+}
+
+/// One page of comments in `status`, and how many there are in all.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn list_by_status(
+    conn: &Connection,
+    status: CommentStatus,
+    order: Order,
+    limit: u32,
+    offset: u64,
+) -> Result<(Vec<ModComment>, u64), DbError> {
+    let direction = match order {
+        Order::Newest => "DESC",
+        Order::Oldest => "ASC",
+    };
+    let sql = format!(
+        "SELECT {MOD_COLUMNS} FROM comments c JOIN threads t ON t.id = c.thread_id
+         WHERE c.status = ?1 ORDER BY c.id {direction} LIMIT ?2 OFFSET ?3"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let offset = i64::try_from(offset).unwrap_or(i64::MAX);
+    let rows = stmt.query_map(params![status, limit, offset], mod_comment)?;
+    let items = rows.collect::<Result<_, _>>()?;
+    let total: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM comments WHERE status = ?1",
+        [status],
+        |row| row.get(0),
+    )?;
+    Ok((items, u64::try_from(total).unwrap_or(0)))
+}
+
+/// Everything stored about comment `id`, if it exists.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn find_for_moderation(
+    conn: &Connection,
+    id: CommentId,
+) -> Result<Option<ModComment>, DbError> {
+    let sql = format!(
+        "SELECT {MOD_COLUMNS} FROM comments c JOIN threads t ON t.id = c.thread_id WHERE c.id = ?1"
+    );
+    Ok(conn.query_row(&sql, [id.0], mod_comment).optional()?)
+}
+
+/// The status of comment `id` and what it was before being marked spam, if it exists.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn find_status(
+    conn: &Connection,
+    id: CommentId,
+) -> Result<Option<(CommentStatus, Option<CommentStatus>)>, DbError> {
+    Ok(conn
+        .query_row(
+            "SELECT status, status_before_spam FROM comments WHERE id = ?1",
+            [id.0],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?)
+}
+
+/// Sets the status of comment `id`; the caller commits together with [`append_log`].
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn set_status(
+    conn: &Connection,
+    id: CommentId,
+    status: CommentStatus,
+    status_before_spam: Option<CommentStatus>,
+) -> Result<(), DbError> {
+    conn.execute(
+        "UPDATE comments SET status = ?2, status_before_spam = ?3 WHERE id = ?1",
+        params![id.0, status, status_before_spam],
+    )?;
+    Ok(())
+}
+
+/// Appends one entry to the moderation log.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn append_log(conn: &Connection, event: &ModEvent) -> Result<(), DbError> {
+    conn.execute(
+        "INSERT INTO mod_log (comment_id, moderator_id, action, from_status, to_status, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            event.comment.0,
+            event.moderator.map(|m| m.0),
+            event.action.as_str(),
+            event.from,
+            event.to,
+            event.at,
+        ],
+    )?;
+    Ok(())
+}
+
+/// The moderation log of comment `id`, oldest first.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn list_log(conn: &Connection, id: CommentId) -> Result<Vec<LogEntry>, DbError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT l.id, m.name, l.action, l.from_status, l.to_status, l.created_at
+         FROM mod_log l LEFT JOIN moderators m ON m.id = l.moderator_id
+         WHERE l.comment_id = ?1 ORDER BY l.id",
+    )?;
+    let rows = stmt.query_map([id.0], |row| {
+        Ok(LogEntry {
+            id: row.get(0)?,
+            moderator: row.get(1)?,
+            action: row.get(2)?,
+            from: row.get(3)?,
+            to: row.get(4)?,
+            at: Timestamp(row.get(5)?),
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

@@ -1,0 +1,69 @@
+//! Moderator accounts.
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::{DbError, now_millis};
+use crate::domain::ModeratorName;
+
+/// Database id of a moderator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ModeratorId(pub i64);
+
+/// What authentication needs to know about an account.
+#[derive(Debug, Clone)]
+pub struct ModeratorCredentials {
+    pub id: ModeratorId,
+    pub name: String,
+    pub password_hash: String,
+    pub is_disabled: bool,
+}
+
+/// Creates a moderator, or replaces the password of an existing one (and re-enables it).
+/// Returns the id and whether the account is new.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn upsert_moderator(
+    conn: &Connection,
+    name: &ModeratorName,
+    password_hash: &str,
+) -> Result<(ModeratorId, bool), DbError> {
+    let existed: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM moderators WHERE name = ?1)",
+        [name.as_ref()],
+        |row| row.get(0),
+    )?;
+    let id = conn.query_row(
+        "INSERT INTO moderators (name, password_hash, created_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash,
+                                          is_disabled = 0
+         RETURNING id",
+        params![name.as_ref(), password_hash, now_millis()],
+        |row| row.get(0),
+    )?;
+    Ok((ModeratorId(id), !existed))
+}
+
+/// The account named `name`, if any.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn find_moderator(
+    conn: &Connection,
+    name: &str,
+) -> Result<Option<ModeratorCredentials>, DbError> {
+    Ok(conn
+        .query_row(
+            "SELECT id, name, password_hash, is_disabled FROM moderators WHERE name = ?1",
+            [name],
+            |row| {
+                Ok(ModeratorCredentials {
+                    id: ModeratorId(row.get(0)?),
+                    name: row.get(1)?,
+                    password_hash: row.get(2)?,
+                    is_disabled: row.get(3)?,
+                })
+            },
+        )
+        .optional()?)
+}

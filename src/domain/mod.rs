@@ -1,0 +1,12 @@
+//! Pure domain types: values that can only hold valid data. No actix, rusqlite or linfa here.
+
+pub mod comment;
+pub mod moderation;
+pub mod verdict;
+
+pub use comment::{
+    AuthorEmail, AuthorName, AuthorUrl, CommentBody, CommentId, FieldErrors, NewComment,
+    RawComment, ThreadUrl, Timestamp,
+};
+pub use moderation::{CommentStatus, InvalidTransition, ModAction, ModeratorName};
+pub use verdict::{Label, SpamScore};

@@ -1,0 +1,26 @@
+//! Replyguard: a self-hosted comment moderation and spam-filter service.
+//!
+//! # Layout
+//! Each layer uses only those below it:
+//! `main → cli → startup → routes → moderation → {db, password} → domain`.
+//!
+//! - [`domain`]: pure types that can only hold valid data (a comment's fields, statuses,
+//!   moderator actions, spam scores). No I/O.
+//! - [`db`]: the only module with SQL; migrations, connections and queries.
+//! - [`moderation`]: the use cases (submit, act, authenticate), one transaction each.
+//! - [`routes`]: HTTP adapters and the one place errors become HTTP responses.
+//! - [`views`] and [`render`]: HTML, escaped by construction.
+//! - [`startup`]: the composition root; [`config`], [`telemetry`]: leaves for it.
+//! - [`cli`]: the `replyguard` command line.
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod moderation;
+pub mod password;
+pub mod render;
+pub mod routes;
+pub mod startup;
+pub mod telemetry;
+pub mod views;

@@ -1,0 +1,319 @@
+//! Public comment endpoints: JSON and HTML-form submission, and the approved listing.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use url::Url;
+
+use super::{ApiError, AppState, client_ip, header_text};
+use crate::db::comments::{self as comment_queries, SubmissionMeta};
+use crate::db::now_millis;
+use crate::domain::{
+    CommentId, CommentStatus, FieldErrors, NewComment, RawComment, ThreadUrl, Timestamp,
+};
+use crate::moderation::{self, SubmitError, Submitted};
+use crate::render::{self, CommentNode};
+use crate::views::{self, ReplyForm};
+
+/// User agents and referrers are kept for moderators; past this they are noise or an attack.
+const HEADER_MAX_BYTES: usize = 512;
+
+fn submission_meta(req: &HttpRequest, state: &AppState) -> SubmissionMeta {
+    SubmissionMeta {
+        created_at: now_millis(),
+        client_ip: client_ip(req, &state.trusted_proxies).map(|ip| ip.to_string()),
+        user_agent: header_text(req, header::USER_AGENT, HEADER_MAX_BYTES),
+        referrer: header_text(req, header::REFERER, HEADER_MAX_BYTES),
+    }
+}
+
+/// Reads the JSON body field by field, so a wrong type is reported against its field
+/// (`"author": ["must be a string"]`) instead of as an opaque parse error.
+fn raw_comment_from_json(body: &Map<String, Value>) -> (RawComment, FieldErrors) {
+    let mut errors = FieldErrors::default();
+    let mut text = |field: &'static str| match body.get(field) {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(_) => {
+            errors.add(field, "must be a string");
+            String::new()
+        }
+    };
+    let raw = RawComment {
+        thread: text("thread"),
+        author: text("author"),
+        email: text("email"),
+        website: text("website"),
+        body: text("body"),
+        parent: None,
+    };
+    let parent = match body.get("parent") {
+        None | Some(Value::Null) => None,
+        Some(Value::Number(n)) => Some(n.to_string()),
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(_) => {
+            errors.add("parent", "must be a comment id or null");
+            None
+        }
+    };
+    (RawComment { parent, ..raw }, errors)
+}
+
+#[derive(Serialize)]
+struct AcceptedJson {
+    id: CommentId,
+    status: CommentStatus,
+    thread: String,
+    parent: Option<CommentId>,
+    created_at: Timestamp,
+}
+
+/// `POST /api/v1/comments`: a JSON submission, answered `202 Accepted` once stored.
+pub async fn submit_comment_json(
+    req: HttpRequest,
+    body: web::Json<Map<String, Value>>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (raw, type_errors) = raw_comment_from_json(&body);
+    let comment = match NewComment::try_from(raw) {
+        Ok(comment) if type_errors.is_empty() => comment,
+        Ok(_) => return Err(ApiError::Validation(type_errors)),
+        Err(parse_errors) => {
+            // A field of the wrong type was read as blank; report the type, not "missing".
+            let mut errors = type_errors;
+            for (field, messages) in parse_errors.iter() {
+                if errors.get(field).is_none() {
+                    for message in messages {
+                        errors.add(field, message.clone());
+                    }
+                }
+            }
+            return Err(ApiError::Validation(errors));
+        }
+    };
+    let thread = comment.thread.as_ref().to_owned();
+    let parent = comment.parent;
+    let meta = submission_meta(&req, &state);
+    let submitted = moderation::submit(&state.db, comment, meta).await?;
+    Ok(HttpResponse::Accepted().json(AcceptedJson {
+        id: submitted.id,
+        status: submitted.status,
+        thread,
+        parent,
+        created_at: Timestamp(submitted.created_at),
+    }))
+}
+
+/// The classic comment form, with WordPress's field names. Every field is optional here so
+/// that a missing one reaches validation and gets a message, not a parse error.
+#[derive(Debug, Default, Deserialize)]
+pub struct CommentForm {
+    #[serde(default)]
+    author: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    url: String,
+    #[serde(default)]
+    comment: String,
+    #[serde(default)]
+    comment_parent: String,
+    #[serde(default)]
+    thread: String,
+    #[serde(default)]
+    redirect_to: String,
+}
+
+impl CommentForm {
+    fn raw(&self) -> RawComment {
+        RawComment {
+            thread: self.thread.clone(),
+            parent: Some(self.comment_parent.clone()),
+            author: self.author.clone(),
+            email: self.email.clone(),
+            website: self.url.clone(),
+            body: self.comment.clone(),
+        }
+    }
+
+    fn view(&self, errors: &FieldErrors) -> ReplyForm<'_> {
+        ReplyForm {
+            thread: &self.thread,
+            parent: &self.comment_parent,
+            author: &self.author,
+            email: &self.email,
+            url: &self.url,
+            comment: &self.comment,
+            redirect_to: &self.redirect_to,
+            errors: errors
+                .iter()
+                .flat_map(|(field, messages)| {
+                    messages
+                        .iter()
+                        .map(move |m| (form_field_name(field), m.clone()))
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The WordPress form name of a JSON API field.
+fn form_field_name(api_field: &'static str) -> &'static str {
+    match api_field {
+        "website" => "url",
+        "body" => "comment",
+        "parent" => "comment_parent",
+        other => other,
+    }
+}
+
+/// `POST /comments`: the HTML form. Success is a `303` back to the article; a refusal is a
+/// page naming each problem with the form filled in again.
+pub async fn submit_comment_form(
+    req: HttpRequest,
+    form: web::Form<CommentForm>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let form = form.into_inner();
+    let result = match NewComment::try_from(form.raw()) {
+        Ok(comment) => {
+            let thread = comment.thread.clone();
+            let meta = submission_meta(&req, &state);
+            moderation::submit(&state.db, comment, meta)
+                .await
+                .map(|submitted| (thread, submitted))
+        }
+        Err(errors) => Err(SubmitError::Validation(errors)),
+    };
+    match result {
+        Ok((thread, submitted)) => {
+            see_other(&redirect_target(&thread, &form.redirect_to, &submitted))
+        }
+        Err(SubmitError::Validation(errors)) => {
+            let page = views::reply_error_page(
+                &form.view(&errors),
+                "Please correct the highlighted fields and send it again.",
+            );
+            html_response(StatusCode::UNPROCESSABLE_ENTITY, page)
+        }
+        Err(SubmitError::Unexpected(e)) => {
+            tracing::error!(error.cause_chain = ?e, error.message = %e, "form submission failed");
+            let page = views::reply_error_page(
+                &form.view(&FieldErrors::default()),
+                "Something went wrong on our side and your comment was not saved. \
+                 Your text is below: please try again in a moment.",
+            );
+            html_response(StatusCode::INTERNAL_SERVER_ERROR, page)
+        }
+    }
+}
+
+/// Where to send the browser after a successful post: `redirect_to` when it is on the
+/// article's own origin (never elsewhere: that would make us an open redirect), else the
+/// article, with a marker the page can use to say the comment awaits moderation.
+fn redirect_target(thread: &ThreadUrl, redirect_to: &str, submitted: &Submitted) -> String {
+    let mut target = Url::parse(redirect_to.trim())
+        .ok()
+        .filter(|u| u.origin() == thread.url().origin())
+        .unwrap_or_else(|| thread.url().clone());
+    target
+        .query_pairs_mut()
+        .append_pair("replyguard_comment", &submitted.id.to_string())
+        .append_pair("replyguard_status", submitted.status.as_str());
+    target.set_fragment(Some(&format!("comment-{}", submitted.id)));
+    target.into()
+}
+
+fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}
+
+/// An HTML response that no cache or frame may keep.
+pub fn html_response(status: StatusCode, page: maud::Markup) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .insert_header((
+            "Content-Security-Policy",
+            "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+        ))
+        .body(page.into_string())
+}
+
+/// Maps form body errors (wrong type, too large, malformed) to a plain HTML page: the
+/// browser's back button still holds the text.
+pub fn form_payload_error(
+    err: actix_web::error::UrlencodedError,
+    _req: &HttpRequest,
+) -> actix_web::Error {
+    use actix_web::error::UrlencodedError as E;
+    let (status, message) = match err {
+        E::Overflow { .. } | E::UnknownLength => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Your comment is too large to be sent. Please shorten it and try again.",
+        ),
+        E::ContentType => (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "The comment form must be sent as application/x-www-form-urlencoded.",
+        ),
+        _ => (
+            StatusCode::BAD_REQUEST,
+            "The comment form could not be read.",
+        ),
+    };
+    let page = views::reply_error_page(&ReplyForm::default(), message);
+    actix_web::error::InternalError::from_response(message, html_response(status, page)).into()
+}
+
+#[derive(Deserialize)]
+pub struct ThreadQuery {
+    thread: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ThreadJson {
+    thread: String,
+    count: usize,
+    comments: Vec<CommentNode>,
+}
+
+/// The approved comments of one article as a tree.
+///
+/// # Errors
+/// A database failure.
+pub async fn approved_tree(
+    state: &AppState,
+    thread: &ThreadUrl,
+) -> Result<(Vec<CommentNode>, usize), ApiError> {
+    let url = thread.as_ref().to_owned();
+    let flat = state
+        .db
+        .run(move |conn| comment_queries::list_public(conn, &url))
+        .await?;
+    let count = flat.len();
+    Ok((render::thread_tree(flat), count))
+}
+
+/// `GET /api/v1/comments?thread=URL`: approved comments, oldest first, replies nested.
+pub async fn list_comments(
+    query: web::Query<ThreadQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let thread = ThreadUrl::parse(query.thread.as_deref().unwrap_or_default()).map_err(|m| {
+        let mut errors = FieldErrors::default();
+        errors.add("thread", m);
+        ApiError::Validation(errors)
+    })?;
+    let (comments, count) = approved_tree(&state, &thread).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .json(ThreadJson {
+            thread: thread.as_ref().to_owned(),
+            count,
+            comments,
+        }))
+}

@@ -1,0 +1,49 @@
+//! The development demo article at `/` and the stylesheet its pages use.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use super::comments::{approved_tree, html_response};
+use super::{ApiError, AppState};
+use crate::domain::ThreadUrl;
+use crate::views::{self, ReplyForm};
+
+#[derive(Deserialize)]
+pub struct DemoQuery {
+    replyguard_status: Option<String>,
+    replytocom: Option<i64>,
+}
+
+/// `GET /` in development: an article with its approved comments and a reply form.
+pub async fn demo_article(
+    query: web::Query<DemoQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let Some(url) = state.demo_thread.as_deref() else {
+        return Err(ApiError::NotFound("no such resource".into()));
+    };
+    let thread = ThreadUrl::parse(url)
+        .map_err(|m| ApiError::Unexpected(anyhow::anyhow!("demo thread URL invalid: {m}")))?;
+    let (comments, count) = approved_tree(&state, &thread).await?;
+    let parent = query
+        .replytocom
+        .map(|id| id.to_string())
+        .unwrap_or_default();
+    let form = ReplyForm {
+        thread: url,
+        parent: &parent,
+        ..ReplyForm::default()
+    };
+    let pending = query.replyguard_status.as_deref() == Some("pending");
+    let page = views::demo_article(url, &comments, count, pending, &form);
+    Ok(html_response(StatusCode::OK, page))
+}
+
+/// `GET /static/replyguard.css`.
+pub async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(views::STYLESHEET)
+}

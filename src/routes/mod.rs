@@ -1,0 +1,238 @@
+//! HTTP adapters: extract, parse into domain types, call a use case, respond.
+//!
+//! Every error a JSON client can see is an [`ApiError`], mapped to a status and a stable body
+//! here and nowhere else: `{"error": "<code>", "message": "...", "fields": {...}}`.
+
+pub mod auth;
+pub mod comments;
+pub mod demo;
+pub mod health;
+pub mod moderation;
+
+use std::fmt;
+use std::net::IpAddr;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use serde::Serialize;
+
+use crate::domain::FieldErrors;
+use crate::moderation::{ActError, AuthError, SubmitError};
+
+/// An error as a JSON API client sees it.
+#[derive(thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    Validation(FieldErrors),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("the request body is too large")]
+    PayloadTooLarge,
+    #[error("moderator credentials are required")]
+    Unauthorized,
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("internal error")]
+    Unexpected(#[source] anyhow::Error),
+}
+
+impl fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        error_chain_fmt(self, f)
+    }
+}
+
+/// Writes an error and each of its causes on its own "Caused by:" line.
+pub fn error_chain_fmt(e: &impl std::error::Error, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    writeln!(f, "{e}")?;
+    let mut current = e.source();
+    while let Some(cause) = current {
+        writeln!(f, "Caused by:\n\t{cause}")?;
+        current = cause.source();
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: &'static str,
+    message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fields: Option<&'a FieldErrors>,
+}
+
+impl ApiError {
+    fn code(&self) -> &'static str {
+        match self {
+            ApiError::Validation(_) => "validation_failed",
+            ApiError::BadRequest(_) => "bad_request",
+            ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
+            ApiError::PayloadTooLarge => "payload_too_large",
+            ApiError::Unauthorized => "unauthorized",
+            ApiError::NotFound(_) => "not_found",
+            ApiError::Conflict(_) => "invalid_transition",
+            ApiError::Unexpected(_) => "internal_error",
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let ApiError::Unexpected(e) = self {
+            // Logged here, once; the client gets no internals.
+            tracing::error!(error.cause_chain = ?e, error.message = %e, "request failed");
+        }
+        let message = match self {
+            ApiError::Validation(_) => "Some fields are missing or invalid.".to_owned(),
+            ApiError::Unexpected(_) => {
+                "Something went wrong on our side; nothing was changed.".to_owned()
+            }
+            other => other.to_string(),
+        };
+        let fields = match self {
+            ApiError::Validation(fields) => Some(fields),
+            _ => None,
+        };
+        let mut response = HttpResponse::build(self.status_code());
+        if matches!(self, ApiError::Unauthorized) {
+            response.insert_header((
+                header::WWW_AUTHENTICATE,
+                "Basic realm=\"replyguard moderation\", charset=\"UTF-8\"",
+            ));
+        }
+        response.json(ErrorBody {
+            error: self.code(),
+            message,
+            fields,
+        })
+    }
+}
+
+impl From<SubmitError> for ApiError {
+    fn from(e: SubmitError) -> Self {
+        match e {
+            SubmitError::Validation(fields) => ApiError::Validation(fields),
+            SubmitError::Unexpected(e) => ApiError::Unexpected(e),
+        }
+    }
+}
+
+impl From<ActError> for ApiError {
+    fn from(e: ActError) -> Self {
+        match e {
+            ActError::NotFound(_) => ApiError::NotFound(e.to_string()),
+            ActError::InvalidTransition(t) => ApiError::Conflict(t.to_string()),
+            ActError::Unexpected(e) => ApiError::Unexpected(e),
+        }
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> Self {
+        match e {
+            AuthError::InvalidCredentials => ApiError::Unauthorized,
+            AuthError::Unexpected(e) => ApiError::Unexpected(e),
+        }
+    }
+}
+
+impl From<crate::db::DbError> for ApiError {
+    fn from(e: crate::db::DbError) -> Self {
+        ApiError::Unexpected(e.into())
+    }
+}
+
+/// Maps actix's JSON body errors (wrong content type, too large, malformed) to [`ApiError`].
+pub fn json_payload_error(
+    err: actix_web::error::JsonPayloadError,
+    _req: &HttpRequest,
+) -> actix_web::Error {
+    use actix_web::error::JsonPayloadError as E;
+    match err {
+        E::ContentType => ApiError::UnsupportedMediaType(
+            "send the comment as application/json, or as a form to /comments".into(),
+        ),
+        E::Overflow { .. } | E::OverflowKnownLength { .. } => ApiError::PayloadTooLarge,
+        // serde_json's syntax errors give a position, never the value.
+        E::Deserialize(e) => ApiError::BadRequest(format!("the body is not valid JSON: {e}")),
+        _ => ApiError::BadRequest("the request body could not be read".into()),
+    }
+    .into()
+}
+
+/// Maps query-string errors to [`ApiError`].
+pub fn query_error(
+    err: actix_web::error::QueryPayloadError,
+    _req: &HttpRequest,
+) -> actix_web::Error {
+    ApiError::BadRequest(format!("invalid query string: {err}")).into()
+}
+
+/// Maps path-parameter errors (a non-numeric id) to [`ApiError`].
+pub fn path_error(_err: actix_web::error::PathError, _req: &HttpRequest) -> actix_web::Error {
+    ApiError::NotFound("no such resource".into()).into()
+}
+
+/// The JSON 404 for unknown routes.
+pub async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound("no such resource".into()))
+}
+
+/// The client's address: the TCP peer, or, when the peer is a trusted proxy, the nearest
+/// address in `X-Forwarded-For` that is not itself a trusted proxy.
+pub fn client_ip(req: &HttpRequest, trusted_proxies: &[IpAddr]) -> Option<IpAddr> {
+    let peer = req.peer_addr()?.ip();
+    if !trusted_proxies.contains(&peer) {
+        return Some(peer);
+    }
+    let forwarded: Vec<IpAddr> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    Some(
+        forwarded
+            .into_iter()
+            .rev()
+            .find(|ip| !trusted_proxies.contains(ip))
+            .unwrap_or(peer),
+    )
+}
+
+/// A request header as text, cut to `max` bytes at a character boundary.
+pub fn header_text(req: &HttpRequest, name: header::HeaderName, max: usize) -> Option<String> {
+    let value = req.headers().get(name)?.to_str().ok()?;
+    let mut end = value.len().min(max);
+    while !value.is_char_boundary(end) {
+        end -= 1;
+    }
+    Some(value[..end].to_owned())
+}
+
+/// What every handler may need, shared through `web::Data`.
+pub struct AppState {
+    pub db: crate::db::Db,
+    pub trusted_proxies: Vec<IpAddr>,
+    /// The demo article's URL when running in development, else `None`.
+    pub demo_thread: Option<String>,
+}

@@ -1,0 +1,162 @@
+//! The moderation JSON API (HTTP Basic, moderators only). Emails are visible here and
+//! nowhere else.
+
+use std::collections::HashMap;
+
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use super::{ApiError, AppState};
+use crate::db::comments::{self as queries, LogEntry, ModComment, Order};
+use crate::domain::{CommentId, CommentStatus, FieldErrors, ModAction};
+use crate::moderation::{self, Moderator};
+
+/// Largest page a client may ask for: bounds the work of one request.
+const MAX_PER_PAGE: u32 = 200;
+const DEFAULT_PER_PAGE: u32 = 50;
+
+/// A listing request, checked.
+struct ListQuery {
+    status: CommentStatus,
+    order: Order,
+    page: u32,
+    per_page: u32,
+}
+
+impl ListQuery {
+    fn parse(raw: &HashMap<String, String>) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let status = match raw.get("status").map(String::as_str) {
+            None | Some("") => CommentStatus::Pending,
+            Some(s) => s.parse().unwrap_or_else(|m: String| {
+                errors.add("status", m);
+                CommentStatus::Pending
+            }),
+        };
+        let order = match raw.get("order").map(String::as_str) {
+            None | Some("") | Some("newest") => Order::Newest,
+            Some("oldest") => Order::Oldest,
+            Some(_) => {
+                errors.add("order", "order must be newest or oldest");
+                Order::Newest
+            }
+        };
+        let mut number = |field: &'static str, default: u32, max: u32| match raw.get(field) {
+            None => default,
+            Some(s) => match s.parse::<u32>() {
+                Ok(n) if (1..=max).contains(&n) => n,
+                _ => {
+                    errors.add(
+                        field,
+                        format!("{field} must be a whole number from 1 to {max}"),
+                    );
+                    default
+                }
+            },
+        };
+        let page = number("page", 1, u32::MAX);
+        let per_page = number("per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE);
+        if errors.is_empty() {
+            Ok(Self {
+                status,
+                order,
+                page,
+                per_page,
+            })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Page {
+    status: CommentStatus,
+    page: u32,
+    per_page: u32,
+    total: u64,
+    comments: Vec<ModComment>,
+}
+
+/// `GET /api/v1/moderation/comments?status=&order=&page=&per_page=`.
+pub async fn list_for_moderation(
+    _moderator: Moderator,
+    query: web::Query<HashMap<String, String>>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let q = ListQuery::parse(&query).map_err(ApiError::Validation)?;
+    let (status, order, limit) = (q.status, q.order, q.per_page);
+    let offset = u64::from(q.page - 1) * u64::from(q.per_page);
+    let (comments, total) = state
+        .db
+        .run(move |conn| queries::list_by_status(conn, status, order, limit, offset))
+        .await?;
+    Ok(HttpResponse::Ok().json(Page {
+        status: q.status,
+        page: q.page,
+        per_page: q.per_page,
+        total,
+        comments,
+    }))
+}
+
+#[derive(Serialize)]
+struct Detail {
+    #[serde(flatten)]
+    comment: ModComment,
+    log: Vec<LogEntry>,
+}
+
+/// `GET /api/v1/moderation/comments/{id}`: everything stored, plus its moderation log.
+pub async fn moderation_detail(
+    _moderator: Moderator,
+    path: web::Path<i64>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let id = CommentId(path.into_inner());
+    let found = state
+        .db
+        .run(move |conn| {
+            let Some(comment) = queries::find_for_moderation(conn, id)? else {
+                return Ok(None);
+            };
+            let log = queries::list_log(conn, id)?;
+            Ok::<_, crate::db::DbError>(Some(Detail { comment, log }))
+        })
+        .await?;
+    let detail = found.ok_or_else(|| ApiError::NotFound(format!("comment {id} does not exist")))?;
+    Ok(HttpResponse::Ok().json(detail))
+}
+
+#[derive(Deserialize)]
+pub struct ActionJson {
+    action: Option<String>,
+}
+
+/// `POST /api/v1/moderation/comments/{id}` with `{"action": "approve"|"reject"|"spam"|"ham"}`.
+pub async fn apply_action(
+    moderator: Moderator,
+    path: web::Path<i64>,
+    body: web::Json<ActionJson>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let action = match body.action.as_deref() {
+        Some("approve") => ModAction::Approve,
+        Some("reject") => ModAction::Reject,
+        Some("spam") => ModAction::Spam,
+        Some("ham") => ModAction::Ham,
+        _ => {
+            let mut errors = FieldErrors::default();
+            errors.add("action", "action must be one of approve, reject, spam, ham");
+            return Err(ApiError::Validation(errors));
+        }
+    };
+    let id = CommentId(path.into_inner());
+    let acted = moderation::act(&state.db, moderator.id, id, action).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "id": acted.id,
+        "from": acted.from,
+        "status": acted.to,
+        "moderator": moderator.name,
+    })))
+}

@@ -1,0 +1,159 @@
+//! The composition root: opens the database, binds the listener and wires every route.
+
+use std::net::{SocketAddr, TcpListener};
+use std::time::Instant;
+
+use actix_web::dev::{Server, Service};
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+
+use crate::config::{Environment, Settings};
+use crate::db::{Db, sites};
+use crate::routes::{self, AppState};
+
+/// Largest request body accepted: a maximal comment (65,525 bytes) with every other field,
+/// even when a form percent-encodes most of it to three bytes per byte.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// A built, bound, not yet running service.
+pub struct Application {
+    addr: SocketAddr,
+    server: Server,
+}
+
+impl Application {
+    /// Opens the database (migrating it), binds `settings.bind` and prepares the server.
+    /// In development it registers its own origin as a site and serves a demo article.
+    ///
+    /// # Errors
+    /// When the data directory, database or address cannot be used.
+    pub fn build(settings: Settings) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+            format!(
+                "failed to create the data directory {}",
+                settings.data_dir.display()
+            )
+        })?;
+        let db = Db::open(&settings.database_path()).with_context(|| {
+            format!(
+                "failed to open the database {}",
+                settings.database_path().display()
+            )
+        })?;
+        let listener = TcpListener::bind(&settings.bind)
+            .with_context(|| format!("failed to bind {} (REPLYGUARD_BIND)", settings.bind))?;
+        let addr = listener.local_addr()?;
+
+        let demo_thread = match settings.environment {
+            Environment::Production => None,
+            Environment::Development => {
+                let origin = match &settings.public_url {
+                    Some(url) => url.origin().ascii_serialization(),
+                    None => {
+                        let ip = if addr.ip().is_unspecified() {
+                            std::net::IpAddr::from([127, 0, 0, 1])
+                        } else {
+                            addr.ip()
+                        };
+                        format!("http://{}", SocketAddr::new(ip, addr.port()))
+                    }
+                };
+                db.run_blocking(|conn| sites::upsert_site(conn, &origin, "Replyguard development"))
+                    .context("failed to register the development site")?;
+                Some(format!("{origin}/"))
+            }
+        };
+
+        let state = web::Data::new(AppState {
+            db,
+            trusted_proxies: settings.trusted_proxies.clone(),
+            demo_thread,
+        });
+        let server = run(listener, state)?;
+        Ok(Self { addr, server })
+    }
+
+    /// The address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Serves until the process is told to stop (SIGINT/SIGTERM stop it gracefully).
+    ///
+    /// # Errors
+    /// An I/O error from the server.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Server> {
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(MAX_BODY_BYTES)
+                    .error_handler(routes::json_payload_error),
+            )
+            .app_data(
+                web::FormConfig::default()
+                    .limit(MAX_BODY_BYTES)
+                    .error_handler(routes::comments::form_payload_error),
+            )
+            .app_data(web::QueryConfig::default().error_handler(routes::query_error))
+            .app_data(web::PathConfig::default().error_handler(routes::path_error))
+            .wrap_fn(|req, srv| {
+                // Method, path and status only: query strings and bodies can carry reader data.
+                let method = req.method().clone();
+                let path = req.path().to_owned();
+                let started = Instant::now();
+                let response = srv.call(req);
+                async move {
+                    let response = response.await?;
+                    tracing::info!(
+                        %method,
+                        %path,
+                        status = response.status().as_u16(),
+                        ms = started.elapsed().as_millis() as u64,
+                        "request"
+                    );
+                    Ok(response)
+                }
+            })
+            .route("/healthz", web::get().to(routes::health::healthz))
+            .route("/", web::get().to(routes::demo::demo_article))
+            .route(
+                "/static/replyguard.css",
+                web::get().to(routes::demo::stylesheet),
+            )
+            .route(
+                "/comments",
+                web::post().to(routes::comments::submit_comment_form),
+            )
+            .service(
+                web::scope("/api/v1")
+                    .route(
+                        "/comments",
+                        web::post().to(routes::comments::submit_comment_json),
+                    )
+                    .route("/comments", web::get().to(routes::comments::list_comments))
+                    .route(
+                        "/moderation/comments",
+                        web::get().to(routes::moderation::list_for_moderation),
+                    )
+                    .route(
+                        "/moderation/comments/{id}",
+                        web::get().to(routes::moderation::moderation_detail),
+                    )
+                    .route(
+                        "/moderation/comments/{id}",
+                        web::post().to(routes::moderation::apply_action),
+                    ),
+            )
+            .default_service(web::to(routes::not_found))
+    })
+    .listen(listener)?
+    .run();
+    Ok(server)
+}

@@ -1,0 +1,215 @@
+//! Server-rendered HTML (maud: every interpolation is escaped unless marked otherwise).
+//!
+//! Used only by `routes`. The one `PreEscaped` below wraps `render::body_html`, whose output
+//! escapes all user text.
+
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+
+use crate::render::CommentNode;
+
+/// The "Leave a Reply" form with whatever the reader typed and what is wrong with it.
+/// Field names are WordPress's, so a site's existing form posts here unchanged.
+#[derive(Debug, Default)]
+pub struct ReplyForm<'a> {
+    pub thread: &'a str,
+    pub parent: &'a str,
+    pub author: &'a str,
+    pub email: &'a str,
+    pub url: &'a str,
+    pub comment: &'a str,
+    pub redirect_to: &'a str,
+    /// `(field, message)` with WordPress field names.
+    pub errors: Vec<(&'static str, String)>,
+}
+
+impl ReplyForm<'_> {
+    fn errors_for(&self, field: &str) -> impl Iterator<Item = &str> {
+        self.errors
+            .iter()
+            .filter(move |(f, _)| *f == field)
+            .map(|(_, m)| m.as_str())
+    }
+
+    fn invalid(&self, field: &str) -> bool {
+        self.errors_for(field).next().is_some()
+    }
+}
+
+fn layout(title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) }
+                link rel="stylesheet" href="/static/replyguard.css";
+            }
+            body { main { (body) } }
+        }
+    }
+}
+
+fn field(
+    form: &ReplyForm<'_>,
+    name: &'static str,
+    label: &str,
+    required: bool,
+    input: Markup,
+) -> Markup {
+    html! {
+        p.field.invalid[form.invalid(name)] {
+            label for=(name) { (label) @if required { " " span.required aria-hidden="true" { "*" } } }
+            (input)
+            @for message in form.errors_for(name) {
+                span.error id={ (name) "-error" } { (message) }
+            }
+        }
+    }
+}
+
+/// The reply form itself, shared by the error page and the demo article.
+pub fn reply_form(form: &ReplyForm<'_>) -> Markup {
+    let described = |name: &str| form.invalid(name).then(|| format!("{name}-error"));
+    html! {
+        form #commentform method="post" action="/comments" novalidate {
+            p.notes {
+                "Your email address will not be published. Required fields are marked "
+                span.required { "*" }
+            }
+            @if form.invalid("thread") || form.invalid("comment_parent") {
+                ul.form-errors {
+                    @for message in form.errors_for("thread").chain(form.errors_for("comment_parent")) {
+                        li { (message) }
+                    }
+                }
+            }
+            (field(form, "comment", "Comment", true, html! {
+                textarea #comment name="comment" rows="8" maxlength="65525" required
+                    aria-invalid=[form.invalid("comment").then_some("true")]
+                    aria-describedby=[described("comment")] { (form.comment) }
+            }))
+            (field(form, "author", "Name", true, html! {
+                input #author name="author" type="text" value=(form.author) maxlength="245"
+                    autocomplete="name" required
+                    aria-invalid=[form.invalid("author").then_some("true")]
+                    aria-describedby=[described("author")];
+            }))
+            (field(form, "email", "Email", true, html! {
+                input #email name="email" type="email" value=(form.email) maxlength="100"
+                    autocomplete="email" required
+                    aria-invalid=[form.invalid("email").then_some("true")]
+                    aria-describedby=[described("email")];
+            }))
+            (field(form, "url", "Website", false, html! {
+                input #url name="url" type="url" value=(form.url) maxlength="200"
+                    autocomplete="url"
+                    aria-invalid=[form.invalid("url").then_some("true")]
+                    aria-describedby=[described("url")];
+            }))
+            input type="hidden" name="thread" value=(form.thread);
+            input type="hidden" name="comment_parent" #comment_parent value=(form.parent);
+            @if !form.redirect_to.is_empty() {
+                input type="hidden" name="redirect_to" value=(form.redirect_to);
+            }
+            p.form-submit { button type="submit" { "Post Comment" } }
+        }
+    }
+}
+
+/// The page a browser gets when its form post was refused: the problems, then the form
+/// filled with what was typed, so nothing is lost.
+pub fn reply_error_page(form: &ReplyForm<'_>, problem: &str) -> Markup {
+    layout(
+        "Your comment needs a fix",
+        html! {
+            h1 { "Your comment was not posted yet" }
+            p.lead { (problem) }
+            @if !form.errors.is_empty() {
+                ul.form-errors {
+                    @for (field, message) in &form.errors { li data-field=(field) { (message) } }
+                }
+            }
+            @if !form.thread.is_empty() {
+                p { a href=(form.thread) { "Back to the article" } }
+            }
+            h2 #respond { "Leave a Reply" }
+            (reply_form(form))
+        },
+    )
+}
+
+fn comment_list(nodes: &[CommentNode], reply_base: &str) -> Markup {
+    html! {
+        ol.comment-list {
+            @for node in nodes {
+                li.comment #{ "comment-" (node.id) } {
+                    article {
+                        header {
+                            @if let Some(site) = &node.website {
+                                a.author href=(site) rel="nofollow ugc noopener" { (node.author) }
+                            } @else {
+                                span.author { (node.author) }
+                            }
+                            " "
+                            time datetime=(node.created_at.to_rfc3339()) { (node.created_at.to_rfc3339()) }
+                        }
+                        div.comment-body { (PreEscaped(&node.body_html)) }
+                        a.reply href={ (reply_base) "?replytocom=" (node.id) "#respond" } { "Reply" }
+                    }
+                    @if !node.replies.is_empty() { (comment_list(&node.replies, reply_base)) }
+                }
+            }
+        }
+    }
+}
+
+/// The built-in demo article served in development, so the first README command shows the
+/// whole loop (post, moderate, see it published) with no site of one's own.
+pub fn demo_article(
+    thread_url: &str,
+    comments: &[CommentNode],
+    count: usize,
+    pending_notice: bool,
+    form: &ReplyForm<'_>,
+) -> Markup {
+    layout(
+        "Replyguard demo article",
+        html! {
+            article.post {
+                h1 { "Welcome to Replyguard" }
+                p {
+                    "This page is a stand-in for one of your articles. Post a comment below: it is "
+                    "validated, scored by the spam filter and stored as pending. A moderator approves "
+                    "it through the moderation API, and then it appears here."
+                }
+            }
+            section #comments {
+                h2 { (count) " " (if count == 1 { "Comment" } else { "Comments" }) }
+                @if pending_notice {
+                    p.notice role="status" { "Your comment is awaiting moderation." }
+                }
+                (comment_list(comments, thread_url))
+                h2 #respond { "Leave a Reply" }
+                (reply_form(form))
+            }
+        },
+    )
+}
+
+/// A small stylesheet for the pages above; served as a file so pages need no inline style.
+pub const STYLESHEET: &str = "\
+body{font:16px/1.5 system-ui,sans-serif;margin:0;color:#1d2327;background:#f6f7f7}\
+main{max-width:44rem;margin:2rem auto;padding:0 1rem}\
+.field{display:flex;flex-direction:column;margin:0 0 1rem}\
+.field label{font-weight:600}\
+input,textarea{font:inherit;padding:.4rem;border:1px solid #8c8f94;border-radius:4px}\
+.invalid input,.invalid textarea{border-color:#d63638}\
+.error,.form-errors{color:#d63638}\
+.required{color:#d63638}\
+.notice{background:#fcf9e8;border-left:4px solid #dba617;padding:.5rem 1rem}\
+button{font:inherit;padding:.5rem 1.2rem;background:#2271b1;color:#fff;border:0;border-radius:4px}\
+.comment-list{list-style:none;padding-left:0}.comment-list .comment-list{padding-left:2rem}\
+.comment article{background:#fff;padding:.75rem 1rem;margin:.5rem 0;border-radius:4px}\
+.author{font-weight:600}time{color:#646970;font-size:.85em}\
+";

@@ -1,0 +1,230 @@
+//! `spawn_app()`: a running server in a temporary data directory, and a client for it.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use reqwest::blocking::{Client, Response};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+/// The site every test registers; its articles accept comments.
+pub const SITE: &str = "https://news.example";
+/// An article on that site.
+pub const ARTICLE: &str = "https://news.example/2026/11/28/city-council-votes";
+pub const MODERATOR: &str = "editor";
+pub const PASSWORD: &str = "correct horse battery staple";
+
+pub fn binary() -> &'static str {
+    env!("CARGO_BIN_EXE_replyguard")
+}
+
+/// Runs the CLI against `data_dir`, feeding `stdin`; returns (success, stdout, stderr).
+pub fn cli(data_dir: &Path, args: &[&str], stdin: &str) -> (bool, String, String) {
+    let mut child = Command::new(binary())
+        .args(args)
+        .env("REPLYGUARD_DATA_DIR", data_dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run the replyguard CLI");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    let out = child.wait_with_output().expect("CLI finished");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub data_dir: TempDir,
+    pub client: Client,
+    server: Child,
+    /// Every line the server wrote to stderr (its log), across restarts.
+    logs: Arc<Mutex<Vec<String>>>,
+}
+
+/// Starts a server with a registered site and one moderator.
+pub fn spawn_app() -> TestApp {
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let (ok, _, err) = cli(
+        data_dir.path(),
+        &["site", "add", SITE, "--name", "News"],
+        "",
+    );
+    assert!(ok, "site add failed: {err}");
+    let (ok, _, err) = cli(
+        data_dir.path(),
+        &["moderator", "add", MODERATOR],
+        &format!("{PASSWORD}\n"),
+    );
+    assert!(ok, "moderator add failed: {err}");
+    let logs = Arc::new(Mutex::new(Vec::new()));
+    let (server, address) = start_server(data_dir.path(), &logs);
+    let client = Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client");
+    TestApp {
+        address,
+        data_dir,
+        client,
+        server,
+        logs,
+    }
+}
+
+fn start_server(data_dir: &Path, logs: &Arc<Mutex<Vec<String>>>) -> (Child, String) {
+    let mut server = Command::new(binary())
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("REPLYGUARD_DATA_DIR", data_dir)
+        .env("REPLYGUARD_LOG", "debug")
+        .env("REPLYGUARD_LOG_FORMAT", "pretty")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start replyguard serve");
+    let stderr = server.stderr.take().expect("stderr");
+    let sink = Arc::clone(logs);
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if std::env::var_os("TEST_LOG").is_some() {
+                eprintln!("[server] {line}");
+            }
+            sink.lock().expect("log lock").push(line);
+        }
+    });
+    let mut stdout = BufReader::new(server.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    stdout
+        .read_line(&mut line)
+        .expect("read the listening line");
+    let address = line
+        .trim()
+        .strip_prefix("replyguard listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line: {line:?}; logs: {:?}", logs.lock()))
+        .to_owned();
+    std::thread::spawn(move || for _ in stdout.lines() {});
+    (server, address)
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// Kills the server without warning (SIGKILL) and starts it again on the same data.
+    pub fn crash_and_restart(&mut self) {
+        self.server.kill().expect("kill");
+        self.server.wait().expect("reap");
+        let (server, address) = start_server(self.data_dir.path(), &self.logs);
+        self.server = server;
+        self.address = address;
+    }
+
+    /// Stops the server and returns every log line it wrote.
+    pub fn stop_and_collect_logs(&mut self) -> Vec<String> {
+        self.server.kill().ok();
+        self.server.wait().ok();
+        // The reader thread drains the pipe until EOF; give it a moment after the kill.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let mut last = 0;
+        while Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(100));
+            let n = self.logs.lock().expect("log lock").len();
+            if n == last {
+                break;
+            }
+            last = n;
+        }
+        self.logs.lock().expect("log lock").clone()
+    }
+
+    pub fn post_comment_json(&self, body: &Value) -> Response {
+        self.client
+            .post(self.url("/api/v1/comments"))
+            .json(body)
+            .send()
+            .expect("POST /api/v1/comments")
+    }
+
+    pub fn post_comment_form(&self, fields: &[(&str, &str)]) -> Response {
+        self.client
+            .post(self.url("/comments"))
+            .form(fields)
+            .send()
+            .expect("POST /comments")
+    }
+
+    /// Submits a valid comment and returns its id.
+    pub fn submit(&self, author: &str, email: &str, body: &str, parent: Option<i64>) -> i64 {
+        let response = self.post_comment_json(&json!({
+            "thread": ARTICLE, "parent": parent, "author": author,
+            "email": email, "website": "", "body": body,
+        }));
+        assert_eq!(response.status().as_u16(), 202, "submission refused");
+        response.json::<Value>().expect("json")["id"]
+            .as_i64()
+            .expect("id")
+    }
+
+    pub fn public_comments(&self, thread: &str) -> Value {
+        let response = self
+            .client
+            .get(self.url("/api/v1/comments"))
+            .query(&[("thread", thread)])
+            .send()
+            .expect("GET /api/v1/comments");
+        assert_eq!(response.status().as_u16(), 200);
+        response.json().expect("json")
+    }
+
+    pub fn moderation_get(&self, path: &str) -> Response {
+        self.client
+            .get(self.url(&format!("/api/v1/moderation{path}")))
+            .basic_auth(MODERATOR, Some(PASSWORD))
+            .send()
+            .expect("moderation GET")
+    }
+
+    pub fn act(&self, id: i64, action: &str) -> Response {
+        self.client
+            .post(self.url(&format!("/api/v1/moderation/comments/{id}")))
+            .basic_auth(MODERATOR, Some(PASSWORD))
+            .json(&json!({ "action": action }))
+            .send()
+            .expect("moderation POST")
+    }
+
+    pub fn approve(&self, id: i64) {
+        let response = self.act(id, "approve");
+        assert_eq!(response.status().as_u16(), 200, "approve {id} failed");
+    }
+
+    pub fn status_of(&self, id: i64) -> String {
+        let detail: Value = self
+            .moderation_get(&format!("/comments/{id}"))
+            .json()
+            .expect("json");
+        detail["status"].as_str().expect("status").to_owned()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.kill().ok();
+        self.server.wait().ok();
+    }
+}

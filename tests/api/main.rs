@@ -1,0 +1,12 @@
+//! Black-box tests: each starts the real `replyguard` binary on a free port with its own
+//! temporary data directory and talks to it over HTTP and the CLI. One test binary, so one
+//! link step.
+
+mod helpers;
+
+// Submitting comments, validation, and the public listing.
+mod comments;
+// The moderation API: authentication, actions, the log.
+mod moderation;
+// Durability across restarts and privacy of emails.
+mod durability;
