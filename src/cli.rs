@@ -44,6 +44,9 @@ pub enum Command {
     /// Manage moderator accounts.
     #[command(subcommand)]
     Moderator(ModeratorCommand),
+    /// Train, score and evaluate spam filter models.
+    #[command(subcommand)]
+    Model(crate::cli_model::ModelCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -70,6 +73,11 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if std::env::var_os("REPLYGUARD_TRAIN_ERRORS_TO_STDOUT").is_some() => {
+            // A training child: its stderr is discarded, its parent relays stdout.
+            println!("error: {e:#}");
+            ExitCode::FAILURE
+        }
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
@@ -112,6 +120,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Model(command) => crate::cli_model::run(command),
         Command::Moderator(ModeratorCommand::Add { name }) => {
             let name = ModeratorName::parse(&name).map_err(|e| anyhow!("NAME: {e}"))?;
             eprint!("Password for {} (read from stdin): ", name.as_ref());

@@ -65,6 +65,13 @@ pub struct ServeArgs {
         default_value = "pretty"
     )]
     pub log_format: LogFormat,
+    /// Spam filter model file; the model shipped in `models/default.json` when unset.
+    #[arg(long, global = true, env = "REPLYGUARD_MODEL")]
+    pub model: Option<PathBuf>,
+    /// P(spam) at or above which a submission is filed as spam instead of pending; the
+    /// model's own calibrated threshold when unset.
+    #[arg(long, global = true, env = "REPLYGUARD_SPAM_THRESHOLD")]
+    pub spam_threshold: Option<f64>,
     /// Log filter, in `tracing_subscriber::EnvFilter` syntax.
     #[arg(long, global = true, env = "REPLYGUARD_LOG", default_value = "info")]
     pub log: String,
@@ -80,6 +87,10 @@ pub struct Settings {
     /// `None`: derive `http://<bound address>` once the listener is bound.
     pub public_url: Option<Url>,
     pub trusted_proxies: Vec<IpAddr>,
+    /// `None`: the shipped model.
+    pub model: Option<PathBuf>,
+    /// `None`: the model's own threshold. Else a probability in (0, 1).
+    pub spam_threshold: Option<f64>,
 }
 
 impl Settings {
@@ -107,12 +118,19 @@ impl Settings {
                     .map_err(|_| format!("REPLYGUARD_TRUSTED_PROXIES: {s:?} is not an IP address"))
             })
             .collect::<Result<_, _>>()?;
+        if args.spam_threshold.is_some_and(|p| !(p > 0.0 && p < 1.0)) {
+            return Err(
+                "REPLYGUARD_SPAM_THRESHOLD must be a probability strictly between 0 and 1".into(),
+            );
+        }
         Ok(Self {
             bind: args.bind.clone(),
             data_dir,
             environment: args.environment,
             public_url,
             trusted_proxies,
+            model: args.model.clone(),
+            spam_threshold: args.spam_threshold,
         })
     }
 

@@ -2,18 +2,22 @@
 //!
 //! # Layout
 //! Each layer uses only those below it:
-//! `main → cli → startup → routes → moderation → {db, password} → domain`.
+//! `main → cli → startup → routes → moderation → {classifier, db, password} → domain`.
 //!
 //! - [`domain`]: pure types that can only hold valid data (a comment's fields, statuses,
 //!   moderator actions, spam scores). No I/O.
+//! - [`classifier`]: the spam filter: tokenizer, linfa training, model files, sparse
+//!   scoring with reasons, metrics and corpus loading. Pure CPU, no I/O but model files.
 //! - [`db`]: the only module with SQL; migrations, connections and queries.
 //! - [`moderation`]: the use cases (submit, act, authenticate), one transaction each.
 //! - [`routes`]: HTTP adapters and the one place errors become HTTP responses.
 //! - [`views`] and [`render`]: HTML, escaped by construction.
 //! - [`startup`]: the composition root; [`config`], [`telemetry`]: leaves for it.
-//! - [`cli`]: the `replyguard` command line.
+//! - [`cli`], [`cli_model`]: the `replyguard` command line.
 
+pub mod classifier;
 pub mod cli;
+pub mod cli_model;
 pub mod config;
 pub mod db;
 pub mod domain;

@@ -7,13 +7,49 @@
 use anyhow::Context;
 use rusqlite::TransactionBehavior;
 
-use crate::db::comments::{self, ModEvent, SubmissionMeta};
+use crate::classifier::tokenize::Document;
+use crate::classifier::{ModelHandle, Scored};
+use crate::db::comments::{self, ModEvent, StoredVerdict, SubmissionMeta};
 use crate::db::moderators::{self, ModeratorId};
 use crate::db::{Db, DbError, now_millis, sites};
 use crate::domain::{
     CommentId, CommentStatus, FieldErrors, InvalidTransition, ModAction, NewComment,
 };
 use crate::password;
+
+/// Signals that most pushed a score towards spam, and towards ham, kept with a comment.
+const REASONS_TOWARDS_SPAM: usize = 4;
+const REASONS_TOWARDS_HAM: usize = 2;
+
+/// The spam filter in use and the policy applied to its scores.
+#[derive(Clone)]
+pub struct SpamFilter {
+    pub models: ModelHandle,
+    /// P(spam) at or above which a submission is filed as spam; `None`: the model's own.
+    pub threshold: Option<f64>,
+}
+
+impl SpamFilter {
+    /// Scores a submission with the model in use now. The author's name, website host and
+    /// email domain are features; the address itself never reaches the filter.
+    fn judge(&self, comment: &NewComment) -> Option<(Scored, bool)> {
+        let classifier = self.models.current();
+        let email_domain = comment.email.domain();
+        let doc = Document {
+            body: comment.body.as_ref(),
+            author: Some(comment.author.as_ref()),
+            website_host: comment.website.as_ref().map(|w| w.host()),
+            email_domain: Some(&email_domain),
+        };
+        let scored =
+            classifier.score_and_explain(&doc, REASONS_TOWARDS_SPAM, REASONS_TOWARDS_HAM)?;
+        let threshold = self
+            .threshold
+            .map_or(classifier.threshold_log_odds(), |p| (p / (1.0 - p)).ln());
+        let is_spam = scored.score.log_odds() >= threshold;
+        Some((scored, is_spam))
+    }
+}
 
 /// Why a submission was not stored.
 #[derive(Debug, thiserror::Error)]
@@ -38,7 +74,9 @@ pub struct Submitted {
     pub created_at: i64,
 }
 
-/// Stores a valid submission as pending, committed (durably) before this returns.
+/// Scores a valid submission and stores it, committed (durably) before this returns: as
+/// `spam` (with a moderation log entry by the filter) when the filter's score reaches the
+/// threshold, else as `pending`. Nothing is ever published without a moderator.
 ///
 /// # Errors
 /// [`SubmitError::Validation`] when the article is not under a registered site or the parent
@@ -46,11 +84,30 @@ pub struct Submitted {
 #[tracing::instrument(name = "submit comment", skip_all, fields(comment_id = tracing::field::Empty))]
 pub async fn submit(
     db: &Db,
+    filter: &SpamFilter,
     comment: NewComment,
     meta: SubmissionMeta,
 ) -> Result<Submitted, SubmitError> {
-    let submitted = db
+    let filter = filter.clone();
+    let (submitted, score) = db
         .run(move |conn| {
+            let judged = filter.judge(&comment);
+            let verdict = judged
+                .as_ref()
+                .map(|(scored, _)| {
+                    Ok::<_, SubmitError>(StoredVerdict {
+                        probability: scored.score.probability(),
+                        log_odds: scored.score.log_odds(),
+                        reasons_json: serde_json::to_string(&scored.reasons)
+                            .context("failed to encode the filter's reasons")?,
+                        model_version: scored.model_version.clone(),
+                    })
+                })
+                .transpose()?;
+            let status = match judged {
+                Some((_, true)) => CommentStatus::Spam,
+                _ => CommentStatus::Pending,
+            };
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(DbError::from)?;
@@ -77,18 +134,39 @@ pub async fn submit(
                     return Err(SubmitError::Validation(errors));
                 }
             }
-            let status = CommentStatus::Pending;
-            let id = comments::insert_comment(&tx, thread, &comment, &meta, status, None)?;
+            let id =
+                comments::insert_comment(&tx, thread, &comment, &meta, status, verdict.as_ref())?;
+            if status == CommentStatus::Spam {
+                comments::append_log(
+                    &tx,
+                    &ModEvent {
+                        comment: id,
+                        moderator: None,
+                        action: ModAction::Spam,
+                        from: CommentStatus::Pending,
+                        to: CommentStatus::Spam,
+                        at: meta.created_at,
+                    },
+                )?;
+            }
             tx.commit().context("failed to commit the new comment")?;
-            Ok(Submitted {
+            let submitted = Submitted {
                 id,
                 status,
                 created_at: meta.created_at,
-            })
+            };
+            Ok((submitted, verdict.map(|v| (v.probability, v.model_version))))
         })
         .await?;
     tracing::Span::current().record("comment_id", submitted.id.0);
-    tracing::info!(comment_id = submitted.id.0, status = %submitted.status, "comment stored");
+    let (probability, model) = score.unwrap_or((f64::NAN, String::new()));
+    tracing::info!(
+        comment_id = submitted.id.0,
+        status = %submitted.status,
+        spam_probability = probability,
+        model_version = %model,
+        "comment stored"
+    );
     Ok(submitted)
 }
 

@@ -7,8 +7,10 @@ use actix_web::dev::{Server, Service};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 
+use crate::classifier::{Classifier, ModelHandle};
 use crate::config::{Environment, Settings};
 use crate::db::{Db, sites};
+use crate::moderation::SpamFilter;
 use crate::routes::{self, AppState};
 
 /// Largest request body accepted: a maximal comment (65,525 bytes) with every other field,
@@ -40,6 +42,16 @@ impl Application {
                 settings.database_path().display()
             )
         })?;
+        let classifier = match &settings.model {
+            Some(path) => Classifier::load(path),
+            None => Classifier::shipped(),
+        }
+        .context("failed to load the spam filter model (REPLYGUARD_MODEL)")?;
+        tracing::info!(model_version = %classifier.info().version, "spam filter model loaded");
+        let filter = SpamFilter {
+            models: ModelHandle::new(classifier),
+            threshold: settings.spam_threshold,
+        };
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("failed to bind {} (REPLYGUARD_BIND)", settings.bind))?;
         let addr = listener.local_addr()?;
@@ -66,6 +78,7 @@ impl Application {
 
         let state = web::Data::new(AppState {
             db,
+            filter,
             trusted_proxies: settings.trusted_proxies.clone(),
             demo_thread,
         });

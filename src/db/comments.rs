@@ -37,6 +37,16 @@ pub struct SubmissionMeta {
     pub referrer: Option<String>,
 }
 
+/// The spam filter's verdict, as stored with a comment.
+#[derive(Debug, Clone)]
+pub struct StoredVerdict {
+    pub probability: f64,
+    pub log_odds: f64,
+    /// JSON array of reasons.
+    pub reasons_json: String,
+    pub model_version: String,
+}
+
 /// A comment as the public may see it: no email, no IP, nothing derived from them.
 #[derive(Debug, Clone, Serialize)]
 pub struct PublicComment {
@@ -63,7 +73,13 @@ pub struct ModComment {
     pub client_ip: Option<String>,
     pub user_agent: Option<String>,
     pub referrer: Option<String>,
+    /// P(spam).
     pub spam_score: Option<f64>,
+    pub spam_log_odds: Option<f64>,
+    /// The filter's reasons, as stored (a JSON array).
+    pub spam_reasons: Option<Box<serde_json::value::RawValue>>,
+    /// The model that gave the score.
+    pub model_version: Option<String>,
 }
 
 /// One moderation log entry.
@@ -137,12 +153,13 @@ pub fn insert_comment(
     comment: &NewComment,
     meta: &SubmissionMeta,
     status: CommentStatus,
-    spam_score: Option<f64>,
+    verdict: Option<&StoredVerdict>,
 ) -> Result<CommentId, DbError> {
     let id = conn.query_row(
         "INSERT INTO comments (thread_id, parent_id, author, email, website, body, status,
-                               created_at, client_ip, user_agent, referrer, spam_score)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                               status_before_spam, created_at, client_ip, user_agent, referrer,
+                               spam_score, spam_log_odds, spam_reasons, model_version)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
          RETURNING id",
         params![
             thread.0,
@@ -152,11 +169,16 @@ pub fn insert_comment(
             comment.website.as_ref().map(AsRef::<str>::as_ref),
             comment.body.as_ref(),
             status,
+            // Filed as spam on arrival: "not spam" returns it to the queue.
+            (status == CommentStatus::Spam).then_some(CommentStatus::Pending),
             meta.created_at,
             meta.client_ip,
             meta.user_agent,
             meta.referrer,
-            spam_score,
+            verdict.map(|v| v.probability),
+            verdict.map(|v| v.log_odds),
+            verdict.map(|v| v.reasons_json.as_str()),
+            verdict.map(|v| v.model_version.as_str()),
         ],
         |row| row.get(0),
     )?;
@@ -189,7 +211,8 @@ pub fn list_public(conn: &Connection, url: &str) -> Result<Vec<PublicComment>, D
 }
 
 const MOD_COLUMNS: &str = "c.id, t.url, c.parent_id, c.author, c.email, c.website, c.body, \
-     c.status, c.created_at, c.client_ip, c.user_agent, c.referrer, c.spam_score";
+     c.status, c.created_at, c.client_ip, c.user_agent, c.referrer, c.spam_score, \
+     c.spam_log_odds, c.spam_reasons, c.model_version";
 
 fn mod_comment(row: &Row<'_>) -> rusqlite::Result<ModComment> {
     Ok(ModComment {
@@ -206,6 +229,11 @@ fn mod_comment(row: &Row<'_>) -> rusqlite::Result<ModComment> {
         user_agent: row.get(10)?,
         referrer: row.get(11)?,
         spam_score: row.get(12)?,
+        spam_log_odds: row.get(13)?,
+        spam_reasons: row
+            .get::<_, Option<String>>(14)?
+            .and_then(|json| serde_json::value::RawValue::from_string(json).ok()),
+        model_version: row.get(15)?,
     })
 }
 

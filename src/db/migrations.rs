@@ -8,8 +8,13 @@ use rusqlite::{Connection, TransactionBehavior};
 use super::DbError;
 
 /// Every migration, in order. The position (1-based) is the schema version it produces.
-pub const MIGRATIONS: &[(&str, &str)] =
-    &[("0001_init", include_str!("../../migrations/0001_init.sql"))];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_init", include_str!("../../migrations/0001_init.sql")),
+    (
+        "0002_spam_scores",
+        include_str!("../../migrations/0002_spam_scores.sql"),
+    ),
+];
 
 /// Applies every migration newer than the database's `user_version`; returns how many ran.
 ///
@@ -48,6 +53,22 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .expect("version");
         assert_eq!(version as usize, MIGRATIONS.len());
+    }
+
+    #[test]
+    fn every_file_in_the_migrations_folder_is_embedded_in_order() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .expect("migrations folder")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .filter(|name| name.ends_with(".sql"))
+            .collect();
+        files.sort();
+        let embedded: Vec<String> = MIGRATIONS
+            .iter()
+            .map(|(name, _)| format!("{name}.sql"))
+            .collect();
+        assert_eq!(embedded, files);
     }
 
     #[test]

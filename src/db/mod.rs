@@ -123,6 +123,5 @@ fn open_connection(path: &Path) -> Result<Connection, DbError> {
 
 /// Milliseconds since the Unix epoch, the unit every `*_at` column uses.
 pub fn now_millis() -> i64 {
-    let now = time::OffsetDateTime::now_utc();
-    i64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+    crate::domain::Timestamp::now().0
 }

@@ -522,6 +522,12 @@ mod tests {
 pub struct Timestamp(pub i64);
 
 impl Timestamp {
+    /// The current time.
+    pub fn now() -> Self {
+        let nanos = time::OffsetDateTime::now_utc().unix_timestamp_nanos();
+        Self(i64::try_from(nanos / 1_000_000).unwrap_or(i64::MAX))
+    }
+
     /// RFC 3339 with millisecond precision, e.g. `2026-11-28T06:00:00.123Z`.
     pub fn to_rfc3339(self) -> String {
         let nanos = i128::from(self.0) * 1_000_000;

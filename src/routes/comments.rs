@@ -95,10 +95,10 @@ pub async fn submit_comment_json(
     let thread = comment.thread.as_ref().to_owned();
     let parent = comment.parent;
     let meta = submission_meta(&req, &state);
-    let submitted = moderation::submit(&state.db, comment, meta).await?;
+    let submitted = moderation::submit(&state.db, &state.filter, comment, meta).await?;
     Ok(HttpResponse::Accepted().json(AcceptedJson {
         id: submitted.id,
-        status: submitted.status,
+        status: PUBLIC_STATUS,
         thread,
         parent,
         created_at: Timestamp(submitted.created_at),
@@ -180,7 +180,7 @@ pub async fn submit_comment_form(
         Ok(comment) => {
             let thread = comment.thread.clone();
             let meta = submission_meta(&req, &state);
-            moderation::submit(&state.db, comment, meta)
+            moderation::submit(&state.db, &state.filter, comment, meta)
                 .await
                 .map(|submitted| (thread, submitted))
         }
@@ -220,10 +220,15 @@ fn redirect_target(thread: &ThreadUrl, redirect_to: &str, submitted: &Submitted)
     target
         .query_pairs_mut()
         .append_pair("replyguard_comment", &submitted.id.to_string())
-        .append_pair("replyguard_status", submitted.status.as_str());
+        .append_pair("replyguard_status", PUBLIC_STATUS.as_str());
     target.set_fragment(Some(&format!("comment-{}", submitted.id)));
     target.into()
 }
+
+/// What a submitter is told: everything held back is "pending". A comment the filter
+/// filed as spam still awaits a moderator (who may release it), and telling spammers which
+/// texts the filter catches would help them get past it.
+const PUBLIC_STATUS: CommentStatus = CommentStatus::Pending;
 
 fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()

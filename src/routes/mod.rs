@@ -232,6 +232,8 @@ pub fn header_text(req: &HttpRequest, name: header::HeaderName, max: usize) -> O
 /// What every handler may need, shared through `web::Data`.
 pub struct AppState {
     pub db: crate::db::Db,
+    /// The spam filter in use, and the policy applied to its scores.
+    pub filter: crate::moderation::SpamFilter,
     pub trusted_proxies: Vec<IpAddr>,
     /// The demo article's URL when running in development, else `None`.
     pub demo_thread: Option<String>,

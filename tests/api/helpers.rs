@@ -2,8 +2,9 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use reqwest::blocking::{Client, Response};
@@ -45,6 +46,57 @@ pub fn cli(data_dir: &Path, args: &[&str], stdin: &str) -> (bool, String, String
     )
 }
 
+/// A small labelled corpus, inline, so behaviour tests do not depend on the shipped model.
+pub const FIXTURE_CORPUS: &str = "\
+spam\tCheck out my channel and subscribe http://bit.ly/free-views
+spam\tFREE prize! Call now 0800 123 4567 to claim your cash
+spam\tWin cash now!!! click http://cheap-pills.example/buy
+spam\tsubscribe to my channel please, check out my new video
+spam\tEarn money from home, visit http://bit.ly/earn-fast now
+spam\tCLAIM YOUR FREE GIFT CARD NOW http://gift.example
+spam\tcheap pills online, best price, buy now http://cheap-pills.example
+spam\tplease subscribe and like, check out my channel for free views
+spam\tURGENT you have won a prize, call 09061 701 461 now
+spam\tmake money fast, click the link http://bit.ly/money
+ham\tGreat article, thanks for the careful reporting on the council vote.
+ham\tI disagree with the decision, the bus route matters to my commute.
+ham\tThe photo of the river at dawn is lovely.
+ham\tCould you follow up on what the mayor said about housing?
+ham\tMy grandmother lived on that street in the sixties.
+ham\tThanks, this explained the budget better than anything else I read.
+ham\tThe school board meeting is on Tuesday, not Monday.
+ham\tI think the library should stay open on weekends.
+ham\tWell written piece, though the headline overstates it.
+ham\tWe went to the festival last year and it was wonderful.
+";
+
+/// Trains the fixture model once per test run through the real CLI; returns its path.
+pub fn fixture_model() -> &'static Path {
+    static MODEL: OnceLock<PathBuf> = OnceLock::new();
+    MODEL.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("replyguard-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("fixture dir");
+        let corpus = dir.join("fixture.tsv");
+        std::fs::write(&corpus, FIXTURE_CORPUS).expect("write corpus");
+        let model = dir.join("fixture-model.json");
+        let (ok, out, err) = cli(
+            &dir,
+            &[
+                "model",
+                "train",
+                "--width-bits",
+                "10",
+                "--out",
+                model.to_str().expect("utf-8"),
+                corpus.to_str().expect("utf-8"),
+            ],
+            "",
+        );
+        assert!(ok, "training the fixture model failed: {out} {err}");
+        model
+    })
+}
+
 pub struct TestApp {
     pub address: String,
     pub data_dir: TempDir,
@@ -52,6 +104,8 @@ pub struct TestApp {
     server: Child,
     /// Every line the server wrote to stderr (its log), across restarts.
     logs: Arc<Mutex<Vec<String>>>,
+    /// The model file the server was started with.
+    model: PathBuf,
 }
 
 /// Starts a server with a registered site and one moderator.
@@ -70,7 +124,8 @@ pub fn spawn_app() -> TestApp {
     );
     assert!(ok, "moderator add failed: {err}");
     let logs = Arc::new(Mutex::new(Vec::new()));
-    let (server, address) = start_server(data_dir.path(), &logs);
+    let model = fixture_model().to_owned();
+    let (server, address) = start_server(data_dir.path(), &model, &logs);
     let client = Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(30))
@@ -82,13 +137,15 @@ pub fn spawn_app() -> TestApp {
         client,
         server,
         logs,
+        model,
     }
 }
 
-fn start_server(data_dir: &Path, logs: &Arc<Mutex<Vec<String>>>) -> (Child, String) {
+fn start_server(data_dir: &Path, model: &Path, logs: &Arc<Mutex<Vec<String>>>) -> (Child, String) {
     let mut server = Command::new(binary())
         .args(["serve", "--bind", "127.0.0.1:0"])
         .env("REPLYGUARD_DATA_DIR", data_dir)
+        .env("REPLYGUARD_MODEL", model)
         .env("REPLYGUARD_LOG", "debug")
         .env("REPLYGUARD_LOG_FORMAT", "pretty")
         .stdin(Stdio::null())
@@ -127,11 +184,18 @@ impl TestApp {
 
     /// Kills the server without warning (SIGKILL) and starts it again on the same data.
     pub fn crash_and_restart(&mut self) {
+        let model = self.model.clone();
+        self.restart_with_model(&model);
+    }
+
+    /// Kills the server (SIGKILL) and starts it again on the same data with another model.
+    pub fn restart_with_model(&mut self, model: &Path) {
         self.server.kill().expect("kill");
         self.server.wait().expect("reap");
-        let (server, address) = start_server(self.data_dir.path(), &self.logs);
+        let (server, address) = start_server(self.data_dir.path(), model, &self.logs);
         self.server = server;
         self.address = address;
+        self.model = model.to_owned();
     }
 
     /// Stops the server and returns every log line it wrote.

@@ -8,5 +8,9 @@ mod helpers;
 mod comments;
 // The moderation API: authentication, actions, the log.
 mod moderation;
+// The spam filter: scoring on submission, the model CLI, model files.
+mod filter;
+// The public corpora (../shared/data): agreement with linfa, the accuracy gate.
+mod corpora;
 // Durability across restarts and privacy of emails.
 mod durability;

@@ -1,0 +1,194 @@
+//! The model file: one versioned JSON document holding the feature settings, the fitted
+//! linfa `MultinomialNb` (its own serde form), metadata, and a SHA-256 of all of it.
+//!
+//! ```text
+//! {"format":"replyguard-model","format_version":1,"sha256":"<hex of payload bytes>","payload":{...}}
+//! ```
+//! The checksum covers the payload's exact bytes, so a truncated or edited file is refused.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::Path;
+
+use linfa_bayes::MultinomialNb;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use sha2::{Digest, Sha256};
+
+use super::metrics::Metrics;
+use super::tokenize::FeatureSettings;
+
+/// The only file format this build reads and writes.
+pub const FORMAT_VERSION: u32 = 1;
+const FORMAT_NAME: &str = "replyguard-model";
+
+/// linfa class labels: 0 = ham, 1 = spam. (`linfa::Label` is implemented for `usize`, and
+/// integer keys survive JSON maps.)
+pub const HAM: usize = 0;
+pub const SPAM: usize = 1;
+
+/// What a model was trained on.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TrainingSummary {
+    /// File names (not paths) of the training data.
+    pub files: Vec<String>,
+    pub texts: usize,
+    pub spam: usize,
+    pub ham: usize,
+}
+
+/// How the model did on a held-out slice of its training data when it was made.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Calibration {
+    /// Texts held out to choose the threshold (then trained on too).
+    pub held_out: usize,
+    /// The false-positive budget the threshold was chosen for.
+    pub target_false_positive_rate: f64,
+    pub metrics: Metrics,
+}
+
+/// Everything a model file holds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ModelBundle {
+    /// Unique per trained model; stored on every comment it scores.
+    pub version: String,
+    /// RFC 3339 time of training.
+    pub created_at: String,
+    pub features: FeatureSettings,
+    /// Laplace/Lidstone smoothing used for the fit.
+    pub alpha: f64,
+    /// Default operating threshold, as log-odds: at or above it a comment is filed as spam.
+    pub threshold_log_odds: f64,
+    pub training: TrainingSummary,
+    pub calibration: Option<Calibration>,
+    /// The fitted model, in linfa-bayes' own serde form.
+    pub nb: MultinomialNb<f64, usize>,
+}
+
+/// Why a model file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    #[error("cannot read the model file {path}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{0} is not a Replyguard model file (or it is truncated): {1}")]
+    NotAModel(String, String),
+    #[error("{path} is model format version {found}; this build reads version {FORMAT_VERSION}")]
+    UnsupportedVersion { path: String, found: u32 },
+    #[error("{0} is corrupt: its checksum does not match its content")]
+    ChecksumMismatch(String),
+    #[error("{0} holds an unusable model: {1}")]
+    Invalid(String, String),
+}
+
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    format: String,
+    format_version: u32,
+    sha256: String,
+    #[serde(borrow)]
+    payload: &'a RawValue,
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .fold(String::with_capacity(64), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
+impl ModelBundle {
+    /// Serialises the bundle into the file format.
+    ///
+    /// # Errors
+    /// A serialisation failure (non-finite numbers cannot be written as JSON).
+    pub fn to_file_bytes(&self) -> Result<Vec<u8>, serde_json::Error> {
+        let payload = serde_json::to_string(self)?;
+        let mut out = Vec::with_capacity(payload.len() + 160);
+        write!(
+            out,
+            "{{\"format\":\"{FORMAT_NAME}\",\"format_version\":{FORMAT_VERSION},\"sha256\":\"{}\",\"payload\":",
+            sha256_hex(payload.as_bytes())
+        )
+        .map_err(serde_json::Error::io)?;
+        out.extend_from_slice(payload.as_bytes());
+        out.extend_from_slice(b"}\n");
+        Ok(out)
+    }
+
+    /// Parses and checks file content; `name` is used in error messages.
+    ///
+    /// # Errors
+    /// [`ModelError`] for anything but a complete, current, intact model file.
+    pub fn from_file_bytes(name: &str, bytes: &[u8]) -> Result<Self, ModelError> {
+        let not_a_model =
+            |e: &dyn std::fmt::Display| ModelError::NotAModel(name.to_owned(), e.to_string());
+        let envelope: Envelope<'_> = serde_json::from_slice(bytes).map_err(|e| not_a_model(&e))?;
+        if envelope.format != FORMAT_NAME {
+            return Err(not_a_model(&format!("format is {:?}", envelope.format)));
+        }
+        if envelope.format_version != FORMAT_VERSION {
+            return Err(ModelError::UnsupportedVersion {
+                path: name.to_owned(),
+                found: envelope.format_version,
+            });
+        }
+        if sha256_hex(envelope.payload.get().as_bytes()) != envelope.sha256 {
+            return Err(ModelError::ChecksumMismatch(name.to_owned()));
+        }
+        let bundle: ModelBundle = serde_json::from_str(envelope.payload.get())
+            .map_err(|e| ModelError::Invalid(name.to_owned(), e.to_string()))?;
+        bundle
+            .features
+            .check()
+            .map_err(|e| ModelError::Invalid(name.to_owned(), e))?;
+        Ok(bundle)
+    }
+
+    /// Reads and checks a model file.
+    ///
+    /// # Errors
+    /// [`ModelError`].
+    pub fn load(path: &Path) -> Result<Self, ModelError> {
+        let bytes = std::fs::read(path).map_err(|source| ModelError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::from_file_bytes(&path.display().to_string(), &bytes)
+    }
+
+    /// Writes the model atomically: a temporary file in the same directory, flushed to disk,
+    /// then renamed over `path`, so a reader sees the old file or the new one, never half.
+    ///
+    /// # Errors
+    /// An I/O or serialisation error.
+    pub fn save(&self, path: &Path) -> anyhow::Result<()> {
+        let bytes = self.to_file_bytes()?;
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir)?;
+        let tmp = dir.join(format!(
+            ".{}.tmp-{}",
+            path.file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default(),
+            std::process::id()
+        ));
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(&bytes)?;
+        file.sync_all()?;
+        drop(file);
+        std::fs::rename(&tmp, path)?;
+        if let Ok(dir) = std::fs::File::open(dir) {
+            // Makes the rename itself durable; not all platforms allow syncing a directory.
+            let _ = dir.sync_all();
+        }
+        Ok(())
+    }
+}

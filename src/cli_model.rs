@@ -1,0 +1,346 @@
+//! `replyguard model …`: train, score, evaluate and split, over corpus files.
+
+use std::ffi::OsString;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use anyhow::{Context, anyhow, bail};
+use clap::{Args, Subcommand};
+
+use crate::classifier::Classifier;
+use crate::classifier::corpus::LabelledText;
+use crate::classifier::pipeline::{self, Evaluation, TrainOptions};
+use crate::classifier::tokenize::{Document, FeatureSettings};
+use crate::classifier::train::TrainParams;
+use crate::domain::SpamScore;
+
+#[derive(Debug, Subcommand)]
+pub enum ModelCommand {
+    /// Train a model from labelled files (TSV `spam|ham<TAB>text`, YouTube Spam Collection
+    /// CSV, or the SMS Spam Collection) and write it to --out.
+    Train(TrainArgs),
+    /// Score texts: one `P(spam)<TAB>spam|ham<TAB>log-odds` line per input line.
+    Score {
+        /// Model file; the shipped default model when omitted.
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// TSV file to score (label column ignored, may be `?`), or `-` for stdin.
+        #[arg(default_value = "-")]
+        input: String,
+    },
+    /// Accuracy, precision, recall, F1, ROC AUC, false-positive rate and recall at 1 % FPR.
+    Evaluate {
+        /// Model file to evaluate (default: the shipped model, unless --train is given).
+        #[arg(long, conflicts_with = "train")]
+        model: Option<PathBuf>,
+        /// Train a model on these files first (default settings) and evaluate it.
+        #[arg(long, num_args = 1..)]
+        train: Vec<PathBuf>,
+        /// Labelled test files; each is reported, then all together.
+        #[arg(long, num_args = 1.., required = true)]
+        test: Vec<PathBuf>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Operating threshold as P(spam) (default: the model's own).
+        #[arg(long)]
+        threshold: Option<f64>,
+    },
+    /// Write split A (per collection, 30 % of each class to test, by SHA-256 of
+    /// `spambench-v1|<file>:<row>`) as `<collection>-train.tsv` and `<collection>-test.tsv`.
+    Split {
+        #[arg(long)]
+        out_dir: PathBuf,
+        #[arg(long, default_value_t = 0.3)]
+        test_share: f64,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Where to write the model file (atomically).
+    #[arg(long)]
+    out: PathBuf,
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Smoothing (≥ 1e-6).
+    #[arg(long, default_value_t = TrainParams::default().alpha)]
+    alpha: f64,
+    /// 2^bits hashed feature columns (8–24).
+    #[arg(long, default_value_t = FeatureSettings::default().width_bits)]
+    width_bits: u8,
+    /// Leave out word bigrams.
+    #[arg(long)]
+    no_bigrams: bool,
+    /// Character n-grams inside words as `MIN-MAX`, or `none`.
+    #[arg(long, default_value = "none")]
+    char_ngrams: String,
+    /// How counts become feature values.
+    #[arg(long, value_enum, default_value = "log-l2")]
+    counts: crate::classifier::tokenize::CountTransform,
+    /// Largest share of held-out ham the default threshold may flag.
+    #[arg(long, default_value_t = TrainOptions::default().target_false_positive_rate)]
+    target_fpr: f64,
+    /// Extra weight for files whose name starts with NAME (case-insensitive), as NAME=FACTOR;
+    /// repeat for several. Default: youtube=2 (comments count double; `none` for no extra weight).
+    #[arg(long = "source-weight", value_name = "NAME=FACTOR")]
+    source_weights: Vec<String>,
+    /// Memory of one dense batch handed to linfa, in MiB.
+    #[arg(long, default_value_t = TrainParams::default().batch_bytes >> 20)]
+    batch_mib: usize,
+    /// Fit in this process (stderr will carry linfa-bayes' debug dump).
+    #[arg(long, hide = true)]
+    in_process: bool,
+}
+
+impl TrainArgs {
+    fn options(&self) -> anyhow::Result<TrainOptions> {
+        let char_ngrams = match self.char_ngrams.as_str() {
+            "none" => None,
+            range => {
+                let (lo, hi) = range
+                    .split_once('-')
+                    .and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)))
+                    .ok_or_else(|| anyhow!("--char-ngrams must be MIN-MAX or none"))?;
+                Some((lo, hi))
+            }
+        };
+        let features = FeatureSettings {
+            width_bits: self.width_bits,
+            word_bigrams: !self.no_bigrams,
+            char_ngrams,
+            counts: self.counts,
+        };
+        features
+            .check()
+            .map_err(|e| anyhow!("--width-bits/--char-ngrams: {e}"))?;
+        if !(0.0..1.0).contains(&self.target_fpr) {
+            bail!("--target-fpr must be in [0, 1)");
+        }
+        let source_weights = if self.source_weights.is_empty() {
+            TrainOptions::default().source_weights
+        } else {
+            self.source_weights
+                .iter()
+                .filter(|s| s.as_str() != "none")
+                .map(|s| {
+                    s.split_once('=')
+                        .and_then(|(name, w)| Some((name.to_owned(), w.parse::<f64>().ok()?)))
+                        .filter(|(name, w)| !name.is_empty() && w.is_finite() && *w > 0.0)
+                        .ok_or_else(|| {
+                            anyhow!(
+                                "--source-weight must be NAME=FACTOR with FACTOR > 0, not {s:?}"
+                            )
+                        })
+                })
+                .collect::<anyhow::Result<_>>()?
+        };
+        Ok(TrainOptions {
+            source_weights,
+            features,
+            params: TrainParams {
+                alpha: self.alpha,
+                batch_bytes: self.batch_mib << 20,
+            },
+            target_false_positive_rate: self.target_fpr,
+            ..TrainOptions::default()
+        })
+    }
+}
+
+/// Loads `path`, or the shipped default model.
+///
+/// # Errors
+/// A model that cannot be read or is refused.
+pub fn load_classifier(path: Option<&Path>) -> anyhow::Result<Classifier> {
+    Ok(match path {
+        Some(path) => Classifier::load(path)?,
+        None => Classifier::shipped()?,
+    })
+}
+
+/// Runs a `model …` command.
+///
+/// # Errors
+/// Any failure, with context.
+pub fn run(command: ModelCommand) -> anyhow::Result<()> {
+    match command {
+        ModelCommand::Train(args) if args.in_process => {
+            let options = args.options()?;
+            let texts = pipeline::load_labelled(&args.files)?;
+            let started = std::time::Instant::now();
+            let bundle = pipeline::train_bundle(&texts, &args.files, &options)?;
+            bundle
+                .save(&args.out)
+                .with_context(|| format!("failed to write {}", args.out.display()))?;
+            println!(
+                "trained model {} on {} texts ({} spam, {} ham) in {:.2}s; threshold P(spam) >= {:.4}; wrote {}",
+                bundle.version,
+                bundle.training.texts,
+                bundle.training.spam,
+                bundle.training.ham,
+                started.elapsed().as_secs_f64(),
+                SpamScore::from_log_odds(bundle.threshold_log_odds)
+                    .map_or(1.0, SpamScore::probability),
+                args.out.display()
+            );
+            Ok(())
+        }
+        ModelCommand::Train(_) => {
+            let mut args: Vec<OsString> = std::env::args_os().skip(1).collect();
+            args.push("--in-process".into());
+            fit_in_child(args)
+        }
+        ModelCommand::Score { model, input } => score(model.as_deref(), &input),
+        ModelCommand::Evaluate {
+            model,
+            train,
+            test,
+            json,
+            threshold,
+        } => {
+            let classifier = if train.is_empty() {
+                load_classifier(model.as_deref())?
+            } else {
+                let out = std::env::temp_dir()
+                    .join(format!("replyguard-eval-{}.json", std::process::id()));
+                let mut args: Vec<OsString> = vec![
+                    "model".into(),
+                    "train".into(),
+                    "--in-process".into(),
+                    "--out".into(),
+                    out.clone().into(),
+                ];
+                args.extend(train.iter().map(|p| p.clone().into_os_string()));
+                fit_in_child(args)?;
+                let loaded = load_classifier(Some(&out));
+                let _ = std::fs::remove_file(&out);
+                loaded?
+            };
+            let threshold_log_odds = match threshold {
+                Some(p) if p > 0.0 && p < 1.0 => (p / (1.0 - p)).ln(),
+                Some(_) => bail!("--threshold must be a probability strictly between 0 and 1"),
+                None => classifier.threshold_log_odds(),
+            };
+            let results = pipeline::evaluate(&classifier, &test, threshold_log_odds)?;
+            print_evaluation(&classifier, &results, json)
+        }
+        ModelCommand::Split {
+            out_dir,
+            test_share,
+            files,
+        } => {
+            for path in pipeline::write_split_a(&files, &out_dir, test_share)? {
+                println!("{}", path.display());
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Runs a training command in a child process of this binary with stderr discarded (linfa-bayes
+/// 0.8.1 dumps megabytes there on every fit) and relays what it prints.
+fn fit_in_child(args: Vec<OsString>) -> anyhow::Result<()> {
+    let exe = std::env::current_exe().context("cannot find this program to run the trainer")?;
+    let mut child = Command::new(exe)
+        .args(&args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .env("REPLYGUARD_TRAIN_ERRORS_TO_STDOUT", "1")
+        .spawn()
+        .context("failed to start the trainer")?;
+    let stdout = child.stdout.take().context("trainer stdout")?;
+    for line in BufReader::new(stdout).lines() {
+        let line = line?;
+        match line.strip_prefix("error: ") {
+            Some(message) => eprintln!("error: {message}"),
+            None => println!("{line}"),
+        }
+    }
+    let status = child.wait()?;
+    if !status.success() {
+        bail!("training failed");
+    }
+    Ok(())
+}
+
+fn score(model: Option<&Path>, input: &str) -> anyhow::Result<()> {
+    let classifier = load_classifier(model)?;
+    let threshold = classifier.threshold_log_odds();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let answer = |line: &str, out: &mut dyn Write| -> std::io::Result<()> {
+        let text = line.split_once('\t').map_or(line, |(_, text)| text);
+        let z = classifier.log_odds(&Document::text(text));
+        let p = SpamScore::from_log_odds(z).map_or(f64::NAN, SpamScore::probability);
+        let label = if z >= threshold { "spam" } else { "ham" };
+        writeln!(out, "{p:.6}\t{label}\t{z:.6}")
+    };
+    if input == "-" {
+        // Answer each line as it arrives, flushed, so a caller can use us as a co-process.
+        for line in std::io::stdin().lock().lines() {
+            let line = line?;
+            answer(line.strip_suffix('\r').unwrap_or(&line), &mut out)?;
+            out.flush()?;
+        }
+    } else {
+        let file = crate::classifier::corpus::load_file(Path::new(input), false)?;
+        for LabelledText { text, .. } in &file.texts {
+            answer(text, &mut out)?;
+        }
+        out.flush()?;
+    }
+    Ok(())
+}
+
+fn print_evaluation(
+    classifier: &Classifier,
+    results: &[Evaluation],
+    json: bool,
+) -> anyhow::Result<()> {
+    if json {
+        let report = serde_json::json!({ "model": classifier.info(), "results": results });
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    let info = classifier.info();
+    println!(
+        "model {} (threshold P(spam) >= {:.4})",
+        info.version,
+        results.first().map_or(info.threshold, |r| r.threshold)
+    );
+    println!(
+        "{:<28} {:>6} {:>5} {:>8} {:>9} {:>7} {:>7} {:>8} {:>7} {:>12}",
+        "test",
+        "n",
+        "spam",
+        "accuracy",
+        "precision",
+        "recall",
+        "F1",
+        "ROC AUC",
+        "FPR",
+        "recall@1%FPR"
+    );
+    for r in results {
+        let m = &r.metrics;
+        println!(
+            "{:<28} {:>6} {:>5} {:>8.4} {:>9.4} {:>7.4} {:>7.4} {:>8.4} {:>7.4} {:>12.4}",
+            r.test,
+            m.n,
+            m.spam,
+            m.accuracy,
+            m.precision,
+            m.recall,
+            m.f1,
+            m.roc_auc,
+            m.false_positive_rate,
+            m.recall_at_1pct_fpr
+        );
+    }
+    Ok(())
+}
