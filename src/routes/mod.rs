@@ -238,3 +238,36 @@ pub struct AppState {
     /// The demo article's URL when running in development, else `None`.
     pub demo_thread: Option<String>,
 }
+
+#[cfg(test)]
+mod tests {
+    use actix_web::test::TestRequest;
+
+    use super::client_ip;
+
+    fn ip(s: &str) -> std::net::IpAddr {
+        s.parse().expect("ip")
+    }
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_a_trusted_proxy() {
+        let proxy = ip("10.0.0.1");
+        let via_proxy = TestRequest::default()
+            .peer_addr("10.0.0.1:4000".parse().expect("addr"))
+            .insert_header(("x-forwarded-for", "203.0.113.7, 10.0.0.2"))
+            .to_http_request();
+        let direct = TestRequest::default()
+            .peer_addr("198.51.100.9:4000".parse().expect("addr"))
+            .insert_header(("x-forwarded-for", "203.0.113.7"))
+            .to_http_request();
+
+        // The nearest address that is not one of our proxies is the client.
+        assert_eq!(
+            client_ip(&via_proxy, &[proxy, ip("10.0.0.2")]),
+            Some(ip("203.0.113.7"))
+        );
+        // A header from an untrusted peer is the client's own claim: ignored.
+        assert_eq!(client_ip(&direct, &[proxy]), Some(ip("198.51.100.9")));
+        assert_eq!(client_ip(&via_proxy, &[]), Some(proxy));
+    }
+}
