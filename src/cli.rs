@@ -44,9 +44,19 @@ pub enum Command {
     /// Manage moderator accounts.
     #[command(subcommand)]
     Moderator(ModeratorCommand),
-    /// Train, score and evaluate spam filter models.
+    /// Train, score and evaluate spam filter models; retrain from moderator labels.
     #[command(subcommand)]
     Model(crate::cli_model::ModelCommand),
+    /// Export data for audit or reproduction.
+    #[command(subcommand)]
+    Export(ExportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Every current training label as JSON Lines: comment id, label, source, text, author,
+    /// website, email domain (never the address), model version and score at decision time.
+    Labels,
 }
 
 #[derive(Debug, Subcommand)]
@@ -120,7 +130,25 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Model(command) => crate::cli_model::run(command),
+        Command::Model(command) => crate::cli_model::run(
+            command,
+            &crate::cli_model::StoreContext {
+                data_dir: &cli.data_dir,
+                base_model: cli.serve.model.as_deref(),
+            },
+        ),
+        Command::Export(ExportCommand::Labels) => {
+            let db = open_db(&cli.data_dir)?;
+            let labels = db.run_blocking(|conn| crate::db::labels::list_labels(conn))?;
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            for label in labels {
+                serde_json::to_writer(&mut out, &label)?;
+                out.write_all(b"\n")?;
+            }
+            out.flush()?;
+            Ok(())
+        }
         Command::Moderator(ModeratorCommand::Add { name }) => {
             let name = ModeratorName::parse(&name).map_err(|e| anyhow!("NAME: {e}"))?;
             eprint!("Password for {} (read from stdin): ", name.as_ref());

@@ -8,12 +8,16 @@ use std::process::{Command, Stdio};
 use anyhow::{Context, anyhow, bail};
 use clap::{Args, Subcommand};
 
-use crate::classifier::Classifier;
 use crate::classifier::corpus::LabelledText;
+use crate::classifier::model::ModelBundle;
 use crate::classifier::pipeline::{self, Evaluation, TrainOptions};
 use crate::classifier::tokenize::{Document, FeatureSettings};
 use crate::classifier::train::TrainParams;
+use crate::classifier::{Classifier, SHIPPED_MODEL};
+use crate::db::Db;
 use crate::domain::SpamScore;
+use crate::moderation;
+use crate::retrain::{self, ModelStore, RetrainOptions};
 
 #[derive(Debug, Subcommand)]
 pub enum ModelCommand {
@@ -47,6 +51,28 @@ pub enum ModelCommand {
         #[arg(long)]
         threshold: Option<f64>,
     },
+    /// Train a candidate from the base model plus every moderator label, check it against
+    /// the model in use on held-out recent labels, and activate it if it is not worse.
+    Retrain {
+        /// Activate even if the guard finds the candidate worse.
+        #[arg(long)]
+        force: bool,
+        /// Weight of one label relative to one base training text.
+        #[arg(long, default_value_t = RetrainOptions::default().label_weight)]
+        label_weight: f64,
+        /// Print the outcome as JSON.
+        #[arg(long)]
+        json: bool,
+        #[arg(long, hide = true)]
+        in_process: bool,
+    },
+    /// List the models in the data directory's store (`*` marks the active one).
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make a stored model the active one (also to roll back), and re-score the queue.
+    Activate { version: String },
     /// Write split A (per collection, 30 % of each class to test, by SHA-256 of
     /// `spambench-v1|<file>:<row>`) as `<collection>-train.tsv` and `<collection>-test.tsv`.
     Split {
@@ -162,12 +188,117 @@ pub fn load_classifier(path: Option<&Path>) -> anyhow::Result<Classifier> {
     })
 }
 
+/// Where `model retrain | list | activate` work: the data directory and the base model.
+pub struct StoreContext<'a> {
+    pub data_dir: &'a Path,
+    /// `REPLYGUARD_MODEL`; the shipped model when `None`.
+    pub base_model: Option<&'a Path>,
+}
+
+impl StoreContext<'_> {
+    fn base(&self) -> anyhow::Result<ModelBundle> {
+        Ok(match self.base_model {
+            Some(path) => ModelBundle::load(path)?,
+            None => ModelBundle::from_file_bytes("models/default.json", SHIPPED_MODEL)?,
+        })
+    }
+
+    fn db(&self) -> anyhow::Result<Db> {
+        std::fs::create_dir_all(self.data_dir)?;
+        Ok(Db::open(&self.data_dir.join("replyguard.sqlite3"))?)
+    }
+
+    /// Re-scores the pending queue with the model just activated.
+    fn rescore(&self, db: &Db, bundle: &ModelBundle) -> anyhow::Result<usize> {
+        moderation::rescore_pending(db, &Classifier::from_bundle(bundle)?)
+    }
+}
+
 /// Runs a `model …` command.
 ///
 /// # Errors
 /// Any failure, with context.
-pub fn run(command: ModelCommand) -> anyhow::Result<()> {
+pub fn run(command: ModelCommand, store: &StoreContext<'_>) -> anyhow::Result<()> {
     match command {
+        ModelCommand::Retrain {
+            force,
+            label_weight,
+            json,
+            in_process: true,
+        } => {
+            let db = store.db()?;
+            let models = ModelStore::new(store.data_dir);
+            let options = RetrainOptions {
+                force,
+                label_weight,
+            };
+            let outcome = retrain::retrain(&db, &models, &store.base()?, &options)?;
+            let rescored = if outcome.activated {
+                store.rescore(&db, &models.load(&outcome.version)?)?
+            } else {
+                0
+            };
+            if json {
+                println!("{}", serde_json::to_string(&outcome)?);
+            } else {
+                let r = &outcome.report;
+                println!(
+                    "model {} learned {} labels ({} spam, {} ham); guard: {}",
+                    outcome.version, r.labels, r.spam, r.ham, r.verdict
+                );
+                if outcome.activated {
+                    println!(
+                        "activated{}; re-scored {rescored} pending comments",
+                        if r.passed_guard { "" } else { " (--force)" }
+                    );
+                } else {
+                    println!(
+                        "kept but NOT activated: the model in use stays (use --force to override)"
+                    );
+                }
+            }
+            Ok(())
+        }
+        ModelCommand::Retrain { .. } => {
+            let mut args: Vec<OsString> = std::env::args_os().skip(1).collect();
+            args.push("--in-process".into());
+            fit_in_child(args)
+        }
+        ModelCommand::List { json } => {
+            let models = ModelStore::new(store.data_dir).list()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&models)?);
+            } else if models.is_empty() {
+                println!("no retrained models yet: the base model is in use");
+            }
+            for m in models.iter().filter(|_| !json) {
+                let verdict = m.retraining.as_ref().map_or(String::new(), |r| {
+                    format!(
+                        "{} labels; {}",
+                        r.labels,
+                        if r.passed_guard {
+                            "passed the guard"
+                        } else {
+                            "refused by the guard"
+                        }
+                    )
+                });
+                println!(
+                    "{} {}\t{}\t{}",
+                    if m.active { '*' } else { ' ' },
+                    m.version,
+                    m.created_at,
+                    verdict
+                );
+            }
+            Ok(())
+        }
+        ModelCommand::Activate { version } => {
+            let bundle = ModelStore::new(store.data_dir).activate(&version)?;
+            let rescored = store.rescore(&store.db()?, &bundle)?;
+            println!("model {version} is active; re-scored {rescored} pending comments");
+            Ok(())
+        }
         ModelCommand::Train(args) if args.in_process => {
             let options = args.options()?;
             let texts = pipeline::load_labelled(&args.files)?;
@@ -337,7 +468,7 @@ fn print_evaluation(
             m.precision,
             m.recall,
             m.f1,
-            m.roc_auc,
+            m.roc_auc.unwrap_or(f64::NAN),
             m.false_positive_rate,
             m.recall_at_1pct_fpr
         );

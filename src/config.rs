@@ -72,6 +72,30 @@ pub struct ServeArgs {
     /// model's own calibrated threshold when unset.
     #[arg(long, global = true, env = "REPLYGUARD_SPAM_THRESHOLD")]
     pub spam_threshold: Option<f64>,
+    /// Retrain once this many new moderator labels have arrived; 0 turns it off.
+    #[arg(
+        long,
+        global = true,
+        env = "REPLYGUARD_RETRAIN_AFTER_LABELS",
+        default_value_t = 50
+    )]
+    pub retrain_after_labels: u64,
+    /// Retrain this often (hours) when there are new labels; 0 turns it off.
+    #[arg(
+        long,
+        global = true,
+        env = "REPLYGUARD_RETRAIN_EVERY_HOURS",
+        default_value_t = 24.0
+    )]
+    pub retrain_every_hours: f64,
+    /// How often (seconds) the service checks the schedule and the active model.
+    #[arg(
+        long,
+        global = true,
+        env = "REPLYGUARD_MODEL_POLL_SECS",
+        default_value_t = 10
+    )]
+    pub model_poll_secs: u64,
     /// Log filter, in `tracing_subscriber::EnvFilter` syntax.
     #[arg(long, global = true, env = "REPLYGUARD_LOG", default_value = "info")]
     pub log: String,
@@ -91,6 +115,8 @@ pub struct Settings {
     pub model: Option<PathBuf>,
     /// `None`: the model's own threshold. Else a probability in (0, 1).
     pub spam_threshold: Option<f64>,
+    /// When the service retrains on its own.
+    pub schedule: crate::model_service::Schedule,
 }
 
 impl Settings {
@@ -123,7 +149,22 @@ impl Settings {
                 "REPLYGUARD_SPAM_THRESHOLD must be a probability strictly between 0 and 1".into(),
             );
         }
+        if !(args.retrain_every_hours.is_finite() && args.retrain_every_hours >= 0.0) {
+            return Err(
+                "REPLYGUARD_RETRAIN_EVERY_HOURS must be a number of hours, 0 for never".into(),
+            );
+        }
+        if args.model_poll_secs == 0 {
+            return Err("REPLYGUARD_MODEL_POLL_SECS must be at least 1".into());
+        }
+        let schedule = crate::model_service::Schedule {
+            after_labels: args.retrain_after_labels,
+            every: (args.retrain_every_hours > 0.0)
+                .then(|| std::time::Duration::from_secs_f64(args.retrain_every_hours * 3600.0)),
+            poll: std::time::Duration::from_secs(args.model_poll_secs),
+        };
         Ok(Self {
+            schedule,
             bind: args.bind.clone(),
             data_dir,
             environment: args.environment,

@@ -8,12 +8,13 @@ use anyhow::Context;
 use rusqlite::TransactionBehavior;
 
 use crate::classifier::tokenize::Document;
-use crate::classifier::{ModelHandle, Scored};
+use crate::classifier::{Classifier, ModelHandle};
 use crate::db::comments::{self, ModEvent, StoredVerdict, SubmissionMeta};
 use crate::db::moderators::{self, ModeratorId};
-use crate::db::{Db, DbError, now_millis, sites};
+use crate::db::{Db, DbError, labels, now_millis, sites};
 use crate::domain::{
-    CommentId, CommentStatus, FieldErrors, InvalidTransition, ModAction, NewComment,
+    CommentId, CommentStatus, FieldErrors, InvalidTransition, Label, LabelSource, ModAction,
+    NewComment,
 };
 use crate::password;
 
@@ -29,10 +30,27 @@ pub struct SpamFilter {
     pub threshold: Option<f64>,
 }
 
+/// Scores a comment's fields with `classifier`, as stored with the comment. The author's
+/// name, website host and email domain are features; the address itself never reaches the
+/// filter.
+fn verdict(classifier: &Classifier, doc: &Document<'_>) -> anyhow::Result<Option<StoredVerdict>> {
+    let Some(scored) = classifier.score_and_explain(doc, REASONS_TOWARDS_SPAM, REASONS_TOWARDS_HAM)
+    else {
+        return Ok(None);
+    };
+    Ok(Some(StoredVerdict {
+        probability: scored.score.probability(),
+        log_odds: scored.score.log_odds(),
+        reasons_json: serde_json::to_string(&scored.reasons)
+            .context("failed to encode the filter's reasons")?,
+        model_version: scored.model_version,
+    }))
+}
+
 impl SpamFilter {
-    /// Scores a submission with the model in use now. The author's name, website host and
-    /// email domain are features; the address itself never reaches the filter.
-    fn judge(&self, comment: &NewComment) -> Option<(Scored, bool)> {
+    /// Scores a submission with the model in use now (one model for the whole request);
+    /// returns the verdict and whether it reaches the spam threshold.
+    fn judge(&self, comment: &NewComment) -> anyhow::Result<Option<(StoredVerdict, bool)>> {
         let classifier = self.models.current();
         let email_domain = comment.email.domain();
         let doc = Document {
@@ -41,13 +59,64 @@ impl SpamFilter {
             website_host: comment.website.as_ref().map(|w| w.host()),
             email_domain: Some(&email_domain),
         };
-        let scored =
-            classifier.score_and_explain(&doc, REASONS_TOWARDS_SPAM, REASONS_TOWARDS_HAM)?;
         let threshold = self
             .threshold
             .map_or(classifier.threshold_log_odds(), |p| (p / (1.0 - p)).ln());
-        let is_spam = scored.score.log_odds() >= threshold;
-        Some((scored, is_spam))
+        Ok(verdict(&classifier, &doc)?.map(|v| {
+            let is_spam = v.log_odds >= threshold;
+            (v, is_spam)
+        }))
+    }
+}
+
+/// Pending comments re-scored per transaction.
+const RESCORE_BATCH: u32 = 500;
+
+/// Re-scores every pending comment with `classifier`, so the queue order reflects the model
+/// in use; statuses are left alone. Blocking: call from a blocking thread or the CLI.
+///
+/// # Errors
+/// A database failure.
+pub fn rescore_pending(db: &Db, classifier: &Classifier) -> anyhow::Result<usize> {
+    let mut after = 0;
+    let mut count = 0;
+    loop {
+        let done = db.run_blocking(|conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(DbError::from)?;
+            let rows = comments::list_pending_for_scoring(&tx, after, RESCORE_BATCH)?;
+            for row in &rows {
+                let website_host = row
+                    .website
+                    .as_deref()
+                    .and_then(|w| url::Url::parse(w).ok())
+                    .and_then(|u| u.host_str().map(str::to_owned));
+                let email_domain = row
+                    .email
+                    .rsplit_once('@')
+                    .map(|(_, d)| d.to_lowercase())
+                    .unwrap_or_default();
+                let doc = Document {
+                    body: &row.body,
+                    author: Some(&row.author),
+                    website_host: website_host.as_deref(),
+                    email_domain: Some(&email_domain),
+                };
+                if let Some(v) = verdict(classifier, &doc)? {
+                    comments::set_verdict(&tx, row.id, &v)?;
+                }
+            }
+            tx.commit().map_err(DbError::from)?;
+            Ok::<_, anyhow::Error>(rows.last().map(|r| (r.id.0, rows.len())))
+        })?;
+        match done {
+            Some((last, n)) => {
+                after = last;
+                count += n;
+            }
+            None => return Ok(count),
+        }
     }
 }
 
@@ -91,22 +160,10 @@ pub async fn submit(
     let filter = filter.clone();
     let (submitted, score) = db
         .run(move |conn| {
-            let judged = filter.judge(&comment);
-            let verdict = judged
-                .as_ref()
-                .map(|(scored, _)| {
-                    Ok::<_, SubmitError>(StoredVerdict {
-                        probability: scored.score.probability(),
-                        log_odds: scored.score.log_odds(),
-                        reasons_json: serde_json::to_string(&scored.reasons)
-                            .context("failed to encode the filter's reasons")?,
-                        model_version: scored.model_version.clone(),
-                    })
-                })
-                .transpose()?;
-            let status = match judged {
-                Some((_, true)) => CommentStatus::Spam,
-                _ => CommentStatus::Pending,
+            let (verdict, status) = match filter.judge(&comment)? {
+                Some((v, true)) => (Some(v), CommentStatus::Spam),
+                Some((v, false)) => (Some(v), CommentStatus::Pending),
+                None => (None, CommentStatus::Pending),
             };
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -195,8 +252,20 @@ pub struct Acted {
     pub to: CommentStatus,
 }
 
-/// Applies `action` to comment `id` on behalf of `moderator`; the status change and its
-/// moderation log entry commit together or not at all.
+/// The training label a moderator's action gives: approving or "not spam" says ham, "spam"
+/// says spam. Rejecting says nothing about spam (a rude comment is not spam), so it gives
+/// no label unless the moderator adds one (`reject_label`).
+fn label_for(action: ModAction, reject_label: Option<Label>) -> Option<Label> {
+    match action {
+        ModAction::Approve | ModAction::Ham => Some(Label::Ham),
+        ModAction::Spam => Some(Label::Spam),
+        ModAction::Reject => reject_label,
+    }
+}
+
+/// Applies `action` to comment `id` on behalf of `moderator`. The status change, its
+/// moderation log entry and the training label (replacing any earlier one) commit together
+/// or not at all.
 ///
 /// # Errors
 /// [`ActError::NotFound`], [`ActError::InvalidTransition`], or `Unexpected`.
@@ -206,6 +275,7 @@ pub async fn act(
     moderator: ModeratorId,
     id: CommentId,
     action: ModAction,
+    reject_label: Option<Label>,
 ) -> Result<Acted, ActError> {
     let acted = db
         .run(move |conn| {
@@ -216,6 +286,13 @@ pub async fn act(
                 comments::find_status(&tx, id)?.ok_or(ActError::NotFound(id))?;
             let transition = from.apply(action, before_spam)?;
             comments::set_status(&tx, id, transition.to, transition.status_before_spam)?;
+            let now = now_millis();
+            match label_for(action, reject_label) {
+                Some(label) => {
+                    labels::set_label(&tx, id, label, LabelSource::Moderator, Some(moderator), now)?
+                }
+                None => labels::clear_label(&tx, id)?,
+            }
             comments::append_log(
                 &tx,
                 &ModEvent {
@@ -224,7 +301,7 @@ pub async fn act(
                     action,
                     from,
                     to: transition.to,
-                    at: now_millis(),
+                    at: now,
                 },
             )?;
             tx.commit()

@@ -7,10 +7,14 @@ use actix_web::dev::{Server, Service};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 
+use std::sync::Arc;
+
 use crate::classifier::{Classifier, ModelHandle};
 use crate::config::{Environment, Settings};
 use crate::db::{Db, sites};
+use crate::model_service::{ModelService, load_base};
 use crate::moderation::SpamFilter;
+use crate::retrain::ModelStore;
 use crate::routes::{self, AppState};
 
 /// Largest request body accepted: a maximal comment (65,525 bytes) with every other field,
@@ -42,16 +46,26 @@ impl Application {
                 settings.database_path().display()
             )
         })?;
-        let classifier = match &settings.model {
-            Some(path) => Classifier::load(path),
-            None => Classifier::shipped(),
-        }
-        .context("failed to load the spam filter model (REPLYGUARD_MODEL)")?;
+        let base = load_base(settings.model.as_deref())
+            .context("failed to load the spam filter model (REPLYGUARD_MODEL)")?;
+        let active = ModelStore::new(&settings.data_dir)
+            .load_active_or(&base)
+            .context("failed to load the active model named in <data dir>/models/ACTIVE")?;
+        let classifier = Classifier::from_bundle(&active)?;
         tracing::info!(model_version = %classifier.info().version, "spam filter model loaded");
+        let models = ModelHandle::new(classifier);
         let filter = SpamFilter {
-            models: ModelHandle::new(classifier),
+            models: models.clone(),
             threshold: settings.spam_threshold,
         };
+        let model_service = Arc::new(ModelService::new(
+            settings.data_dir.clone(),
+            settings.model.clone(),
+            base,
+            db.clone(),
+            models,
+        ));
+        Arc::clone(&model_service).spawn_schedule(settings.schedule);
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("failed to bind {} (REPLYGUARD_BIND)", settings.bind))?;
         let addr = listener.local_addr()?;
@@ -79,6 +93,7 @@ impl Application {
         let state = web::Data::new(AppState {
             db,
             filter,
+            model_service,
             trusted_proxies: settings.trusted_proxies.clone(),
             demo_thread,
         });
@@ -162,6 +177,18 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
                     .route(
                         "/moderation/comments/{id}",
                         web::post().to(routes::moderation::apply_action),
+                    )
+                    .route(
+                        "/moderation/model",
+                        web::get().to(routes::model::model_status),
+                    )
+                    .route(
+                        "/moderation/model/retrain",
+                        web::post().to(routes::model::retrain),
+                    )
+                    .route(
+                        "/moderation/model/activate",
+                        web::post().to(routes::model::activate),
                     ),
             )
             .default_service(web::to(routes::not_found))

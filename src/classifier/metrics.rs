@@ -13,8 +13,9 @@ pub struct Metrics {
     pub precision: f64,
     pub recall: f64,
     pub f1: f64,
-    /// Area under the ROC curve, ranking by log-odds (ties count one half).
-    pub roc_auc: f64,
+    /// Area under the ROC curve, ranking by log-odds (ties count one half); `None` (JSON
+    /// `null`) when the set lacks one of the classes and no ranking can be judged.
+    pub roc_auc: Option<f64>,
     /// Share of ham flagged as spam at the threshold.
     pub false_positive_rate: f64,
     /// The best spam recall any threshold reaches while flagging at most 1 % of ham.
@@ -75,8 +76,9 @@ fn sorted_desc(scored: &[(Label, f64)]) -> Vec<(Label, f64)> {
     sorted
 }
 
-/// ROC AUC by the rank-sum (Mann–Whitney) formula with average ranks for ties.
-pub fn roc_auc(scored: &[(Label, f64)]) -> f64 {
+/// ROC AUC by the rank-sum (Mann–Whitney) formula with average ranks for ties; `None`
+/// without both classes.
+pub fn roc_auc(scored: &[(Label, f64)]) -> Option<f64> {
     let mut sorted = scored.to_vec();
     sorted.sort_by(|a, b| a.1.total_cmp(&b.1));
     let (mut rank_sum, mut i) = (0.0, 0);
@@ -96,9 +98,9 @@ pub fn roc_auc(scored: &[(Label, f64)]) -> f64 {
     let pos = scored.iter().filter(|(l, _)| *l == Label::Spam).count() as f64;
     let neg = scored.len() as f64 - pos;
     if pos == 0.0 || neg == 0.0 {
-        return f64::NAN;
+        return None;
     }
-    (rank_sum - pos * (pos + 1.0) / 2.0) / (pos * neg)
+    Some((rank_sum - pos * (pos + 1.0) / 2.0) / (pos * neg))
 }
 
 /// The highest recall over thresholds whose false-positive rate is at most `max_fpr`.
@@ -158,13 +160,18 @@ mod tests {
     #[test]
     fn a_perfect_ranking_has_auc_one_and_a_reversed_one_zero() {
         let good = [(Spam, 3.0), (Spam, 2.0), (Ham, -1.0), (Ham, -2.0)];
-        assert_eq!(roc_auc(&good), 1.0);
+        assert_eq!(roc_auc(&good), Some(1.0));
         let bad = [(Spam, -3.0), (Ham, 2.0)];
-        assert_eq!(roc_auc(&bad), 0.0);
+        assert_eq!(roc_auc(&bad), Some(0.0));
         assert_eq!(
             roc_auc(&[(Spam, 1.0), (Ham, 1.0)]),
-            0.5,
+            Some(0.5),
             "ties count one half"
+        );
+        assert_eq!(
+            roc_auc(&[(Ham, 1.0), (Ham, 2.0)]),
+            None,
+            "undefined with one class"
         );
     }
 

@@ -63,6 +63,41 @@ pub struct ModelBundle {
     pub calibration: Option<Calibration>,
     /// The fitted model, in linfa-bayes' own serde form.
     pub nb: MultinomialNb<f64, usize>,
+    /// For a retrained model: the model it was built from (the base) and the one in use
+    /// when it was made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lineage: Option<Lineage>,
+    /// For a retrained model: the labels it learned and the guard's verdict.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retraining: Option<RetrainReport>,
+}
+
+/// Where a retrained model comes from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Lineage {
+    /// The base model whose counts it starts from.
+    pub base: String,
+    /// The model in use when it was trained (what the guard compared it with).
+    pub parent: String,
+}
+
+/// What a retraining run learned and what the guard found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RetrainReport {
+    pub labels: usize,
+    pub spam: usize,
+    pub ham: usize,
+    /// Weight of one label relative to one base training text.
+    pub label_weight: f64,
+    /// Labels held out of the candidate the guard evaluated.
+    pub held_out: usize,
+    /// The candidate's and the model in use's results on the held-out labels (at each
+    /// model's own threshold); `None` when the slice was empty.
+    pub candidate: Option<Metrics>,
+    pub current: Option<Metrics>,
+    /// Whether the guard let it go live, and why (or why not).
+    pub passed_guard: bool,
+    pub verdict: String,
 }
 
 /// Why a model file could not be used.
@@ -99,6 +134,24 @@ fn sha256_hex(bytes: &[u8]) -> String {
             let _ = write!(s, "{b:02x}");
             s
         })
+}
+
+/// A new model version: the training time (compact UTC) plus 8 hex digits of a hash of
+/// `salt`, e.g. `20261128T063828-d53e351b`. Only letters, digits and `-`: safe as a file name.
+pub fn new_version(created_at: &str, salt: &str) -> String {
+    let digest = Sha256::digest(format!("{created_at}|{salt}").as_bytes());
+    format!(
+        "{}-{:02x}{:02x}{:02x}{:02x}",
+        created_at
+            .replace([':', '-'], "")
+            .split('.')
+            .next()
+            .unwrap_or_default(),
+        digest[0],
+        digest[1],
+        digest[2],
+        digest[3]
+    )
 }
 
 impl ModelBundle {

@@ -230,19 +230,7 @@ fn fit_bundle(
     let nb = train::fit(examples, &options.features, &options.params, None)
         .map_err(anyhow::Error::msg)?;
     let created_at = Timestamp::now().to_rfc3339();
-    let fingerprint = Sha256::digest(format!("{created_at}|{training:?}|{:?}", options).as_bytes());
-    let version = format!(
-        "{}-{:02x}{:02x}{:02x}{:02x}",
-        created_at
-            .replace([':', '-'], "")
-            .split('.')
-            .next()
-            .unwrap_or_default(),
-        fingerprint[0],
-        fingerprint[1],
-        fingerprint[2],
-        fingerprint[3]
-    );
+    let version = super::model::new_version(&created_at, &format!("{training:?}|{options:?}"));
     Ok(ModelBundle {
         version,
         created_at,
@@ -252,6 +240,8 @@ fn fit_bundle(
         training,
         calibration,
         nb,
+        lineage: None,
+        retraining: None,
     })
 }
 

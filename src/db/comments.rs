@@ -47,6 +47,65 @@ pub struct StoredVerdict {
     pub model_version: String,
 }
 
+/// What re-scoring reads of a comment.
+#[derive(Debug, Clone)]
+pub struct ScoringRow {
+    pub id: CommentId,
+    pub body: String,
+    pub author: String,
+    pub website: Option<String>,
+    pub email: String,
+}
+
+/// Up to `limit` pending comments with ids above `after`, in id order.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn list_pending_for_scoring(
+    conn: &Connection,
+    after: i64,
+    limit: u32,
+) -> Result<Vec<ScoringRow>, DbError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, body, author, website, email FROM comments
+         WHERE status = 'pending' AND id > ?1 ORDER BY id LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![after, limit], |row| {
+        Ok(ScoringRow {
+            id: CommentId(row.get(0)?),
+            body: row.get(1)?,
+            author: row.get(2)?,
+            website: row.get(3)?,
+            email: row.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Replaces the filter's verdict on comment `id` (its status is left alone).
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn set_verdict(
+    conn: &Connection,
+    id: CommentId,
+    verdict: &StoredVerdict,
+) -> Result<(), DbError> {
+    conn.execute(
+        "UPDATE comments SET spam_score = ?2, spam_log_odds = ?3, spam_reasons = ?4,
+                             model_version = ?5
+         WHERE id = ?1",
+        params![
+            id.0,
+            verdict.probability,
+            verdict.log_odds,
+            verdict.reasons_json,
+            verdict.model_version
+        ],
+    )?;
+    Ok(())
+}
+
 /// A comment as the public may see it: no email, no IP, nothing derived from them.
 #[derive(Debug, Clone, Serialize)]
 pub struct PublicComment {

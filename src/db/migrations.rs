@@ -14,6 +14,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0002_spam_scores",
         include_str!("../../migrations/0002_spam_scores.sql"),
     ),
+    (
+        "0003_labels",
+        include_str!("../../migrations/0003_labels.sql"),
+    ),
 ];
 
 /// Applies every migration newer than the database's `user_version`; returns how many ran.

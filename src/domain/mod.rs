@@ -9,4 +9,4 @@ pub use comment::{
     RawComment, ThreadUrl, Timestamp,
 };
 pub use moderation::{CommentStatus, InvalidTransition, ModAction, ModeratorName};
-pub use verdict::{Label, SpamScore};
+pub use verdict::{Label, LabelSource, SpamScore};

@@ -84,3 +84,23 @@ mod tests {
         assert_eq!(s.label_at(0.5000001), Label::Ham);
     }
 }
+
+/// Where a training label came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LabelSource {
+    Moderator,
+    Akismet,
+    Import,
+}
+
+impl LabelSource {
+    /// The stable lower-case name used in SQL and exports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LabelSource::Moderator => "moderator",
+            LabelSource::Akismet => "akismet",
+            LabelSource::Import => "import",
+        }
+    }
+}

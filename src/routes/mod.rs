@@ -7,6 +7,7 @@ pub mod auth;
 pub mod comments;
 pub mod demo;
 pub mod health;
+pub mod model;
 pub mod moderation;
 
 use std::fmt;
@@ -37,6 +38,8 @@ pub enum ApiError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    #[error("{0}")]
+    ModelRefused(String),
     #[error("internal error")]
     Unexpected(#[source] anyhow::Error),
 }
@@ -76,6 +79,7 @@ impl ApiError {
             ApiError::Unauthorized => "unauthorized",
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "invalid_transition",
+            ApiError::ModelRefused(_) => "model_operation_refused",
             ApiError::Unexpected(_) => "internal_error",
         }
     }
@@ -90,7 +94,7 @@ impl ResponseError for ApiError {
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::ModelRefused(_) => StatusCode::CONFLICT,
             ApiError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -141,6 +145,17 @@ impl From<ActError> for ApiError {
             ActError::NotFound(_) => ApiError::NotFound(e.to_string()),
             ActError::InvalidTransition(t) => ApiError::Conflict(t.to_string()),
             ActError::Unexpected(e) => ApiError::Unexpected(e),
+        }
+    }
+}
+
+impl From<crate::model_service::ModelOpError> for ApiError {
+    fn from(e: crate::model_service::ModelOpError) -> Self {
+        use crate::model_service::ModelOpError as E;
+        match e {
+            E::Busy | E::Refused(_) => ApiError::ModelRefused(e.to_string()),
+            E::UnknownVersion(_) => ApiError::NotFound(e.to_string()),
+            E::Unexpected(e) => ApiError::Unexpected(e),
         }
     }
 }
@@ -234,6 +249,8 @@ pub struct AppState {
     pub db: crate::db::Db,
     /// The spam filter in use, and the policy applied to its scores.
     pub filter: crate::moderation::SpamFilter,
+    /// Retraining, activation and the model store.
+    pub model_service: std::sync::Arc<crate::model_service::ModelService>,
     pub trusted_proxies: Vec<IpAddr>,
     /// The demo article's URL when running in development, else `None`.
     pub demo_thread: Option<String>,

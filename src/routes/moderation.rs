@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{ApiError, AppState};
 use crate::db::comments::{self as queries, LogEntry, ModComment, Order};
-use crate::domain::{CommentId, CommentStatus, FieldErrors, ModAction};
+use crate::domain::{CommentId, CommentStatus, FieldErrors, Label, ModAction};
 use crate::moderation::{self, Moderator};
 
 /// Largest page a client may ask for: bounds the work of one request.
@@ -131,6 +131,8 @@ pub async fn moderation_detail(
 #[derive(Deserialize)]
 pub struct ActionJson {
     action: Option<String>,
+    /// Only with `reject`: `"ham"` or `"spam"` to make the rejection a training label too.
+    label: Option<String>,
 }
 
 /// `POST /api/v1/moderation/comments/{id}` with `{"action": "approve"|"reject"|"spam"|"ham"}`.
@@ -151,8 +153,18 @@ pub async fn apply_action(
             return Err(ApiError::Validation(errors));
         }
     };
+    let reject_label = match (action, body.label.as_deref()) {
+        (_, None) => None,
+        (ModAction::Reject, Some("ham")) => Some(Label::Ham),
+        (ModAction::Reject, Some("spam")) => Some(Label::Spam),
+        _ => {
+            let mut errors = FieldErrors::default();
+            errors.add("label", "label is only for reject, and must be ham or spam");
+            return Err(ApiError::Validation(errors));
+        }
+    };
     let id = CommentId(path.into_inner());
-    let acted = moderation::act(&state.db, moderator.id, id, action).await?;
+    let acted = moderation::act(&state.db, moderator.id, id, action, reject_label).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "id": acted.id,
         "from": acted.from,

@@ -106,10 +106,17 @@ pub struct TestApp {
     logs: Arc<Mutex<Vec<String>>>,
     /// The model file the server was started with.
     model: PathBuf,
+    /// Extra environment of the server.
+    env: Vec<(String, String)>,
 }
 
 /// Starts a server with a registered site and one moderator.
 pub fn spawn_app() -> TestApp {
+    spawn_app_with(&[])
+}
+
+/// Like [`spawn_app`], with extra environment variables for the server.
+pub fn spawn_app_with(env: &[(&str, &str)]) -> TestApp {
     let data_dir = tempfile::tempdir().expect("temp dir");
     let (ok, _, err) = cli(
         data_dir.path(),
@@ -125,7 +132,11 @@ pub fn spawn_app() -> TestApp {
     assert!(ok, "moderator add failed: {err}");
     let logs = Arc::new(Mutex::new(Vec::new()));
     let model = fixture_model().to_owned();
-    let (server, address) = start_server(data_dir.path(), &model, &logs);
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    let (server, address) = start_server(data_dir.path(), &model, &env, &logs);
     let client = Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(30))
@@ -138,12 +149,19 @@ pub fn spawn_app() -> TestApp {
         server,
         logs,
         model,
+        env,
     }
 }
 
-fn start_server(data_dir: &Path, model: &Path, logs: &Arc<Mutex<Vec<String>>>) -> (Child, String) {
+fn start_server(
+    data_dir: &Path,
+    model: &Path,
+    env: &[(String, String)],
+    logs: &Arc<Mutex<Vec<String>>>,
+) -> (Child, String) {
     let mut server = Command::new(binary())
         .args(["serve", "--bind", "127.0.0.1:0"])
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .env("REPLYGUARD_DATA_DIR", data_dir)
         .env("REPLYGUARD_MODEL", model)
         .env("REPLYGUARD_LOG", "debug")
@@ -192,7 +210,7 @@ impl TestApp {
     pub fn restart_with_model(&mut self, model: &Path) {
         self.server.kill().expect("kill");
         self.server.wait().expect("reap");
-        let (server, address) = start_server(self.data_dir.path(), model, &self.logs);
+        let (server, address) = start_server(self.data_dir.path(), model, &self.env, &self.logs);
         self.server = server;
         self.address = address;
         self.model = model.to_owned();
@@ -270,6 +288,40 @@ impl TestApp {
             .json(&json!({ "action": action }))
             .send()
             .expect("moderation POST")
+    }
+
+    /// Runs the CLI against this app's data directory, with the app's base model.
+    pub fn cli(&self, args: &[&str]) -> (bool, String, String) {
+        let mut command = Command::new(binary());
+        command
+            .args(args)
+            .env("REPLYGUARD_DATA_DIR", self.data_dir.path())
+            .env("REPLYGUARD_MODEL", &self.model);
+        let out = command.output().expect("CLI finished");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    /// `POST /api/v1/moderation/model/retrain`.
+    pub fn retrain(&self, force: bool) -> Response {
+        self.client
+            .post(self.url("/api/v1/moderation/model/retrain"))
+            .basic_auth(MODERATOR, Some(PASSWORD))
+            .json(&json!({ "force": force }))
+            .send()
+            .expect("retrain")
+    }
+
+    /// The version of the model in use.
+    pub fn active_model(&self) -> String {
+        let status: Value = self.moderation_get("/model").json().expect("json");
+        status["active"]["version"]
+            .as_str()
+            .expect("version")
+            .to_owned()
     }
 
     pub fn approve(&self, id: i64) {

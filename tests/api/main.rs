@@ -12,5 +12,7 @@ mod moderation;
 mod filter;
 // The public corpora (../shared/data): agreement with linfa, the accuracy gate.
 mod corpora;
+// The retraining loop: labels, guard, swap, store, export.
+mod retrain;
 // Durability across restarts and privacy of emails.
 mod durability;

@@ -1,0 +1,429 @@
+//! The retraining loop: moderator labels → a candidate built from the base model → the
+//! guard → activation in the data directory's model store.
+//!
+//! A candidate is always the base model (the shipped one, or `REPLYGUARD_MODEL`) plus every
+//! current label, fitted with linfa's `fit_with` in a fixed order. So a reversed or removed
+//! label is unlearned exactly: the next model is bit for bit the one that never saw it.
+//!
+//! Fitting prints linfa-bayes 0.8.1's debug dump to stderr: callers run [`retrain`] in a
+//! process whose stderr is discarded (`replyguard model retrain` does; the service starts
+//! that command).
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, anyhow, bail};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::classifier::Classifier;
+use crate::classifier::metrics::Metrics;
+use crate::classifier::model::{self, Lineage, ModelBundle, RetrainReport};
+use crate::classifier::tokenize::Document;
+use crate::classifier::train::{self, Example, TrainParams};
+use crate::db::Db;
+use crate::db::labels::{self, LabelledComment};
+use crate::domain::{Label, Timestamp};
+
+/// The guard evaluates on labels from this many most recent ones…
+pub const RECENT_LABELS: usize = 5_000;
+/// …of which this share (chosen by a hash of the comment id) is held out of the candidate.
+pub const HELD_OUT_SHARE: f64 = 0.2;
+
+/// Model files in `<data dir>/models/`, and `ACTIVE`, the version the service runs.
+#[derive(Debug, Clone)]
+pub struct ModelStore {
+    dir: PathBuf,
+}
+
+/// A stored model as `model list` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredModel {
+    pub version: String,
+    pub created_at: String,
+    pub active: bool,
+    pub lineage: Option<Lineage>,
+    pub retraining: Option<RetrainReport>,
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let dir = path.parent().context("a file path has a folder")?;
+    let tmp = dir.join(format!(
+        ".tmp-{}-{}",
+        std::process::id(),
+        Timestamp::now().0
+    ));
+    let mut file = std::fs::File::create(&tmp)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    drop(file);
+    std::fs::rename(&tmp, path)?;
+    if let Ok(dir) = std::fs::File::open(dir) {
+        let _ = dir.sync_all();
+    }
+    Ok(())
+}
+
+impl ModelStore {
+    /// The store of the data directory `data_dir` (created on first save).
+    pub fn new(data_dir: &Path) -> Self {
+        Self {
+            dir: data_dir.join("models"),
+        }
+    }
+
+    /// The file of `version`.
+    ///
+    /// # Errors
+    /// When `version` is not a version name (it becomes a file name: no paths allowed).
+    pub fn path_of(&self, version: &str) -> anyhow::Result<PathBuf> {
+        let ok = !version.is_empty()
+            && version.len() <= 64
+            && version
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        if !ok {
+            bail!("{version:?} is not a model version");
+        }
+        Ok(self.dir.join(format!("{version}.json")))
+    }
+
+    /// Writes `bundle` as `<version>.json` (atomically).
+    ///
+    /// # Errors
+    /// An I/O error.
+    pub fn save(&self, bundle: &ModelBundle) -> anyhow::Result<PathBuf> {
+        std::fs::create_dir_all(&self.dir)?;
+        let path = self.path_of(&bundle.version)?;
+        bundle.save(&path)?;
+        Ok(path)
+    }
+
+    /// Loads a stored version, checking it as any model file is checked.
+    ///
+    /// # Errors
+    /// A missing, truncated or altered file.
+    pub fn load(&self, version: &str) -> anyhow::Result<ModelBundle> {
+        Ok(ModelBundle::load(&self.path_of(version)?)?)
+    }
+
+    /// The version named in `ACTIVE`, if any.
+    ///
+    /// # Errors
+    /// An unreadable `ACTIVE` file.
+    pub fn active_version(&self) -> anyhow::Result<Option<String>> {
+        match std::fs::read_to_string(self.dir.join("ACTIVE")) {
+            Ok(text) => Ok(Some(text.trim().to_owned()).filter(|v| !v.is_empty())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e).context("cannot read the ACTIVE model pointer"),
+        }
+    }
+
+    /// Makes `version` the one the service runs, after checking that it loads. The pointer
+    /// is replaced atomically; a running service picks it up on its next poll.
+    ///
+    /// # Errors
+    /// An unknown or damaged version, or an I/O error.
+    pub fn activate(&self, version: &str) -> anyhow::Result<ModelBundle> {
+        let bundle = self
+            .load(version)
+            .with_context(|| format!("cannot activate model {version}"))?;
+        Classifier::from_bundle(&bundle)?;
+        std::fs::create_dir_all(&self.dir)?;
+        write_atomically(&self.dir.join("ACTIVE"), format!("{version}\n").as_bytes())?;
+        Ok(bundle)
+    }
+
+    /// Every stored model, oldest first.
+    ///
+    /// # Errors
+    /// An unreadable folder or model file.
+    pub fn list(&self) -> anyhow::Result<Vec<StoredModel>> {
+        let active = self.active_version()?;
+        let mut names: Vec<String> = match std::fs::read_dir(&self.dir) {
+            Ok(dir) => dir
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter_map(|n| n.strip_suffix(".json").map(str::to_owned))
+                .collect(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(e.into()),
+        };
+        names.sort();
+        names
+            .into_iter()
+            .map(|version| {
+                let bundle = self.load(&version)?;
+                Ok(StoredModel {
+                    active: active.as_deref() == Some(version.as_str()),
+                    version,
+                    created_at: bundle.created_at,
+                    lineage: bundle.lineage,
+                    retraining: bundle.retraining,
+                })
+            })
+            .collect()
+    }
+
+    /// The model the service should run: the active stored one, else `base`.
+    ///
+    /// # Errors
+    /// A damaged active model: refused rather than silently replaced by the base.
+    pub fn load_active_or(&self, base: &ModelBundle) -> anyhow::Result<ModelBundle> {
+        match self.active_version()? {
+            Some(version) => self.load(&version),
+            None => Ok(base.clone()),
+        }
+    }
+}
+
+/// Options of one retraining run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RetrainOptions {
+    /// Activate even if the guard finds the candidate worse.
+    pub force: bool,
+    /// Weight of one label relative to one base training text.
+    pub label_weight: f64,
+}
+
+impl Default for RetrainOptions {
+    fn default() -> Self {
+        Self {
+            force: false,
+            label_weight: 1.0,
+        }
+    }
+}
+
+/// What a retraining run produced.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct Retrained {
+    pub version: String,
+    pub activated: bool,
+    pub report: RetrainReport,
+}
+
+fn is_held_out(id: i64) -> bool {
+    let digest = Sha256::digest(format!("replyguard-guard|{id}").as_bytes());
+    let x = u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]);
+    f64::from(x) / f64::from(u32::MAX) < HELD_OUT_SHARE
+}
+
+/// Owned per-label data the examples borrow from.
+struct LabelDoc {
+    id: i64,
+    label: Label,
+    body: String,
+    author: String,
+    website_host: Option<String>,
+    email_domain: String,
+}
+
+impl LabelDoc {
+    fn from(l: LabelledComment) -> Self {
+        let website_host = l
+            .website
+            .as_deref()
+            .and_then(|w| url::Url::parse(w).ok())
+            .and_then(|u| u.host_str().map(str::to_owned));
+        Self {
+            id: l.comment_id.0,
+            label: l.label,
+            body: l.body,
+            author: l.author,
+            website_host,
+            email_domain: l.email_domain,
+        }
+    }
+
+    fn document(&self) -> Document<'_> {
+        Document {
+            body: &self.body,
+            author: Some(&self.author),
+            website_host: self.website_host.as_deref(),
+            email_domain: Some(&self.email_domain),
+        }
+    }
+
+    fn example(&self, weight: f64) -> Example<'_> {
+        Example {
+            doc: self.document(),
+            label: self.label,
+            weight,
+        }
+    }
+}
+
+/// Results of a model on labelled documents at its own threshold.
+fn metrics_on(classifier: &Classifier, docs: &[&LabelDoc]) -> Option<Metrics> {
+    if docs.is_empty() {
+        return None;
+    }
+    let scored: Vec<(Label, f64)> = docs
+        .iter()
+        .map(|d| (d.label, classifier.log_odds(&d.document())))
+        .collect();
+    Some(Metrics::compute(&scored, classifier.threshold_log_odds()))
+}
+
+/// Whether the candidate is worse than the model in use on the held-out labels: it flags
+/// more ham, or (with both classes present) ranks worse.
+fn guard(candidate: Option<&Metrics>, current: Option<&Metrics>) -> (bool, String) {
+    let (Some(cand), Some(cur)) = (candidate, current) else {
+        return (true, "no labels held out yet: nothing to compare on".into());
+    };
+    if cand.false_positives > cur.false_positives {
+        return (
+            false,
+            format!(
+                "the candidate flags {} of the held-out ham as spam where the model in use flags {}",
+                cand.false_positives, cur.false_positives
+            ),
+        );
+    }
+    if let (Some(cand_auc), Some(cur_auc)) = (cand.roc_auc, cur.roc_auc)
+        && cand_auc < cur_auc
+    {
+        return (
+            false,
+            format!(
+                "the candidate's ROC AUC on held-out labels is {cand_auc:.4}, below the model in use's {cur_auc:.4}"
+            ),
+        );
+    }
+    let auc = |m: &Metrics| {
+        m.roc_auc
+            .map_or("n/a (one class)".to_owned(), |a| format!("{a:.4}"))
+    };
+    (
+        true,
+        format!(
+            "on {} held-out labels the candidate flags {} ham (in use: {}) and ranks with ROC AUC {} (in use: {})",
+            cand.n,
+            cand.false_positives,
+            cur.false_positives,
+            auc(cand),
+            auc(cur)
+        ),
+    )
+}
+
+/// Trains a candidate from `base` plus every current label, checks it against the model in
+/// use on held-out recent labels, stores it, and activates it if it passed (or `force`).
+///
+/// # Errors
+/// No labels, a damaged model, or a database or I/O failure.
+pub fn retrain(
+    db: &Db,
+    store: &ModelStore,
+    base: &ModelBundle,
+    options: &RetrainOptions,
+) -> anyhow::Result<Retrained> {
+    if !(options.label_weight.is_finite() && options.label_weight > 0.0) {
+        bail!("the label weight must be a positive number");
+    }
+    let current_bundle = store.load_active_or(base)?;
+    let current = Classifier::from_bundle(&current_bundle)?;
+    let mut docs: Vec<LabelDoc> = db
+        .run_blocking(|conn| labels::list_labels(conn).map_err(anyhow::Error::from))?
+        .into_iter()
+        .map(LabelDoc::from)
+        .collect();
+    if docs.is_empty() {
+        bail!("there are no labels to learn from yet: moderate some comments first");
+    }
+    let recent_from = docs.len().saturating_sub(RECENT_LABELS);
+    let held: Vec<bool> = docs
+        .iter()
+        .enumerate()
+        .map(|(i, d)| i >= recent_from && is_held_out(d.id))
+        .collect();
+    let held_docs: Vec<&LabelDoc> = docs
+        .iter()
+        .zip(&held)
+        .filter(|(_, h)| **h)
+        .map(|(d, _)| d)
+        .collect();
+    let params = TrainParams {
+        alpha: base.alpha,
+        ..TrainParams::default()
+    };
+    let weight = options.label_weight;
+
+    // The candidate the guard judges: base plus the labels not held out.
+    let judged_nb = train::fit(
+        docs.iter()
+            .zip(&held)
+            .filter(|(_, h)| !**h)
+            .map(|(d, _)| d.example(weight)),
+        &base.features,
+        &params,
+        Some(base.nb.clone()),
+    )
+    .map_err(|e| anyhow!(e))?;
+    let judged = Classifier::from_bundle(&ModelBundle {
+        nb: judged_nb,
+        ..base.clone()
+    })?;
+    let candidate_metrics = metrics_on(&judged, &held_docs);
+    let current_metrics = metrics_on(&current, &held_docs);
+    let (passed_guard, verdict) = guard(candidate_metrics.as_ref(), current_metrics.as_ref());
+    let held_out = held_docs.len();
+    drop(held_docs);
+
+    // The model that goes live learns every label, in comment order, so the same labels
+    // always give the same model.
+    docs.sort_by_key(|d| d.id);
+    let nb = train::fit(
+        docs.iter().map(|d| d.example(weight)),
+        &base.features,
+        &params,
+        Some(base.nb.clone()),
+    )
+    .map_err(|e| anyhow!(e))?;
+    let spam = docs.iter().filter(|d| d.label == Label::Spam).count();
+    let created_at = Timestamp::now().to_rfc3339();
+    let version = model::new_version(
+        &created_at,
+        &format!("{}|{}|{}", current_bundle.version, docs.len(), spam),
+    );
+    let mut training = base.training.clone();
+    training.files.push("moderator labels".into());
+    training.texts += docs.len();
+    training.spam += spam;
+    training.ham += docs.len() - spam;
+    let report = RetrainReport {
+        labels: docs.len(),
+        spam,
+        ham: docs.len() - spam,
+        label_weight: weight,
+        held_out,
+        candidate: candidate_metrics,
+        current: current_metrics,
+        passed_guard,
+        verdict,
+    };
+    let bundle = ModelBundle {
+        version: version.clone(),
+        created_at,
+        training,
+        nb,
+        lineage: Some(Lineage {
+            base: base.version.clone(),
+            parent: current_bundle.version.clone(),
+        }),
+        retraining: Some(report.clone()),
+        ..base.clone()
+    };
+    Classifier::from_bundle(&bundle)?;
+    store.save(&bundle)?;
+    let activated = passed_guard || options.force;
+    if activated {
+        store.activate(&version)?;
+    }
+    Ok(Retrained {
+        version,
+        activated,
+        report,
+    })
+}

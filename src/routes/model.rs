@@ -1,0 +1,68 @@
+//! The model endpoints of the moderation API: what is in use, retrain, activate.
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use super::{ApiError, AppState};
+use crate::moderation::Moderator;
+
+/// Runs blocking model work off the async workers.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError::Unexpected(anyhow::anyhow!("model task failed: {e}")))?
+}
+
+/// `GET /api/v1/moderation/model`: the model in use and every stored model with the guard's
+/// verdict on it.
+pub async fn model_status(
+    _moderator: Moderator,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let active = state.filter.models.current().info().clone();
+    let service = state.model_service.clone();
+    let stored = blocking(move || service.store.list().map_err(ApiError::Unexpected)).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "active": active, "models": stored })))
+}
+
+#[derive(Deserialize, Default)]
+pub struct RetrainJson {
+    #[serde(default)]
+    force: bool,
+}
+
+/// `POST /api/v1/moderation/model/retrain` (`{"force": true}` overrides the guard): trains
+/// a candidate in a separate process, activates it if the guard lets it, and answers with the
+/// outcome once the new model (if any) is in use.
+pub async fn retrain(
+    moderator: Moderator,
+    body: Option<web::Json<RetrainJson>>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let force = body.map(|b| b.force).unwrap_or_default();
+    tracing::info!(moderator = %moderator.name, force, "retraining requested");
+    let service = state.model_service.clone();
+    let outcome = blocking(move || service.retrain(force).map_err(ApiError::from)).await?;
+    Ok(HttpResponse::Ok().json(outcome))
+}
+
+#[derive(Deserialize)]
+pub struct ActivateJson {
+    version: String,
+}
+
+/// `POST /api/v1/moderation/model/activate` with `{"version": "…"}`: roll forward or back.
+pub async fn activate(
+    moderator: Moderator,
+    body: web::Json<ActivateJson>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let version = body.into_inner().version;
+    tracing::info!(moderator = %moderator.name, %version, "model activation requested");
+    let service = state.model_service.clone();
+    let v = version.clone();
+    let rescored = blocking(move || service.activate(&v).map_err(ApiError::from)).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "version": version, "rescored": rescored })))
+}

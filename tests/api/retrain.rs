@@ -1,0 +1,401 @@
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use replyguard::classifier::Classifier;
+use replyguard::classifier::model::ModelBundle;
+use replyguard::classifier::tokenize::Document;
+use serde_json::{Value, json};
+
+use crate::helpers::{ARTICLE, TestApp, fixture_model, spawn_app, spawn_app_with};
+
+fn submit_json(app: &TestApp, author: &str, email: &str, body: &str) -> i64 {
+    let response = app.post_comment_json(&json!({
+        "thread": ARTICLE, "author": author, "email": email, "body": body,
+    }));
+    assert_eq!(response.status().as_u16(), 202);
+    response.json::<Value>().expect("json")["id"]
+        .as_i64()
+        .expect("id")
+}
+
+fn detail(app: &TestApp, id: i64) -> Value {
+    app.moderation_get(&format!("/comments/{id}"))
+        .json()
+        .expect("json")
+}
+
+fn stored_nb(app: &TestApp, version: &str) -> String {
+    let path = app
+        .data_dir
+        .path()
+        .join("models")
+        .join(format!("{version}.json"));
+    let file: Value =
+        serde_json::from_slice(&std::fs::read(path).expect("model file")).expect("json");
+    file["payload"]["nb"].to_string()
+}
+
+fn retrained(app: &TestApp, force: bool) -> Value {
+    let response = app.retrain(force);
+    let status = response.status().as_u16();
+    let body: Value = response.json().expect("json");
+    assert_eq!(status, 200, "retrain refused: {body}");
+    body
+}
+
+/// Ordinary comments for a local news site, and spam, built from shared vocabularies so the
+/// filter has something to generalise from.
+fn ham_text(i: usize) -> String {
+    let topics = [
+        "council budget",
+        "library hours",
+        "bus route",
+        "school board",
+        "river cleanup",
+        "farmers market",
+    ];
+    let views = [
+        "I think the plan is fair",
+        "my neighbours disagree",
+        "thanks for covering this",
+        "the meeting ran late",
+    ];
+    format!(
+        "The {} story: {} and we should talk about it at the next meeting ({i}).",
+        topics[i % 6],
+        views[i % 4]
+    )
+}
+
+fn spam_text(i: usize) -> String {
+    let offers = [
+        "cheap watches",
+        "free followers",
+        "crypto signals",
+        "diet pills",
+    ];
+    format!(
+        "Buy {} today, best price online, visit http://deals{}.example now!!! ({i})",
+        offers[i % 4],
+        i % 3
+    )
+}
+
+#[test]
+fn a_spam_label_flips_a_near_duplicate_after_retraining() {
+    let app = spawn_app();
+    let text = "Fresh sourdough from crumbly-bakes.example, order with discount code BREAD today";
+    let first = submit_json(&app, "Baker", "baker@crumbly.example", text);
+    let before = detail(&app, first);
+    assert_eq!(
+        before["status"], "pending",
+        "the base model lets it through: {before}"
+    );
+
+    assert_eq!(app.act(first, "spam").status().as_u16(), 200);
+    let outcome = retrained(&app, false);
+
+    assert_eq!(outcome["activated"], true, "{outcome}");
+    assert_eq!(app.active_model(), outcome["version"]);
+    let again = submit_json(
+        &app,
+        "Baker",
+        "baker@crumbly.example",
+        "Fresh sourdough from crumbly-bakes.example, order with discount code BREAD now",
+    );
+    let after = detail(&app, again);
+    assert_eq!(after["status"], "spam", "{after}");
+    assert_eq!(after["model_version"], outcome["version"]);
+    assert!(
+        after["spam_score"].as_f64().unwrap() > 0.5 && before["spam_score"].as_f64().unwrap() < 0.5
+    );
+}
+
+#[test]
+fn a_reversed_decision_is_unlearned_exactly() {
+    let app = spawn_app();
+    for i in 0..6 {
+        let h = submit_json(&app, "Reader", "r@example.com", &ham_text(i));
+        app.approve(h);
+        let s = submit_json(&app, "Seller", "s@example.com", &spam_text(i));
+        if app.status_of(s) != "spam" {
+            assert_eq!(app.act(s, "spam").status().as_u16(), 200);
+        } else {
+            // The filter's own verdict is not a label: a moderator must confirm it.
+            assert_eq!(app.act(s, "approve").status().as_u16(), 200);
+            assert_eq!(app.act(s, "spam").status().as_u16(), 200);
+        }
+    }
+    let without = retrained(&app, true)["version"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let reversed = submit_json(
+        &app,
+        "Reader",
+        "r2@example.com",
+        "The library hours change worries me, thanks for the story.",
+    );
+    assert_eq!(app.act(reversed, "spam").status().as_u16(), 200);
+    let with_spam_label = retrained(&app, true)["version"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(
+        stored_nb(&app, &without),
+        stored_nb(&app, &with_spam_label),
+        "the label was learned"
+    );
+
+    // The moderator takes it back: rejecting gives no label, so the spam label is gone.
+    assert_eq!(app.act(reversed, "reject").status().as_u16(), 200);
+    let unlearned = retrained(&app, true)["version"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    assert_eq!(
+        stored_nb(&app, &unlearned),
+        stored_nb(&app, &without),
+        "bit for bit the model without that label"
+    );
+}
+
+#[test]
+fn a_poisoned_batch_of_labels_is_kept_but_not_activated() {
+    let app = spawn_app();
+    for i in 0..20 {
+        let h = submit_json(&app, "Reader", &format!("r{i}@example.com"), &ham_text(i));
+        app.approve(h);
+        let s = submit_json(&app, "Seller", "s@example.com", &spam_text(i));
+        if app.status_of(s) == "spam" {
+            app.approve(s);
+        }
+        assert_eq!(app.act(s, "spam").status().as_u16(), 200);
+    }
+    let good = retrained(&app, false);
+    assert_eq!(good["activated"], true, "{good}");
+
+    // A rogue account marks a batch of ordinary readers' comments as spam.
+    for i in 20..60 {
+        let h = submit_json(&app, "Reader", &format!("p{i}@example.com"), &ham_text(i));
+        assert_eq!(app.act(h, "spam").status().as_u16(), 200);
+    }
+    let poisoned = retrained(&app, false);
+
+    assert_eq!(poisoned["activated"], false, "{poisoned}");
+    assert_eq!(poisoned["report"]["passed_guard"], false);
+    assert!(
+        poisoned["report"]["verdict"]
+            .as_str()
+            .unwrap()
+            .contains("held-out"),
+        "{poisoned}"
+    );
+    assert_eq!(
+        app.active_model(),
+        good["version"],
+        "the model in use stays"
+    );
+    let status: Value = app.moderation_get("/model").json().expect("json");
+    let kept = status["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["version"] == poisoned["version"])
+        .expect("the candidate is kept");
+    assert_eq!(kept["active"], false);
+    assert_eq!(kept["retraining"]["passed_guard"], false);
+}
+
+#[test]
+fn a_swap_under_concurrent_submissions_loses_nothing_and_mixes_no_models() {
+    let app = spawn_app();
+    for i in 0..4 {
+        let h = submit_json(&app, "Reader", "r@example.com", &ham_text(i));
+        app.approve(h);
+    }
+    let first = retrained(&app, true)["version"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // Writers post while the models are retrained and switched back and forth.
+    let (ids, versions) = std::thread::scope(|s| {
+        let writers: Vec<_> = (0..3)
+            .map(|w| {
+                let app = &app;
+                s.spawn(move || {
+                    (0..25)
+                        .map(|i| {
+                            let body = if i % 2 == 0 {
+                                ham_text(i + w)
+                            } else {
+                                spam_text(i + w)
+                            };
+                            submit_json(
+                                app,
+                                &format!("Writer {w}"),
+                                &format!("w{w}@mail{w}.example"),
+                                &body,
+                            )
+                        })
+                        .collect::<Vec<i64>>()
+                })
+            })
+            .collect();
+        let mut versions = vec![first.clone()];
+        for round in 0..2 {
+            let h = submit_json(&app, "Reader", "r@example.com", &ham_text(10 + round));
+            app.approve(h);
+            versions.push(
+                retrained(&app, true)["version"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+            );
+            let back = app
+                .client
+                .post(app.url("/api/v1/moderation/model/activate"))
+                .basic_auth(crate::helpers::MODERATOR, Some(crate::helpers::PASSWORD))
+                .json(&json!({ "version": first }))
+                .send()
+                .expect("activate");
+            assert_eq!(back.status().as_u16(), 200);
+        }
+        let ids: Vec<i64> = writers
+            .into_iter()
+            .flat_map(|w| w.join().expect("writer"))
+            .collect();
+        (ids, versions)
+    });
+    assert_eq!(ids.len(), 75, "every submission was acknowledged");
+
+    // Each comment's stored score is exactly what the model it names gives for it.
+    let mut models: std::collections::HashMap<String, Classifier> =
+        std::collections::HashMap::new();
+    let base = ModelBundle::load(fixture_model()).expect("base");
+    models.insert(
+        base.version.clone(),
+        Classifier::from_bundle(&base).expect("base classifier"),
+    );
+    for v in &versions {
+        let bundle =
+            ModelBundle::load(&app.data_dir.path().join("models").join(format!("{v}.json")))
+                .expect("stored");
+        models.insert(
+            v.clone(),
+            Classifier::from_bundle(&bundle).expect("classifier"),
+        );
+    }
+    let mut seen = BTreeSet::new();
+    for id in ids {
+        let d = detail(&app, id);
+        let version = d["model_version"].as_str().expect("version");
+        let classifier = models
+            .get(version)
+            .unwrap_or_else(|| panic!("unknown model {version}"));
+        let email_domain = d["email"]
+            .as_str()
+            .unwrap()
+            .rsplit_once('@')
+            .unwrap()
+            .1
+            .to_owned();
+        let doc = Document {
+            body: d["body"].as_str().unwrap(),
+            author: d["author"].as_str(),
+            website_host: None,
+            email_domain: Some(&email_domain),
+        };
+        let expected = classifier.log_odds(&doc);
+        let stored = d["spam_log_odds"].as_f64().expect("log-odds");
+        assert!(
+            (expected - stored).abs() < 1e-9,
+            "comment {id} was scored {stored} but {version} gives {expected}"
+        );
+        seen.insert(version.to_owned());
+    }
+    assert!(!seen.is_empty());
+}
+
+#[test]
+fn the_schedule_retrains_after_enough_new_labels() {
+    let app = spawn_app_with(&[
+        ("REPLYGUARD_RETRAIN_AFTER_LABELS", "3"),
+        ("REPLYGUARD_MODEL_POLL_SECS", "1"),
+    ]);
+    let base = app.active_model();
+    for i in 0..3 {
+        let h = submit_json(&app, "Reader", "r@example.com", &ham_text(i));
+        app.approve(h);
+    }
+
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while app.active_model() == base {
+        assert!(
+            Instant::now() < deadline,
+            "no scheduled retraining within 60 s"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let status: Value = app.moderation_get("/model").json().expect("json");
+    assert_eq!(status["models"][0]["retraining"]["labels"], 3);
+}
+
+#[test]
+fn the_cli_lists_activates_and_exports_labels() {
+    let app = spawn_app();
+    let h = submit_json(
+        &app,
+        "Reader",
+        "private.reader@mailhost.example",
+        &ham_text(1),
+    );
+    app.approve(h);
+    let s = submit_json(&app, "Seller", "s@example.com", &spam_text(1));
+    let _ = app.act(s, "approve");
+    assert_eq!(app.act(s, "spam").status().as_u16(), 200);
+
+    let (ok, out, err) = app.cli(&["model", "retrain", "--force"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("learned 2 labels (1 spam, 1 ham)"), "{out}");
+    let (ok, list, _) = app.cli(&["model", "list", "--json"]);
+    assert!(ok);
+    let models: Value = serde_json::from_str(&list).expect("json");
+    let version = models[0]["version"].as_str().unwrap().to_owned();
+    assert_eq!(models[0]["active"], true);
+
+    let (ok, out, err) = app.cli(&["model", "activate", &version]);
+    assert!(ok && out.contains("re-scored"), "{out}{err}");
+    let path = app
+        .data_dir
+        .path()
+        .join("models")
+        .join(format!("{version}.json"));
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::write(&path, &bytes[..bytes.len() - 100]).unwrap();
+    let (ok, _, err) = app.cli(&["model", "activate", &version]);
+    assert!(!ok && err.contains("truncated"), "{err}");
+    let (ok, _, err) = app.cli(&["model", "activate", "../../etc/passwd"]);
+    assert!(!ok && err.contains("not a model version"), "{err}");
+
+    let (ok, export, _) = app.cli(&["export", "labels"]);
+    assert!(ok);
+    let lines: Vec<Value> = export
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    assert_eq!(lines.len(), 2);
+    let ham = lines
+        .iter()
+        .find(|l| l["comment_id"] == h)
+        .expect("ham label");
+    assert_eq!(ham["label"], "ham");
+    assert_eq!(ham["source"], "moderator");
+    assert_eq!(ham["email_domain"], "mailhost.example");
+    assert!(
+        !export.contains("private.reader"),
+        "the address itself is never exported"
+    );
+}
