@@ -50,6 +50,17 @@ pub enum Command {
     /// Export data for audit or reproduction.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Import comments from another system.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// A WordPress WXR export (Tools → Export): articles, comments, replies and statuses.
+    /// Approved comments become ham labels, spam ones spam labels. Running it again adds
+    /// nothing.
+    Wordpress { file: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]
@@ -137,6 +148,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 base_model: cli.serve.model.as_deref(),
             },
         ),
+        Command::Import(ImportCommand::Wordpress { file }) => {
+            let db = open_db(&cli.data_dir)?;
+            let base = crate::model_service::load_base(cli.serve.model.as_deref())?;
+            let active = crate::retrain::ModelStore::new(&cli.data_dir).load_active_or(&base)?;
+            let classifier = crate::classifier::Classifier::from_bundle(&active)?;
+            let report = crate::import::import_wordpress(&db, &classifier, &file)?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(())
+        }
         Command::Export(ExportCommand::Labels) => {
             let db = open_db(&cli.data_dir)?;
             let labels = db.run_blocking(|conn| crate::db::labels::list_labels(conn))?;

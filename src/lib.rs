@@ -8,6 +8,10 @@
 //!   moderator actions, spam scores). No I/O.
 //! - [`classifier`]: the spam filter: tokenizer, linfa training, model files, sparse
 //!   scoring with reasons, metrics and corpus loading. Pure CPU, no I/O but model files.
+//! - [`retrain`]: the model store, candidates from base model plus labels, the guard.
+//! - [`model_service`]: the running service's side of retraining: the retraining process,
+//!   live swaps, the schedule.
+//! - [`import`]: WordPress WXR exports, streamed and safe against hostile XML.
 //! - [`db`]: the only module with SQL; migrations, connections and queries.
 //! - [`moderation`]: the use cases (submit, act, authenticate), one transaction each.
 //! - [`routes`]: HTTP adapters and the one place errors become HTTP responses.
@@ -21,6 +25,7 @@ pub mod cli_model;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod import;
 pub mod model_service;
 pub mod moderation;
 pub mod password;

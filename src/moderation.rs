@@ -33,7 +33,13 @@ pub struct SpamFilter {
 /// Scores a comment's fields with `classifier`, as stored with the comment. The author's
 /// name, website host and email domain are features; the address itself never reaches the
 /// filter.
-fn verdict(classifier: &Classifier, doc: &Document<'_>) -> anyhow::Result<Option<StoredVerdict>> {
+///
+/// # Errors
+/// Only if the reasons cannot be encoded as JSON.
+pub fn verdict(
+    classifier: &Classifier,
+    doc: &Document<'_>,
+) -> anyhow::Result<Option<StoredVerdict>> {
     let Some(scored) = classifier.score_and_explain(doc, REASONS_TOWARDS_SPAM, REASONS_TOWARDS_HAM)
     else {
         return Ok(None);

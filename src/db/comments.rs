@@ -47,6 +47,86 @@ pub struct StoredVerdict {
     pub model_version: String,
 }
 
+/// A comment from another system's export, as far as it could be read.
+#[derive(Debug, Clone)]
+pub struct ImportedComment {
+    /// Unique per source comment, e.g. `wordpress:https://news.example:42`.
+    pub import_key: String,
+    pub parent: Option<CommentId>,
+    pub author: String,
+    /// Empty when the export had none or an invalid one.
+    pub email: String,
+    pub website: Option<String>,
+    pub body: String,
+    pub status: CommentStatus,
+    pub created_at: i64,
+    pub client_ip: Option<String>,
+}
+
+/// The comment imported under `key`, if any.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn find_by_import_key(conn: &Connection, key: &str) -> Result<Option<CommentId>, DbError> {
+    Ok(conn
+        .query_row(
+            "SELECT id FROM comments WHERE import_key = ?1",
+            [key],
+            |row| row.get(0),
+        )
+        .optional()?
+        .map(CommentId))
+}
+
+/// Stores an imported comment; the caller checks [`find_by_import_key`] first and commits.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn insert_imported(
+    conn: &Connection,
+    thread: ThreadId,
+    comment: &ImportedComment,
+    verdict: Option<&StoredVerdict>,
+) -> Result<CommentId, DbError> {
+    let id = conn.query_row(
+        "INSERT INTO comments (thread_id, parent_id, author, email, website, body, status,
+                               created_at, client_ip, spam_score, spam_log_odds, spam_reasons,
+                               model_version, import_key)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+         RETURNING id",
+        params![
+            thread.0,
+            comment.parent.map(|p| p.0),
+            comment.author,
+            comment.email,
+            comment.website,
+            comment.body,
+            comment.status,
+            comment.created_at,
+            comment.client_ip,
+            verdict.map(|v| v.probability),
+            verdict.map(|v| v.log_odds),
+            verdict.map(|v| v.reasons_json.as_str()),
+            verdict.map(|v| v.model_version.as_str()),
+            comment.import_key,
+        ],
+        |row| row.get(0),
+    )?;
+    Ok(CommentId(id))
+}
+
+/// Sets the parent of comment `id` (imports whose parent came later in the file).
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn set_parent(conn: &Connection, id: CommentId, parent: CommentId) -> Result<(), DbError> {
+    conn.execute(
+        "UPDATE comments SET parent_id = ?2 WHERE id = ?1",
+        params![id.0, parent.0],
+    )?;
+    Ok(())
+}
+
 /// What re-scoring reads of a comment.
 #[derive(Debug, Clone)]
 pub struct ScoringRow {

@@ -12,6 +12,8 @@ mod moderation;
 mod filter;
 // The public corpora (../shared/data): agreement with linfa, the accuracy gate.
 mod corpora;
+// Importing WordPress exports.
+mod import;
 // The retraining loop: labels, guard, swap, store, export.
 mod retrain;
 // Durability across restarts and privacy of emails.
