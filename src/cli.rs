@@ -86,7 +86,12 @@ pub enum SiteCommand {
 #[derive(Debug, Subcommand)]
 pub enum ModeratorCommand {
     /// Create a moderator (or reset its password); the password is read from stdin.
-    Add { name: String },
+    Add {
+        name: String,
+        /// Make the account an administrator (manages other moderators in the dashboard).
+        #[arg(long)]
+        admin: bool,
+    },
 }
 
 /// Parses the command line, runs the command, and maps failure to exit code 1.
@@ -169,7 +174,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             out.flush()?;
             Ok(())
         }
-        Command::Moderator(ModeratorCommand::Add { name }) => {
+        Command::Moderator(ModeratorCommand::Add { name, admin }) => {
             let name = ModeratorName::parse(&name).map_err(|e| anyhow!("NAME: {e}"))?;
             eprint!("Password for {} (read from stdin): ", name.as_ref());
             std::io::stderr().flush().ok();
@@ -181,8 +186,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let password = line.trim_end_matches(['\n', '\r']);
             let hash = password::hash_password(password).map_err(|e| anyhow!(e))?;
             let db = open_db(&cli.data_dir)?;
-            let (_, created) =
+            let (id, created) =
                 db.run_blocking(|conn| moderators::upsert_moderator(conn, &name, &hash))?;
+            if admin {
+                db.run_blocking(|conn| crate::db::dashboard::set_admin(conn, id, true))?;
+            }
             eprintln!();
             let verb = if created { "created" } else { "updated" };
             println!("moderator {} {verb}", name.as_ref());

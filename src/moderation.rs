@@ -266,6 +266,8 @@ fn label_for(action: ModAction, reject_label: Option<Label>) -> Option<Label> {
         ModAction::Approve | ModAction::Ham => Some(Label::Ham),
         ModAction::Spam => Some(Label::Spam),
         ModAction::Reject => reject_label,
+        // Undecided again: whatever the moderator said no longer stands.
+        ModAction::Requeue => None,
     }
 }
 

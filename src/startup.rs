@@ -115,6 +115,45 @@ impl Application {
     }
 }
 
+/// The moderator dashboard, with its security headers on every response.
+fn dashboard_scope() -> actix_web::Scope<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    use routes::dashboard::{login, manage, model, queue};
+    web::scope("/dashboard")
+        .wrap(
+            actix_web::middleware::DefaultHeaders::new()
+                .add((
+                    "Content-Security-Policy",
+                    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
+                     form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+                ))
+                .add(("X-Content-Type-Options", "nosniff"))
+                .add(("Referrer-Policy", "same-origin"))
+                .add(("X-Frame-Options", "DENY")),
+        )
+        .route("", web::get().to(queue::queue))
+        .route("/login", web::get().to(login::login_form))
+        .route("/login", web::post().to(login::login))
+        .route("/logout", web::post().to(login::logout))
+        .route("/act", web::post().to(queue::act))
+        .route("/undo", web::post().to(queue::undo))
+        .route("/comments/{id}", web::get().to(queue::detail))
+        .route("/model", web::get().to(model::model_page))
+        .route("/model/retrain", web::post().to(model::retrain))
+        .route("/model/activate", web::post().to(model::activate))
+        .route("/moderators", web::get().to(manage::moderators_page))
+        .route("/moderators", web::post().to(manage::manage))
+        .route("/password", web::get().to(manage::password_form))
+        .route("/password", web::post().to(manage::change_password))
+}
+
 fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Server> {
     let server = HttpServer::new(move || {
         App::new()
@@ -191,6 +230,15 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
                         web::post().to(routes::model::activate),
                     ),
             )
+            .route(
+                "/static/dashboard.js",
+                web::get().to(routes::dashboard::script),
+            )
+            .route(
+                "/static/dashboard.css",
+                web::get().to(routes::dashboard::stylesheet),
+            )
+            .service(dashboard_scope())
             .default_service(web::to(routes::not_found))
     })
     .listen(listener)?

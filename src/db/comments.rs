@@ -349,11 +349,11 @@ pub fn list_public(conn: &Connection, url: &str) -> Result<Vec<PublicComment>, D
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-const MOD_COLUMNS: &str = "c.id, t.url, c.parent_id, c.author, c.email, c.website, c.body, \
+pub(crate) const MOD_COLUMNS: &str = "c.id, t.url, c.parent_id, c.author, c.email, c.website, c.body, \
      c.status, c.created_at, c.client_ip, c.user_agent, c.referrer, c.spam_score, \
      c.spam_log_odds, c.spam_reasons, c.model_version";
 
-fn mod_comment(row: &Row<'_>) -> rusqlite::Result<ModComment> {
+pub(crate) fn mod_comment(row: &Row<'_>) -> rusqlite::Result<ModComment> {
     Ok(ModComment {
         id: CommentId(row.get(0)?),
         thread: row.get(1)?,

@@ -18,6 +18,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0003_labels",
         include_str!("../../migrations/0003_labels.sql"),
     ),
+    (
+        "0004_dashboard",
+        include_str!("../../migrations/0004_dashboard.sql"),
+    ),
 ];
 
 /// Applies every migration newer than the database's `user_version`; returns how many ran.

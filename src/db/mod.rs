@@ -4,6 +4,7 @@
 //! blocking thread with a pooled connection, so SQLite never stalls an async worker.
 
 pub mod comments;
+pub mod dashboard;
 pub mod labels;
 pub mod migrations;
 pub mod moderators;

@@ -61,6 +61,8 @@ pub enum ModAction {
     Spam,
     /// "Not spam": takes a comment out of the spam folder, back to where it was before.
     Ham,
+    /// Back to the pending queue (the dashboard's undo of a first decision).
+    Requeue,
 }
 
 impl ModAction {
@@ -71,6 +73,7 @@ impl ModAction {
             ModAction::Reject => "reject",
             ModAction::Spam => "spam",
             ModAction::Ham => "ham",
+            ModAction::Requeue => "requeue",
         }
     }
 }
@@ -117,6 +120,7 @@ impl CommentStatus {
                 .filter(|s| *s != CommentStatus::Spam)
                 .unwrap_or(CommentStatus::Pending),
             ModAction::Ham => return Err(invalid),
+            ModAction::Requeue => CommentStatus::Pending,
         };
         if to == self {
             return Err(invalid);
@@ -190,6 +194,17 @@ mod tests {
         assert_eq!(back.status_before_spam, None);
         // Spam with no remembered status (flagged by the filter on arrival) goes to the queue.
         assert_eq!(Spam.apply(ModAction::Ham, None).map(|t| t.to), Ok(Pending));
+    }
+
+    #[test]
+    fn requeue_returns_any_decided_comment_to_the_queue() {
+        for from in [Approved, Rejected, Spam] {
+            assert_eq!(
+                from.apply(ModAction::Requeue, None).map(|t| t.to),
+                Ok(Pending)
+            );
+        }
+        assert!(Pending.apply(ModAction::Requeue, None).is_err());
     }
 
     #[test]

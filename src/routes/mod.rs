@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod comments;
+pub mod dashboard;
 pub mod demo;
 pub mod health;
 pub mod model;

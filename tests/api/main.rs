@@ -12,6 +12,8 @@ mod moderation;
 mod filter;
 // The public corpora (../shared/data): agreement with linfa, the accuracy gate.
 mod corpora;
+// The moderator dashboard over HTTP: auth, CSRF, roles, decisions, search, pages.
+mod dashboard;
 // Importing WordPress exports.
 mod import;
 // The retraining loop: labels, guard, swap, store, export.

@@ -7,6 +7,8 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use crate::render::CommentNode;
 
+pub mod dashboard;
+
 /// The "Leave a Reply" form with whatever the reader typed and what is wrong with it.
 /// Field names are WordPress's, so a site's existing form posts here unchanged.
 #[derive(Debug, Default)]

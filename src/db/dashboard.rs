@@ -1,0 +1,448 @@
+//! Queries for the moderator dashboard: sessions, sign-in throttling, the queue with its
+//! search and orderings, a comment's context, moderator management.
+
+use std::collections::HashMap;
+
+use rusqlite::types::ToSql;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+use super::DbError;
+use super::comments::{MOD_COLUMNS, ModComment, mod_comment};
+use super::moderators::ModeratorId;
+use crate::domain::{CommentId, CommentStatus, Label, Timestamp};
+
+/// A signed-in dashboard session.
+#[derive(Debug, Clone)]
+pub struct SessionRow {
+    pub moderator: ModeratorId,
+    pub name: String,
+    pub is_admin: bool,
+    pub is_disabled: bool,
+    pub csrf_token: String,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub undo: Option<String>,
+}
+
+/// Stores a new session.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn insert_session(
+    conn: &Connection,
+    token_hash: &str,
+    moderator: ModeratorId,
+    csrf: &str,
+    at: i64,
+) -> Result<(), DbError> {
+    conn.execute(
+        "INSERT INTO sessions (token_hash, moderator_id, csrf_token, created_at, last_seen_at)
+         VALUES (?1, ?2, ?3, ?4, ?4)",
+        params![token_hash, moderator.0, csrf, at],
+    )?;
+    Ok(())
+}
+
+/// The session with this token hash, with its moderator.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn find_session(conn: &Connection, token_hash: &str) -> Result<Option<SessionRow>, DbError> {
+    Ok(conn
+        .query_row(
+            "SELECT s.moderator_id, m.name, m.is_admin, m.is_disabled, s.csrf_token, s.created_at,
+                    s.last_seen_at, s.undo
+             FROM sessions s JOIN moderators m ON m.id = s.moderator_id WHERE s.token_hash = ?1",
+            [token_hash],
+            |row| {
+                Ok(SessionRow {
+                    moderator: ModeratorId(row.get(0)?),
+                    name: row.get(1)?,
+                    is_admin: row.get(2)?,
+                    is_disabled: row.get(3)?,
+                    csrf_token: row.get(4)?,
+                    created_at: row.get(5)?,
+                    last_seen_at: row.get(6)?,
+                    undo: row.get(7)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+/// Marks a session as used now.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn touch_session(conn: &Connection, token_hash: &str, at: i64) -> Result<(), DbError> {
+    conn.execute(
+        "UPDATE sessions SET last_seen_at = ?2 WHERE token_hash = ?1",
+        params![token_hash, at],
+    )?;
+    Ok(())
+}
+
+/// Remembers what the session's last action changed (JSON), for undo; `None` forgets it.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn set_undo(conn: &Connection, token_hash: &str, undo: Option<&str>) -> Result<(), DbError> {
+    conn.execute(
+        "UPDATE sessions SET undo = ?2 WHERE token_hash = ?1",
+        params![token_hash, undo],
+    )?;
+    Ok(())
+}
+
+/// Ends one session.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn delete_session(conn: &Connection, token_hash: &str) -> Result<(), DbError> {
+    conn.execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;
+    Ok(())
+}
+
+/// Ends every session of `moderator` except `keep` (a token hash).
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn delete_sessions_of(
+    conn: &Connection,
+    moderator: ModeratorId,
+    keep: Option<&str>,
+) -> Result<(), DbError> {
+    conn.execute(
+        "DELETE FROM sessions WHERE moderator_id = ?1 AND token_hash IS NOT ?2",
+        params![moderator.0, keep],
+    )?;
+    Ok(())
+}
+
+/// Records a failed sign-in under each key and forgets failures older than `forget_before`.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn record_login_failure(
+    conn: &Connection,
+    keys: &[&str],
+    at: i64,
+    forget_before: i64,
+) -> Result<(), DbError> {
+    conn.execute("DELETE FROM login_failures WHERE at < ?1", [forget_before])?;
+    for key in keys {
+        conn.execute(
+            "INSERT INTO login_failures (key, at) VALUES (?1, ?2)",
+            params![key, at],
+        )?;
+    }
+    Ok(())
+}
+
+/// Failed sign-ins under `key` since `since`.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn count_login_failures(conn: &Connection, key: &str, since: i64) -> Result<u32, DbError> {
+    Ok(conn.query_row(
+        "SELECT COUNT(*) FROM login_failures WHERE key = ?1 AND at >= ?2",
+        params![key, since],
+        |row| row.get(0),
+    )?)
+}
+
+/// Clears the failures of `key` (after a successful sign-in).
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn clear_login_failures(conn: &Connection, key: &str) -> Result<(), DbError> {
+    conn.execute("DELETE FROM login_failures WHERE key = ?1", [key])?;
+    Ok(())
+}
+
+/// How the queue is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QueueOrder {
+    /// Lowest spam score first: the comments most likely to be fine.
+    HamFirst,
+    /// Closest to the threshold first: where a moderator's judgement matters most.
+    Uncertain,
+    /// Highest spam score first.
+    SpamFirst,
+    Newest,
+    Oldest,
+}
+
+impl QueueOrder {
+    /// Every order, as offered in the dashboard.
+    pub const ALL: [QueueOrder; 5] = [
+        QueueOrder::HamFirst,
+        QueueOrder::Uncertain,
+        QueueOrder::SpamFirst,
+        QueueOrder::Newest,
+        QueueOrder::Oldest,
+    ];
+
+    /// The stable name used in URLs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QueueOrder::HamFirst => "ham_first",
+            QueueOrder::Uncertain => "uncertain",
+            QueueOrder::SpamFirst => "spam_first",
+            QueueOrder::Newest => "newest",
+            QueueOrder::Oldest => "oldest",
+        }
+    }
+}
+
+/// What the queue shows.
+#[derive(Debug, Clone, Default)]
+pub struct QueueFilter {
+    pub status: Option<CommentStatus>,
+    pub order: Option<QueueOrder>,
+    /// Text searched in body, author, email and website.
+    pub text: Option<String>,
+    /// Text searched in the article URL.
+    pub article: Option<String>,
+    /// Unix ms bounds on the submission time.
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    /// The threshold as log-odds, for `Uncertain`.
+    pub threshold_log_odds: f64,
+}
+
+/// `%` and `_` match literally in a search.
+fn like_pattern(text: &str) -> String {
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// One page of the queue, and how many comments match in all.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn list_queue(
+    conn: &Connection,
+    filter: &QueueFilter,
+    limit: u32,
+    offset: u64,
+) -> Result<(Vec<ModComment>, u64), DbError> {
+    let mut clauses: Vec<&str> = Vec::new();
+    let mut values: Vec<Box<dyn ToSql>> = Vec::new();
+    if let Some(status) = filter.status {
+        clauses.push("c.status = ?");
+        values.push(Box::new(status));
+    }
+    if let Some(text) = filter.text.as_deref().filter(|t| !t.trim().is_empty()) {
+        clauses.push(
+            "(c.body LIKE ? ESCAPE '\\' OR c.author LIKE ? ESCAPE '\\' OR c.email LIKE ? ESCAPE '\\' \
+             OR c.website LIKE ? ESCAPE '\\')",
+        );
+        for _ in 0..4 {
+            values.push(Box::new(like_pattern(text.trim())));
+        }
+    }
+    if let Some(article) = filter.article.as_deref().filter(|t| !t.trim().is_empty()) {
+        clauses.push("t.url LIKE ? ESCAPE '\\'");
+        values.push(Box::new(like_pattern(article.trim())));
+    }
+    if let Some(from) = filter.from {
+        clauses.push("c.created_at >= ?");
+        values.push(Box::new(from));
+    }
+    if let Some(to) = filter.to {
+        clauses.push("c.created_at < ?");
+        values.push(Box::new(to));
+    }
+    let where_sql = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", clauses.join(" AND "))
+    };
+    let order_sql = match filter.order.unwrap_or(QueueOrder::HamFirst) {
+        QueueOrder::HamFirst => {
+            "ORDER BY c.spam_log_odds IS NULL, c.spam_log_odds ASC, c.id ASC".to_owned()
+        }
+        QueueOrder::SpamFirst => {
+            "ORDER BY c.spam_log_odds IS NULL, c.spam_log_odds DESC, c.id ASC".to_owned()
+        }
+        // A number formatted into SQL, not text: cannot inject.
+        QueueOrder::Uncertain => format!(
+            "ORDER BY c.spam_log_odds IS NULL, abs(c.spam_log_odds - ({:.12})) ASC, c.id ASC",
+            filter.threshold_log_odds
+        ),
+        QueueOrder::Newest => "ORDER BY c.id DESC".to_owned(),
+        QueueOrder::Oldest => "ORDER BY c.id ASC".to_owned(),
+    };
+    let from_sql = "FROM comments c JOIN threads t ON t.id = c.thread_id";
+    let total: i64 = conn.query_row(
+        &format!("SELECT COUNT(*) {from_sql} {where_sql}"),
+        rusqlite::params_from_iter(values.iter().map(|v| v.as_ref())),
+        |row| row.get(0),
+    )?;
+    values.push(Box::new(limit));
+    values.push(Box::new(i64::try_from(offset).unwrap_or(i64::MAX)));
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {MOD_COLUMNS} {from_sql} {where_sql} {order_sql} LIMIT ? OFFSET ?"
+    ))?;
+    let rows = stmt.query_map(
+        rusqlite::params_from_iter(values.iter().map(|v| v.as_ref())),
+        mod_comment,
+    )?;
+    Ok((
+        rows.collect::<Result<_, _>>()?,
+        u64::try_from(total).unwrap_or(0),
+    ))
+}
+
+/// How many comments have each status.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn count_by_status(conn: &Connection) -> Result<HashMap<CommentStatus, u64>, DbError> {
+    let mut stmt = conn.prepare_cached("SELECT status, COUNT(*) FROM comments GROUP BY status")?;
+    let rows = stmt.query_map([], |row| {
+        Ok((row.get::<_, CommentStatus>(0)?, row.get::<_, i64>(1)?))
+    })?;
+    let mut counts = HashMap::new();
+    for row in rows {
+        let (status, n) = row?;
+        counts.insert(status, u64::try_from(n).unwrap_or(0));
+    }
+    Ok(counts)
+}
+
+/// Every comment of the thread that `id` belongs to (any status), oldest first, at most 500.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn list_thread_of(conn: &Connection, id: CommentId) -> Result<Vec<ModComment>, DbError> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {MOD_COLUMNS} FROM comments c JOIN threads t ON t.id = c.thread_id
+         WHERE c.thread_id = (SELECT thread_id FROM comments WHERE id = ?1)
+         ORDER BY c.id LIMIT 500"
+    ))?;
+    let rows = stmt.query_map([id.0], mod_comment)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The same author's other comments (by email address), newest first, at most 50.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn list_by_same_author(conn: &Connection, id: CommentId) -> Result<Vec<ModComment>, DbError> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {MOD_COLUMNS} FROM comments c JOIN threads t ON t.id = c.thread_id
+         WHERE c.email = (SELECT email FROM comments WHERE id = ?1) AND c.email != '' AND c.id != ?1
+         ORDER BY c.id DESC LIMIT 50"
+    ))?;
+    let rows = stmt.query_map([id.0], mod_comment)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// How the filter's scores at decision time compare with moderators' labels.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Agreement {
+    pub spam_caught: u64,
+    pub spam_missed: u64,
+    pub ham_flagged: u64,
+    pub ham_passed: u64,
+}
+
+/// The confusion matrix of the filter against labels, at `threshold` (a probability),
+/// counting only labelled comments that carry a score.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn agreement(conn: &Connection, threshold: f64) -> Result<Agreement, DbError> {
+    let mut stmt =
+        conn.prepare("SELECT label, spam_score FROM labels WHERE spam_score IS NOT NULL")?;
+    let rows = stmt.query_map([], |row| {
+        Ok((row.get::<_, Label>(0)?, row.get::<_, f64>(1)?))
+    })?;
+    let mut a = Agreement::default();
+    for row in rows {
+        let (label, score) = row?;
+        match (label, score >= threshold) {
+            (Label::Spam, true) => a.spam_caught += 1,
+            (Label::Spam, false) => a.spam_missed += 1,
+            (Label::Ham, true) => a.ham_flagged += 1,
+            (Label::Ham, false) => a.ham_passed += 1,
+        }
+    }
+    Ok(a)
+}
+
+/// A moderator account as the management page lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModeratorRow {
+    pub id: i64,
+    pub name: String,
+    pub is_admin: bool,
+    pub is_disabled: bool,
+    pub created_at: Timestamp,
+}
+
+/// Every moderator account.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn list_moderators(conn: &Connection) -> Result<Vec<ModeratorRow>, DbError> {
+    let mut stmt = conn.prepare(
+        "SELECT id, name, is_admin, is_disabled, created_at FROM moderators ORDER BY name",
+    )?;
+    let rows = stmt.query_map([], |row| {
+        Ok(ModeratorRow {
+            id: row.get(0)?,
+            name: row.get(1)?,
+            is_admin: row.get(2)?,
+            is_disabled: row.get(3)?,
+            created_at: Timestamp(row.get(4)?),
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Enables or disables an account; disabling also ends its sessions.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn set_disabled(conn: &Connection, id: ModeratorId, disabled: bool) -> Result<(), DbError> {
+    conn.execute(
+        "UPDATE moderators SET is_disabled = ?2 WHERE id = ?1",
+        params![id.0, disabled],
+    )?;
+    if disabled {
+        delete_sessions_of(conn, id, None)?;
+    }
+    Ok(())
+}
+
+/// Replaces an account's password hash.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn set_password_hash(conn: &Connection, id: ModeratorId, hash: &str) -> Result<(), DbError> {
+    conn.execute(
+        "UPDATE moderators SET password_hash = ?2 WHERE id = ?1",
+        params![id.0, hash],
+    )?;
+    Ok(())
+}
+
+/// Grants or withdraws the admin role.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn set_admin(conn: &Connection, id: ModeratorId, is_admin: bool) -> Result<(), DbError> {
+    conn.execute(
+        "UPDATE moderators SET is_admin = ?2 WHERE id = ?1",
+        params![id.0, is_admin],
+    )?;
+    Ok(())
+}

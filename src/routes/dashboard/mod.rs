@@ -1,0 +1,304 @@
+//! The moderator dashboard: server-rendered pages behind a session sign-in.
+//!
+//! Every page is HTML from `views::dashboard` (maud: escaped by construction) under a strict
+//! Content-Security-Policy with no inline script. Every state-changing form carries the
+//! session's CSRF token and is also checked for a same-origin `Origin` header.
+
+pub mod login;
+pub mod manage;
+pub mod model;
+pub mod queue;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::dev::Payload;
+use actix_web::http::{Method, StatusCode, header};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
+use sha2::{Digest, Sha256};
+
+use super::AppState;
+use crate::db::dashboard::{self as queries, SessionRow};
+use crate::db::moderators::ModeratorId;
+use crate::db::{DbError, now_millis};
+use crate::views::dashboard as views;
+
+/// Name of the session cookie.
+pub const SESSION_COOKIE: &str = "rg_session";
+/// A session ends after this long without a request…
+pub const IDLE_MILLIS: i64 = 30 * 60 * 1000;
+/// …and after this long in any case.
+pub const ABSOLUTE_MILLIS: i64 = 12 * 60 * 60 * 1000;
+
+/// 32 random bytes as hex: session tokens and CSRF tokens.
+pub fn random_token() -> Result<String, DashError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| DashError::Unexpected(anyhow::anyhow!("no randomness: {e}")))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// What is stored for a token: its SHA-256.
+pub fn token_hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Compares secrets in time independent of where they differ.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// `Secure` only over https (behind a proxy: its `X-Forwarded-Proto`), or a browser on plain
+/// http (the development setup) would never send the cookie back.
+pub fn is_https(req: &HttpRequest) -> bool {
+    req.connection_info().scheme() == "https"
+}
+
+/// A session cookie (or its removal, with an empty value and `max_age` 0).
+pub fn cookie<'a>(req: &HttpRequest, name: &'a str, value: String, remove: bool) -> Cookie<'a> {
+    let mut c = Cookie::build(name, value)
+        .path("/dashboard")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(is_https(req))
+        .finish();
+    if remove {
+        c.make_removal();
+    }
+    c
+}
+
+/// Why a dashboard request was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum DashError {
+    #[error("sign in to continue")]
+    NotSignedIn { is_get: bool },
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("something went wrong")]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<DbError> for DashError {
+    fn from(e: DbError) -> Self {
+        DashError::Unexpected(e.into())
+    }
+}
+
+impl ResponseError for DashError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            DashError::NotSignedIn { is_get: true } => StatusCode::SEE_OTHER,
+            DashError::NotSignedIn { is_get: false } | DashError::Forbidden(_) => {
+                StatusCode::FORBIDDEN
+            }
+            DashError::NotFound(_) => StatusCode::NOT_FOUND,
+            DashError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let DashError::NotSignedIn { is_get: true } = self {
+            return HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, "/dashboard/login"))
+                .finish();
+        }
+        if let DashError::Unexpected(e) = self {
+            tracing::error!(error.cause_chain = ?e, error.message = %e, "dashboard request failed");
+        }
+        page(self.status_code(), views::error_page(&self.to_string()))
+    }
+}
+
+/// An HTML response for the dashboard (security headers come from the scope's middleware).
+pub fn page(status: StatusCode, markup: maud::Markup) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(markup.into_string())
+}
+
+/// A `303` to a dashboard path.
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}
+
+/// A signed-in moderator's session, taken from the session cookie.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub token_hash: String,
+    pub moderator: ModeratorId,
+    pub name: String,
+    pub is_admin: bool,
+    pub csrf: String,
+    pub undo: Option<String>,
+}
+
+impl Session {
+    /// Refuses non-admins.
+    ///
+    /// # Errors
+    /// [`DashError::Forbidden`].
+    pub fn require_admin(&self) -> Result<(), DashError> {
+        if self.is_admin {
+            Ok(())
+        } else {
+            Err(DashError::Forbidden(
+                "Only administrators can manage moderators.".into(),
+            ))
+        }
+    }
+}
+
+fn session_is_live(row: &SessionRow, now: i64) -> bool {
+    !row.is_disabled
+        && now - row.last_seen_at <= IDLE_MILLIS
+        && now - row.created_at <= ABSOLUTE_MILLIS
+}
+
+impl FromRequest for Session {
+    type Error = DashError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, DashError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let is_get = matches!(*req.method(), Method::GET | Method::HEAD);
+        let token = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned());
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        Box::pin(async move {
+            let not_signed_in = DashError::NotSignedIn { is_get };
+            let (Some(token), Some(state)) = (token, state) else {
+                return Err(not_signed_in);
+            };
+            let hash = token_hash(&token);
+            let found = state
+                .db
+                .run(move |conn| {
+                    let now = now_millis();
+                    let row = queries::find_session(conn, &hash)?;
+                    match row {
+                        Some(row) if session_is_live(&row, now) => {
+                            queries::touch_session(conn, &hash, now)?;
+                            Ok::<_, DbError>(Some((hash, row)))
+                        }
+                        Some(_) => {
+                            queries::delete_session(conn, &hash)?;
+                            Ok(None)
+                        }
+                        None => Ok(None),
+                    }
+                })
+                .await?;
+            let (token_hash, row) = found.ok_or(not_signed_in)?;
+            Ok(Session {
+                token_hash,
+                moderator: row.moderator,
+                name: row.name,
+                is_admin: row.is_admin,
+                csrf: row.csrf_token,
+                undo: row.undo,
+            })
+        })
+    }
+}
+
+/// A url-encoded form body as ordered pairs, so repeated fields (`ids=1&ids=2`) survive.
+#[derive(Debug, Default)]
+pub struct Fields(Vec<(String, String)>);
+
+impl Fields {
+    /// Parses a form body.
+    pub fn parse(body: &[u8]) -> Self {
+        Self(url::form_urlencoded::parse(body).into_owned().collect())
+    }
+
+    /// The first value of `name`, or "".
+    pub fn get(&self, name: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    /// Every value of `name`.
+    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.0
+            .iter()
+            .filter(move |(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The request's own origin, as a browser would send it in `Origin`.
+fn own_origin(req: &HttpRequest) -> String {
+    let info = req.connection_info();
+    format!("{}://{}", info.scheme(), info.host())
+}
+
+/// Refuses a cross-site POST: an `Origin` header, when present, must be this site.
+///
+/// # Errors
+/// [`DashError::Forbidden`].
+pub fn check_origin(req: &HttpRequest) -> Result<(), DashError> {
+    match req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(origin) if origin != own_origin(req) => Err(DashError::Forbidden(
+            "This form was sent from another site and was refused.".into(),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Checks a signed-in form: same origin and the session's CSRF token.
+///
+/// # Errors
+/// [`DashError::Forbidden`].
+pub fn check_form(req: &HttpRequest, session: &Session, fields: &Fields) -> Result<(), DashError> {
+    check_origin(req)?;
+    if same_secret(fields.get("csrf"), &session.csrf) {
+        Ok(())
+    } else {
+        Err(DashError::Forbidden(
+            "This form has expired. Go back, reload the page and try again.".into(),
+        ))
+    }
+}
+
+/// Runs blocking work (argon2, training) off the async workers.
+pub async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, DashError> + Send + 'static,
+) -> Result<T, DashError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| DashError::Unexpected(anyhow::anyhow!("background task failed: {e}")))?
+}
+
+/// `GET /static/dashboard.js` and `.css`.
+pub async fn script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .body(include_str!("../../../static/dashboard.js"))
+}
+
+/// `GET /static/dashboard.css`.
+pub async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .body(include_str!("../../../static/dashboard.css"))
+}
