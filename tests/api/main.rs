@@ -12,6 +12,8 @@ mod moderation;
 mod filter;
 // The public corpora (../shared/data): agreement with linfa, the accuracy gate.
 mod corpora;
+// The dashboard in a real headless Chromium: keyboard, bulk, stored XSS.
+mod browser;
 // The moderator dashboard over HTTP: auth, CSRF, roles, decisions, search, pages.
 mod dashboard;
 // Importing WordPress exports.

@@ -1,0 +1,414 @@
+//! Tests in a real headless Chromium, driven over WebDriver (Debian's `chromium` and
+//! `chromium-driver`). Skipped when `chromedriver` is missing, unless
+//! `REPLYGUARD_REQUIRE_BROWSER` is set (as `.ci/run` does, after installing them).
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use reqwest::blocking::Client;
+use serde_json::{Value, json};
+
+use crate::helpers::{ARTICLE, MODERATOR, PASSWORD, TestApp, spawn_app};
+
+struct Browser {
+    client: Client,
+    base: String,
+    session: String,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+fn chromedriver() -> Option<PathBuf> {
+    let path = std::env::var_os("CHROMEDRIVER")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromedriver"));
+    if path.exists() {
+        return Some(path);
+    }
+    assert!(
+        std::env::var_os("REPLYGUARD_REQUIRE_BROWSER").is_none(),
+        "REPLYGUARD_REQUIRE_BROWSER is set but {} is missing",
+        path.display()
+    );
+    eprintln!("skipped: no chromedriver at {}", path.display());
+    None
+}
+
+impl Browser {
+    fn start() -> Option<Self> {
+        let driver_path = chromedriver()?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let driver = Command::new(driver_path)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let client = Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .unwrap();
+        let base = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while client.get(format!("{base}/status")).send().is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let profile = tempfile::tempdir().unwrap();
+        let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": chromium,
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                         "--disable-quic", "--no-first-run", "--disable-background-networking",
+                         "--disable-component-update", "--disable-sync", "--window-size=1400,1000",
+                         format!("--user-data-dir={}", profile.path().display())]
+            }
+        }}});
+        let response: Value = client
+            .post(format!("{base}/session"))
+            .json(&caps)
+            .send()
+            .expect("new session")
+            .json()
+            .expect("json");
+        let session = response["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {response}"))
+            .to_owned();
+        Some(Self {
+            client,
+            base,
+            session,
+            driver,
+            _profile: profile,
+        })
+    }
+
+    fn cmd(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let url = format!("{}/session/{}{path}", self.base, self.session);
+        let request = self.client.request(method, url);
+        let request = match body {
+            Some(b) => request.json(&b),
+            None => request,
+        };
+        let value: Value = request.send().expect("webdriver").json().expect("json");
+        value["value"].clone()
+    }
+
+    fn ok(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let value = self.cmd(method, path, body);
+        assert!(value.get("error").is_none(), "{path}: {value}");
+        value
+    }
+
+    fn goto(&self, url: &str) {
+        self.ok(reqwest::Method::POST, "/url", Some(json!({ "url": url })));
+    }
+
+    fn url(&self) -> String {
+        self.ok(reqwest::Method::GET, "/url", None)
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    fn find(&self, css: &str) -> String {
+        let value = self.ok(
+            reqwest::Method::POST,
+            "/element",
+            Some(json!({"using": "css selector", "value": css})),
+        );
+        value
+            .as_object()
+            .and_then(|o| o.values().next())
+            .and_then(Value::as_str)
+            .expect("element id")
+            .to_owned()
+    }
+
+    fn click(&self, css: &str) {
+        let el = self.find(css);
+        self.ok(
+            reqwest::Method::POST,
+            &format!("/element/{el}/click"),
+            Some(json!({})),
+        );
+    }
+
+    fn type_into(&self, css: &str, text: &str) {
+        let el = self.find(css);
+        self.ok(
+            reqwest::Method::POST,
+            &format!("/element/{el}/value"),
+            Some(json!({ "text": text })),
+        );
+    }
+
+    /// Presses a key on the page, as a person would (keydown, keyup).
+    fn press(&self, key: &str) {
+        self.ok(
+            reqwest::Method::POST,
+            "/actions",
+            Some(
+                json!({"actions": [{"type": "key", "id": "keyboard", "actions": [
+            {"type": "keyDown", "value": key}, {"type": "keyUp", "value": key}]}]}),
+            ),
+        );
+    }
+
+    fn script(&self, js: &str) -> Value {
+        self.ok(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({ "script": js, "args": [] })),
+        )
+    }
+
+    /// The text of an open `alert`/`confirm`/`prompt`, if one is open.
+    fn open_dialog(&self) -> Option<String> {
+        let value = self.cmd(reqwest::Method::GET, "/alert/text", None);
+        value.as_str().map(str::to_owned)
+    }
+
+    fn screenshot(&self, path: &Path) {
+        let png = self.ok(reqwest::Method::GET, "/screenshot", None);
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(png.as_str().unwrap())
+            .unwrap();
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+
+    /// Waits until the page (after a form post and its redirect) is a fully loaded page.
+    fn wait_loaded(&self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while self.script("return document.readyState") != "complete" {
+            assert!(Instant::now() < deadline, "page did not load");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn sign_in(&self, app: &TestApp) {
+        self.goto(&app.url("/dashboard"));
+        assert!(
+            self.url().ends_with("/dashboard/login"),
+            "anonymous visitors are sent to sign in"
+        );
+        self.type_into("#name", MODERATOR);
+        self.type_into("#password", PASSWORD);
+        self.click("form.login button");
+        self.wait_loaded();
+        assert!(self.url().ends_with("/dashboard"), "{}", self.url());
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self
+            .client
+            .delete(format!("{}/session/{}", self.base, self.session))
+            .send();
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+/// Where screenshots go: `docs/` (shown in the README) when `REPLYGUARD_UPDATE_SCREENSHOTS`
+/// is set, else `target/screenshots/`, so a test run does not change the tracked files.
+fn docs(name: &str) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = if std::env::var_os("REPLYGUARD_UPDATE_SCREENSHOTS").is_some() {
+        root.join("docs")
+    } else {
+        root.join("target/screenshots")
+    };
+    dir.join(name)
+}
+
+fn pending_total(app: &TestApp) -> u64 {
+    app.moderation_get("/comments?status=pending")
+        .json::<Value>()
+        .unwrap()["total"]
+        .as_u64()
+        .unwrap()
+}
+
+#[test]
+fn a_moderator_clears_the_queue_with_the_keyboard_and_bulk_select() {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    let app = spawn_app();
+    let texts = [
+        "Thanks for covering the council vote so carefully.",
+        "The bus route change will add twenty minutes to my commute.",
+        "Is the library open on Sundays now?",
+        "Great photos of the river cleanup!",
+        "My street still has no streetlights, please follow up.",
+        "Which councillors voted against the budget?",
+    ];
+    let ids: Vec<i64> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            app.submit(
+                &format!("Reader {i}"),
+                &format!("reader{i}@example.com"),
+                t,
+                None,
+            )
+        })
+        .collect();
+    let website = app.post_comment_form(&[
+        ("author", "Ada"),
+        ("email", "ada@example.com"),
+        ("url", "https://ada.example"),
+        ("comment", "A reply from a reader with a website."),
+        ("thread", ARTICLE),
+    ]);
+    assert_eq!(website.status().as_u16(), 303);
+
+    browser.sign_in(&app);
+    browser.screenshot(&docs("dashboard-queue.png"));
+    assert_eq!(pending_total(&app), 7);
+
+    // a: approve the focused (first) row.
+    browser.press("a");
+    browser.wait_loaded();
+    assert_eq!(pending_total(&app), 6);
+    // j then s: the second row is marked as spam.
+    browser.press("j");
+    browser.press("s");
+    browser.wait_loaded();
+    assert_eq!(pending_total(&app), 5);
+    let spam: Value = app.moderation_get("/comments?status=spam").json().unwrap();
+    assert_eq!(spam["total"], 1);
+    // u: undo puts it back.
+    browser.press("u");
+    browser.wait_loaded();
+    assert_eq!(pending_total(&app), 6);
+    // x selects rows; select-all then bulk approve clears the queue.
+    browser.press("x");
+    browser.click("#select-all");
+    browser.click("#bulk button[value=approve]");
+    browser.wait_loaded();
+    assert_eq!(pending_total(&app), 0, "the queue is clear");
+    assert!(
+        browser
+            .script("return document.body.innerText")
+            .as_str()
+            .unwrap()
+            .contains("Approved 6 comment(s)")
+    );
+
+    browser.goto(&app.url(&format!("/dashboard/comments/{}", ids[0])));
+    browser.wait_loaded();
+    browser.screenshot(&docs("dashboard-detail.png"));
+    assert!(
+        browser
+            .script("return document.body.innerText")
+            .as_str()
+            .unwrap()
+            .contains("Moderation history")
+    );
+}
+
+#[test]
+fn stored_xss_payloads_never_execute_in_the_dashboard() {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    let app = spawn_app();
+    let payloads = [
+        "<script>alert('xss-script')</script>",
+        "<img src=x onerror=\"window.__xss='img'\">",
+        "<svg onload=alert('xss-svg')>",
+        "\"><script>window.__xss='attr'</script>",
+        "</textarea><script>alert('xss-textarea')</script>",
+        "<a href=\"javascript:alert('xss-href')\">click</a>",
+        "<iframe src=\"javascript:alert('xss-iframe')\"></iframe>",
+        "<details open ontoggle=\"window.__xss='details'\">x</details>",
+        "<body onload=alert('xss-body')>",
+        "javascript:alert('xss-text')",
+        "\u{202E}gnp.exe \u{2066}isolated\u{2069} <b>bold</b>",
+        "<style>body{display:none}</style><link rel=stylesheet href=http://evil.example/x.css>",
+    ];
+    for (i, payload) in payloads.iter().enumerate() {
+        let response = app.post_comment_form(&[
+            ("author", payload),
+            ("email", &format!("x{i}@example.com")),
+            ("url", "https://evil.example/\"onmouseover=\"alert(1)"),
+            ("comment", payload),
+            ("thread", ARTICLE),
+        ]);
+        assert_eq!(response.status().as_u16(), 303, "{payload}");
+    }
+
+    browser.sign_in(&app);
+    let hook = "window.__xss = window.__xss || null; window.alert = window.confirm = window.prompt = function (m) { window.__xss = 'dialog:' + m; };";
+    let mut shown = String::new();
+    for path in ["/dashboard?tab=pending", "/dashboard?tab=spam"] {
+        browser.goto(&app.url(path));
+        browser.wait_loaded();
+        assert_eq!(browser.open_dialog(), None, "{path}: a dialog opened");
+        browser.script(hook);
+        // Open every comment's full text and move through the rows, as a moderator would.
+        browser.script("document.querySelectorAll('details').forEach(d => d.open = true)");
+        for _ in 0..12 {
+            browser.press("j");
+        }
+        assert_eq!(
+            browser.script("return window.__xss"),
+            Value::Null,
+            "{path}: a payload ran"
+        );
+        assert_eq!(browser.open_dialog(), None);
+        shown.push_str(
+            browser
+                .script("return document.body.innerText")
+                .as_str()
+                .unwrap(),
+        );
+    }
+    for payload in [
+        "<script>alert('xss-script')</script>",
+        "<svg onload=alert('xss-svg')>",
+        "javascript:alert('xss-text')",
+    ] {
+        assert!(shown.contains(payload), "{payload} is shown as text");
+    }
+
+    let ids: Vec<i64> = app
+        .moderation_get("/comments?status=pending&per_page=200")
+        .json::<Value>()
+        .unwrap()["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    for id in ids {
+        browser.goto(&app.url(&format!("/dashboard/comments/{id}")));
+        browser.wait_loaded();
+        assert_eq!(browser.open_dialog(), None, "detail {id}: a dialog opened");
+        browser.script(hook);
+        assert_eq!(
+            browser.script("return window.__xss"),
+            Value::Null,
+            "detail {id}: a payload ran"
+        );
+        let scripts = browser
+            .script("return document.scripts.length")
+            .as_u64()
+            .unwrap();
+        assert_eq!(scripts, 1, "detail {id}: only the dashboard's own script");
+    }
+}
