@@ -25,6 +25,7 @@ pub mod cli_model;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod durable;
 pub mod import;
 pub mod model_service;
 pub mod moderation;

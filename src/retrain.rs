@@ -9,7 +9,6 @@
 //! process whose stderr is discarded (`replyguard model retrain` does; the service starts
 //! that command).
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, anyhow, bail};
@@ -44,24 +43,6 @@ pub struct StoredModel {
     pub active: bool,
     pub lineage: Option<Lineage>,
     pub retraining: Option<RetrainReport>,
-}
-
-fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let dir = path.parent().context("a file path has a folder")?;
-    let tmp = dir.join(format!(
-        ".tmp-{}-{}",
-        std::process::id(),
-        Timestamp::now().0
-    ));
-    let mut file = std::fs::File::create(&tmp)?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    drop(file);
-    std::fs::rename(&tmp, path)?;
-    if let Ok(dir) = std::fs::File::open(dir) {
-        let _ = dir.sync_all();
-    }
-    Ok(())
 }
 
 impl ModelStore {
@@ -130,7 +111,10 @@ impl ModelStore {
             .with_context(|| format!("cannot activate model {version}"))?;
         Classifier::from_bundle(&bundle)?;
         std::fs::create_dir_all(&self.dir)?;
-        write_atomically(&self.dir.join("ACTIVE"), format!("{version}\n").as_bytes())?;
+        crate::durable::write_atomically(
+            &self.dir.join("ACTIVE"),
+            format!("{version}\n").as_bytes(),
+        )?;
         Ok(bundle)
     }
 

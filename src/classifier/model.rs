@@ -220,28 +220,7 @@ impl ModelBundle {
     /// # Errors
     /// An I/O or serialisation error.
     pub fn save(&self, path: &Path) -> anyhow::Result<()> {
-        let bytes = self.to_file_bytes()?;
-        let dir = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir)?;
-        let tmp = dir.join(format!(
-            ".{}.tmp-{}",
-            path.file_name()
-                .map(|n| n.to_string_lossy())
-                .unwrap_or_default(),
-            std::process::id()
-        ));
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(&bytes)?;
-        file.sync_all()?;
-        drop(file);
-        std::fs::rename(&tmp, path)?;
-        if let Ok(dir) = std::fs::File::open(dir) {
-            // Makes the rename itself durable; not all platforms allow syncing a directory.
-            let _ = dir.sync_all();
-        }
+        crate::durable::write_atomically(path, &self.to_file_bytes()?)?;
         Ok(())
     }
 }

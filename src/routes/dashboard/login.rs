@@ -4,8 +4,8 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::{
-    DashError, Fields, SESSION_COOKIE, Session, check_form, check_origin, cookie, page,
-    random_token, same_secret, see_other, token_hash,
+    DashError, Fields, SESSION_COOKIE, SignedForm, check_origin, cookie, page, random_token,
+    same_secret, see_other, token_hash,
 };
 use crate::db::dashboard as queries;
 use crate::db::{DbError, now_millis};
@@ -137,11 +137,10 @@ pub async fn login(
 /// `POST /dashboard/logout`: ends the session on the server and in the browser.
 pub async fn logout(
     req: HttpRequest,
-    session: Session,
-    body: web::Bytes,
+    form: SignedForm,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, DashError> {
-    check_form(&req, &session, &Fields::parse(&body))?;
+    let session = form.session;
     let hash = session.token_hash.clone();
     state
         .db

@@ -1,10 +1,10 @@
 //! Moderator accounts (administrators only) and one's own password.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use super::{DashError, Fields, Session, blocking, check_form, page, see_other};
+use super::{DashError, Session, SignedForm, blocking, page, see_other};
 use crate::db::DbError;
 use crate::db::dashboard as queries;
 use crate::db::moderators::{self, ModeratorId};
@@ -41,13 +41,10 @@ pub async fn moderators_page(
 /// `POST /dashboard/moderators`: add an account, or act on one (`op` = disable, enable,
 /// reset, admin, unadmin).
 pub async fn manage(
-    req: HttpRequest,
-    session: Session,
-    body: web::Bytes,
+    form: SignedForm,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, DashError> {
-    let fields = Fields::parse(&body);
-    check_form(&req, &session, &fields)?;
+    let SignedForm { session, fields } = form;
     session.require_admin()?;
     let op = fields.get("op").to_owned();
     let target: Option<ModeratorId> = fields.get("id").parse().ok().map(ModeratorId);
@@ -113,13 +110,10 @@ pub async fn password_form(session: Session, query: web::Query<DoneQuery>) -> Ht
 
 /// `POST /dashboard/password`: one's own password; every other session of the account ends.
 pub async fn change_password(
-    req: HttpRequest,
-    session: Session,
-    body: web::Bytes,
+    form: SignedForm,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, DashError> {
-    let fields = Fields::parse(&body);
-    check_form(&req, &session, &fields)?;
+    let SignedForm { session, fields } = form;
     let current = fields.get("current").to_owned();
     let new = fields.get("new").to_owned();
     if new != fields.get("confirm") {

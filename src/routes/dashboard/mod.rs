@@ -278,6 +278,33 @@ pub fn check_form(req: &HttpRequest, session: &Session, fields: &Fields) -> Resu
     }
 }
 
+/// A signed-in form post that passed [`check_form`]: a handler that takes this cannot forget
+/// the CSRF and Origin checks.
+pub struct SignedForm {
+    pub session: Session,
+    pub fields: Fields,
+}
+
+impl FromRequest for SignedForm {
+    type Error = DashError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, DashError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let session = Session::from_request(req, payload);
+        let body = web::Bytes::from_request(req, payload);
+        let req = req.clone();
+        Box::pin(async move {
+            let session = session.await?;
+            let body = body
+                .await
+                .map_err(|_| DashError::Forbidden("The form could not be read.".into()))?;
+            let fields = Fields::parse(&body);
+            check_form(&req, &session, &fields)?;
+            Ok(Self { session, fields })
+        })
+    }
+}
+
 /// Runs blocking work (argon2, training) off the async workers.
 pub async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, DashError> + Send + 'static,

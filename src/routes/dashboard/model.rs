@@ -1,10 +1,10 @@
 //! The filter page: the model in use, how it agrees with moderators, retraining and rollback.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use super::{DashError, Fields, Session, blocking, check_form, page, see_other};
+use super::{DashError, Session, SignedForm, blocking, page, see_other};
 use crate::db::dashboard as queries;
 use crate::model_service::ModelOpError;
 use crate::routes::AppState;
@@ -49,13 +49,10 @@ fn refused(e: ModelOpError) -> DashError {
 /// `POST /dashboard/model/retrain`: trains (in a separate process) and reports the guard's
 /// verdict on the model page.
 pub async fn retrain(
-    req: HttpRequest,
-    session: Session,
-    body: web::Bytes,
+    form: SignedForm,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, DashError> {
-    let fields = Fields::parse(&body);
-    check_form(&req, &session, &fields)?;
+    let SignedForm { session: _, fields } = form;
     let force = fields.get("force") == "1";
     let service = state.model_service.clone();
     let outcome = blocking(move || service.retrain(force).map_err(refused)).await?;
@@ -69,13 +66,10 @@ pub async fn retrain(
 
 /// `POST /dashboard/model/activate`: rolls back or forward to a stored model.
 pub async fn activate(
-    req: HttpRequest,
-    session: Session,
-    body: web::Bytes,
+    form: SignedForm,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, DashError> {
-    let fields = Fields::parse(&body);
-    check_form(&req, &session, &fields)?;
+    let SignedForm { session: _, fields } = form;
     let version = fields.get("version").to_owned();
     let service = state.model_service.clone();
     blocking(move || service.activate(&version).map_err(refused)).await?;

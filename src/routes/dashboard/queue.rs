@@ -3,10 +3,10 @@
 use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use super::{DashError, Fields, Session, check_form, page, see_other};
+use super::{DashError, Fields, Session, SignedForm, page, see_other};
 use crate::db::DbError;
 use crate::db::comments as comment_queries;
 use crate::db::dashboard::{self as queries, QueueFilter, QueueOrder};
@@ -204,14 +204,8 @@ async fn remember_undo(
 }
 
 /// `POST /dashboard/act`: one decision on one or many comments (`ids`, repeated).
-pub async fn act(
-    req: HttpRequest,
-    session: Session,
-    body: web::Bytes,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, DashError> {
-    let fields = Fields::parse(&body);
-    check_form(&req, &session, &fields)?;
+pub async fn act(form: SignedForm, state: web::Data<AppState>) -> Result<HttpResponse, DashError> {
+    let SignedForm { session, fields } = form;
     let action_name = fields.get("action").to_owned();
     let action =
         parse_action(&action_name).ok_or_else(|| DashError::Forbidden("Unknown action.".into()))?;
@@ -233,14 +227,8 @@ pub async fn act(
 }
 
 /// `POST /dashboard/undo`: puts back what the session's last decision changed.
-pub async fn undo(
-    req: HttpRequest,
-    session: Session,
-    body: web::Bytes,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, DashError> {
-    let fields = Fields::parse(&body);
-    check_form(&req, &session, &fields)?;
+pub async fn undo(form: SignedForm, state: web::Data<AppState>) -> Result<HttpResponse, DashError> {
+    let SignedForm { session, fields } = form;
     let back = back_path(&fields);
     let entries: Vec<UndoEntry> = session
         .undo
