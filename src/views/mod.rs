@@ -132,8 +132,9 @@ pub fn reply_error_page(form: &ReplyForm<'_>, problem: &str) -> Markup {
                     @for (field, message) in &form.errors { li data-field=(field) { (message) } }
                 }
             }
-            @if !form.thread.is_empty() {
-                p { a href=(form.thread) { "Back to the article" } }
+            // The submitted thread is untrusted: link back only to a valid http(s) article.
+            @if let Ok(thread) = crate::domain::ThreadUrl::parse(form.thread) {
+                p { a href=(thread.as_ref()) { "Back to the article" } }
             }
             h2 #respond { "Leave a Reply" }
             (reply_form(form))

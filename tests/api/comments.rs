@@ -380,3 +380,20 @@ fn healthz_answers_ok() {
     assert_eq!(response.status().as_u16(), 200);
     assert_eq!(response.json::<Value>().expect("json")["status"], "ok");
 }
+
+#[test]
+fn a_refused_form_never_links_back_to_an_unsafe_article_address() {
+    let app = spawn_app();
+
+    let response = app.post_comment_form(&[
+        ("author", "A"),
+        ("email", "a@example.com"),
+        ("comment", "hi"),
+        ("thread", "javascript:alert(document.cookie)"),
+    ]);
+
+    assert_eq!(response.status().as_u16(), 422);
+    let html = response.text().expect("html");
+    assert!(!html.contains("href=\"javascript:"), "{html}");
+    assert!(html.contains("The article address must be an http:// or https:// URL."));
+}
