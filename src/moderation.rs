@@ -165,7 +165,7 @@ pub async fn submit(
 ) -> Result<Submitted, SubmitError> {
     let filter = filter.clone();
     let (submitted, score) = db
-        .run(move |conn| {
+        .write(move |conn| {
             let (verdict, status) = match filter.judge(&comment)? {
                 Some((v, true)) => (Some(v), CommentStatus::Spam),
                 Some((v, false)) => (Some(v), CommentStatus::Pending),
@@ -286,7 +286,7 @@ pub async fn act(
     reject_label: Option<Label>,
 ) -> Result<Acted, ActError> {
     let acted = db
-        .run(move |conn| {
+        .write(move |conn| {
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(DbError::from)?;
