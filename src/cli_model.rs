@@ -13,7 +13,7 @@ use crate::classifier::model::ModelBundle;
 use crate::classifier::pipeline::{self, Evaluation, TrainOptions};
 use crate::classifier::tokenize::{Document, FeatureSettings};
 use crate::classifier::train::TrainParams;
-use crate::classifier::{Classifier, SHIPPED_MODEL};
+use crate::classifier::Classifier;
 use crate::db::Db;
 use crate::domain::SpamScore;
 use crate::moderation;
@@ -197,10 +197,7 @@ pub struct StoreContext<'a> {
 
 impl StoreContext<'_> {
     fn base(&self) -> anyhow::Result<ModelBundle> {
-        Ok(match self.base_model {
-            Some(path) => ModelBundle::load(path)?,
-            None => ModelBundle::from_file_bytes("models/default.json", SHIPPED_MODEL)?,
-        })
+        crate::model_service::load_base(self.base_model)
     }
 
     fn db(&self) -> anyhow::Result<Db> {
