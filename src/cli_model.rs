@@ -8,12 +8,12 @@ use std::process::{Command, Stdio};
 use anyhow::{Context, anyhow, bail};
 use clap::{Args, Subcommand};
 
+use crate::classifier::Classifier;
 use crate::classifier::corpus::LabelledText;
 use crate::classifier::model::ModelBundle;
 use crate::classifier::pipeline::{self, Evaluation, TrainOptions};
 use crate::classifier::tokenize::{Document, FeatureSettings};
 use crate::classifier::train::TrainParams;
-use crate::classifier::Classifier;
 use crate::db::Db;
 use crate::domain::SpamScore;
 use crate::moderation;
