@@ -142,10 +142,15 @@ impl ModelService {
     /// # Errors
     /// A damaged active model: the model in use then stays.
     pub fn sync_active(&self) -> anyhow::Result<bool> {
-        let active = self.store.load_active_or(&self.base)?;
-        if active.version == self.models.current().info().version {
+        // Runs on every poll: compare the pointer first, read a model file only to swap.
+        let wanted = self
+            .store
+            .active_version()?
+            .unwrap_or_else(|| self.base.version.clone());
+        if wanted == self.models.current().info().version {
             return Ok(false);
         }
+        let active = self.store.load_active_or(&self.base)?;
         let classifier = Classifier::from_bundle(&active)?;
         self.models.swap(classifier);
         tracing::info!(model_version = %active.version, "model swapped");

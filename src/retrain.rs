@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 
 use crate::classifier::Classifier;
 use crate::classifier::metrics::Metrics;
-use crate::classifier::model::{self, Lineage, ModelBundle, RetrainReport};
+use crate::classifier::model::{self, Lineage, ModelBundle, Provenance, RetrainReport};
 use crate::classifier::tokenize::Document;
 use crate::classifier::train::{self, Example, TrainParams};
 use crate::db::Db;
@@ -137,13 +137,13 @@ impl ModelStore {
         names
             .into_iter()
             .map(|version| {
-                let bundle = self.load(&version)?;
+                let file = Provenance::load(&self.path_of(&version)?)?;
                 Ok(StoredModel {
                     active: active.as_deref() == Some(version.as_str()),
                     version,
-                    created_at: bundle.created_at,
-                    lineage: bundle.lineage,
-                    retraining: bundle.retraining,
+                    created_at: file.created_at,
+                    lineage: file.lineage,
+                    retraining: file.retraining,
                 })
             })
             .collect()

@@ -154,6 +154,54 @@ pub fn new_version(created_at: &str, salt: &str) -> String {
     )
 }
 
+/// The payload of a complete, current, intact model file.
+fn checked_payload<'a>(name: &str, bytes: &'a [u8]) -> Result<&'a str, ModelError> {
+    let not_a_model =
+        |e: &dyn std::fmt::Display| ModelError::NotAModel(name.to_owned(), e.to_string());
+    let envelope: Envelope<'a> = serde_json::from_slice(bytes).map_err(|e| not_a_model(&e))?;
+    if envelope.format != FORMAT_NAME {
+        return Err(not_a_model(&format!("format is {:?}", envelope.format)));
+    }
+    if envelope.format_version != FORMAT_VERSION {
+        return Err(ModelError::UnsupportedVersion {
+            path: name.to_owned(),
+            found: envelope.format_version,
+        });
+    }
+    if sha256_hex(envelope.payload.get().as_bytes()) != envelope.sha256 {
+        return Err(ModelError::ChecksumMismatch(name.to_owned()));
+    }
+    Ok(envelope.payload.get())
+}
+
+/// Who a model is, without its fitted arrays: what a listing of models needs.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Provenance {
+    pub version: String,
+    pub created_at: String,
+    #[serde(default)]
+    pub lineage: Option<Lineage>,
+    #[serde(default)]
+    pub retraining: Option<RetrainReport>,
+}
+
+impl Provenance {
+    /// Reads a model file's provenance, checking the file as [`ModelBundle::load`] does but
+    /// without building the fitted model.
+    ///
+    /// # Errors
+    /// [`ModelError`].
+    pub fn load(path: &Path) -> Result<Self, ModelError> {
+        let name = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|source| ModelError::Io {
+            path: name.clone(),
+            source,
+        })?;
+        serde_json::from_str(checked_payload(&name, &bytes)?)
+            .map_err(|e| ModelError::Invalid(name, e.to_string()))
+    }
+}
+
 impl ModelBundle {
     /// Serialises the bundle into the file format.
     ///
@@ -178,22 +226,7 @@ impl ModelBundle {
     /// # Errors
     /// [`ModelError`] for anything but a complete, current, intact model file.
     pub fn from_file_bytes(name: &str, bytes: &[u8]) -> Result<Self, ModelError> {
-        let not_a_model =
-            |e: &dyn std::fmt::Display| ModelError::NotAModel(name.to_owned(), e.to_string());
-        let envelope: Envelope<'_> = serde_json::from_slice(bytes).map_err(|e| not_a_model(&e))?;
-        if envelope.format != FORMAT_NAME {
-            return Err(not_a_model(&format!("format is {:?}", envelope.format)));
-        }
-        if envelope.format_version != FORMAT_VERSION {
-            return Err(ModelError::UnsupportedVersion {
-                path: name.to_owned(),
-                found: envelope.format_version,
-            });
-        }
-        if sha256_hex(envelope.payload.get().as_bytes()) != envelope.sha256 {
-            return Err(ModelError::ChecksumMismatch(name.to_owned()));
-        }
-        let bundle: ModelBundle = serde_json::from_str(envelope.payload.get())
+        let bundle: ModelBundle = serde_json::from_str(checked_payload(name, bytes)?)
             .map_err(|e| ModelError::Invalid(name.to_owned(), e.to_string()))?;
         bundle
             .features
