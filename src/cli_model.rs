@@ -349,7 +349,7 @@ pub fn run(command: ModelCommand, store: &StoreContext<'_>) -> anyhow::Result<()
                 loaded?
             };
             let threshold_log_odds = match threshold {
-                Some(p) if p > 0.0 && p < 1.0 => (p / (1.0 - p)).ln(),
+                Some(p) if p > 0.0 && p < 1.0 => crate::domain::verdict::logit(p),
                 Some(_) => bail!("--threshold must be a probability strictly between 0 and 1"),
                 None => classifier.threshold_log_odds(),
             };

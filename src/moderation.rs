@@ -54,6 +54,15 @@ pub fn verdict(
 }
 
 impl SpamFilter {
+    /// The spam threshold in force with `classifier`, as log-odds: `REPLYGUARD_SPAM_THRESHOLD`
+    /// if set, else the model's own calibrated one.
+    pub fn threshold_log_odds(&self, classifier: &Classifier) -> f64 {
+        self.threshold.map_or(
+            classifier.threshold_log_odds(),
+            crate::domain::verdict::logit,
+        )
+    }
+
     /// Scores a submission with the model in use now (one model for the whole request);
     /// returns the verdict and whether it reaches the spam threshold.
     fn judge(&self, comment: &NewComment) -> anyhow::Result<Option<(StoredVerdict, bool)>> {
@@ -65,9 +74,7 @@ impl SpamFilter {
             website_host: comment.website.as_ref().map(|w| w.host()),
             email_domain: Some(&email_domain),
         };
-        let threshold = self
-            .threshold
-            .map_or(classifier.threshold_log_odds(), |p| (p / (1.0 - p)).ln());
+        let threshold = self.threshold_log_odds(&classifier);
         Ok(verdict(&classifier, &doc)?.map(|v| {
             let is_spam = v.log_odds >= threshold;
             (v, is_spam)

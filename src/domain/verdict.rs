@@ -20,6 +20,11 @@ impl Label {
     }
 }
 
+/// The log-odds of probability `p`: the inverse of [`SpamScore::probability`].
+pub fn logit(p: f64) -> f64 {
+    (p / (1.0 - p)).ln()
+}
+
 /// P(spam) as the filter's log-odds; the probability is derived, never stored twice.
 ///
 /// Invariant: `log_odds` is finite.
@@ -75,6 +80,16 @@ mod tests {
         assert_eq!(p(-1000.0), 0.0);
         assert!(SpamScore::from_log_odds(f64::NAN).is_none());
         assert!(SpamScore::from_log_odds(f64::INFINITY).is_none());
+    }
+
+    #[test]
+    fn logit_inverts_the_sigmoid() {
+        for p in [0.01, 0.5, 0.905, 0.99] {
+            let back = SpamScore::from_log_odds(logit(p))
+                .expect("finite")
+                .probability();
+            assert!((back - p).abs() < 1e-12, "{p}");
+        }
     }
 
     #[test]

@@ -21,8 +21,11 @@ pub async fn model_page(
     query: web::Query<ModelQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, DashError> {
-    let info = state.filter.models.current().info().clone();
-    let threshold = state.filter.threshold.unwrap_or(info.threshold);
+    let classifier = state.filter.models.current();
+    let info = classifier.info().clone();
+    let threshold =
+        crate::domain::SpamScore::from_log_odds(state.filter.threshold_log_odds(&classifier))
+            .map_or(1.0, crate::domain::SpamScore::probability);
     let agreement = state
         .db
         .run(move |conn| queries::agreement(conn, threshold))

@@ -87,11 +87,9 @@ pub async fn queue(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, DashError> {
     let query = query.into_inner();
-    let classifier = state.filter.models.current();
     let threshold_log_odds = state
         .filter
-        .threshold
-        .map_or(classifier.threshold_log_odds(), |p| (p / (1.0 - p)).ln());
+        .threshold_log_odds(&state.filter.models.current());
     let filter = query.filter(threshold_log_odds);
     let page_number = query.page.unwrap_or(1).max(1);
     let offset = u64::from(page_number - 1) * u64::from(PER_PAGE);
