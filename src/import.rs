@@ -342,10 +342,7 @@ fn import_item(
             let created_at = wordpress_time(wp.get("comment_date_gmt"))
                 .or_else(|| wordpress_time(wp.get("comment_date")))
                 .unwrap_or_else(now_millis);
-            let email_domain = email
-                .rsplit_once('@')
-                .map(|(_, d)| d.to_lowercase())
-                .unwrap_or_default();
+            let email_domain = crate::domain::comment::email_domain(&email);
             let doc = Document {
                 body: body.as_ref(),
                 author: Some(author),

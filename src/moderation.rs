@@ -12,6 +12,7 @@ use crate::classifier::{Classifier, ModelHandle};
 use crate::db::comments::{self, ModEvent, StoredVerdict, SubmissionMeta};
 use crate::db::moderators::{self, ModeratorId};
 use crate::db::{Db, DbError, labels, now_millis, sites};
+use crate::domain::comment::{email_domain, website_host};
 use crate::domain::{
     CommentId, CommentStatus, FieldErrors, InvalidTransition, Label, LabelSource, ModAction,
     NewComment,
@@ -100,16 +101,8 @@ pub fn rescore_pending(db: &Db, classifier: &Classifier) -> anyhow::Result<usize
                 .map_err(DbError::from)?;
             let rows = comments::list_pending_for_scoring(&tx, after, RESCORE_BATCH)?;
             for row in &rows {
-                let website_host = row
-                    .website
-                    .as_deref()
-                    .and_then(|w| url::Url::parse(w).ok())
-                    .and_then(|u| u.host_str().map(str::to_owned));
-                let email_domain = row
-                    .email
-                    .rsplit_once('@')
-                    .map(|(_, d)| d.to_lowercase())
-                    .unwrap_or_default();
+                let website_host = row.website.as_deref().and_then(website_host);
+                let email_domain = email_domain(&row.email);
                 let doc = Document {
                     body: &row.body,
                     author: Some(&row.author),

@@ -22,6 +22,7 @@ use crate::classifier::tokenize::Document;
 use crate::classifier::train::{self, Example, TrainParams};
 use crate::db::Db;
 use crate::db::labels::{self, LabelledComment};
+use crate::domain::comment::website_host;
 use crate::domain::{Label, Timestamp};
 
 /// The guard evaluates on labels from this many most recent ones…
@@ -205,11 +206,7 @@ struct LabelDoc {
 
 impl LabelDoc {
     fn from(l: LabelledComment) -> Self {
-        let website_host = l
-            .website
-            .as_deref()
-            .and_then(|w| url::Url::parse(w).ok())
-            .and_then(|u| u.host_str().map(str::to_owned));
+        let website_host = l.website.as_deref().and_then(website_host);
         Self {
             id: l.comment_id.0,
             label: l.label,

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::DbError;
 use super::moderators::ModeratorId;
+use crate::domain::comment::email_domain;
 use crate::domain::{CommentId, Label, LabelSource, Timestamp};
 
 impl FromSql for Label {
@@ -85,7 +86,7 @@ pub struct LabelledComment {
 pub fn list_labels(conn: &Connection) -> Result<Vec<LabelledComment>, DbError> {
     let mut stmt = conn.prepare(
         "SELECT l.comment_id, l.label, l.source, c.body, c.author, c.website,
-                lower(substr(c.email, instr(c.email, '@') + 1)), l.model_version, l.spam_score,
+                c.email, l.model_version, l.spam_score,
                 l.labelled_at
          FROM labels l JOIN comments c ON c.id = l.comment_id
          ORDER BY l.labelled_at, l.comment_id",
@@ -98,7 +99,8 @@ pub fn list_labels(conn: &Connection) -> Result<Vec<LabelledComment>, DbError> {
             body: row.get(3)?,
             author: row.get(4)?,
             website: row.get(5)?,
-            email_domain: row.get(6)?,
+            // The address is read only to take its domain; it never leaves this function.
+            email_domain: email_domain(&row.get::<_, String>(6)?),
             model_version: row.get(7)?,
             spam_score: row.get(8)?,
             labelled_at: Timestamp(row.get(9)?),

@@ -146,10 +146,7 @@ impl AuthorEmail {
 
     /// The part after the `@`, lower-cased: the only piece of the address the filter sees.
     pub fn domain(&self) -> String {
-        self.0
-            .rsplit_once('@')
-            .map(|(_, d)| d.to_lowercase())
-            .unwrap_or_default()
+        email_domain(&self.0)
     }
 }
 
@@ -163,6 +160,21 @@ impl fmt::Debug for AuthorEmail {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("AuthorEmail(<redacted>)")
     }
+}
+
+/// The domain of a stored email address as the spam filter sees it: after the last `@`,
+/// lower-cased; empty without one. Scoring, re-scoring, training and import all use this, so
+/// a comment has the same features wherever it is looked at.
+pub fn email_domain(address: &str) -> String {
+    address
+        .rsplit_once('@')
+        .map(|(_, d)| d.to_lowercase())
+        .unwrap_or_default()
+}
+
+/// The host of a stored website URL, if it parses (the filter's `site:` feature).
+pub fn website_host(url: &str) -> Option<String> {
+    Url::parse(url).ok()?.host_str().map(str::to_owned)
 }
 
 /// A commenter's website: an absolute `http` or `https` URL of at most [`URL_MAX_BYTES`].
@@ -456,6 +468,17 @@ mod tests {
         let long = format!("{}@example.com", "a".repeat(89));
         assert_eq!(long.len(), 101);
         assert!(AuthorEmail::parse(&long).is_err());
+    }
+
+    #[test]
+    fn the_filter_sees_the_domain_after_the_last_at() {
+        assert_eq!(email_domain("\"a@b\"@Mail.Example"), "mail.example");
+        assert_eq!(email_domain(""), "");
+        assert_eq!(
+            website_host("https://Ada.Example/x").as_deref(),
+            Some("ada.example")
+        );
+        assert_eq!(website_host("not a url"), None);
     }
 
     #[test]
