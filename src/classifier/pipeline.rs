@@ -29,9 +29,8 @@ pub struct TrainOptions {
 }
 
 /// Comments count double: the service scores web comments, and the YouTube collection is
-/// the comment corpus (SMS messages are the other). Measured on split A: with YouTube ×1,
-/// ROC AUC 0.985 on YouTube and 0.993 on SMS; with ×2, 0.990 and 0.992; with ×4, 0.991 and
-/// 0.988.
+/// the comment corpus (SMS messages are the other). Split A ROC AUC, YouTube / SMS
+/// (`bench/ablation.sh`): ×1 0.985 / 0.993, ×2 0.990 / 0.992, ×4 0.991 / 0.988.
 pub const DEFAULT_SOURCE_WEIGHTS: &[(&str, f64)] = &[("youtube", 2.0)];
 
 impl Default for TrainOptions {
@@ -77,8 +76,7 @@ fn source_of(key: &str) -> &str {
 ///
 /// Without this, the larger corpus decides what "ham" looks like: pooled with 3,400 SMS
 /// messages, the 660 YouTube ham comments barely move the ham word distribution, and
-/// ordinary comment words ("song", "video") end up looking like spam. Measured on split A:
-/// YouTube ROC AUC 0.964 pooled, against 0.992 for a YouTube-only model.
+/// ordinary comment words ("song", "video") end up looking like spam.
 fn source_weights(
     texts: &[&LabelledText],
     extra: &[(String, f64)],

@@ -17,9 +17,9 @@ use unicode_normalization::UnicodeNormalization;
 /// | `char_ngrams` | `None` | 1–8 | character n-grams inside words, for misspelt and glued words |
 /// | `counts` | `LogL2` | | how occurrence counts become feature values |
 ///
-/// The defaults are the best of a sweep on split A (README, "The spam filter"): wider
-/// vectors and character n-grams both lowered ROC AUC on YouTube comments, and cost training
-/// time in proportion to the width.
+/// The defaults are the best of a sweep on split A (`bench/ablation.sh`, table in
+/// `models/README.md`): wider vectors and character n-grams both lowered ROC AUC, and
+/// training time grows in proportion to the width.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FeatureSettings {
     pub width_bits: u8,
