@@ -7,12 +7,11 @@ use std::process::ExitCode;
 use anyhow::{Context, anyhow};
 use clap::{Parser, Subcommand};
 
+use crate::app::{App, Components, block_on};
 use crate::config::{ServeArgs, Settings};
-use crate::db::{Db, DbError, moderators, sites};
-use crate::domain::ModeratorName;
 use crate::domain::comment::parse_origin;
 use crate::startup::Application;
-use crate::{password, telemetry};
+use crate::telemetry;
 
 /// Self-hosted comment moderation and spam filtering.
 #[derive(Debug, Parser)]
@@ -111,60 +110,54 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn open_db(data_dir: &std::path::Path) -> anyhow::Result<Db> {
-    std::fs::create_dir_all(data_dir)
-        .with_context(|| format!("failed to create {}", data_dir.display()))?;
-    let path = data_dir.join("replyguard.sqlite3");
-    Db::open(&path).with_context(|| format!("failed to open {}", path.display()))
+/// The use cases over the data directory, as every command but `serve` and `model` sees them.
+fn open_app(cli: &Cli) -> anyhow::Result<App> {
+    App::open(&components(cli))
 }
 
-fn run(cli: Cli) -> anyhow::Result<()> {
-    match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(&cli.serve, cli.data_dir),
+fn components(cli: &Cli) -> Components {
+    Components {
+        data_dir: cli.data_dir.clone(),
+        base_model: cli.serve.model.clone(),
+        spam_threshold: cli.serve.spam_threshold,
+    }
+}
+
+fn run(mut cli: Cli) -> anyhow::Result<()> {
+    match cli.command.take().unwrap_or(Command::Serve) {
+        Command::Serve => serve(&cli.serve, cli.data_dir.clone()),
         Command::Migrate => {
             // Opening migrates; say what the schema is now.
-            let db = open_db(&cli.data_dir)?;
-            let version: i64 = db.run_blocking(|conn| {
-                conn.query_row("PRAGMA user_version", [], |r| r.get(0))
-                    .map_err(DbError::from)
-            })?;
+            let app = open_app(&cli)?;
+            let version = block_on(app.schema_version())?;
             println!("database schema is at version {version}");
             Ok(())
         }
         Command::Site(SiteCommand::Add { origin, name }) => {
             let origin = parse_origin(&origin).map_err(|e| anyhow!("ORIGIN: {e}"))?;
             let name = name.unwrap_or_else(|| origin.clone());
-            let db = open_db(&cli.data_dir)?;
-            db.run_blocking(|conn| sites::upsert_site(conn, &origin, &name))?;
+            let app = open_app(&cli)?;
+            block_on(app.add_site(origin.clone(), name))?;
             println!("site {origin} registered");
             Ok(())
         }
         Command::Site(SiteCommand::List) => {
-            let db = open_db(&cli.data_dir)?;
-            for site in db.run_blocking(|conn| sites::list_sites(conn))? {
+            let app = open_app(&cli)?;
+            for site in block_on(app.sites())? {
                 println!("{}\t{}", site.origin, site.name);
             }
             Ok(())
         }
-        Command::Model(command) => crate::cli_model::run(
-            command,
-            &crate::cli_model::StoreContext {
-                data_dir: &cli.data_dir,
-                base_model: cli.serve.model.as_deref(),
-            },
-        ),
+        Command::Model(command) => crate::cli_model::run(command, &components(&cli)),
         Command::Import(ImportCommand::Wordpress { file }) => {
-            let db = open_db(&cli.data_dir)?;
-            let base = crate::model_service::load_base(cli.serve.model.as_deref())?;
-            let active = crate::retrain::ModelStore::new(&cli.data_dir).load_active_or(&base)?;
-            let classifier = crate::classifier::Classifier::from_bundle(&active)?;
-            let report = crate::import::import_wordpress(&db, &classifier, &file)?;
+            let app = open_app(&cli)?;
+            let report = block_on(app.import_wordpress(&file))?;
             println!("{}", serde_json::to_string_pretty(&report)?);
             Ok(())
         }
         Command::Export(ExportCommand::Labels) => {
-            let db = open_db(&cli.data_dir)?;
-            let labels = db.run_blocking(|conn| crate::db::labels::list_labels(conn))?;
+            let app = open_app(&cli)?;
+            let labels = block_on(app.models.labels())?;
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
             for label in labels {
@@ -175,25 +168,25 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Moderator(ModeratorCommand::Add { name, admin }) => {
-            let name = ModeratorName::parse(&name).map_err(|e| anyhow!("NAME: {e}"))?;
-            eprint!("Password for {} (read from stdin): ", name.as_ref());
+            crate::domain::ModeratorName::parse(&name).map_err(|e| anyhow!("NAME: {e}"))?;
+            eprint!("Password for {name} (read from stdin): ");
             std::io::stderr().flush().ok();
             let mut line = String::new();
             std::io::stdin()
                 .lock()
                 .read_line(&mut line)
                 .context("failed to read the password from stdin")?;
-            let password = line.trim_end_matches(['\n', '\r']);
-            let hash = password::hash_password(password).map_err(|e| anyhow!(e))?;
-            let db = open_db(&cli.data_dir)?;
-            let (id, created) =
-                db.run_blocking(|conn| moderators::upsert_moderator(conn, &name, &hash))?;
-            if admin {
-                db.run_blocking(|conn| crate::db::dashboard::set_admin(conn, id, true))?;
-            }
+            let password = line.trim_end_matches(['\n', '\r']).to_owned();
+            let app = open_app(&cli)?;
+            // `--admin` grants the role; without it an existing account keeps its role.
+            let created = block_on(async {
+                app.add_moderator(&name, password, admin.then_some(true))
+                    .await
+                    .map_err(|e| anyhow!("{e}"))
+            })?;
             eprintln!();
             let verb = if created { "created" } else { "updated" };
-            println!("moderator {} {verb}", name.as_ref());
+            println!("moderator {name} {verb}");
             Ok(())
         }
     }
@@ -203,7 +196,7 @@ fn serve(args: &ServeArgs, data_dir: PathBuf) -> anyhow::Result<()> {
     telemetry::init(&args.log, args.log_format);
     let settings = Settings::from_args(args, data_dir).map_err(|e| anyhow!(e))?;
     actix_web::rt::System::new().block_on(async move {
-        let app = Application::build(settings)?;
+        let app = Application::build(settings).await?;
         let addr = app.local_addr();
         // Printed on stdout, unconditionally: scripts and tests wait for this line.
         println!("replyguard listening on http://{addr}");

@@ -1,23 +1,21 @@
 //! `replyguard model …`: train, score, evaluate and split, over corpus files.
 
 use std::ffi::OsString;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use anyhow::{Context, anyhow, bail};
 use clap::{Args, Subcommand};
 
 use crate::classifier::Classifier;
 use crate::classifier::corpus::LabelledText;
-use crate::classifier::model::ModelBundle;
 use crate::classifier::pipeline::{self, Evaluation, TrainOptions};
 use crate::classifier::tokenize::{Document, FeatureSettings};
 use crate::classifier::train::TrainParams;
-use crate::db::Db;
+use crate::app::filter::run_training_child;
+use crate::app::{App, Components, block_on};
 use crate::domain::SpamScore;
-use crate::moderation;
-use crate::retrain::{self, ModelStore, RetrainOptions};
+use crate::retrain::{ModelStore, RetrainOptions};
 
 #[derive(Debug, Subcommand)]
 pub enum ModelCommand {
@@ -188,34 +186,11 @@ pub fn load_classifier(path: Option<&Path>) -> anyhow::Result<Classifier> {
     })
 }
 
-/// Where `model retrain | list | activate` work: the data directory and the base model.
-pub struct StoreContext<'a> {
-    pub data_dir: &'a Path,
-    /// `REPLYGUARD_MODEL`; the shipped model when `None`.
-    pub base_model: Option<&'a Path>,
-}
-
-impl StoreContext<'_> {
-    fn base(&self) -> anyhow::Result<ModelBundle> {
-        crate::model_service::load_base(self.base_model)
-    }
-
-    fn db(&self) -> anyhow::Result<Db> {
-        std::fs::create_dir_all(self.data_dir)?;
-        Ok(Db::open(&self.data_dir.join("replyguard.sqlite3"))?)
-    }
-
-    /// Re-scores the pending queue with the model just activated.
-    fn rescore(&self, db: &Db, bundle: &ModelBundle) -> anyhow::Result<usize> {
-        moderation::rescore_pending(db, &Classifier::from_bundle(bundle)?)
-    }
-}
-
 /// Runs a `model …` command.
 ///
 /// # Errors
 /// Any failure, with context.
-pub fn run(command: ModelCommand, store: &StoreContext<'_>) -> anyhow::Result<()> {
+pub fn run(command: ModelCommand, components: &Components) -> anyhow::Result<()> {
     match command {
         ModelCommand::Retrain {
             force,
@@ -223,18 +198,12 @@ pub fn run(command: ModelCommand, store: &StoreContext<'_>) -> anyhow::Result<()
             json,
             in_process: true,
         } => {
-            let db = store.db()?;
-            let models = ModelStore::new(store.data_dir);
+            let app = App::open(components)?;
             let options = RetrainOptions {
                 force,
                 label_weight,
             };
-            let outcome = retrain::retrain(&db, &models, &store.base()?, &options)?;
-            let rescored = if outcome.activated {
-                store.rescore(&db, &models.load(&outcome.version)?)?
-            } else {
-                0
-            };
+            let (outcome, rescored) = block_on(app.models.retrain_in_process(&options))?;
             if json {
                 println!("{}", serde_json::to_string(&outcome)?);
             } else {
@@ -262,7 +231,7 @@ pub fn run(command: ModelCommand, store: &StoreContext<'_>) -> anyhow::Result<()
             fit_in_child(args)
         }
         ModelCommand::List { json } => {
-            let models = ModelStore::new(store.data_dir).list()?;
+            let models = ModelStore::new(&components.data_dir).list()?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&models)?);
             } else if models.is_empty() {
@@ -291,8 +260,13 @@ pub fn run(command: ModelCommand, store: &StoreContext<'_>) -> anyhow::Result<()
             Ok(())
         }
         ModelCommand::Activate { version } => {
-            let bundle = ModelStore::new(store.data_dir).activate(&version)?;
-            let rescored = store.rescore(&store.db()?, &bundle)?;
+            let app = App::open(components)?;
+            let rescored = block_on(async {
+                app.models
+                    .activate(&version)
+                    .await
+                    .map_err(|e| anyhow!("{e:#}"))
+            })?;
             println!("model {version} is active; re-scored {rescored} pending comments");
             Ok(())
         }
@@ -371,26 +345,13 @@ pub fn run(command: ModelCommand, store: &StoreContext<'_>) -> anyhow::Result<()
 
 /// Runs a training command in a child process of this binary with stderr discarded (linfa-bayes
 /// 0.8.1 dumps megabytes there on every fit) and relays what it prints.
+/// Runs the same command again in a training child (`--in-process`) and relays its output.
 fn fit_in_child(args: Vec<OsString>) -> anyhow::Result<()> {
-    let exe = std::env::current_exe().context("cannot find this program to run the trainer")?;
-    let mut child = Command::new(exe)
-        .args(&args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .env("REPLYGUARD_TRAIN_ERRORS_TO_STDOUT", "1")
-        .spawn()
-        .context("failed to start the trainer")?;
-    let stdout = child.stdout.take().context("trainer stdout")?;
-    for line in BufReader::new(stdout).lines() {
-        let line = line?;
-        match line.strip_prefix("error: ") {
-            Some(message) => eprintln!("error: {message}"),
-            None => println!("{line}"),
-        }
-    }
-    let status = child.wait()?;
-    if !status.success() {
+    let ok = run_training_child(&args, &[], |line| match line.strip_prefix("error: ") {
+        Some(message) => eprintln!("error: {message}"),
+        None => println!("{line}"),
+    })?;
+    if !ok {
         bail!("training failed");
     }
     Ok(())

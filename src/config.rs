@@ -116,7 +116,7 @@ pub struct Settings {
     /// `None`: the model's own threshold. Else a probability in (0, 1).
     pub spam_threshold: Option<f64>,
     /// When the service retrains on its own.
-    pub schedule: crate::model_service::Schedule,
+    pub schedule: crate::app::filter::Schedule,
 }
 
 impl Settings {
@@ -157,7 +157,7 @@ impl Settings {
         if args.model_poll_secs == 0 {
             return Err("REPLYGUARD_MODEL_POLL_SECS must be at least 1".into());
         }
-        let schedule = crate::model_service::Schedule {
+        let schedule = crate::app::filter::Schedule {
             after_labels: args.retrain_after_labels,
             every: (args.retrain_every_hours > 0.0)
                 .then(|| std::time::Duration::from_secs_f64(args.retrain_every_hours * 3600.0)),
@@ -175,8 +175,12 @@ impl Settings {
         })
     }
 
-    /// Where the SQLite database lives.
-    pub fn database_path(&self) -> PathBuf {
-        self.data_dir.join("replyguard.sqlite3")
+    /// What the use cases are built from.
+    pub fn components(&self) -> crate::app::Components {
+        crate::app::Components {
+            data_dir: self.data_dir.clone(),
+            base_model: self.model.clone(),
+            spam_threshold: self.spam_threshold,
+        }
     }
 }

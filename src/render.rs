@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use crate::db::comments::PublicComment;
+use crate::domain::PublicComment;
 use crate::domain::{CommentId, Timestamp};
 
 /// Escapes text for use in HTML element content and double- or single-quoted attributes.

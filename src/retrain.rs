@@ -20,8 +20,7 @@ use crate::classifier::metrics::Metrics;
 use crate::classifier::model::{self, Lineage, ModelBundle, Provenance, RetrainReport};
 use crate::classifier::tokenize::Document;
 use crate::classifier::train::{self, Example, TrainParams};
-use crate::db::Db;
-use crate::db::labels::{self, LabelledComment};
+use crate::domain::LabelledComment;
 use crate::domain::comment::website_host;
 use crate::domain::{Label, Timestamp};
 
@@ -295,7 +294,7 @@ fn guard(candidate: Option<&Metrics>, current: Option<&Metrics>) -> (bool, Strin
 /// # Errors
 /// No labels, a damaged model, or a database or I/O failure.
 pub fn retrain(
-    db: &Db,
+    labels: Vec<LabelledComment>,
     store: &ModelStore,
     base: &ModelBundle,
     options: &RetrainOptions,
@@ -305,8 +304,7 @@ pub fn retrain(
     }
     let current_bundle = store.load_active_or(base)?;
     let current = Classifier::from_bundle(&current_bundle)?;
-    let mut docs: Vec<LabelDoc> = db
-        .run_blocking(|conn| labels::list_labels(conn).map_err(anyhow::Error::from))?
+    let mut docs: Vec<LabelDoc> = labels
         .into_iter()
         .map(LabelDoc::from)
         .collect();

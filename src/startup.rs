@@ -7,14 +7,7 @@ use actix_web::dev::{Server, Service};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 
-use std::sync::Arc;
-
-use crate::classifier::{Classifier, ModelHandle};
 use crate::config::{Environment, Settings};
-use crate::db::{Db, sites};
-use crate::model_service::{ModelService, load_base};
-use crate::moderation::SpamFilter;
-use crate::retrain::ModelStore;
 use crate::routes::{self, AppState};
 
 /// Largest request body accepted: a maximal comment (65,525 bytes) with every other field,
@@ -33,39 +26,13 @@ impl Application {
     ///
     /// # Errors
     /// When the data directory, database or address cannot be used.
-    pub fn build(settings: Settings) -> anyhow::Result<Self> {
-        std::fs::create_dir_all(&settings.data_dir).with_context(|| {
-            format!(
-                "failed to create the data directory {}",
-                settings.data_dir.display()
-            )
-        })?;
-        let db = Db::open(&settings.database_path()).with_context(|| {
-            format!(
-                "failed to open the database {}",
-                settings.database_path().display()
-            )
-        })?;
-        let base = load_base(settings.model.as_deref())
-            .context("failed to load the spam filter model (REPLYGUARD_MODEL)")?;
-        let active = ModelStore::new(&settings.data_dir)
-            .load_active_or(&base)
-            .context("failed to load the active model named in <data dir>/models/ACTIVE")?;
-        let classifier = Classifier::from_bundle(&active)?;
-        tracing::info!(model_version = %classifier.info().version, "spam filter model loaded");
-        let models = ModelHandle::new(classifier);
-        let filter = SpamFilter {
-            models: models.clone(),
-            threshold: settings.spam_threshold,
-        };
-        let model_service = Arc::new(ModelService::new(
-            settings.data_dir.clone(),
-            settings.model.clone(),
-            base,
-            db.clone(),
-            models,
-        ));
-        Arc::clone(&model_service).spawn_schedule(settings.schedule);
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let app = crate::app::App::open(&settings.components())?;
+        tracing::info!(
+            model_version = %app.filter.models.current().info().version,
+            "spam filter model loaded"
+        );
+        app.spawn_schedule(settings.schedule);
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("failed to bind {} (REPLYGUARD_BIND)", settings.bind))?;
         let addr = listener.local_addr()?;
@@ -84,16 +51,15 @@ impl Application {
                         format!("http://{}", SocketAddr::new(ip, addr.port()))
                     }
                 };
-                db.run_blocking(|conn| sites::upsert_site(conn, &origin, "Replyguard development"))
+                app.add_site(origin.clone(), "Replyguard development".to_owned())
+                    .await
                     .context("failed to register the development site")?;
                 Some(format!("{origin}/"))
             }
         };
 
         let state = web::Data::new(AppState {
-            db,
-            filter,
-            model_service,
+            app,
             trusted_proxies: settings.trusted_proxies.clone(),
             demo_thread,
         });

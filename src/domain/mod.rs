@@ -2,6 +2,7 @@
 
 pub mod comment;
 pub mod moderation;
+pub mod records;
 pub mod verdict;
 
 pub use comment::{
@@ -9,4 +10,10 @@ pub use comment::{
     RawComment, ThreadUrl, Timestamp,
 };
 pub use moderation::{CommentStatus, InvalidTransition, ModAction, ModeratorName};
+pub use records::*;
 pub use verdict::{Label, LabelSource, SpamScore};
+
+/// Milliseconds since the Unix epoch, the unit every `*_at` value uses.
+pub fn now_millis() -> i64 {
+    Timestamp::now().0
+}

@@ -76,6 +76,31 @@ impl ModAction {
             ModAction::Requeue => "requeue",
         }
     }
+
+    /// A decision a moderator may ask for by name (`approve`, `reject`, `spam`, `ham`): the
+    /// one parser for the JSON API and the dashboard. `requeue` is only ever undo's.
+    ///
+    /// # Errors
+    /// A message naming the accepted values.
+    pub fn parse_decision(name: &str) -> Result<Self, String> {
+        match name {
+            "approve" => Ok(ModAction::Approve),
+            "reject" => Ok(ModAction::Reject),
+            "spam" => Ok(ModAction::Spam),
+            "ham" => Ok(ModAction::Ham),
+            _ => Err("action must be one of approve, reject, spam, ham".to_owned()),
+        }
+    }
+
+    /// The action that puts a comment back to `status` (the dashboard's undo).
+    pub fn restoring(status: CommentStatus) -> Self {
+        match status {
+            CommentStatus::Pending => ModAction::Requeue,
+            CommentStatus::Approved => ModAction::Approve,
+            CommentStatus::Rejected => ModAction::Reject,
+            CommentStatus::Spam => ModAction::Spam,
+        }
+    }
 }
 
 /// An action that makes no sense for the comment's current status.

@@ -1,4 +1,4 @@
-//! The `Moderator` extractor: HTTP Basic credentials checked against moderator accounts.
+//! The API's `Moderator` extractor: HTTP Basic credentials checked against moderator accounts.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -9,7 +9,7 @@ use actix_web::{FromRequest, HttpRequest, web};
 use base64::Engine;
 
 use super::{ApiError, AppState};
-use crate::moderation::{self, Moderator};
+use crate::app::accounts::Moderator;
 
 /// Name and password from an `Authorization: Basic …` header.
 fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
@@ -38,8 +38,7 @@ impl FromRequest for Moderator {
             let state = state.ok_or_else(|| {
                 ApiError::Unexpected(anyhow::anyhow!("application state missing"))
             })?;
-            let moderator = moderation::authenticate(&state.db, name, password).await?;
-            Ok(moderator)
+            Ok(state.app.authenticate(name, password).await?)
         })
     }
 }

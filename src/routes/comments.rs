@@ -7,12 +7,11 @@ use serde_json::{Map, Value};
 use url::Url;
 
 use super::{ApiError, AppState, client_ip, header_text};
-use crate::db::comments::{self as comment_queries, SubmissionMeta};
-use crate::db::now_millis;
+use crate::app::submission::SubmitError;
 use crate::domain::{
-    CommentId, CommentStatus, FieldErrors, NewComment, RawComment, ThreadUrl, Timestamp,
+    CommentId, CommentStatus, FieldErrors, NewComment, RawComment, SubmissionMeta, Submitted,
+    ThreadUrl, Timestamp, now_millis,
 };
-use crate::moderation::{self, SubmitError, Submitted};
 use crate::render::{self, CommentNode};
 use crate::views::{self, ReplyForm};
 
@@ -95,7 +94,7 @@ pub async fn submit_comment_json(
     let thread = comment.thread.as_ref().to_owned();
     let parent = comment.parent;
     let meta = submission_meta(&req, &state);
-    let submitted = moderation::submit(&state.db, &state.filter, comment, meta).await?;
+    let submitted = state.app.submit(comment, meta).await?;
     Ok(HttpResponse::Accepted().json(AcceptedJson {
         id: submitted.id,
         status: PUBLIC_STATUS,
@@ -180,7 +179,9 @@ pub async fn submit_comment_form(
         Ok(comment) => {
             let thread = comment.thread.clone();
             let meta = submission_meta(&req, &state);
-            moderation::submit(&state.db, &state.filter, comment, meta)
+            state
+                .app
+                .submit(comment, meta)
                 .await
                 .map(|submitted| (thread, submitted))
         }
@@ -294,11 +295,7 @@ pub async fn approved_tree(
     state: &AppState,
     thread: &ThreadUrl,
 ) -> Result<(Vec<CommentNode>, usize), ApiError> {
-    let url = thread.as_ref().to_owned();
-    let flat = state
-        .db
-        .run(move |conn| comment_queries::list_public(conn, &url))
-        .await?;
+    let flat = state.app.approved_comments(thread).await?;
     let count = flat.len();
     Ok((render::thread_tree(flat), count))
 }

@@ -3,16 +3,9 @@
 use actix_web::{HttpResponse, web};
 
 use super::{ApiError, AppState};
-use crate::db::DbError;
 
 /// Answers `{"status":"ok"}` once a trivial query has gone through the database.
 pub async fn healthz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    state
-        .db
-        .run(|conn| {
-            conn.query_row("SELECT 1", [], |_| Ok(()))
-                .map_err(DbError::from)
-        })
-        .await?;
+    state.app.health().await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "status": "ok" })))
 }

@@ -20,7 +20,10 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use serde::Serialize;
 
 use crate::domain::FieldErrors;
-use crate::moderation::{ActError, AuthError, SubmitError};
+use crate::app::accounts::AuthError;
+use crate::app::filter::ModelOpError;
+use crate::app::moderation::ActError;
+use crate::app::submission::SubmitError;
 
 /// An error as a JSON API client sees it.
 #[derive(thiserror::Error)]
@@ -150,9 +153,9 @@ impl From<ActError> for ApiError {
     }
 }
 
-impl From<crate::model_service::ModelOpError> for ApiError {
-    fn from(e: crate::model_service::ModelOpError) -> Self {
-        use crate::model_service::ModelOpError as E;
+impl From<ModelOpError> for ApiError {
+    fn from(e: ModelOpError) -> Self {
+        use ModelOpError as E;
         match e {
             E::Busy | E::Refused(_) => ApiError::ModelRefused(e.to_string()),
             E::UnknownVersion(_) => ApiError::NotFound(e.to_string()),
@@ -170,9 +173,9 @@ impl From<AuthError> for ApiError {
     }
 }
 
-impl From<crate::db::DbError> for ApiError {
-    fn from(e: crate::db::DbError) -> Self {
-        ApiError::Unexpected(e.into())
+impl From<anyhow::Error> for ApiError {
+    fn from(e: anyhow::Error) -> Self {
+        ApiError::Unexpected(e)
     }
 }
 
@@ -247,11 +250,8 @@ pub fn header_text(req: &HttpRequest, name: header::HeaderName, max: usize) -> O
 
 /// What every handler may need, shared through `web::Data`.
 pub struct AppState {
-    pub db: crate::db::Db,
-    /// The spam filter in use, and the policy applied to its scores.
-    pub filter: crate::moderation::SpamFilter,
-    /// Retraining, activation and the model store.
-    pub model_service: std::sync::Arc<crate::model_service::ModelService>,
+    /// The use cases.
+    pub app: crate::app::App,
     pub trusted_proxies: Vec<IpAddr>,
     /// The demo article's URL when running in development, else `None`.
     pub demo_thread: Option<String>,

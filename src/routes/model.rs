@@ -4,16 +4,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::{ApiError, AppState};
-use crate::moderation::Moderator;
-
-/// Runs blocking model work off the async workers.
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
-) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| ApiError::Unexpected(anyhow::anyhow!("model task failed: {e}")))?
-}
+use crate::app::accounts::Moderator;
 
 /// `GET /api/v1/moderation/model`: the model in use and every stored model with the guard's
 /// verdict on it.
@@ -21,9 +12,8 @@ pub async fn model_status(
     _moderator: Moderator,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let active = state.filter.models.current().info().clone();
-    let service = state.model_service.clone();
-    let stored = blocking(move || service.store.list().map_err(ApiError::Unexpected)).await?;
+    let active = state.app.filter.models.current().info().clone();
+    let stored = state.app.models.list().await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "active": active, "models": stored })))
 }
 
@@ -43,8 +33,7 @@ pub async fn retrain(
 ) -> Result<HttpResponse, ApiError> {
     let force = body.map(|b| b.force).unwrap_or_default();
     tracing::info!(moderator = %moderator.name, force, "retraining requested");
-    let service = state.model_service.clone();
-    let outcome = blocking(move || service.retrain(force).map_err(ApiError::from)).await?;
+    let outcome = state.app.models.retrain(force).await?;
     Ok(HttpResponse::Ok().json(outcome))
 }
 
@@ -61,8 +50,6 @@ pub async fn activate(
 ) -> Result<HttpResponse, ApiError> {
     let version = body.into_inner().version;
     tracing::info!(moderator = %moderator.name, %version, "model activation requested");
-    let service = state.model_service.clone();
-    let v = version.clone();
-    let rescored = blocking(move || service.activate(&v).map_err(ApiError::from)).await?;
+    let rescored = state.app.models.activate(&version).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "version": version, "rescored": rescored })))
 }

@@ -7,9 +7,8 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use super::{ApiError, AppState};
-use crate::db::comments::{self as queries, LogEntry, ModComment, Order};
-use crate::domain::{CommentId, CommentStatus, FieldErrors, Label, ModAction};
-use crate::moderation::{self, Moderator};
+use crate::app::accounts::Moderator;
+use crate::domain::{CommentId, CommentStatus, FieldErrors, Label, LogEntry, ModAction, ModComment, Order};
 
 /// Largest page a client may ask for: bounds the work of one request.
 const MAX_PER_PAGE: u32 = 200;
@@ -85,11 +84,9 @@ pub async fn list_for_moderation(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let q = ListQuery::parse(&query).map_err(ApiError::Validation)?;
-    let (status, order, limit) = (q.status, q.order, q.per_page);
-    let offset = u64::from(q.page - 1) * u64::from(q.per_page);
     let (comments, total) = state
-        .db
-        .run(move |conn| queries::list_by_status(conn, status, order, limit, offset))
+        .app
+        .comments_by_status(q.status, q.order, q.per_page, q.page)
         .await?;
     Ok(HttpResponse::Ok().json(Page {
         status: q.status,
@@ -114,17 +111,12 @@ pub async fn moderation_detail(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let id = CommentId(path.into_inner());
-    let found = state
-        .db
-        .run(move |conn| {
-            let Some(comment) = queries::find_for_moderation(conn, id)? else {
-                return Ok(None);
-            };
-            let log = queries::list_log(conn, id)?;
-            Ok::<_, crate::db::DbError>(Some(Detail { comment, log }))
-        })
-        .await?;
-    let detail = found.ok_or_else(|| ApiError::NotFound(format!("comment {id} does not exist")))?;
+    let (comment, log) = state
+        .app
+        .comment_for_moderation(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("comment {id} does not exist")))?;
+    let detail = Detail { comment, log };
     Ok(HttpResponse::Ok().json(detail))
 }
 
@@ -142,17 +134,12 @@ pub async fn apply_action(
     body: web::Json<ActionJson>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let action = match body.action.as_deref() {
-        Some("approve") => ModAction::Approve,
-        Some("reject") => ModAction::Reject,
-        Some("spam") => ModAction::Spam,
-        Some("ham") => ModAction::Ham,
-        _ => {
+    let action = ModAction::parse_decision(body.action.as_deref().unwrap_or_default())
+        .map_err(|message| {
             let mut errors = FieldErrors::default();
-            errors.add("action", "action must be one of approve, reject, spam, ham");
-            return Err(ApiError::Validation(errors));
-        }
-    };
+            errors.add("action", message);
+            ApiError::Validation(errors)
+        })?;
     let reject_label = match (action, body.label.as_deref()) {
         (_, None) => None,
         (ModAction::Reject, Some("ham")) => Some(Label::Ham),
@@ -164,7 +151,7 @@ pub async fn apply_action(
         }
     };
     let id = CommentId(path.into_inner());
-    let acted = moderation::act(&state.db, moderator.id, id, action, reject_label).await?;
+    let acted = state.app.act(&moderator, id, action, reject_label).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "id": acted.id,
         "from": acted.from,

@@ -7,13 +7,13 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use crate::classifier::ModelInfo;
 use crate::classifier::Reason;
-use crate::db::comments::{LogEntry, ModComment};
-use crate::db::dashboard::{Agreement, ModeratorRow, QueueOrder};
-use crate::domain::CommentStatus;
+use crate::app::accounts::Session;
+use crate::app::moderation::QueueQuery;
+use crate::domain::{
+    Agreement, CommentContext, CommentStatus, Counts, ModComment, ModeratorRow, QueueOrder,
+};
 use crate::render::body_html;
 use crate::retrain::StoredModel;
-use crate::routes::dashboard::Session;
-use crate::routes::dashboard::queue::{Counts, QueueQuery};
 
 fn layout(title: &str, session: Option<&Session>, body: Markup) -> Markup {
     html! {
@@ -33,11 +33,11 @@ fn layout(title: &str, session: Option<&Session>, body: Markup) -> Markup {
                         nav {
                             a href="/dashboard" { "Queue" }
                             a href="/dashboard/model" { "Filter" }
-                            @if s.is_admin { a href="/dashboard/moderators" { "Moderators" } }
+                            @if s.moderator.is_admin { a href="/dashboard/moderators" { "Moderators" } }
                             a href="/dashboard/password" { "Password" }
                             form.inline method="post" action="/dashboard/logout" {
                                 input type="hidden" name="csrf" value=(s.csrf);
-                                button.link type="submit" { "Sign out " bdi { (s.name) } }
+                                button.link type="submit" { "Sign out " bdi { (s.moderator.name) } }
                             }
                         }
                     }
@@ -340,15 +340,6 @@ pub fn queue_page(v: &QueuePage<'_>) -> Markup {
     )
 }
 
-/// A comment in context.
-pub struct Detail {
-    pub comment: ModComment,
-    pub parent: Option<ModComment>,
-    pub thread: Vec<ModComment>,
-    pub by_author: Vec<ModComment>,
-    pub log: Vec<LogEntry>,
-}
-
 fn comment_list(items: &[ModComment], current: i64) -> Markup {
     html! {
         ul.context {
@@ -365,7 +356,7 @@ fn comment_list(items: &[ModComment], current: i64) -> Markup {
 }
 
 /// The detail page.
-pub fn detail_page(session: &Session, d: &Detail) -> Markup {
+pub fn detail_page(session: &Session, d: &CommentContext) -> Markup {
     let c = &d.comment;
     let back = format!("/dashboard/comments/{}", c.id);
     layout(

@@ -5,22 +5,14 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::{
     DashError, Fields, SESSION_COOKIE, SignedForm, check_origin, cookie, page, random_token,
-    same_secret, see_other, token_hash,
+    same_secret, see_other,
 };
-use crate::db::dashboard as queries;
-use crate::db::{DbError, now_millis};
-use crate::moderation::{self, AuthError};
+use crate::app::accounts::SignInError;
 use crate::routes::{AppState, client_ip};
 use crate::views::dashboard as views;
 
 /// Cookie holding the sign-in form's CSRF token (double submit: there is no session yet).
 const LOGIN_CSRF_COOKIE: &str = "rg_login";
-/// Failed sign-ins counted over this window…
-const FAILURE_WINDOW_MILLIS: i64 = 15 * 60 * 1000;
-/// …at most this many per account name (existing or not)…
-const MAX_ACCOUNT_FAILURES: u32 = 5;
-/// …and this many per client address.
-const MAX_IP_FAILURES: u32 = 20;
 
 fn login_page(
     req: &HttpRequest,
@@ -61,48 +53,18 @@ pub async fn login(
     }
     let name = fields.get("name").trim().to_owned();
     let password = fields.get("password").to_owned();
-    let account_key = format!("account:{}", name.to_lowercase());
-    let ip_key = format!(
-        "ip:{}",
-        client_ip(&req, &state.trusted_proxies)
-            .map(|ip| ip.to_string())
-            .unwrap_or_default()
-    );
-    let (a, i) = (account_key.clone(), ip_key.clone());
-    let throttled = state
-        .db
-        .run(move |conn| {
-            let since = now_millis() - FAILURE_WINDOW_MILLIS;
-            Ok::<_, DbError>(
-                queries::count_login_failures(conn, &a, since)? >= MAX_ACCOUNT_FAILURES
-                    || queries::count_login_failures(conn, &i, since)? >= MAX_IP_FAILURES,
-            )
-        })
-        .await?;
-    if throttled {
-        tracing::warn!("sign-in throttled");
-        return login_page(
-            &req,
-            StatusCode::TOO_MANY_REQUESTS,
-            Some("Too many failed sign-ins. Wait 15 minutes and try again."),
-            &name,
-        );
-    }
-    let moderator = match moderation::authenticate(&state.db, name.clone(), password).await {
-        Ok(m) => m,
-        Err(AuthError::InvalidCredentials) => {
-            state
-                .db
-                .run(move |conn| {
-                    let now = now_millis();
-                    queries::record_login_failure(
-                        conn,
-                        &[&account_key, &ip_key],
-                        now,
-                        now - FAILURE_WINDOW_MILLIS,
-                    )
-                })
-                .await?;
+    let ip = client_ip(&req, &state.trusted_proxies);
+    let signed_in = match state.app.sign_in(&name, password, ip).await {
+        Ok(signed_in) => signed_in,
+        Err(SignInError::Throttled) => {
+            return login_page(
+                &req,
+                StatusCode::TOO_MANY_REQUESTS,
+                Some("Too many failed sign-ins. Wait 15 minutes and try again."),
+                &name,
+            );
+        }
+        Err(SignInError::InvalidCredentials) => {
             return login_page(
                 &req,
                 StatusCode::UNAUTHORIZED,
@@ -110,20 +72,9 @@ pub async fn login(
                 &name,
             );
         }
-        Err(AuthError::Unexpected(e)) => return Err(DashError::Unexpected(e)),
+        Err(SignInError::Unexpected(e)) => return Err(DashError::Unexpected(e)),
     };
-    let token = random_token()?;
-    let csrf = random_token()?;
-    let hash = token_hash(&token);
-    let id = moderator.id;
-    state
-        .db
-        .run(move |conn| {
-            queries::clear_login_failures(conn, &account_key)?;
-            queries::insert_session(conn, &hash, id, &csrf, now_millis())
-        })
-        .await?;
-    tracing::info!(moderator = %moderator.name, "signed in");
+    let token = signed_in.token;
     let mut response = see_other("/dashboard");
     response
         .add_cookie(&cookie(&req, SESSION_COOKIE, token, false))
@@ -140,12 +91,7 @@ pub async fn logout(
     form: SignedForm,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, DashError> {
-    let session = form.session;
-    let hash = session.token_hash.clone();
-    state
-        .db
-        .run(move |conn| queries::delete_session(conn, &hash))
-        .await?;
+    state.app.sign_out(&form.session).await?;
     let mut response = see_other("/dashboard/login");
     response
         .add_removal_cookie(&cookie(&req, SESSION_COOKIE, String::new(), true))

@@ -4,12 +4,9 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use super::{DashError, Session, SignedForm, blocking, page, see_other};
-use crate::db::DbError;
-use crate::db::dashboard as queries;
-use crate::db::moderators::{self, ModeratorId};
-use crate::domain::ModeratorName;
-use crate::password;
+use super::{DashError, Session, SignedForm, page, require_admin, see_other};
+use crate::app::accounts::{AccountError, AccountOp};
+use crate::domain::ModeratorId;
 use crate::routes::AppState;
 use crate::views::dashboard as views;
 
@@ -25,8 +22,12 @@ pub async fn moderators_page(
     query: web::Query<DoneQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, DashError> {
-    session.require_admin()?;
-    let rows = state.db.run(|conn| queries::list_moderators(conn)).await?;
+    require_admin(&session)?;
+    let rows = state
+        .app
+        .moderators(&session.moderator)
+        .await
+        .map_err(account_error)?;
     Ok(page(
         StatusCode::OK,
         views::moderators_page(
@@ -45,59 +46,44 @@ pub async fn manage(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, DashError> {
     let SignedForm { session, fields } = form;
-    session.require_admin()?;
-    let op = fields.get("op").to_owned();
+    require_admin(&session)?;
     let target: Option<ModeratorId> = fields.get("id").parse().ok().map(ModeratorId);
-    if target == Some(session.moderator) && matches!(op.as_str(), "disable" | "unadmin") {
-        return Ok(see_other("/dashboard/moderators?error=self"));
-    }
-    let db = state.db.clone();
-    let name = fields.get("name").to_owned();
-    let new_password = fields.get("password").to_owned();
-    let is_admin = fields.get("admin") == "1";
-    let outcome = blocking(move || {
-        let hash = || password::hash_password(&new_password);
-        db.run_blocking(|conn| {
-            Ok::<_, DashError>(match (op.as_str(), target) {
-                ("add", _) => match (ModeratorName::parse(&name), hash()) {
-                    (Ok(name), Ok(hash)) => {
-                        let (id, _) = moderators::upsert_moderator(conn, &name, &hash)?;
-                        queries::set_admin(conn, id, is_admin)?;
-                        "added"
-                    }
-                    _ => "invalid",
-                },
-                ("disable", Some(id)) => {
-                    queries::set_disabled(conn, id, true)?;
-                    "disabled"
-                }
-                ("enable", Some(id)) => {
-                    queries::set_disabled(conn, id, false)?;
-                    "enabled"
-                }
-                ("admin" | "unadmin", Some(id)) => {
-                    queries::set_admin(conn, id, op == "admin")?;
-                    "role"
-                }
-                ("reset", Some(id)) => match hash() {
-                    Ok(hash) => {
-                        queries::set_password_hash(conn, id, &hash)?;
-                        queries::delete_sessions_of(conn, id, None)?;
-                        "reset"
-                    }
-                    Err(_) => "invalid",
-                },
-                _ => "invalid",
-            })
-        })
-    })
-    .await?;
-    let key = if outcome == "invalid" {
-        "error"
-    } else {
-        "done"
+    let op = match (fields.get("op"), target) {
+        ("add", _) => Some(AccountOp::Add {
+            name: fields.get("name").to_owned(),
+            password: fields.get("password").to_owned(),
+            admin: fields.get("admin") == "1",
+        }),
+        ("disable", Some(id)) => Some(AccountOp::Disable(id)),
+        ("enable", Some(id)) => Some(AccountOp::Enable(id)),
+        ("admin", Some(id)) => Some(AccountOp::SetAdmin(id, true)),
+        ("unadmin", Some(id)) => Some(AccountOp::SetAdmin(id, false)),
+        ("reset", Some(id)) => Some(AccountOp::Reset(id, fields.get("password").to_owned())),
+        _ => None,
     };
-    Ok(see_other(&format!("/dashboard/moderators?{key}={outcome}")))
+    let Some(op) = op else {
+        return Ok(see_other("/dashboard/moderators?error=invalid"));
+    };
+    let done = match &op {
+        AccountOp::Add { .. } => "added",
+        AccountOp::Disable(_) => "disabled",
+        AccountOp::Enable(_) => "enabled",
+        AccountOp::SetAdmin(..) => "role",
+        AccountOp::Reset(..) => "reset",
+    };
+    match state.app.manage_account(&session.moderator, op).await {
+        Ok(()) => Ok(see_other(&format!("/dashboard/moderators?done={done}"))),
+        Err(AccountError::OwnAccount) => Ok(see_other("/dashboard/moderators?error=self")),
+        Err(AccountError::Invalid(_)) => Ok(see_other("/dashboard/moderators?error=invalid")),
+        Err(e) => Err(account_error(e)),
+    }
+}
+
+fn account_error(e: AccountError) -> DashError {
+    match e {
+        AccountError::Unexpected(e) => DashError::Unexpected(e),
+        other => DashError::Forbidden(other.to_string()),
+    }
 }
 
 /// `GET /dashboard/password`.
@@ -119,23 +105,10 @@ pub async fn change_password(
     if new != fields.get("confirm") {
         return Ok(see_other("/dashboard/password?error=mismatch"));
     }
-    if crate::moderation::authenticate(&state.db, session.name.clone(), current)
-        .await
-        .is_err()
-    {
-        return Ok(see_other("/dashboard/password?error=current"));
+    match state.app.change_own_password(&session, current, new).await {
+        Ok(()) => Ok(see_other("/dashboard/password?done=changed")),
+        Err(AccountError::WrongPassword) => Ok(see_other("/dashboard/password?error=current")),
+        Err(AccountError::Invalid(_)) => Ok(see_other("/dashboard/password?error=short")),
+        Err(e) => Err(account_error(e)),
     }
-    let Ok(hash) = blocking(move || Ok(password::hash_password(&new))).await? else {
-        return Ok(see_other("/dashboard/password?error=short"));
-    };
-    let (id, keep) = (session.moderator, session.token_hash.clone());
-    state
-        .db
-        .run(move |conn| {
-            queries::set_password_hash(conn, id, &hash)?;
-            queries::delete_sessions_of(conn, id, Some(&keep))?;
-            Ok::<_, DbError>(())
-        })
-        .await?;
-    Ok(see_other("/dashboard/password?done=changed"))
 }

@@ -16,35 +16,17 @@ use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::Payload;
 use actix_web::http::{Method, StatusCode, header};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
-use sha2::{Digest, Sha256};
 
 use super::AppState;
-use crate::db::dashboard::{self as queries, SessionRow};
-use crate::db::moderators::ModeratorId;
-use crate::db::{DbError, now_millis};
+pub use crate::app::accounts::Session;
 use crate::views::dashboard as views;
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "rg_session";
-/// A session ends after this long without a request…
-pub const IDLE_MILLIS: i64 = 30 * 60 * 1000;
-/// …and after this long in any case.
-pub const ABSOLUTE_MILLIS: i64 = 12 * 60 * 60 * 1000;
 
 /// 32 random bytes as hex: session tokens and CSRF tokens.
 pub fn random_token() -> Result<String, DashError> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes)
-        .map_err(|e| DashError::Unexpected(anyhow::anyhow!("no randomness: {e}")))?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
-}
-
-/// What is stored for a token: its SHA-256.
-pub fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    Ok(crate::app::accounts::random_token()?)
 }
 
 /// Compares secrets in time independent of where they differ.
@@ -89,12 +71,6 @@ pub enum DashError {
     Unexpected(#[from] anyhow::Error),
 }
 
-impl From<DbError> for DashError {
-    fn from(e: DbError) -> Self {
-        DashError::Unexpected(e.into())
-    }
-}
-
 impl ResponseError for DashError {
     fn status_code(&self) -> StatusCode {
         match self {
@@ -135,39 +111,21 @@ pub fn see_other(location: &str) -> HttpResponse {
         .finish()
 }
 
-/// A signed-in moderator's session, taken from the session cookie.
-#[derive(Debug, Clone)]
-pub struct Session {
-    pub token_hash: String,
-    pub moderator: ModeratorId,
-    pub name: String,
-    pub is_admin: bool,
-    pub csrf: String,
-    pub undo: Option<String>,
-}
-
-impl Session {
-    /// Refuses non-admins.
-    ///
-    /// # Errors
-    /// [`DashError::Forbidden`].
-    pub fn require_admin(&self) -> Result<(), DashError> {
-        if self.is_admin {
-            Ok(())
-        } else {
-            Err(DashError::Forbidden(
-                "Only administrators can manage moderators.".into(),
-            ))
-        }
+/// Refuses non-admins.
+///
+/// # Errors
+/// [`DashError::Forbidden`].
+pub fn require_admin(session: &Session) -> Result<(), DashError> {
+    if session.moderator.is_admin {
+        Ok(())
+    } else {
+        Err(DashError::Forbidden(
+            "Only administrators can manage moderators.".into(),
+        ))
     }
 }
 
-fn session_is_live(row: &SessionRow, now: i64) -> bool {
-    !row.is_disabled
-        && now - row.last_seen_at <= IDLE_MILLIS
-        && now - row.created_at <= ABSOLUTE_MILLIS
-}
-
+/// A live session from the session cookie: `Session` is an extractor for dashboard handlers.
 impl FromRequest for Session {
     type Error = DashError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, DashError>>>>;
@@ -181,34 +139,7 @@ impl FromRequest for Session {
             let (Some(token), Some(state)) = (token, state) else {
                 return Err(not_signed_in);
             };
-            let hash = token_hash(&token);
-            let found = state
-                .db
-                .run(move |conn| {
-                    let now = now_millis();
-                    let row = queries::find_session(conn, &hash)?;
-                    match row {
-                        Some(row) if session_is_live(&row, now) => {
-                            queries::touch_session(conn, &hash, now)?;
-                            Ok::<_, DbError>(Some((hash, row)))
-                        }
-                        Some(_) => {
-                            queries::delete_session(conn, &hash)?;
-                            Ok(None)
-                        }
-                        None => Ok(None),
-                    }
-                })
-                .await?;
-            let (token_hash, row) = found.ok_or(not_signed_in)?;
-            Ok(Session {
-                token_hash,
-                moderator: row.moderator,
-                name: row.name,
-                is_admin: row.is_admin,
-                csrf: row.csrf_token,
-                undo: row.undo,
-            })
+            state.app.session(&token).await?.ok_or(not_signed_in)
         })
     }
 }
@@ -303,15 +234,6 @@ impl FromRequest for SignedForm {
             Ok(Self { session, fields })
         })
     }
-}
-
-/// Runs blocking work (argon2, training) off the async workers.
-pub async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, DashError> + Send + 'static,
-) -> Result<T, DashError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| DashError::Unexpected(anyhow::anyhow!("background task failed: {e}")))?
 }
 
 /// `GET /static/dashboard.js` and `.css`.

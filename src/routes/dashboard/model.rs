@@ -4,9 +4,8 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use super::{DashError, Session, SignedForm, blocking, page, see_other};
-use crate::db::dashboard as queries;
-use crate::model_service::ModelOpError;
+use super::{DashError, Session, SignedForm, page, see_other};
+use crate::app::filter::ModelOpError;
 use crate::routes::AppState;
 use crate::views::dashboard as views;
 
@@ -21,17 +20,10 @@ pub async fn model_page(
     query: web::Query<ModelQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, DashError> {
-    let classifier = state.filter.models.current();
-    let info = classifier.info().clone();
-    let threshold =
-        crate::domain::SpamScore::from_log_odds(state.filter.threshold_log_odds(&classifier))
-            .map_or(1.0, crate::domain::SpamScore::probability);
-    let agreement = state
-        .db
-        .run(move |conn| queries::agreement(conn, threshold))
-        .await?;
-    let service = state.model_service.clone();
-    let stored = blocking(move || service.store.list().map_err(DashError::Unexpected)).await?;
+    let info = state.app.filter.models.current().info().clone();
+    let threshold = state.app.filter.threshold_probability();
+    let agreement = state.app.agreement().await?;
+    let stored = state.app.models.list().await?;
     let view = views::ModelView {
         info: &info,
         threshold,
@@ -57,8 +49,7 @@ pub async fn retrain(
 ) -> Result<HttpResponse, DashError> {
     let SignedForm { session: _, fields } = form;
     let force = fields.get("force") == "1";
-    let service = state.model_service.clone();
-    let outcome = blocking(move || service.retrain(force).map_err(refused)).await?;
+    let outcome = state.app.models.retrain(force).await.map_err(refused)?;
     let done = if outcome.activated {
         "retrained"
     } else {
@@ -74,7 +65,11 @@ pub async fn activate(
 ) -> Result<HttpResponse, DashError> {
     let SignedForm { session: _, fields } = form;
     let version = fields.get("version").to_owned();
-    let service = state.model_service.clone();
-    blocking(move || service.activate(&version).map_err(refused)).await?;
+    state
+        .app
+        .models
+        .activate(&version)
+        .await
+        .map_err(refused)?;
     Ok(see_other("/dashboard/model?done=activated"))
 }

@@ -2,21 +2,8 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{DbError, now_millis};
-use crate::domain::ModeratorName;
-
-/// Database id of a moderator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ModeratorId(pub i64);
-
-/// What authentication needs to know about an account.
-#[derive(Debug, Clone)]
-pub struct ModeratorCredentials {
-    pub id: ModeratorId,
-    pub name: String,
-    pub password_hash: String,
-    pub is_disabled: bool,
-}
+use super::DbError;
+use crate::domain::{ModeratorCredentials, ModeratorId, ModeratorName, now_millis};
 
 /// Creates a moderator, or replaces the password of an existing one (and re-enables it).
 /// Returns the id and whether the account is new.
@@ -54,7 +41,7 @@ pub fn find_moderator(
 ) -> Result<Option<ModeratorCredentials>, DbError> {
     Ok(conn
         .query_row(
-            "SELECT id, name, password_hash, is_disabled FROM moderators WHERE name = ?1",
+            "SELECT id, name, password_hash, is_disabled, is_admin FROM moderators WHERE name = ?1",
             [name],
             |row| {
                 Ok(ModeratorCredentials {
@@ -62,6 +49,7 @@ pub fn find_moderator(
                     name: row.get(1)?,
                     password_hash: row.get(2)?,
                     is_disabled: row.get(3)?,
+                    is_admin: row.get(4)?,
                 })
             },
         )

@@ -2,12 +2,13 @@
 
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OptionalExtension, Row, params};
-use serde::Serialize;
 
 use super::DbError;
-use super::moderators::ModeratorId;
-use super::sites::SiteId;
-use crate::domain::{CommentId, CommentStatus, ModAction, NewComment, Timestamp};
+use crate::domain::{
+    CommentId, CommentStatus, ImportedComment, LogEntry, ModAction, ModComment, ModeratorId,
+    NewComment, Order, PublicComment, ScoringRow, SiteId, StoredVerdict, SubmissionMeta,
+    ThreadId, Timestamp,
+};
 
 impl ToSql for CommentStatus {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
@@ -22,45 +23,6 @@ impl FromSql for CommentStatus {
             .parse()
             .map_err(|e: String| FromSqlError::Other(e.into()))
     }
-}
-
-/// Database id of a thread.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ThreadId(pub i64);
-
-/// What the server saw of a submission besides the form fields.
-#[derive(Debug, Clone, Default)]
-pub struct SubmissionMeta {
-    pub created_at: i64,
-    pub client_ip: Option<String>,
-    pub user_agent: Option<String>,
-    pub referrer: Option<String>,
-}
-
-/// The spam filter's verdict, as stored with a comment.
-#[derive(Debug, Clone)]
-pub struct StoredVerdict {
-    pub probability: f64,
-    pub log_odds: f64,
-    /// JSON array of reasons.
-    pub reasons_json: String,
-    pub model_version: String,
-}
-
-/// A comment from another system's export, as far as it could be read.
-#[derive(Debug, Clone)]
-pub struct ImportedComment {
-    /// Unique per source comment, e.g. `wordpress:https://news.example:42`.
-    pub import_key: String,
-    pub parent: Option<CommentId>,
-    pub author: String,
-    /// Empty when the export had none or an invalid one.
-    pub email: String,
-    pub website: Option<String>,
-    pub body: String,
-    pub status: CommentStatus,
-    pub created_at: i64,
-    pub client_ip: Option<String>,
 }
 
 /// The comment imported under `key`, if any.
@@ -86,8 +48,9 @@ pub fn insert_imported(
     conn: &Connection,
     thread: ThreadId,
     comment: &ImportedComment,
-    verdict: Option<&StoredVerdict>,
+    parent: Option<CommentId>,
 ) -> Result<CommentId, DbError> {
+    let verdict = comment.verdict.as_ref();
     let id = conn.query_row(
         "INSERT INTO comments (thread_id, parent_id, author, email, website, body, status,
                                created_at, client_ip, spam_score, spam_log_odds, spam_reasons,
@@ -96,7 +59,7 @@ pub fn insert_imported(
          RETURNING id",
         params![
             thread.0,
-            comment.parent.map(|p| p.0),
+            parent.map(|p| p.0),
             comment.author,
             comment.email,
             comment.website,
@@ -125,16 +88,6 @@ pub fn set_parent(conn: &Connection, id: CommentId, parent: CommentId) -> Result
         params![id.0, parent.0],
     )?;
     Ok(())
-}
-
-/// What re-scoring reads of a comment.
-#[derive(Debug, Clone)]
-pub struct ScoringRow {
-    pub id: CommentId,
-    pub body: String,
-    pub author: String,
-    pub website: Option<String>,
-    pub email: String,
 }
 
 /// Up to `limit` pending comments with ids above `after`, in id order.
@@ -184,53 +137,6 @@ pub fn set_verdict(
         ],
     )?;
     Ok(())
-}
-
-/// A comment as the public may see it: no email, no IP, nothing derived from them.
-#[derive(Debug, Clone, Serialize)]
-pub struct PublicComment {
-    pub id: CommentId,
-    pub parent: Option<CommentId>,
-    pub author: String,
-    pub website: Option<String>,
-    pub body: String,
-    pub created_at: Timestamp,
-}
-
-/// Everything stored about a comment, for moderators.
-#[derive(Debug, Clone, Serialize)]
-pub struct ModComment {
-    pub id: CommentId,
-    pub thread: String,
-    pub parent: Option<CommentId>,
-    pub author: String,
-    pub email: String,
-    pub website: Option<String>,
-    pub body: String,
-    pub status: CommentStatus,
-    pub created_at: Timestamp,
-    pub client_ip: Option<String>,
-    pub user_agent: Option<String>,
-    pub referrer: Option<String>,
-    /// P(spam).
-    pub spam_score: Option<f64>,
-    pub spam_log_odds: Option<f64>,
-    /// The filter's reasons, as stored (a JSON array).
-    pub spam_reasons: Option<Box<serde_json::value::RawValue>>,
-    /// The model that gave the score.
-    pub model_version: Option<String>,
-}
-
-/// One moderation log entry.
-#[derive(Debug, Clone, Serialize)]
-pub struct LogEntry {
-    pub id: i64,
-    /// The moderator's name, or `None` when the spam filter acted.
-    pub moderator: Option<String>,
-    pub action: String,
-    pub from: CommentStatus,
-    pub to: CommentStatus,
-    pub at: Timestamp,
 }
 
 /// A status change to append to the moderation log.
@@ -374,14 +280,6 @@ pub(crate) fn mod_comment(row: &Row<'_>) -> rusqlite::Result<ModComment> {
             .and_then(|json| serde_json::value::RawValue::from_string(json).ok()),
         model_version: row.get(15)?,
     })
-}
-
-/// Which end of a listing comes first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Order {
-    Newest,
-    Oldest,
 }
 
 /// One page of comments in `status`, and how many there are in all.

@@ -2,12 +2,10 @@
 
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ValueRef};
 use rusqlite::{Connection, params};
-use serde::Serialize;
 
 use super::DbError;
-use super::moderators::ModeratorId;
 use crate::domain::comment::email_domain;
-use crate::domain::{CommentId, Label, LabelSource, Timestamp};
+use crate::domain::{CommentId, Label, LabelSource, LabelledComment, ModeratorId, Timestamp};
 
 impl FromSql for Label {
     fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
@@ -60,23 +58,6 @@ pub fn set_label(
 pub fn clear_label(conn: &Connection, id: CommentId) -> Result<(), DbError> {
     conn.execute("DELETE FROM labels WHERE comment_id = ?1", [id.0])?;
     Ok(())
-}
-
-/// A labelled comment with what the filter needs to learn from it (never the email address,
-/// only its domain) and the label's provenance.
-#[derive(Debug, Clone, Serialize)]
-pub struct LabelledComment {
-    pub comment_id: CommentId,
-    pub label: Label,
-    pub source: String,
-    pub body: String,
-    pub author: String,
-    pub website: Option<String>,
-    pub email_domain: String,
-    /// The model in use when the label was given, and its P(spam) then.
-    pub model_version: Option<String>,
-    pub spam_score: Option<f64>,
-    pub labelled_at: Timestamp,
 }
 
 /// Every current label, oldest first (ties by comment id): the order the guard slices by.

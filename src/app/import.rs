@@ -16,17 +16,19 @@ use anyhow::{Context, bail};
 use quick_xml::Reader;
 use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::Event;
-use rusqlite::TransactionBehavior;
 use serde::Serialize;
 
+use super::App;
+use super::filter::verdict;
 use crate::classifier::Classifier;
 use crate::classifier::tokenize::Document;
-use crate::db::comments::{self, ImportedComment, ThreadId};
-use crate::db::{Db, DbError, labels, now_millis, sites};
 use crate::domain::{
-    AuthorEmail, AuthorUrl, CommentBody, CommentId, CommentStatus, Label, LabelSource, ThreadUrl,
+    AuthorEmail, AuthorUrl, CommentBody, CommentId, CommentStatus, ImportChunk, ImportedComment,
+    Label, ThreadUrl, now_millis,
 };
-use crate::moderation;
+
+/// Comments stored per write: a submission waits behind one chunk, never a whole import.
+const IMPORT_CHUNK: usize = 500;
 
 /// Largest single XML event (a tag or a text run): a comment is at most 65,525 bytes, so
 /// anything this large is not a WordPress comment but an attempt to exhaust memory.
@@ -128,14 +130,26 @@ fn truncate_bytes(s: &str, max: usize) -> &str {
     &s[..end]
 }
 
+impl App {
+    /// Imports a WXR file with the model in use; see [`import_wordpress`].
+    ///
+    /// # Errors
+    /// As [`import_wordpress`].
+    pub async fn import_wordpress(&self, path: &Path) -> anyhow::Result<ImportReport> {
+        let classifier = self.filter.models.current();
+        import_wordpress(self, &classifier, path).await
+    }
+}
+
 /// Imports a WXR file; every comment is scored by `classifier`, approved and spam comments
-/// become training labels (source `import`). Running it again adds nothing.
+/// become training labels (source `import`). Running it again adds nothing. The file is
+/// parsed as a stream on the calling thread (the CLI's), and stored in chunks.
 ///
 /// # Errors
 /// Unreadable or hostile XML (nothing of that article onwards is imported), or a database
 /// failure.
-pub fn import_wordpress(
-    db: &Db,
+async fn import_wordpress(
+    app: &App,
     classifier: &Classifier,
     path: &Path,
 ) -> anyhow::Result<ImportReport> {
@@ -247,7 +261,8 @@ pub fn import_wordpress(
                         report.articles += 1;
                         let link = item_link.take().unwrap_or_default();
                         let batch = std::mem::take(&mut item_comments);
-                        import_item(db, classifier, &link, batch, &mut report, &mut orphans)?;
+                        import_item(app, classifier, &link, batch, &mut report, &mut orphans)
+                            .await?;
                     }
                     _ => {}
                 }
@@ -258,19 +273,15 @@ pub fn import_wordpress(
         }
     }
     // Replies that came before their parents in the file.
-    db.run_blocking(|conn| {
-        for (id, parent_key) in &orphans {
-            if let Some(parent) = comments::find_by_import_key(conn, parent_key)? {
-                comments::set_parent(conn, *id, parent)?;
-            }
-        }
-        Ok::<_, DbError>(())
-    })?;
+    for chunk in orphans.chunks(IMPORT_CHUNK) {
+        app.store.link_orphans(chunk.to_vec()).await?;
+    }
     Ok(report)
 }
 
-fn import_item(
-    db: &Db,
+/// Scores and stores one article's comments, in chunks.
+async fn import_item(
+    app: &App,
     classifier: &Classifier,
     link: &str,
     batch: Vec<WpComment>,
@@ -286,97 +297,92 @@ fn import_item(
         return Ok(());
     };
     let origin = thread_url.origin();
-    db.run_blocking(|conn| {
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(DbError::from)?;
-        // Importing is an operator's act: the export's site is registered if it is not yet.
-        let site = match sites::find_site_by_origin(&tx, &origin)? {
-            Some(site) => site,
-            None => sites::upsert_site(&tx, &origin, &origin)?,
-        };
-        let thread: ThreadId =
-            comments::upsert_thread(&tx, site, thread_url.as_ref(), now_millis())?;
-        for wp in &batch {
-            if matches!(wp.get("comment_type"), "pingback" | "trackback") {
-                report.skipped_pingbacks += 1;
-                continue;
-            }
-            let key = format!("wordpress:{origin}:{}", wp.get("comment_id"));
-            if comments::find_by_import_key(&tx, &key)?.is_some() {
-                report.already_present += 1;
-                continue;
-            }
-            let Ok(body) = CommentBody::parse(truncate_bytes(
-                wp.get("comment_content"),
-                crate::domain::comment::BODY_MAX_BYTES,
-            )) else {
-                report.skipped_invalid += 1;
-                continue;
-            };
-            let author = truncate_bytes(
-                wp.get("comment_author"),
-                crate::domain::comment::AUTHOR_MAX_BYTES,
-            )
-            .trim();
-            let author = if author.is_empty() {
-                "Anonymous"
-            } else {
-                author
-            };
-            let email = AuthorEmail::parse(wp.get("comment_author_email"))
-                .map(|e| e.as_ref().to_owned())
-                .unwrap_or_default();
-            let website = AuthorUrl::parse(wp.get("comment_author_url"))
-                .ok()
-                .flatten();
-            let (status, label) = wordpress_status(wp.get("comment_approved"));
-            let parent_key = match wp.get("comment_parent") {
-                "" | "0" => None,
-                p => Some(format!("wordpress:{origin}:{p}")),
-            };
-            let parent = match &parent_key {
-                Some(k) => comments::find_by_import_key(&tx, k)?,
-                None => None,
-            };
-            let created_at = wordpress_time(wp.get("comment_date_gmt"))
-                .or_else(|| wordpress_time(wp.get("comment_date")))
-                .unwrap_or_else(now_millis);
-            let email_domain = crate::domain::comment::email_domain(&email);
-            let doc = Document {
-                body: body.as_ref(),
-                author: Some(author),
-                website_host: website.as_ref().map(|w| w.host()),
-                email_domain: Some(&email_domain),
-            };
-            let verdict = moderation::verdict(classifier, &doc)?;
-            let imported = ImportedComment {
-                import_key: key,
-                parent,
-                author: author.to_owned(),
-                email,
-                website: website.map(|w| w.as_ref().to_owned()),
-                body: body.as_ref().to_owned(),
-                status,
-                created_at,
-                client_ip: Some(wp.get("comment_author_IP").to_owned()).filter(|ip| !ip.is_empty()),
-            };
-            let id = comments::insert_imported(&tx, thread, &imported, verdict.as_ref())?;
-            if let (Some(key), None) = (parent_key, parent) {
-                orphans.push((id, key));
-            }
-            if let Some(label) = label {
-                labels::set_label(&tx, id, label, LabelSource::Import, None, created_at)?;
-                match label {
-                    Label::Ham => report.ham_labels += 1,
-                    Label::Spam => report.spam_labels += 1,
-                }
-            }
-            report.imported += 1;
+    let mut ready = Vec::new();
+    for wp in &batch {
+        if matches!(wp.get("comment_type"), "pingback" | "trackback") {
+            report.skipped_pingbacks += 1;
+            continue;
         }
-        tx.commit().map_err(DbError::from)?;
-        Ok::<_, anyhow::Error>(())
-    })
+        match imported_comment(classifier, &origin, wp)? {
+            Some(c) => ready.push(c),
+            None => report.skipped_invalid += 1,
+        }
+    }
+    for comments in ready.chunks(IMPORT_CHUNK) {
+        let done = app
+            .store
+            .import_chunk(ImportChunk {
+                origin: origin.clone(),
+                thread_url: thread_url.as_ref().to_owned(),
+                comments: comments.to_vec(),
+            })
+            .await?;
+        report.imported += done.imported;
+        report.already_present += done.already_present;
+        report.ham_labels += done.ham_labels;
+        report.spam_labels += done.spam_labels;
+        orphans.extend(done.orphans);
+    }
+    Ok(())
+}
+
+/// One exported comment, validated and scored; `None` when its body is unusable.
+fn imported_comment(
+    classifier: &Classifier,
+    origin: &str,
+    wp: &WpComment,
+) -> anyhow::Result<Option<ImportedComment>> {
+    let Ok(body) = CommentBody::parse(truncate_bytes(
+        wp.get("comment_content"),
+        crate::domain::comment::BODY_MAX_BYTES,
+    )) else {
+        return Ok(None);
+    };
+    let author = truncate_bytes(
+        wp.get("comment_author"),
+        crate::domain::comment::AUTHOR_MAX_BYTES,
+    )
+    .trim();
+    let author = if author.is_empty() {
+        "Anonymous"
+    } else {
+        author
+    };
+    let email = AuthorEmail::parse(wp.get("comment_author_email"))
+        .map(|e| e.as_ref().to_owned())
+        .unwrap_or_default();
+    let website = AuthorUrl::parse(wp.get("comment_author_url"))
+        .ok()
+        .flatten();
+    let (status, label) = wordpress_status(wp.get("comment_approved"));
+    let parent_key = match wp.get("comment_parent") {
+        "" | "0" => None,
+        p => Some(format!("wordpress:{origin}:{p}")),
+    };
+    let created_at = wordpress_time(wp.get("comment_date_gmt"))
+        .or_else(|| wordpress_time(wp.get("comment_date")))
+        .unwrap_or_else(now_millis);
+    let email_domain = crate::domain::comment::email_domain(&email);
+    let doc = Document {
+        body: body.as_ref(),
+        author: Some(author),
+        website_host: website.as_ref().map(|w| w.host()),
+        email_domain: Some(&email_domain),
+    };
+    let verdict = verdict(classifier, &doc)?;
+    Ok(Some(ImportedComment {
+        import_key: format!("wordpress:{origin}:{}", wp.get("comment_id")),
+        parent_key,
+        author: author.to_owned(),
+        email,
+        website: website.map(|w| w.as_ref().to_owned()),
+        body: body.as_ref().to_owned(),
+        status,
+        created_at,
+        client_ip: Some(wp.get("comment_author_IP").to_owned()).filter(|ip| !ip.is_empty()),
+        label,
+        verdict,
+    }))
 }
 
 #[cfg(test)]

@@ -9,18 +9,18 @@ use super::DbError;
 
 /// Every migration, in order. The position (1-based) is the schema version it produces.
 pub const MIGRATIONS: &[(&str, &str)] = &[
-    ("0001_init", include_str!("../../migrations/0001_init.sql")),
+    ("0001_init", include_str!("../../../migrations/sqlite/0001_init.sql")),
     (
         "0002_spam_scores",
-        include_str!("../../migrations/0002_spam_scores.sql"),
+        include_str!("../../../migrations/sqlite/0002_spam_scores.sql"),
     ),
     (
         "0003_labels",
-        include_str!("../../migrations/0003_labels.sql"),
+        include_str!("../../../migrations/sqlite/0003_labels.sql"),
     ),
     (
         "0004_dashboard",
-        include_str!("../../migrations/0004_dashboard.sql"),
+        include_str!("../../../migrations/sqlite/0004_dashboard.sql"),
     ),
 ];
 

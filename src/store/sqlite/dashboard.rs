@@ -5,25 +5,13 @@ use std::collections::HashMap;
 
 use rusqlite::types::ToSql;
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::{Deserialize, Serialize};
 
 use super::DbError;
-use super::comments::{MOD_COLUMNS, ModComment, mod_comment};
-use super::moderators::ModeratorId;
-use crate::domain::{CommentId, CommentStatus, Label, Timestamp};
-
-/// A signed-in dashboard session.
-#[derive(Debug, Clone)]
-pub struct SessionRow {
-    pub moderator: ModeratorId,
-    pub name: String,
-    pub is_admin: bool,
-    pub is_disabled: bool,
-    pub csrf_token: String,
-    pub created_at: i64,
-    pub last_seen_at: i64,
-    pub undo: Option<String>,
-}
+use super::comments::{MOD_COLUMNS, mod_comment};
+use crate::domain::{
+    Agreement, CommentId, CommentStatus, Label, ModComment, ModeratorId, ModeratorRow,
+    QueueFilter, QueueOrder, SessionRecord, Timestamp,
+};
 
 /// Stores a new session.
 ///
@@ -48,7 +36,7 @@ pub fn insert_session(
 ///
 /// # Errors
 /// The SQL error, if any.
-pub fn find_session(conn: &Connection, token_hash: &str) -> Result<Option<SessionRow>, DbError> {
+pub fn find_session(conn: &Connection, token_hash: &str) -> Result<Option<SessionRecord>, DbError> {
     Ok(conn
         .query_row(
             "SELECT s.moderator_id, m.name, m.is_admin, m.is_disabled, s.csrf_token, s.created_at,
@@ -56,7 +44,8 @@ pub fn find_session(conn: &Connection, token_hash: &str) -> Result<Option<Sessio
              FROM sessions s JOIN moderators m ON m.id = s.moderator_id WHERE s.token_hash = ?1",
             [token_hash],
             |row| {
-                Ok(SessionRow {
+                Ok(SessionRecord {
+                    token_hash: token_hash.to_owned(),
                     moderator: ModeratorId(row.get(0)?),
                     name: row.get(1)?,
                     is_admin: row.get(2)?,
@@ -159,58 +148,6 @@ pub fn count_login_failures(conn: &Connection, key: &str, since: i64) -> Result<
 pub fn clear_login_failures(conn: &Connection, key: &str) -> Result<(), DbError> {
     conn.execute("DELETE FROM login_failures WHERE key = ?1", [key])?;
     Ok(())
-}
-
-/// How the queue is ordered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum QueueOrder {
-    /// Lowest spam score first: the comments most likely to be fine.
-    HamFirst,
-    /// Closest to the threshold first: where a moderator's judgement matters most.
-    Uncertain,
-    /// Highest spam score first.
-    SpamFirst,
-    Newest,
-    Oldest,
-}
-
-impl QueueOrder {
-    /// Every order, as offered in the dashboard.
-    pub const ALL: [QueueOrder; 5] = [
-        QueueOrder::HamFirst,
-        QueueOrder::Uncertain,
-        QueueOrder::SpamFirst,
-        QueueOrder::Newest,
-        QueueOrder::Oldest,
-    ];
-
-    /// The stable name used in URLs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            QueueOrder::HamFirst => "ham_first",
-            QueueOrder::Uncertain => "uncertain",
-            QueueOrder::SpamFirst => "spam_first",
-            QueueOrder::Newest => "newest",
-            QueueOrder::Oldest => "oldest",
-        }
-    }
-}
-
-/// What the queue shows.
-#[derive(Debug, Clone, Default)]
-pub struct QueueFilter {
-    pub status: Option<CommentStatus>,
-    pub order: Option<QueueOrder>,
-    /// Text searched in body, author, email and website.
-    pub text: Option<String>,
-    /// Text searched in the article URL.
-    pub article: Option<String>,
-    /// Unix ms bounds on the submission time.
-    pub from: Option<i64>,
-    pub to: Option<i64>,
-    /// The threshold as log-odds, for `Uncertain`.
-    pub threshold_log_odds: f64,
 }
 
 /// `%` and `_` match literally in a search.
@@ -356,15 +293,6 @@ pub fn list_by_same_author(conn: &Connection, id: CommentId) -> Result<Vec<ModCo
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// How the filter's scores at decision time compare with moderators' labels.
-#[derive(Debug, Clone, Copy, Default, Serialize)]
-pub struct Agreement {
-    pub spam_caught: u64,
-    pub spam_missed: u64,
-    pub ham_flagged: u64,
-    pub ham_passed: u64,
-}
-
 /// The confusion matrix of the filter against labels, at `threshold` (a probability),
 /// counting only labelled comments that carry a score.
 ///
@@ -387,16 +315,6 @@ pub fn agreement(conn: &Connection, threshold: f64) -> Result<Agreement, DbError
         }
     }
     Ok(a)
-}
-
-/// A moderator account as the management page lists it.
-#[derive(Debug, Clone, Serialize)]
-pub struct ModeratorRow {
-    pub id: i64,
-    pub name: String,
-    pub is_admin: bool,
-    pub is_disabled: bool,
-    pub created_at: Timestamp,
 }
 
 /// Every moderator account.

@@ -2,19 +2,8 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{DbError, now_millis};
-
-/// Database id of a registered site.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SiteId(pub i64);
-
-/// A registered site.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Site {
-    pub id: i64,
-    pub origin: String,
-    pub name: String,
-}
+use super::DbError;
+use crate::domain::{Site, SiteId, now_millis};
 
 /// Registers `origin` (already normalised by `domain::comment::parse_origin`) or renames it
 /// if present; returns its id. Idempotent, so `serve` can call it at every start.

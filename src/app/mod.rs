@@ -1,0 +1,133 @@
+//! The use cases: every state change of the service, and every read a page or API needs.
+//!
+//! One file per area: [`submission`] (posting and reading comments), [`moderation`]
+//! (decisions, undo, the queue), [`accounts`] (sign-in, sessions, moderator accounts),
+//! [`filter`] (the spam filter's lifecycle: scoring, re-scoring, retraining, swapping) and
+//! [`import`] (WordPress exports). A use case takes domain values, does what is slow (scoring,
+//! argon2) before it asks the store to change state, and returns a value a route, the CLI or
+//! a view can use. Routes and the CLI never reach past [`App`] to the store.
+
+pub mod accounts;
+pub mod filter;
+pub mod import;
+pub mod moderation;
+pub mod submission;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+
+use crate::classifier::{Classifier, ModelHandle};
+use crate::retrain::ModelStore;
+use crate::store::Store;
+use filter::{ModelService, Schedule, SpamFilter, load_base};
+
+/// The file name of the SQLite database inside the data directory.
+pub const DATABASE_FILE: &str = "replyguard.sqlite3";
+
+/// Where the service keeps its data and which base model it starts from: all the CLI and the
+/// server need to build an [`App`].
+#[derive(Debug, Clone)]
+pub struct Components {
+    pub data_dir: PathBuf,
+    /// `REPLYGUARD_MODEL`; the shipped model when `None`.
+    pub base_model: Option<PathBuf>,
+    /// `REPLYGUARD_SPAM_THRESHOLD`; the model's own when `None`.
+    pub spam_threshold: Option<f64>,
+}
+
+impl Components {
+    /// The SQLite database's path.
+    pub fn database_path(&self) -> PathBuf {
+        self.data_dir.join(DATABASE_FILE)
+    }
+}
+
+/// The use cases' shared context: the store, the spam filter in use and its lifecycle.
+#[derive(Clone)]
+pub struct App {
+    store: Store,
+    /// The spam filter in use, and the policy applied to its scores.
+    pub filter: SpamFilter,
+    /// Retraining, activation and the model store.
+    pub models: Arc<ModelService>,
+}
+
+impl App {
+    /// Opens the data directory, its database (migrating it) and the model chain: the base
+    /// model, then the active retrained model if there is one. The one place this is built,
+    /// for the server and for every CLI command.
+    ///
+    /// # Errors
+    /// The data directory, database or a model cannot be used.
+    pub fn open(components: &Components) -> anyhow::Result<Self> {
+        let data_dir = &components.data_dir;
+        std::fs::create_dir_all(data_dir).with_context(|| {
+            format!("failed to create the data directory {}", data_dir.display())
+        })?;
+        let path = components.database_path();
+        let store = Store::open_sqlite(&path)
+            .with_context(|| format!("failed to open the database {}", path.display()))?;
+        let base = load_base(components.base_model.as_deref())
+            .context("failed to load the spam filter model (REPLYGUARD_MODEL)")?;
+        let active = ModelStore::new(data_dir)
+            .load_active_or(&base)
+            .context("failed to load the active model named in <data dir>/models/ACTIVE")?;
+        let handle = ModelHandle::new(Classifier::from_bundle(&active)?);
+        let filter = SpamFilter {
+            models: handle.clone(),
+            threshold: components.spam_threshold,
+        };
+        let models = Arc::new(ModelService::new(
+            data_dir.clone(),
+            components.base_model.clone(),
+            base,
+            store.clone(),
+            handle,
+        ));
+        Ok(Self {
+            store,
+            filter,
+            models,
+        })
+    }
+
+    /// Starts the background task that follows the active model and retrains on `schedule`.
+    pub fn spawn_schedule(&self, schedule: Schedule) {
+        Arc::clone(&self.models).spawn_schedule(schedule);
+    }
+
+    /// The database's schema version (after the migrations `open` applied).
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn schema_version(&self) -> anyhow::Result<i64> {
+        Ok(self.store.schema_version().await?)
+    }
+
+    /// The database answers a trivial read.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn health(&self) -> anyhow::Result<()> {
+        Ok(self.store.ping().await?)
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> &Path {
+        self.models.data_dir()
+    }
+}
+
+/// Runs `future` to completion on a small runtime of its own: for CLI commands, which call
+/// the same async use cases as the server.
+///
+/// # Errors
+/// The runtime cannot be built, or whatever `future` returns.
+pub fn block_on<T>(future: impl std::future::Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .context("failed to start the runtime")?
+        .block_on(future)
+}

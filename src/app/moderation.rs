@@ -1,0 +1,323 @@
+//! Moderators' decisions (one, many, undo) and what they read to make them.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{
+    Acted, Agreement, CommentContext, CommentId, CommentStatus, Counts, Decision,
+    DecisionRefusal, InvalidTransition, Label, LogEntry, ModAction, ModComment, Order,
+    QueueFilter, QueueOrder, now_millis,
+};
+
+use super::App;
+use super::accounts::{Moderator, Session};
+
+/// Why a moderation action was not applied.
+#[derive(Debug, thiserror::Error)]
+pub enum ActError {
+    #[error("comment {0} does not exist")]
+    NotFound(CommentId),
+    #[error(transparent)]
+    InvalidTransition(#[from] InvalidTransition),
+    #[error("failed to apply the moderation action")]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// The training label a moderator's action gives: approving or "not spam" says ham, "spam"
+/// says spam. Rejecting says nothing about spam (a rude comment is not spam), so it gives
+/// no label unless the moderator adds one (`reject_label`).
+fn label_for(action: ModAction, reject_label: Option<Label>) -> Option<Label> {
+    match action {
+        ModAction::Approve | ModAction::Ham => Some(Label::Ham),
+        ModAction::Spam => Some(Label::Spam),
+        ModAction::Reject => reject_label,
+        // Undecided again: whatever the moderator said no longer stands.
+        ModAction::Requeue => None,
+    }
+}
+
+/// Most comments one bulk decision may touch.
+pub const MAX_BULK: usize = 200;
+
+/// What one decision on many comments did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BulkOutcome {
+    pub changed: usize,
+    /// Comments that did not exist or for which the action did not apply.
+    pub skipped: usize,
+}
+
+/// One change a session's last decision made, kept for undo.
+#[derive(Debug, Serialize, Deserialize)]
+struct UndoEntry {
+    id: i64,
+    from: CommentStatus,
+}
+
+/// The dashboard queue's query string, as typed; parsed leniently (a bad value falls back to
+/// the default rather than failing the page).
+#[derive(Debug, Default, Deserialize, Serialize, Clone)]
+pub struct QueueQuery {
+    pub tab: Option<String>,
+    pub order: Option<String>,
+    pub page: Option<u32>,
+    pub q: Option<String>,
+    pub article: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub done: Option<String>,
+}
+
+/// `YYYY-MM-DD` as unix ms at 00:00 UTC.
+fn day_start(text: &str) -> Option<i64> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let date = time::Date::parse(text.trim(), format).ok()?;
+    Some(date.midnight().assume_utc().unix_timestamp() * 1000)
+}
+
+impl QueueQuery {
+    /// The status tab shown.
+    pub fn status(&self) -> CommentStatus {
+        self.tab
+            .as_deref()
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(CommentStatus::Pending)
+    }
+
+    /// The order: as asked, else most likely ham first in the queue and newest elsewhere.
+    pub fn order(&self) -> QueueOrder {
+        let asked = self.order.as_deref().and_then(|o| o.parse().ok());
+        asked.unwrap_or(if self.status() == CommentStatus::Pending {
+            QueueOrder::HamFirst
+        } else {
+            QueueOrder::Newest
+        })
+    }
+
+    /// The page asked for, from 1.
+    pub fn page(&self) -> u32 {
+        self.page.unwrap_or(1).max(1)
+    }
+
+    fn filter(&self, threshold_log_odds: f64) -> QueueFilter {
+        QueueFilter {
+            status: Some(self.status()),
+            order: Some(self.order()),
+            text: self.q.clone(),
+            article: self.article.clone(),
+            from: self.from.as_deref().and_then(day_start),
+            to: self
+                .to
+                .as_deref()
+                .and_then(day_start)
+                .map(|t| t + 24 * 60 * 60 * 1000),
+            threshold_log_odds,
+        }
+    }
+}
+
+/// One page of the dashboard queue.
+#[derive(Debug)]
+pub struct QueuePage {
+    pub rows: Vec<ModComment>,
+    pub total: u64,
+    pub counts: Counts,
+    /// The spam threshold in force, as a probability.
+    pub threshold: f64,
+}
+
+impl App {
+    /// Applies `action` to comment `id` on behalf of `moderator`. The status change, its
+    /// moderation log entry and the training label (replacing any earlier one) commit
+    /// together or not at all.
+    ///
+    /// # Errors
+    /// [`ActError::NotFound`], [`ActError::InvalidTransition`], or `Unexpected`.
+    #[tracing::instrument(name = "moderate comment", skip(self, moderator), fields(moderator = %moderator.name))]
+    pub async fn act(
+        &self,
+        moderator: &Moderator,
+        id: CommentId,
+        action: ModAction,
+        reject_label: Option<Label>,
+    ) -> Result<Acted, ActError> {
+        let decision = Decision {
+            comment: id,
+            moderator: moderator.id,
+            action,
+            label: label_for(action, reject_label),
+            at: now_millis(),
+        };
+        let acted = self
+            .store
+            .apply_decision(decision)
+            .await
+            .map_err(|e| anyhow::Error::new(e).context("database failure while moderating"))?
+            .map_err(|r| match r {
+                DecisionRefusal::NotFound => ActError::NotFound(id),
+                DecisionRefusal::InvalidTransition(t) => ActError::InvalidTransition(t),
+            })?;
+        tracing::info!(comment_id = id.0, from = %acted.from, to = %acted.to, "comment moderated");
+        Ok(acted)
+    }
+
+    /// The dashboard's decision on one or many comments (at most [`MAX_BULK`]): each goes
+    /// through [`App::act`], so each lands in the log and becomes a label. What changed is
+    /// remembered with the session for [`App::undo`].
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn act_many(
+        &self,
+        session: &Session,
+        action: ModAction,
+        ids: &[CommentId],
+    ) -> anyhow::Result<BulkOutcome> {
+        let mut changed = Vec::new();
+        let mut skipped = 0;
+        for id in ids.iter().take(MAX_BULK) {
+            match self.act(&session.moderator, *id, action, None).await {
+                Ok(acted) => changed.push(UndoEntry {
+                    id: id.0,
+                    from: acted.from,
+                }),
+                Err(ActError::NotFound(_) | ActError::InvalidTransition(_)) => skipped += 1,
+                Err(ActError::Unexpected(e)) => return Err(e),
+            }
+        }
+        self.remember_undo(session, &changed).await?;
+        Ok(BulkOutcome {
+            changed: changed.len(),
+            skipped,
+        })
+    }
+
+    /// Puts back what the session's last decision changed; returns how many were restored.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn undo(&self, session: &Session) -> anyhow::Result<usize> {
+        let entries: Vec<UndoEntry> = session
+            .undo
+            .as_deref()
+            .and_then(|u| serde_json::from_str(u).ok())
+            .unwrap_or_default();
+        let mut restored = 0;
+        for entry in &entries {
+            let action = ModAction::restoring(entry.from);
+            match self
+                .act(&session.moderator, CommentId(entry.id), action, None)
+                .await
+            {
+                Ok(_) => restored += 1,
+                Err(ActError::NotFound(_) | ActError::InvalidTransition(_)) => {}
+                Err(ActError::Unexpected(e)) => return Err(e),
+            }
+        }
+        self.remember_undo(session, &[]).await?;
+        Ok(restored)
+    }
+
+    async fn remember_undo(&self, session: &Session, changed: &[UndoEntry]) -> anyhow::Result<()> {
+        let undo = if changed.is_empty() {
+            None
+        } else {
+            Some(serde_json::to_string(changed)?)
+        };
+        self.store
+            .set_undo(session.token_hash.clone(), undo)
+            .await?;
+        Ok(())
+    }
+
+    /// One page of comments in `status` for the moderation API, and the total.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn comments_by_status(
+        &self,
+        status: CommentStatus,
+        order: Order,
+        per_page: u32,
+        page: u32,
+    ) -> anyhow::Result<(Vec<ModComment>, u64)> {
+        let offset = u64::from(page.max(1) - 1) * u64::from(per_page);
+        Ok(self
+            .store
+            .list_by_status(status, order, per_page, offset)
+            .await?)
+    }
+
+    /// Everything stored about a comment, with its moderation log.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn comment_for_moderation(
+        &self,
+        id: CommentId,
+    ) -> anyhow::Result<Option<(ModComment, Vec<LogEntry>)>> {
+        Ok(self.store.find_for_moderation(id).await?)
+    }
+
+    /// A comment in context for the dashboard's detail page.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn comment_context(&self, id: CommentId) -> anyhow::Result<Option<CommentContext>> {
+        Ok(self.store.comment_context(id).await?)
+    }
+
+    /// One page of the dashboard queue, with the tabs' counts.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn queue(&self, query: &QueueQuery, per_page: u32) -> anyhow::Result<QueuePage> {
+        let classifier = self.filter.models.current();
+        let threshold_log_odds = self.filter.threshold_log_odds(&classifier);
+        let offset = u64::from(query.page() - 1) * u64::from(per_page);
+        let (rows, total, counts) = self
+            .store
+            .list_queue(query.filter(threshold_log_odds), per_page, offset)
+            .await?;
+        Ok(QueuePage {
+            rows,
+            total,
+            counts,
+            threshold: crate::domain::SpamScore::from_log_odds(threshold_log_odds)
+                .map_or(1.0, |s| s.probability()),
+        })
+    }
+
+    /// How the filter's scores at decision time agree with moderators' labels, at the
+    /// threshold in force.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn agreement(&self) -> anyhow::Result<Agreement> {
+        Ok(self
+            .store
+            .agreement(self.filter.threshold_probability())
+            .await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_filter_whole_days_in_utc() {
+        assert_eq!(day_start("1970-01-02"), Some(86_400_000));
+        assert_eq!(day_start("yesterday"), None);
+    }
+
+    #[test]
+    fn rejecting_gives_a_label_only_when_asked() {
+        assert_eq!(label_for(ModAction::Approve, None), Some(Label::Ham));
+        assert_eq!(label_for(ModAction::Reject, None), None);
+        assert_eq!(
+            label_for(ModAction::Reject, Some(Label::Spam)),
+            Some(Label::Spam)
+        );
+        assert_eq!(label_for(ModAction::Requeue, Some(Label::Ham)), None);
+    }
+}

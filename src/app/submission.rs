@@ -1,0 +1,100 @@
+//! Posting a comment and reading an article's approved comments.
+
+use crate::domain::{
+    CommentStatus, FieldErrors, NewComment, PublicComment, SubmissionMeta, SubmitRefusal,
+    Submitted, ThreadUrl,
+};
+
+use super::App;
+
+/// Why a submission was not stored.
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    #[error("{0}")]
+    Validation(FieldErrors),
+    #[error("failed to store the comment")]
+    Unexpected(#[from] anyhow::Error),
+}
+
+fn refusal_errors(refusal: SubmitRefusal) -> FieldErrors {
+    let (field, message) = match refusal {
+        SubmitRefusal::UnknownSite => ("thread", "Comments are not enabled for this website."),
+        SubmitRefusal::ParentInOtherThread => (
+            "parent",
+            "The comment you are replying to belongs to another article.",
+        ),
+        SubmitRefusal::ParentNotPublic => (
+            "parent",
+            "The comment you are replying to does not exist or is not public.",
+        ),
+    };
+    let mut errors = FieldErrors::default();
+    errors.add(field, message);
+    errors
+}
+
+impl App {
+    /// Scores a valid submission, then stores it, committed (durably) before this returns:
+    /// as `spam` (with a moderation log entry by the filter) when the filter's score reaches
+    /// the threshold, else as `pending`. Nothing is ever published without a moderator.
+    /// Scoring happens here, before the write: the writer never waits for the classifier.
+    ///
+    /// # Errors
+    /// [`SubmitError::Validation`] when the article is not under a registered site or the
+    /// parent does not exist, is not public or belongs to another article; `Unexpected`
+    /// otherwise.
+    #[tracing::instrument(name = "submit comment", skip_all, fields(comment_id = tracing::field::Empty))]
+    pub async fn submit(
+        &self,
+        comment: NewComment,
+        meta: SubmissionMeta,
+    ) -> Result<Submitted, SubmitError> {
+        let filing = self.filter.judge(&comment)?;
+        let score = filing
+            .verdict
+            .as_ref()
+            .map(|v| (v.probability, v.model_version.clone()));
+        let submitted = self
+            .store
+            .insert_comment(comment, meta, filing)
+            .await
+            .map_err(|e| anyhow::Error::new(e).context("database failure while submitting"))?
+            .map_err(|r| SubmitError::Validation(refusal_errors(r)))?;
+        tracing::Span::current().record("comment_id", submitted.id.0);
+        let (probability, model) = score.unwrap_or((f64::NAN, String::new()));
+        tracing::info!(
+            comment_id = submitted.id.0,
+            status = %submitted.status,
+            spam_probability = probability,
+            model_version = %model,
+            "comment stored"
+        );
+        debug_assert!(submitted.status != CommentStatus::Approved);
+        Ok(submitted)
+    }
+
+    /// The approved comments of one article, oldest first.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn approved_comments(&self, thread: &ThreadUrl) -> anyhow::Result<Vec<PublicComment>> {
+        Ok(self.store.list_public(thread.as_ref().to_owned()).await?)
+    }
+
+    /// Registers a site (an origin whose articles may carry comments), or renames it.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn add_site(&self, origin: String, name: String) -> anyhow::Result<()> {
+        self.store.upsert_site(origin, name).await?;
+        Ok(())
+    }
+
+    /// Every registered site.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn sites(&self) -> anyhow::Result<Vec<crate::domain::Site>> {
+        Ok(self.store.list_sites().await?)
+    }
+}

@@ -1,0 +1,362 @@
+//! What the store keeps and hands back: typed ids, read models and write inputs.
+//!
+//! Plain values only. Every backend of `store` produces and consumes these, and `app`,
+//! `views` and `http` use them without knowing where they came from.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{CommentId, CommentStatus, InvalidTransition, Label, ModAction, Timestamp};
+
+/// Store id of a site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SiteId(pub i64);
+
+/// Store id of a thread (one article).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ThreadId(pub i64);
+
+/// Store id of a moderator account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ModeratorId(pub i64);
+
+/// A registered site.
+#[derive(Debug, Clone, Serialize)]
+pub struct Site {
+    pub id: i64,
+    pub origin: String,
+    pub name: String,
+}
+
+/// What the server saw of a submission besides the form fields.
+#[derive(Debug, Clone, Default)]
+pub struct SubmissionMeta {
+    pub created_at: i64,
+    pub client_ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub referrer: Option<String>,
+}
+
+/// The spam filter's verdict, as stored with a comment.
+#[derive(Debug, Clone)]
+pub struct StoredVerdict {
+    pub probability: f64,
+    pub log_odds: f64,
+    /// JSON array of reasons.
+    pub reasons_json: String,
+    pub model_version: String,
+}
+
+/// A submission as it is filed: the status the filter gave it and its verdict.
+#[derive(Debug, Clone)]
+pub struct Filing {
+    pub status: CommentStatus,
+    pub verdict: Option<StoredVerdict>,
+}
+
+/// Why the store would not file a valid submission: the article or parent it names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubmitRefusal {
+    /// The article's origin is not a registered site.
+    UnknownSite,
+    /// The parent does not exist or is not public.
+    ParentNotPublic,
+    /// The parent belongs to another article.
+    ParentInOtherThread,
+}
+
+/// A stored submission.
+#[derive(Debug, Clone, Copy)]
+pub struct Submitted {
+    pub id: CommentId,
+    pub status: CommentStatus,
+    pub created_at: i64,
+}
+
+/// A moderator's decision on one comment, as the store applies it: status change, log entry
+/// and training label together.
+#[derive(Debug, Clone, Copy)]
+pub struct Decision {
+    pub comment: CommentId,
+    pub moderator: ModeratorId,
+    pub action: ModAction,
+    /// The label the decision gives; `None` clears any earlier label.
+    pub label: Option<Label>,
+    pub at: i64,
+}
+
+/// Why a decision was not applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecisionRefusal {
+    NotFound,
+    InvalidTransition(InvalidTransition),
+}
+
+/// The status change a decision made.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Acted {
+    pub id: CommentId,
+    pub from: CommentStatus,
+    pub to: CommentStatus,
+}
+
+/// A comment from another system's export, validated and scored, ready to store.
+#[derive(Debug, Clone)]
+pub struct ImportedComment {
+    /// Unique per source comment, e.g. `wordpress:https://news.example:42`.
+    pub import_key: String,
+    /// The import key of the parent, when the source names one.
+    pub parent_key: Option<String>,
+    pub author: String,
+    /// Empty when the export had none or an invalid one.
+    pub email: String,
+    pub website: Option<String>,
+    pub body: String,
+    pub status: CommentStatus,
+    pub created_at: i64,
+    pub client_ip: Option<String>,
+    pub label: Option<Label>,
+    pub verdict: Option<StoredVerdict>,
+}
+
+/// One chunk of an article's imported comments.
+#[derive(Debug, Clone)]
+pub struct ImportChunk {
+    pub origin: String,
+    pub thread_url: String,
+    pub comments: Vec<ImportedComment>,
+}
+
+/// What storing an import chunk did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportedChunk {
+    pub imported: usize,
+    pub already_present: usize,
+    pub ham_labels: usize,
+    pub spam_labels: usize,
+    /// Comments stored without their parent, which came later in the file: (id, parent key).
+    pub orphans: Vec<(CommentId, String)>,
+}
+
+/// What re-scoring reads of a comment.
+#[derive(Debug, Clone)]
+pub struct ScoringRow {
+    pub id: CommentId,
+    pub body: String,
+    pub author: String,
+    pub website: Option<String>,
+    pub email: String,
+}
+
+/// A comment as the public may see it: no email, no IP, nothing derived from them.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicComment {
+    pub id: CommentId,
+    pub parent: Option<CommentId>,
+    pub author: String,
+    pub website: Option<String>,
+    pub body: String,
+    pub created_at: Timestamp,
+}
+
+/// Everything stored about a comment, for moderators.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModComment {
+    pub id: CommentId,
+    pub thread: String,
+    pub parent: Option<CommentId>,
+    pub author: String,
+    pub email: String,
+    pub website: Option<String>,
+    pub body: String,
+    pub status: CommentStatus,
+    pub created_at: Timestamp,
+    pub client_ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub referrer: Option<String>,
+    /// P(spam).
+    pub spam_score: Option<f64>,
+    pub spam_log_odds: Option<f64>,
+    /// The filter's reasons, as stored (a JSON array).
+    pub spam_reasons: Option<Box<serde_json::value::RawValue>>,
+    /// The model that gave the score.
+    pub model_version: Option<String>,
+}
+
+/// One moderation log entry.
+#[derive(Debug, Clone, Serialize)]
+pub struct LogEntry {
+    pub id: i64,
+    /// The moderator's name, or `None` when the spam filter acted.
+    pub moderator: Option<String>,
+    pub action: String,
+    pub from: CommentStatus,
+    pub to: CommentStatus,
+    pub at: Timestamp,
+}
+
+/// A comment with its parent, thread, the author's other comments and its history.
+#[derive(Debug, Clone)]
+pub struct CommentContext {
+    pub comment: ModComment,
+    pub parent: Option<ModComment>,
+    pub thread: Vec<ModComment>,
+    pub by_author: Vec<ModComment>,
+    pub log: Vec<LogEntry>,
+}
+
+/// Which end of a listing comes first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Order {
+    Newest,
+    Oldest,
+}
+
+/// How the dashboard queue is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QueueOrder {
+    /// Lowest spam score first: the comments most likely to be fine.
+    HamFirst,
+    /// Closest to the threshold first: where a moderator's judgement matters most.
+    Uncertain,
+    /// Highest spam score first.
+    SpamFirst,
+    Newest,
+    Oldest,
+}
+
+impl QueueOrder {
+    /// Every order, as offered in the dashboard.
+    pub const ALL: [QueueOrder; 5] = [
+        QueueOrder::HamFirst,
+        QueueOrder::Uncertain,
+        QueueOrder::SpamFirst,
+        QueueOrder::Newest,
+        QueueOrder::Oldest,
+    ];
+
+    /// The stable name used in URLs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QueueOrder::HamFirst => "ham_first",
+            QueueOrder::Uncertain => "uncertain",
+            QueueOrder::SpamFirst => "spam_first",
+            QueueOrder::Newest => "newest",
+            QueueOrder::Oldest => "oldest",
+        }
+    }
+}
+
+impl std::str::FromStr for QueueOrder {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        QueueOrder::ALL
+            .into_iter()
+            .find(|q| q.as_str() == s)
+            .ok_or_else(|| format!("unknown order {s:?}"))
+    }
+}
+
+/// What the queue shows.
+#[derive(Debug, Clone, Default)]
+pub struct QueueFilter {
+    pub status: Option<CommentStatus>,
+    pub order: Option<QueueOrder>,
+    /// Text searched in body, author, email and website.
+    pub text: Option<String>,
+    /// Text searched in the article URL.
+    pub article: Option<String>,
+    /// Unix ms bounds on the submission time.
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    /// The threshold as log-odds, for `Uncertain`.
+    pub threshold_log_odds: f64,
+}
+
+/// Counts per status, for the dashboard's tabs.
+pub type Counts = HashMap<CommentStatus, u64>;
+
+/// How the filter's scores at decision time compare with moderators' labels.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Agreement {
+    pub spam_caught: u64,
+    pub spam_missed: u64,
+    pub ham_flagged: u64,
+    pub ham_passed: u64,
+}
+
+/// A moderator account as the management page lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModeratorRow {
+    pub id: i64,
+    pub name: String,
+    pub is_admin: bool,
+    pub is_disabled: bool,
+    pub created_at: Timestamp,
+}
+
+/// What the store keeps to check a moderator's password.
+#[derive(Debug, Clone)]
+pub struct ModeratorCredentials {
+    pub id: ModeratorId,
+    pub name: String,
+    pub password_hash: String,
+    pub is_disabled: bool,
+    pub is_admin: bool,
+}
+
+/// A change to a moderator account.
+#[derive(Debug, Clone)]
+pub enum AccountChange {
+    /// Disabling also ends every session of the account.
+    Disabled(bool),
+    Admin(bool),
+    /// A new password hash; every session of the account ends except `keep` (a token hash).
+    Password { hash: String, keep: Option<String> },
+}
+
+/// A stored dashboard session with its moderator.
+#[derive(Debug, Clone)]
+pub struct SessionRecord {
+    pub token_hash: String,
+    pub moderator: ModeratorId,
+    pub name: String,
+    pub is_admin: bool,
+    pub is_disabled: bool,
+    pub csrf_token: String,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub undo: Option<String>,
+}
+
+/// A new dashboard session.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub token_hash: String,
+    pub moderator: ModeratorId,
+    pub csrf_token: String,
+    pub at: i64,
+    /// The sign-in throttle key whose failures a successful sign-in clears.
+    pub clear_failures: String,
+}
+
+/// A labelled comment with what the filter needs to learn from it (never the email address,
+/// only its domain) and the label's provenance.
+#[derive(Debug, Clone, Serialize)]
+pub struct LabelledComment {
+    pub comment_id: CommentId,
+    pub label: Label,
+    pub source: String,
+    pub body: String,
+    pub author: String,
+    pub website: Option<String>,
+    pub email_domain: String,
+    /// The model that scored the comment, and its score, when the label was given.
+    pub model_version: Option<String>,
+    pub spam_score: Option<f64>,
+    pub labelled_at: Timestamp,
+}

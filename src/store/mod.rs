@@ -1,0 +1,373 @@
+//! The storage seam: every operation the use cases need, in domain types, behind one handle.
+//!
+//! No connection, transaction, row type or SQL string leaves this module: callers hand in
+//! domain values (`NewComment`, a [`Decision`], typed ids) and get domain values back. Each
+//! operation is one transaction owned by the backend. Today's backend is SQLite
+//! ([`sqlite`]: one writer thread with group commit, read-only WAL readers); a second
+//! backend adds a variant to `Backend` and implements the same methods, without touching a
+//! use case.
+
+pub mod sqlite;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::domain::{
+    AccountChange, Acted, Agreement, CommentContext, CommentId, Counts, Decision,
+    DecisionRefusal, Filing, ImportChunk, ImportedChunk, LabelledComment, LogEntry, ModComment,
+    ModeratorCredentials, ModeratorId, ModeratorName, ModeratorRow, NewComment, NewSession,
+    Order, PublicComment, QueueFilter, ScoringRow, SessionRecord, Site, SiteId, StoredVerdict,
+    SubmissionMeta, SubmitRefusal, Submitted,
+};
+
+/// What can go wrong talking to the store. Cloneable: one failed group commit is reported to
+/// every caller in the batch.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error")]
+    Backend(#[source] Arc<dyn std::error::Error + Send + Sync>),
+    #[error("the database schema is version {found}, newer than this binary knows ({known})")]
+    SchemaTooNew { found: i64, known: usize },
+    #[error("the database writer has stopped")]
+    WriterGone,
+    #[error("the database task was cancelled")]
+    Cancelled,
+}
+
+/// A cheap, cloneable handle on the store.
+#[derive(Clone)]
+pub struct Store {
+    backend: Backend,
+}
+
+#[derive(Clone)]
+enum Backend {
+    Sqlite(Arc<sqlite::Sqlite>),
+}
+
+impl Store {
+    /// Opens (creating if needed) the SQLite database at `path`, applies pending migrations
+    /// and starts its writer.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the file cannot be opened or a migration fails.
+    pub fn open_sqlite(path: &Path) -> Result<Self, StoreError> {
+        Ok(Self {
+            backend: Backend::Sqlite(Arc::new(sqlite::Sqlite::open(path)?)),
+        })
+    }
+
+    fn sqlite(&self) -> &sqlite::Sqlite {
+        let Backend::Sqlite(db) = &self.backend;
+        db
+    }
+
+    /// The schema version the database is at.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn schema_version(&self) -> Result<i64, StoreError> {
+        self.sqlite().schema_version().await
+    }
+
+    /// A trivial round trip through a reader: the database answers.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.sqlite().ping().await
+    }
+
+    // ---- sites -------------------------------------------------------------------------
+
+    /// Registers `origin` or renames it; idempotent.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn upsert_site(&self, origin: String, name: String) -> Result<SiteId, StoreError> {
+        self.sqlite().upsert_site(origin, name).await
+    }
+
+    /// Every registered site.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn list_sites(&self) -> Result<Vec<Site>, StoreError> {
+        self.sqlite().list_sites().await
+    }
+
+    // ---- comments ----------------------------------------------------------------------
+
+    /// Files a scored submission under its article (created on first use): committed
+    /// durably before this returns. Refused when the site or parent does not allow it.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn insert_comment(
+        &self,
+        comment: NewComment,
+        meta: SubmissionMeta,
+        filing: Filing,
+    ) -> Result<Result<Submitted, SubmitRefusal>, StoreError> {
+        self.sqlite().insert_comment(comment, meta, filing).await
+    }
+
+    /// Applies a moderator's decision: status, log entry and label in one transaction.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn apply_decision(
+        &self,
+        decision: Decision,
+    ) -> Result<Result<Acted, DecisionRefusal>, StoreError> {
+        self.sqlite().apply_decision(decision).await
+    }
+
+    /// The approved comments of the thread at `url`, oldest first.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn list_public(&self, url: String) -> Result<Vec<PublicComment>, StoreError> {
+        self.sqlite().list_public(url).await
+    }
+
+    /// One page of comments in `status`, and how many there are in all.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn list_by_status(
+        &self,
+        status: crate::domain::CommentStatus,
+        order: Order,
+        limit: u32,
+        offset: u64,
+    ) -> Result<(Vec<ModComment>, u64), StoreError> {
+        self.sqlite()
+            .list_by_status(status, order, limit, offset)
+            .await
+    }
+
+    /// Everything stored about comment `id`, with its moderation log.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn find_for_moderation(
+        &self,
+        id: CommentId,
+    ) -> Result<Option<(ModComment, Vec<LogEntry>)>, StoreError> {
+        self.sqlite().find_for_moderation(id).await
+    }
+
+    /// Comment `id` with its parent, thread, the author's other comments and its history.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn comment_context(
+        &self,
+        id: CommentId,
+    ) -> Result<Option<CommentContext>, StoreError> {
+        self.sqlite().comment_context(id).await
+    }
+
+    /// One page of the dashboard queue, how many match, and the counts per status.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn list_queue(
+        &self,
+        filter: QueueFilter,
+        limit: u32,
+        offset: u64,
+    ) -> Result<(Vec<ModComment>, u64, Counts), StoreError> {
+        self.sqlite().list_queue(filter, limit, offset).await
+    }
+
+    /// Up to `limit` pending comments with ids above `after`, for re-scoring.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn list_pending_for_scoring(
+        &self,
+        after: CommentId,
+        limit: u32,
+    ) -> Result<Vec<ScoringRow>, StoreError> {
+        self.sqlite().list_pending_for_scoring(after, limit).await
+    }
+
+    /// Replaces the filter's verdicts on these comments (statuses are left alone).
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn set_verdicts(
+        &self,
+        verdicts: Vec<(CommentId, StoredVerdict)>,
+    ) -> Result<(), StoreError> {
+        self.sqlite().set_verdicts(verdicts).await
+    }
+
+    /// Stores one chunk of an import (its site and thread registered if new); comments
+    /// already imported under the same key are counted, not stored twice.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn import_chunk(&self, chunk: ImportChunk) -> Result<ImportedChunk, StoreError> {
+        self.sqlite().import_chunk(chunk).await
+    }
+
+    /// Links imported replies whose parents came later in the file.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn link_orphans(&self, orphans: Vec<(CommentId, String)>) -> Result<(), StoreError> {
+        self.sqlite().link_orphans(orphans).await
+    }
+
+    // ---- labels ------------------------------------------------------------------------
+
+    /// Every current label, oldest first (ties by comment id).
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn list_labels(&self) -> Result<Vec<LabelledComment>, StoreError> {
+        self.sqlite().list_labels().await
+    }
+
+    /// How many labels were given after `at` (unix ms).
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn count_labels_since(&self, at: i64) -> Result<u64, StoreError> {
+        self.sqlite().count_labels_since(at).await
+    }
+
+    /// The filter's scores at decision time against moderators' labels, at `threshold`.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn agreement(&self, threshold: f64) -> Result<Agreement, StoreError> {
+        self.sqlite().agreement(threshold).await
+    }
+
+    // ---- moderators and sessions -------------------------------------------------------
+
+    /// Creates a moderator or replaces its password (re-enabling it and ending its
+    /// sessions); `admin` sets the role when given. Returns the id and whether it is new.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn upsert_moderator(
+        &self,
+        name: ModeratorName,
+        password_hash: String,
+        admin: Option<bool>,
+    ) -> Result<(ModeratorId, bool), StoreError> {
+        self.sqlite()
+            .upsert_moderator(name, password_hash, admin)
+            .await
+    }
+
+    /// What is needed to check `name`'s password.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn find_moderator(
+        &self,
+        name: String,
+    ) -> Result<Option<ModeratorCredentials>, StoreError> {
+        self.sqlite().find_moderator(name).await
+    }
+
+    /// Every moderator account.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn list_moderators(&self) -> Result<Vec<ModeratorRow>, StoreError> {
+        self.sqlite().list_moderators().await
+    }
+
+    /// Changes an account (see [`AccountChange`]).
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn change_account(
+        &self,
+        id: ModeratorId,
+        change: AccountChange,
+    ) -> Result<(), StoreError> {
+        self.sqlite().change_account(id, change).await
+    }
+
+    /// Stores a new session and clears the account's sign-in failures.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn start_session(&self, session: NewSession) -> Result<(), StoreError> {
+        self.sqlite().start_session(session).await
+    }
+
+    /// The session with this token hash, with its moderator.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn find_session(
+        &self,
+        token_hash: String,
+    ) -> Result<Option<SessionRecord>, StoreError> {
+        self.sqlite().find_session(token_hash).await
+    }
+
+    /// Marks a session as used at `at`.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn touch_session(&self, token_hash: String, at: i64) -> Result<(), StoreError> {
+        self.sqlite().touch_session(token_hash, at).await
+    }
+
+    /// Ends one session.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn end_session(&self, token_hash: String) -> Result<(), StoreError> {
+        self.sqlite().end_session(token_hash).await
+    }
+
+    /// Remembers what a session's last decision changed (JSON), for undo.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn set_undo(
+        &self,
+        token_hash: String,
+        undo: Option<String>,
+    ) -> Result<(), StoreError> {
+        self.sqlite().set_undo(token_hash, undo).await
+    }
+
+    /// Failed sign-ins under each key since `since`.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn count_login_failures(
+        &self,
+        keys: Vec<String>,
+        since: i64,
+    ) -> Result<Vec<u32>, StoreError> {
+        self.sqlite().count_login_failures(keys, since).await
+    }
+
+    /// Records a failed sign-in under each key, forgetting failures before `forget_before`.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn record_login_failure(
+        &self,
+        keys: Vec<String>,
+        at: i64,
+        forget_before: i64,
+    ) -> Result<(), StoreError> {
+        self.sqlite()
+            .record_login_failure(keys, at, forget_before)
+            .await
+    }
+}

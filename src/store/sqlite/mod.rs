@@ -1,0 +1,393 @@
+//! The SQLite backend: one writer thread with group commit, read-only WAL readers.
+//!
+//! Every write is a value ([`writer::Op`]) sent to the one writer, which applies whatever is
+//! waiting in one `synchronous=FULL` transaction and answers each caller after the commit.
+//! Reads run on tokio's blocking pool with pooled read-only connections: in WAL mode they
+//! never wait for the writer. All SQL of the service lives in this folder.
+
+pub mod comments;
+pub mod dashboard;
+pub mod labels;
+pub mod migrations;
+pub mod moderators;
+mod ops;
+pub mod sites;
+pub mod writer;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+
+pub(crate) use super::StoreError as DbError;
+use crate::domain::{
+    AccountChange, Acted, Agreement, CommentContext, CommentId, CommentStatus, Counts, Decision,
+    DecisionRefusal, Filing, ImportChunk, ImportedChunk, LabelledComment, LogEntry, ModComment,
+    ModeratorCredentials, ModeratorId, ModeratorName, ModeratorRow, NewComment, NewSession,
+    Order, PublicComment, QueueFilter, ScoringRow, SessionRecord, Site, SiteId, StoredVerdict,
+    SubmissionMeta, SubmitRefusal, Submitted,
+};
+use writer::{Op, Writer};
+
+impl From<rusqlite::Error> for DbError {
+    fn from(e: rusqlite::Error) -> Self {
+        DbError::Backend(Arc::new(e))
+    }
+}
+
+/// Read connections kept open between requests; more are opened on demand.
+const IDLE_READERS: usize = 8;
+
+/// The SQLite database: its writer and a pool of readers.
+pub struct Sqlite {
+    path: PathBuf,
+    writer: Writer,
+    /// `std` mutex, not tokio's: held only to push or pop, never across an `.await`.
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl Sqlite {
+    /// Opens (creating) the database, migrates it and starts the writer thread.
+    ///
+    /// # Errors
+    /// The file cannot be opened, or a migration fails.
+    pub fn open(path: &Path) -> Result<Self, DbError> {
+        let mut conn = open_writer_connection(path)?;
+        migrations::migrate(&mut conn)?;
+        Ok(Self {
+            path: path.to_owned(),
+            writer: Writer::start(conn, writer::Limits::default())?,
+            idle: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Runs `f` with a read-only connection on tokio's blocking pool.
+    async fn read<T, F>(&self, f: F) -> Result<T, DbError>
+    where
+        F: FnOnce(&Connection) -> Result<T, DbError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pooled = self.idle().pop();
+        let path = self.path.clone();
+        let (conn, result) = tokio::task::spawn_blocking(move || {
+            let conn = match pooled {
+                Some(conn) => conn,
+                None => match open_reader_connection(&path) {
+                    Ok(conn) => conn,
+                    Err(e) => return (None, Err(e)),
+                },
+            };
+            let result = f(&conn);
+            (Some(conn), result)
+        })
+        .await
+        .map_err(|_| DbError::Cancelled)?;
+        if let Some(conn) = conn {
+            let mut idle = self.idle();
+            if idle.len() < IDLE_READERS {
+                idle.push(conn);
+            }
+        }
+        result
+    }
+
+    fn idle(&self) -> std::sync::MutexGuard<'_, Vec<Connection>> {
+        // A panic while holding the lock leaves only a Vec of connections behind: still valid.
+        self.idle
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub async fn schema_version(&self) -> Result<i64, DbError> {
+        self.read(|c| Ok(c.query_row("PRAGMA user_version", [], |r| r.get(0))?))
+            .await
+    }
+
+    pub async fn ping(&self) -> Result<(), DbError> {
+        self.read(|c| Ok(c.query_row("SELECT 1", [], |_| Ok(()))?))
+            .await
+    }
+
+    pub async fn upsert_site(&self, origin: String, name: String) -> Result<SiteId, DbError> {
+        self.writer
+            .call(|reply| Op::UpsertSite {
+                origin,
+                name,
+                reply,
+            })
+            .await
+    }
+
+    pub async fn list_sites(&self) -> Result<Vec<Site>, DbError> {
+        self.read(sites::list_sites).await
+    }
+
+    pub async fn insert_comment(
+        &self,
+        comment: NewComment,
+        meta: SubmissionMeta,
+        filing: Filing,
+    ) -> Result<Result<Submitted, SubmitRefusal>, DbError> {
+        self.writer
+            .call(|reply| Op::Submit {
+                comment: Box::new(comment),
+                meta,
+                filing,
+                reply,
+            })
+            .await
+    }
+
+    pub async fn apply_decision(
+        &self,
+        decision: Decision,
+    ) -> Result<Result<Acted, DecisionRefusal>, DbError> {
+        self.writer
+            .call(|reply| Op::Decide { decision, reply })
+            .await
+    }
+
+    pub async fn list_public(&self, url: String) -> Result<Vec<PublicComment>, DbError> {
+        self.read(move |c| comments::list_public(c, &url)).await
+    }
+
+    pub async fn list_by_status(
+        &self,
+        status: CommentStatus,
+        order: Order,
+        limit: u32,
+        offset: u64,
+    ) -> Result<(Vec<ModComment>, u64), DbError> {
+        self.read(move |c| comments::list_by_status(c, status, order, limit, offset))
+            .await
+    }
+
+    pub async fn find_for_moderation(
+        &self,
+        id: CommentId,
+    ) -> Result<Option<(ModComment, Vec<LogEntry>)>, DbError> {
+        self.read(move |c| {
+            let Some(comment) = comments::find_for_moderation(c, id)? else {
+                return Ok(None);
+            };
+            Ok(Some((comment, comments::list_log(c, id)?)))
+        })
+        .await
+    }
+
+    pub async fn comment_context(&self, id: CommentId) -> Result<Option<CommentContext>, DbError> {
+        self.read(move |c| {
+            let Some(comment) = comments::find_for_moderation(c, id)? else {
+                return Ok(None);
+            };
+            let parent = match comment.parent {
+                Some(p) => comments::find_for_moderation(c, p)?,
+                None => None,
+            };
+            Ok(Some(CommentContext {
+                comment,
+                parent,
+                thread: dashboard::list_thread_of(c, id)?,
+                by_author: dashboard::list_by_same_author(c, id)?,
+                log: comments::list_log(c, id)?,
+            }))
+        })
+        .await
+    }
+
+    pub async fn list_queue(
+        &self,
+        filter: QueueFilter,
+        limit: u32,
+        offset: u64,
+    ) -> Result<(Vec<ModComment>, u64, Counts), DbError> {
+        self.read(move |c| {
+            // One read transaction: the page, its total and the tabs' counts agree.
+            c.execute_batch("BEGIN")?;
+            let result = (|| {
+                let (rows, total) = dashboard::list_queue(c, &filter, limit, offset)?;
+                Ok((rows, total, dashboard::count_by_status(c)?))
+            })();
+            c.execute_batch("COMMIT")?;
+            result
+        })
+        .await
+    }
+
+    pub async fn list_pending_for_scoring(
+        &self,
+        after: CommentId,
+        limit: u32,
+    ) -> Result<Vec<ScoringRow>, DbError> {
+        self.read(move |c| comments::list_pending_for_scoring(c, after.0, limit))
+            .await
+    }
+
+    pub async fn set_verdicts(
+        &self,
+        verdicts: Vec<(CommentId, StoredVerdict)>,
+    ) -> Result<(), DbError> {
+        self.writer
+            .call(|reply| Op::SetVerdicts { verdicts, reply })
+            .await
+    }
+
+    pub async fn import_chunk(&self, chunk: ImportChunk) -> Result<ImportedChunk, DbError> {
+        self.writer
+            .call(|reply| Op::Import { chunk, reply })
+            .await
+    }
+
+    pub async fn link_orphans(&self, orphans: Vec<(CommentId, String)>) -> Result<(), DbError> {
+        self.writer
+            .call(|reply| Op::LinkOrphans { orphans, reply })
+            .await
+    }
+
+    pub async fn list_labels(&self) -> Result<Vec<LabelledComment>, DbError> {
+        self.read(labels::list_labels).await
+    }
+
+    pub async fn count_labels_since(&self, at: i64) -> Result<u64, DbError> {
+        self.read(move |c| labels::count_labels_since(c, at)).await
+    }
+
+    pub async fn agreement(&self, threshold: f64) -> Result<Agreement, DbError> {
+        self.read(move |c| dashboard::agreement(c, threshold)).await
+    }
+
+    pub async fn upsert_moderator(
+        &self,
+        name: ModeratorName,
+        password_hash: String,
+        admin: Option<bool>,
+    ) -> Result<(ModeratorId, bool), DbError> {
+        self.writer
+            .call(|reply| Op::UpsertModerator {
+                name,
+                password_hash,
+                admin,
+                reply,
+            })
+            .await
+    }
+
+    pub async fn find_moderator(
+        &self,
+        name: String,
+    ) -> Result<Option<ModeratorCredentials>, DbError> {
+        self.read(move |c| moderators::find_moderator(c, &name))
+            .await
+    }
+
+    pub async fn list_moderators(&self) -> Result<Vec<ModeratorRow>, DbError> {
+        self.read(dashboard::list_moderators).await
+    }
+
+    pub async fn change_account(
+        &self,
+        id: ModeratorId,
+        change: AccountChange,
+    ) -> Result<(), DbError> {
+        self.writer
+            .call(|reply| Op::ChangeAccount { id, change, reply })
+            .await
+    }
+
+    pub async fn start_session(&self, session: NewSession) -> Result<(), DbError> {
+        self.writer
+            .call(|reply| Op::StartSession { session, reply })
+            .await
+    }
+
+    pub async fn find_session(&self, token_hash: String) -> Result<Option<SessionRecord>, DbError> {
+        self.read(move |c| dashboard::find_session(c, &token_hash))
+            .await
+    }
+
+    pub async fn touch_session(&self, token_hash: String, at: i64) -> Result<(), DbError> {
+        self.writer
+            .call(|reply| Op::TouchSession {
+                token_hash,
+                at,
+                reply,
+            })
+            .await
+    }
+
+    pub async fn end_session(&self, token_hash: String) -> Result<(), DbError> {
+        self.writer
+            .call(|reply| Op::EndSession { token_hash, reply })
+            .await
+    }
+
+    pub async fn set_undo(&self, token_hash: String, undo: Option<String>) -> Result<(), DbError> {
+        self.writer
+            .call(|reply| Op::SetUndo {
+                token_hash,
+                undo,
+                reply,
+            })
+            .await
+    }
+
+    pub async fn count_login_failures(
+        &self,
+        keys: Vec<String>,
+        since: i64,
+    ) -> Result<Vec<u32>, DbError> {
+        self.read(move |c| {
+            keys.iter()
+                .map(|k| dashboard::count_login_failures(c, k, since))
+                .collect()
+        })
+        .await
+    }
+
+    pub async fn record_login_failure(
+        &self,
+        keys: Vec<String>,
+        at: i64,
+        forget_before: i64,
+    ) -> Result<(), DbError> {
+        self.writer
+            .call(|reply| Op::RecordLoginFailure {
+                keys,
+                at,
+                forget_before,
+                reply,
+            })
+            .await
+    }
+}
+
+/// The writer's connection, with the pragmas that make each commit durable.
+///
+/// `synchronous=FULL` in WAL mode makes each commit durable before it returns: an
+/// acknowledged comment survives a power cut, not only a crash of the process. With group
+/// commit that one fsync is shared by every operation in the batch.
+pub(crate) fn open_writer_connection(path: &Path) -> Result<Connection, DbError> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    // Another process (a CLI command next to the service) may hold the write lock briefly.
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(conn)
+}
+
+/// A read-only connection: in WAL mode it reads the last commit and never blocks the writer.
+fn open_reader_connection(path: &Path) -> Result<Connection, DbError> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    Ok(conn)
+}
