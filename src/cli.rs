@@ -110,9 +110,9 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// The use cases over the data directory, as every command but `serve` and `model` sees them.
+/// The use cases over the data directory, for commands that never score.
 fn open_app(cli: &Cli) -> anyhow::Result<App> {
-    App::open(&components(cli))
+    App::open_for_admin(&components(cli))
 }
 
 fn components(cli: &Cli) -> Components {
@@ -150,7 +150,7 @@ fn run(mut cli: Cli) -> anyhow::Result<()> {
         }
         Command::Model(command) => crate::cli_model::run(command, &components(&cli)),
         Command::Import(ImportCommand::Wordpress { file }) => {
-            let app = open_app(&cli)?;
+            let app = App::open(&components(&cli))?;
             let report = block_on(app.import_wordpress(&file))?;
             println!("{}", serde_json::to_string_pretty(&report)?);
             Ok(())

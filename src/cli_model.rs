@@ -7,13 +7,13 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, anyhow, bail};
 use clap::{Args, Subcommand};
 
+use crate::app::filter::run_training_child;
+use crate::app::{App, Components, block_on};
 use crate::classifier::Classifier;
 use crate::classifier::corpus::LabelledText;
 use crate::classifier::pipeline::{self, Evaluation, TrainOptions};
 use crate::classifier::tokenize::{Document, FeatureSettings};
 use crate::classifier::train::TrainParams;
-use crate::app::filter::run_training_child;
-use crate::app::{App, Components, block_on};
 use crate::domain::SpamScore;
 use crate::retrain::{ModelStore, RetrainOptions};
 
@@ -260,13 +260,10 @@ pub fn run(command: ModelCommand, components: &Components) -> anyhow::Result<()>
             Ok(())
         }
         ModelCommand::Activate { version } => {
-            let app = App::open(components)?;
-            let rescored = block_on(async {
-                app.models
-                    .activate(&version)
-                    .await
-                    .map_err(|e| anyhow!("{e:#}"))
-            })?;
+            // Activate first: the model being replaced may be the damaged one.
+            let bundle = ModelStore::new(&components.data_dir).activate(&version)?;
+            let app = App::open_for_admin(components)?;
+            let rescored = block_on(app.models.rescore_with(&bundle))?;
             println!("model {version} is active; re-scored {rescored} pending comments");
             Ok(())
         }

@@ -304,10 +304,7 @@ pub fn retrain(
     }
     let current_bundle = store.load_active_or(base)?;
     let current = Classifier::from_bundle(&current_bundle)?;
-    let mut docs: Vec<LabelDoc> = labels
-        .into_iter()
-        .map(LabelDoc::from)
-        .collect();
+    let mut docs: Vec<LabelDoc> = labels.into_iter().map(LabelDoc::from).collect();
     if docs.is_empty() {
         bail!("there are no labels to learn from yet: moderate some comments first");
     }

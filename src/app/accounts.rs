@@ -4,8 +4,7 @@
 use sha2::{Digest, Sha256};
 
 use crate::domain::{
-    AccountChange, ModeratorId, ModeratorName, ModeratorRow, NewSession, SessionRecord,
-    now_millis,
+    AccountChange, ModeratorId, ModeratorName, ModeratorRow, NewSession, SessionRecord, now_millis,
 };
 use crate::password;
 
@@ -140,8 +139,16 @@ impl App {
     ///
     /// # Errors
     /// [`AuthError::InvalidCredentials`] for any refusal; `Unexpected` for internal failures.
-    pub async fn authenticate(&self, name: String, password: String) -> Result<Moderator, AuthError> {
-        let account = self.store.find_moderator(name).await.map_err(anyhow::Error::new)?;
+    pub async fn authenticate(
+        &self,
+        name: String,
+        password: String,
+    ) -> Result<Moderator, AuthError> {
+        let account = self
+            .store
+            .find_moderator(name)
+            .await
+            .map_err(anyhow::Error::new)?;
         let checked = tokio::task::spawn_blocking(move || match account {
             Some(account) if password::verify_password(&password, &account.password_hash) => {
                 Some(account).filter(|a| !a.is_disabled)
@@ -265,7 +272,9 @@ impl App {
         admin: Option<bool>,
     ) -> Result<bool, AccountError> {
         let name = ModeratorName::parse(name).map_err(AccountError::Invalid)?;
-        let hash = hash_password(password).await?.map_err(AccountError::Invalid)?;
+        let hash = hash_password(password)
+            .await?
+            .map_err(AccountError::Invalid)?;
         let (_, created) = self
             .store
             .upsert_moderator(name, hash, admin)
@@ -282,7 +291,11 @@ impl App {
         if !by.is_admin {
             return Err(AccountError::NotAdmin);
         }
-        Ok(self.store.list_moderators().await.map_err(anyhow::Error::new)?)
+        Ok(self
+            .store
+            .list_moderators()
+            .await
+            .map_err(anyhow::Error::new)?)
     }
 
     /// An administrator's change to an account.
@@ -309,7 +322,9 @@ impl App {
             AccountOp::Enable(id) => (id, AccountChange::Disabled(false)),
             AccountOp::SetAdmin(id, admin) => (id, AccountChange::Admin(admin)),
             AccountOp::Reset(id, password) => {
-                let hash = hash_password(password).await?.map_err(AccountError::Invalid)?;
+                let hash = hash_password(password)
+                    .await?
+                    .map_err(AccountError::Invalid)?;
                 (id, AccountChange::Password { hash, keep: None })
             }
         };
@@ -331,7 +346,10 @@ impl App {
         current: String,
         new: String,
     ) -> Result<(), AccountError> {
-        match self.authenticate(session.moderator.name.clone(), current).await {
+        match self
+            .authenticate(session.moderator.name.clone(), current)
+            .await
+        {
             Ok(_) => {}
             Err(AuthError::InvalidCredentials) => {
                 return Err(AccountError::WrongPassword);

@@ -16,8 +16,10 @@ use crate::classifier::model::ModelBundle;
 use crate::classifier::tokenize::Document;
 use crate::classifier::{Classifier, ModelHandle};
 use crate::domain::comment::{email_domain, website_host};
-use crate::domain::{CommentId, CommentStatus, LabelledComment, NewComment, StoredVerdict, now_millis};
-use crate::retrain::{ModelStore, Retrained, RetrainOptions};
+use crate::domain::{
+    CommentId, CommentStatus, LabelledComment, NewComment, StoredVerdict, now_millis,
+};
+use crate::retrain::{ModelStore, RetrainOptions, Retrained};
 use crate::store::Store;
 
 /// Signals that most pushed a score towards spam, and towards ham, kept with a comment.
@@ -268,7 +270,10 @@ impl ModelService {
         }
         let env = [
             ("REPLYGUARD_DATA_DIR", Some(self.data_dir.as_os_str())),
-            ("REPLYGUARD_MODEL", self.base_path.as_deref().map(Path::as_os_str)),
+            (
+                "REPLYGUARD_MODEL",
+                self.base_path.as_deref().map(Path::as_os_str),
+            ),
         ];
         let mut lines = Vec::new();
         let ok = run_training_child(&args, &env, |line| lines.push(line.to_owned()))?;
@@ -306,6 +311,14 @@ impl ModelService {
         let rescored = rescore_pending(&self.db, &classifier).await?;
         self.sync_active()?;
         Ok(rescored)
+    }
+
+    /// Re-scores the pending queue with `bundle` (just activated by the CLI).
+    ///
+    /// # Errors
+    /// A damaged model or a database failure.
+    pub async fn rescore_with(&self, bundle: &ModelBundle) -> anyhow::Result<usize> {
+        rescore_pending(&self.db, &Classifier::from_bundle(bundle)?).await
     }
 
     /// Every label, for the trainer (a CLI child) and for export.

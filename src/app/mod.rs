@@ -62,6 +62,20 @@ impl App {
     /// # Errors
     /// The data directory, database or a model cannot be used.
     pub fn open(components: &Components) -> anyhow::Result<Self> {
+        Self::open_with(components, true)
+    }
+
+    /// Like [`App::open`], for commands that never score (sites, moderators, export): a
+    /// damaged active model is reported by the commands that use it, not by these, which
+    /// fall back to the base model.
+    ///
+    /// # Errors
+    /// The data directory, database or base model cannot be used.
+    pub fn open_for_admin(components: &Components) -> anyhow::Result<Self> {
+        Self::open_with(components, false)
+    }
+
+    fn open_with(components: &Components, strict: bool) -> anyhow::Result<Self> {
         let data_dir = &components.data_dir;
         std::fs::create_dir_all(data_dir).with_context(|| {
             format!("failed to create the data directory {}", data_dir.display())
@@ -71,9 +85,15 @@ impl App {
             .with_context(|| format!("failed to open the database {}", path.display()))?;
         let base = load_base(components.base_model.as_deref())
             .context("failed to load the spam filter model (REPLYGUARD_MODEL)")?;
-        let active = ModelStore::new(data_dir)
-            .load_active_or(&base)
-            .context("failed to load the active model named in <data dir>/models/ACTIVE")?;
+        let active = match ModelStore::new(data_dir).load_active_or(&base) {
+            Ok(active) => active,
+            Err(_) if !strict => base.clone(),
+            Err(e) => {
+                return Err(
+                    e.context("failed to load the active model named in <data dir>/models/ACTIVE")
+                );
+            }
+        };
         let handle = ModelHandle::new(Classifier::from_bundle(&active)?);
         let filter = SpamFilter {
             models: handle.clone(),
@@ -125,7 +145,9 @@ impl App {
 ///
 /// # Errors
 /// The runtime cannot be built, or whatever `future` returns.
-pub fn block_on<T>(future: impl std::future::Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
+pub fn block_on<T>(
+    future: impl std::future::Future<Output = anyhow::Result<T>>,
+) -> anyhow::Result<T> {
     tokio::runtime::Builder::new_current_thread()
         .build()
         .context("failed to start the runtime")?

@@ -3,9 +3,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
-    Acted, Agreement, CommentContext, CommentId, CommentStatus, Counts, Decision,
-    DecisionRefusal, InvalidTransition, Label, LogEntry, ModAction, ModComment, Order,
-    QueueFilter, QueueOrder, now_millis,
+    Acted, Agreement, CommentContext, CommentId, CommentStatus, Counts, Decision, DecisionRefusal,
+    InvalidTransition, Label, LogEntry, ModAction, ModComment, Order, QueueFilter, QueueOrder,
+    now_millis,
 };
 
 use super::App;

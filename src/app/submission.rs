@@ -77,7 +77,10 @@ impl App {
     ///
     /// # Errors
     /// A database failure.
-    pub async fn approved_comments(&self, thread: &ThreadUrl) -> anyhow::Result<Vec<PublicComment>> {
+    pub async fn approved_comments(
+        &self,
+        thread: &ThreadUrl,
+    ) -> anyhow::Result<Vec<PublicComment>> {
         Ok(self.store.list_public(thread.as_ref().to_owned()).await?)
     }
 

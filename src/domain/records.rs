@@ -316,7 +316,10 @@ pub enum AccountChange {
     Disabled(bool),
     Admin(bool),
     /// A new password hash; every session of the account ends except `keep` (a token hash).
-    Password { hash: String, keep: Option<String> },
+    Password {
+        hash: String,
+        keep: Option<String>,
+    },
 }
 
 /// A stored dashboard session with its moderator.

@@ -19,11 +19,11 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use serde::Serialize;
 
-use crate::domain::FieldErrors;
 use crate::app::accounts::AuthError;
 use crate::app::filter::ModelOpError;
 use crate::app::moderation::ActError;
 use crate::app::submission::SubmitError;
+use crate::domain::FieldErrors;
 
 /// An error as a JSON API client sees it.
 #[derive(thiserror::Error)]

@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use super::{ApiError, AppState};
 use crate::app::accounts::Moderator;
-use crate::domain::{CommentId, CommentStatus, FieldErrors, Label, LogEntry, ModAction, ModComment, Order};
+use crate::domain::{
+    CommentId, CommentStatus, FieldErrors, Label, LogEntry, ModAction, ModComment, Order,
+};
 
 /// Largest page a client may ask for: bounds the work of one request.
 const MAX_PER_PAGE: u32 = 200;
@@ -134,12 +136,13 @@ pub async fn apply_action(
     body: web::Json<ActionJson>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let action = ModAction::parse_decision(body.action.as_deref().unwrap_or_default())
-        .map_err(|message| {
+    let action = ModAction::parse_decision(body.action.as_deref().unwrap_or_default()).map_err(
+        |message| {
             let mut errors = FieldErrors::default();
             errors.add("action", message);
             ApiError::Validation(errors)
-        })?;
+        },
+    )?;
     let reject_label = match (action, body.label.as_deref()) {
         (_, None) => None,
         (ModAction::Reject, Some("ham")) => Some(Label::Ham),

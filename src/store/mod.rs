@@ -13,10 +13,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::domain::{
-    AccountChange, Acted, Agreement, CommentContext, CommentId, Counts, Decision,
-    DecisionRefusal, Filing, ImportChunk, ImportedChunk, LabelledComment, LogEntry, ModComment,
-    ModeratorCredentials, ModeratorId, ModeratorName, ModeratorRow, NewComment, NewSession,
-    Order, PublicComment, QueueFilter, ScoringRow, SessionRecord, Site, SiteId, StoredVerdict,
+    AccountChange, Acted, Agreement, CommentContext, CommentId, Counts, Decision, DecisionRefusal,
+    Filing, ImportChunk, ImportedChunk, LabelledComment, LogEntry, ModComment,
+    ModeratorCredentials, ModeratorId, ModeratorName, ModeratorRow, NewComment, NewSession, Order,
+    PublicComment, QueueFilter, ScoringRow, SessionRecord, Site, SiteId, StoredVerdict,
     SubmissionMeta, SubmitRefusal, Submitted,
 };
 

@@ -5,10 +5,10 @@
 
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
-use crate::classifier::ModelInfo;
-use crate::classifier::Reason;
 use crate::app::accounts::Session;
 use crate::app::moderation::QueueQuery;
+use crate::classifier::ModelInfo;
+use crate::classifier::Reason;
 use crate::domain::{
     Agreement, CommentContext, CommentStatus, Counts, ModComment, ModeratorRow, QueueOrder,
 };

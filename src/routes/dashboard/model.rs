@@ -65,11 +65,6 @@ pub async fn activate(
 ) -> Result<HttpResponse, DashError> {
     let SignedForm { session: _, fields } = form;
     let version = fields.get("version").to_owned();
-    state
-        .app
-        .models
-        .activate(&version)
-        .await
-        .map_err(refused)?;
+    state.app.models.activate(&version).await.map_err(refused)?;
     Ok(see_other("/dashboard/model?done=activated"))
 }

@@ -6,8 +6,8 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use super::DbError;
 use crate::domain::{
     CommentId, CommentStatus, ImportedComment, LogEntry, ModAction, ModComment, ModeratorId,
-    NewComment, Order, PublicComment, ScoringRow, SiteId, StoredVerdict, SubmissionMeta,
-    ThreadId, Timestamp,
+    NewComment, Order, PublicComment, ScoringRow, SiteId, StoredVerdict, SubmissionMeta, ThreadId,
+    Timestamp,
 };
 
 impl ToSql for CommentStatus {

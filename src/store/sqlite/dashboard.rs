@@ -9,8 +9,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::DbError;
 use super::comments::{MOD_COLUMNS, mod_comment};
 use crate::domain::{
-    Agreement, CommentId, CommentStatus, Label, ModComment, ModeratorId, ModeratorRow,
-    QueueFilter, QueueOrder, SessionRecord, Timestamp,
+    Agreement, CommentId, CommentStatus, Label, ModComment, ModeratorId, ModeratorRow, QueueFilter,
+    QueueOrder, SessionRecord, Timestamp,
 };
 
 /// Stores a new session.

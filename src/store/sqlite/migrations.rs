@@ -9,7 +9,10 @@ use super::DbError;
 
 /// Every migration, in order. The position (1-based) is the schema version it produces.
 pub const MIGRATIONS: &[(&str, &str)] = &[
-    ("0001_init", include_str!("../../../migrations/sqlite/0001_init.sql")),
+    (
+        "0001_init",
+        include_str!("../../../migrations/sqlite/0001_init.sql"),
+    ),
     (
         "0002_spam_scores",
         include_str!("../../../migrations/sqlite/0002_spam_scores.sql"),
@@ -65,7 +68,9 @@ mod tests {
 
     #[test]
     fn every_file_in_the_migrations_folder_is_embedded_in_order() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("migrations")
+            .join("sqlite");
         let mut files: Vec<String> = std::fs::read_dir(dir)
             .expect("migrations folder")
             .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())

@@ -24,8 +24,8 @@ pub(crate) use super::StoreError as DbError;
 use crate::domain::{
     AccountChange, Acted, Agreement, CommentContext, CommentId, CommentStatus, Counts, Decision,
     DecisionRefusal, Filing, ImportChunk, ImportedChunk, LabelledComment, LogEntry, ModComment,
-    ModeratorCredentials, ModeratorId, ModeratorName, ModeratorRow, NewComment, NewSession,
-    Order, PublicComment, QueueFilter, ScoringRow, SessionRecord, Site, SiteId, StoredVerdict,
+    ModeratorCredentials, ModeratorId, ModeratorName, ModeratorRow, NewComment, NewSession, Order,
+    PublicComment, QueueFilter, ScoringRow, SessionRecord, Site, SiteId, StoredVerdict,
     SubmissionMeta, SubmitRefusal, Submitted,
 };
 use writer::{Op, Writer};
@@ -234,9 +234,7 @@ impl Sqlite {
     }
 
     pub async fn import_chunk(&self, chunk: ImportChunk) -> Result<ImportedChunk, DbError> {
-        self.writer
-            .call(|reply| Op::Import { chunk, reply })
-            .await
+        self.writer.call(|reply| Op::Import { chunk, reply }).await
     }
 
     pub async fn link_orphans(&self, orphans: Vec<(CommentId, String)>) -> Result<(), DbError> {

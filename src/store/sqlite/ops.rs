@@ -5,9 +5,9 @@ use rusqlite::Connection;
 
 use super::{DbError, comments, dashboard, labels, moderators, sites};
 use crate::domain::{
-    AccountChange, Acted, CommentId, CommentStatus, Decision, DecisionRefusal, Filing,
-    ImportChunk, ImportedChunk, Label, LabelSource, ModAction, ModeratorId, ModeratorName,
-    NewComment, NewSession, StoredVerdict, SubmissionMeta, SubmitRefusal, Submitted,
+    AccountChange, Acted, CommentId, CommentStatus, Decision, DecisionRefusal, Filing, ImportChunk,
+    ImportedChunk, Label, LabelSource, ModAction, ModeratorId, ModeratorName, NewComment,
+    NewSession, StoredVerdict, SubmissionMeta, SubmitRefusal, Submitted,
 };
 
 /// Files a scored submission: checks the site and the parent, creates the thread on first
@@ -32,7 +32,8 @@ pub fn submit(
         }
     }
     let status = filing.status;
-    let id = comments::insert_comment(conn, thread, comment, meta, status, filing.verdict.as_ref())?;
+    let id =
+        comments::insert_comment(conn, thread, comment, meta, status, filing.verdict.as_ref())?;
     if status == CommentStatus::Spam {
         comments::append_log(
             conn,
@@ -55,10 +56,7 @@ pub fn submit(
 
 /// Applies a decision: the status change, its log entry and the label (replacing any
 /// earlier one) together.
-pub fn decide(
-    conn: &Connection,
-    d: &Decision,
-) -> Result<Result<Acted, DecisionRefusal>, DbError> {
+pub fn decide(conn: &Connection, d: &Decision) -> Result<Result<Acted, DecisionRefusal>, DbError> {
     let Some((from, before_spam)) = comments::find_status(conn, d.comment)? else {
         return Ok(Err(DecisionRefusal::NotFound));
     };
@@ -66,7 +64,12 @@ pub fn decide(
         Ok(t) => t,
         Err(e) => return Ok(Err(DecisionRefusal::InvalidTransition(e))),
     };
-    comments::set_status(conn, d.comment, transition.to, transition.status_before_spam)?;
+    comments::set_status(
+        conn,
+        d.comment,
+        transition.to,
+        transition.status_before_spam,
+    )?;
     match d.label {
         Some(label) => labels::set_label(
             conn,
@@ -96,7 +99,10 @@ pub fn decide(
     }))
 }
 
-pub fn set_verdicts(conn: &Connection, verdicts: &[(CommentId, StoredVerdict)]) -> Result<(), DbError> {
+pub fn set_verdicts(
+    conn: &Connection,
+    verdicts: &[(CommentId, StoredVerdict)],
+) -> Result<(), DbError> {
     for (id, verdict) in verdicts {
         comments::set_verdict(conn, *id, verdict)?;
     }
@@ -114,7 +120,8 @@ pub fn import_chunk(conn: &Connection, chunk: &ImportChunk) -> Result<ImportedCh
         Some(site) => site,
         None => sites::upsert_site(conn, &chunk.origin, &chunk.origin)?,
     };
-    let thread = comments::upsert_thread(conn, site, &chunk.thread_url, crate::domain::now_millis())?;
+    let thread =
+        comments::upsert_thread(conn, site, &chunk.thread_url, crate::domain::now_millis())?;
     for imported in &chunk.comments {
         if comments::find_by_import_key(conn, &imported.import_key)?.is_some() {
             done.already_present += 1;
@@ -129,7 +136,14 @@ pub fn import_chunk(conn: &Connection, chunk: &ImportChunk) -> Result<ImportedCh
             done.orphans.push((id, key.clone()));
         }
         if let Some(label) = imported.label {
-            labels::set_label(conn, id, label, LabelSource::Import, None, imported.created_at)?;
+            labels::set_label(
+                conn,
+                id,
+                label,
+                LabelSource::Import,
+                None,
+                imported.created_at,
+            )?;
             match label {
                 Label::Ham => done.ham_labels += 1,
                 Label::Spam => done.spam_labels += 1,
@@ -167,7 +181,11 @@ pub fn upsert_moderator(
     Ok((id, created))
 }
 
-pub fn change_account(conn: &Connection, id: ModeratorId, change: &AccountChange) -> Result<(), DbError> {
+pub fn change_account(
+    conn: &Connection,
+    id: ModeratorId,
+    change: &AccountChange,
+) -> Result<(), DbError> {
     match change {
         AccountChange::Disabled(disabled) => dashboard::set_disabled(conn, id, *disabled),
         AccountChange::Admin(admin) => dashboard::set_admin(conn, id, *admin),

@@ -18,9 +18,9 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::{DbError, ops};
 use crate::domain::{
-    AccountChange, Acted, CommentId, Decision, DecisionRefusal, Filing, ImportChunk,
-    ImportedChunk, ModeratorId, ModeratorName, NewComment, NewSession, SiteId, StoredVerdict,
-    SubmissionMeta, SubmitRefusal, Submitted,
+    AccountChange, Acted, CommentId, Decision, DecisionRefusal, Filing, ImportChunk, ImportedChunk,
+    ModeratorId, ModeratorName, NewComment, NewSession, SiteId, StoredVerdict, SubmissionMeta,
+    SubmitRefusal, Submitted,
 };
 
 /// Where an operation's answer goes.
@@ -366,7 +366,10 @@ mod tests {
             .expect("count")
     }
 
-    fn site(writer: &Writer, origin: &str) -> impl Future<Output = Result<SiteId, DbError>> {
+    fn site(
+        writer: &Writer,
+        origin: &str,
+    ) -> impl Future<Output = Result<SiteId, DbError>> + use<> {
         let (writer, origin) = (writer.clone(), origin.to_owned());
         async move {
             writer
