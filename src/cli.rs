@@ -120,6 +120,7 @@ fn components(cli: &Cli) -> Components {
         data_dir: cli.data_dir.clone(),
         base_model: cli.serve.model.clone(),
         spam_threshold: cli.serve.spam_threshold,
+        trainer: None,
     }
 }
 

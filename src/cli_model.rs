@@ -344,9 +344,11 @@ pub fn run(command: ModelCommand, components: &Components) -> anyhow::Result<()>
 /// 0.8.1 dumps megabytes there on every fit) and relays what it prints.
 /// Runs the same command again in a training child (`--in-process`) and relays its output.
 fn fit_in_child(args: Vec<OsString>) -> anyhow::Result<()> {
-    let ok = run_training_child(&args, &[], |line| match line.strip_prefix("error: ") {
-        Some(message) => eprintln!("error: {message}"),
-        None => println!("{line}"),
+    let ok = run_training_child(None, &args, &[], |line| {
+        match line.strip_prefix("error: ") {
+            Some(message) => eprintln!("error: {message}"),
+            None => println!("{line}"),
+        }
     })?;
     if !ok {
         bail!("training failed");

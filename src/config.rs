@@ -181,6 +181,7 @@ impl Settings {
             data_dir: self.data_dir.clone(),
             base_model: self.model.clone(),
             spam_threshold: self.spam_threshold,
+            trainer: None,
         }
     }
 }

@@ -167,11 +167,15 @@ pub enum ModelOpError {
 /// # Errors
 /// The child cannot be started or read.
 pub fn run_training_child(
+    trainer: Option<&Path>,
     args: &[OsString],
     env: &[(&str, Option<&std::ffi::OsStr>)],
     mut on_line: impl FnMut(&str),
 ) -> anyhow::Result<bool> {
-    let exe = std::env::current_exe().context("cannot find this program to run the trainer")?;
+    let exe = match trainer {
+        Some(path) => path.to_owned(),
+        None => std::env::current_exe().context("cannot find this program to run the trainer")?,
+    };
     let mut command = Command::new(exe);
     command
         .args(args)
@@ -199,6 +203,8 @@ pub struct ModelService {
     data_dir: PathBuf,
     /// `REPLYGUARD_MODEL`, passed on to the retraining process; `None`: the shipped model.
     base_path: Option<PathBuf>,
+    /// The training child's program; `None`: this program.
+    trainer: Option<PathBuf>,
     base: ModelBundle,
     db: Store,
     models: ModelHandle,
@@ -211,6 +217,7 @@ impl ModelService {
     pub fn new(
         data_dir: PathBuf,
         base_path: Option<PathBuf>,
+        trainer: Option<PathBuf>,
         base: ModelBundle,
         db: Store,
         models: ModelHandle,
@@ -219,6 +226,7 @@ impl ModelService {
             store: ModelStore::new(&data_dir),
             data_dir,
             base_path,
+            trainer,
             base,
             db,
             models,
@@ -276,7 +284,9 @@ impl ModelService {
             ),
         ];
         let mut lines = Vec::new();
-        let ok = run_training_child(&args, &env, |line| lines.push(line.to_owned()))?;
+        let ok = run_training_child(self.trainer.as_deref(), &args, &env, |line| {
+            lines.push(line.to_owned());
+        })?;
         if !ok {
             let message = lines
                 .iter()

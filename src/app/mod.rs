@@ -35,6 +35,8 @@ pub struct Components {
     pub base_model: Option<PathBuf>,
     /// `REPLYGUARD_SPAM_THRESHOLD`; the model's own when `None`.
     pub spam_threshold: Option<f64>,
+    /// The program run as the training child; `None`: this program.
+    pub trainer: Option<PathBuf>,
 }
 
 impl Components {
@@ -102,6 +104,7 @@ impl App {
         let models = Arc::new(ModelService::new(
             data_dir.clone(),
             components.base_model.clone(),
+            components.trainer.clone(),
             base,
             store.clone(),
             handle,

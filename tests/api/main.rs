@@ -22,3 +22,5 @@ mod import;
 mod retrain;
 // Durability across restarts and privacy of emails.
 mod durability;
+// The use cases called directly: submission, decisions and undo, sign-in, the schedule.
+mod usecases;

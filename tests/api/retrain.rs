@@ -1,12 +1,11 @@
 use std::collections::BTreeSet;
-use std::time::{Duration, Instant};
 
 use replyguard::classifier::Classifier;
 use replyguard::classifier::model::ModelBundle;
 use replyguard::classifier::tokenize::Document;
 use serde_json::{Value, json};
 
-use crate::helpers::{ARTICLE, TestApp, fixture_model, spawn_app, spawn_app_with};
+use crate::helpers::{ARTICLE, TestApp, fixture_model, spawn_app};
 
 fn submit_json(app: &TestApp, author: &str, email: &str, body: &str) -> i64 {
     let response = app.post_comment_json(&json!({
@@ -317,30 +316,6 @@ fn a_swap_under_concurrent_submissions_loses_nothing_and_mixes_no_models() {
         seen.insert(version.to_owned());
     }
     assert!(!seen.is_empty());
-}
-
-#[test]
-fn the_schedule_retrains_after_enough_new_labels() {
-    let app = spawn_app_with(&[
-        ("REPLYGUARD_RETRAIN_AFTER_LABELS", "3"),
-        ("REPLYGUARD_MODEL_POLL_SECS", "1"),
-    ]);
-    let base = app.active_model();
-    for i in 0..3 {
-        let h = submit_json(&app, "Reader", "r@example.com", &ham_text(i));
-        app.approve(h);
-    }
-
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while app.active_model() == base {
-        assert!(
-            Instant::now() < deadline,
-            "no scheduled retraining within 60 s"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    let status: Value = app.moderation_get("/model").json().expect("json");
-    assert_eq!(status["models"][0]["retraining"]["labels"], 3);
 }
 
 #[test]

@@ -1,0 +1,216 @@
+//! The use cases called directly, without HTTP: each test opens an `App` on a temporary data
+//! directory, as the server and the CLI do, and drives one behaviour through it.
+
+use std::time::Duration;
+
+use replyguard::app::accounts::{AccountError, SignInError};
+use replyguard::app::filter::Schedule;
+use replyguard::app::moderation::ActError;
+use replyguard::app::submission::SubmitError;
+use replyguard::app::{App, Components, block_on};
+use replyguard::domain::{
+    CommentId, CommentStatus, ModAction, NewComment, RawComment, SubmissionMeta, now_millis,
+};
+use tempfile::TempDir;
+
+use crate::helpers::{ARTICLE, MODERATOR, PASSWORD, SITE, binary, fixture_model};
+
+fn open_app() -> (App, TempDir) {
+    let dir = tempfile::tempdir().expect("tmp");
+    let app = App::open(&Components {
+        data_dir: dir.path().to_owned(),
+        base_model: Some(fixture_model().to_owned()),
+        spam_threshold: None,
+        trainer: Some(binary().into()),
+    })
+    .expect("open");
+    block_on(async {
+        app.add_site(SITE.into(), "News".into()).await?;
+        app.add_moderator(MODERATOR, PASSWORD.into(), Some(true))
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(())
+    })
+    .expect("site and moderator");
+    (app, dir)
+}
+
+fn comment(thread: &str, body: &str, parent: Option<i64>) -> NewComment {
+    NewComment::try_from(RawComment {
+        thread: thread.into(),
+        parent: parent.map(|p| p.to_string()),
+        author: "Reader".into(),
+        email: "reader@example.com".into(),
+        website: String::new(),
+        body: body.into(),
+    })
+    .expect("valid comment")
+}
+
+fn meta() -> SubmissionMeta {
+    SubmissionMeta {
+        created_at: now_millis(),
+        ..SubmissionMeta::default()
+    }
+}
+
+#[test]
+fn a_submission_is_scored_filed_and_refused_where_the_store_says_no() {
+    let (app, _dir) = open_app();
+    block_on(async {
+        let ham = app
+            .submit(
+                comment(
+                    ARTICLE,
+                    "Thanks for the careful reporting on the vote.",
+                    None,
+                ),
+                meta(),
+            )
+            .await?;
+        assert_eq!(ham.status, CommentStatus::Pending);
+        let spam = app
+            .submit(
+                comment(
+                    ARTICLE,
+                    "FREE prize! Call now to claim your cash http://bit.ly/x",
+                    None,
+                ),
+                meta(),
+            )
+            .await?;
+        assert_eq!(spam.status, CommentStatus::Spam);
+
+        let elsewhere = app
+            .submit(
+                comment("https://unknown.example/a", "Hello there.", None),
+                meta(),
+            )
+            .await;
+        assert!(
+            matches!(&elsewhere, Err(SubmitError::Validation(e)) if e.get("thread").is_some()),
+            "{elsewhere:?}"
+        );
+        // A reply to a comment that is not public yet is refused on `parent`.
+        let reply = app
+            .submit(comment(ARTICLE, "Replying.", Some(ham.id.0)), meta())
+            .await;
+        assert!(
+            matches!(&reply, Err(SubmitError::Validation(e)) if e.get("parent").is_some()),
+            "{reply:?}"
+        );
+        Ok(())
+    })
+    .expect("use cases");
+}
+
+#[test]
+fn decisions_many_at_once_are_undone_exactly() {
+    let (app, _dir) = open_app();
+    block_on(async {
+        let signed_in = app.sign_in(MODERATOR, PASSWORD.into(), None).await?;
+        let session = app.session(&signed_in.token).await?.expect("live session");
+        let mut ids = Vec::new();
+        for i in 0..3 {
+            let c = app
+                .submit(
+                    comment(ARTICLE, &format!("Comment number {i} on the vote."), None),
+                    meta(),
+                )
+                .await?;
+            ids.push(c.id);
+        }
+        ids.push(CommentId(999_999));
+        let outcome = app.act_many(&session, ModAction::Approve, &ids).await?;
+        assert_eq!((outcome.changed, outcome.skipped), (3, 1));
+        let listed = app
+            .approved_comments(&replyguard::domain::ThreadUrl::parse(ARTICLE).expect("url"))
+            .await?;
+        assert_eq!(listed.len(), 3);
+
+        // Approving twice is refused, and changes nothing.
+        let again = app
+            .act(&session.moderator, ids[0], ModAction::Approve, None)
+            .await;
+        assert!(matches!(again, Err(ActError::InvalidTransition(_))));
+
+        // The session now remembers the bulk decision; undo puts all three back.
+        let session = app.session(&signed_in.token).await?.expect("live session");
+        assert_eq!(app.undo(&session).await?, 3);
+        let listed = app
+            .approved_comments(&replyguard::domain::ThreadUrl::parse(ARTICLE).expect("url"))
+            .await?;
+        assert!(listed.is_empty());
+        Ok(())
+    })
+    .expect("use cases");
+}
+
+#[test]
+fn sign_in_is_throttled_and_a_password_reset_ends_sessions() {
+    let (app, _dir) = open_app();
+    block_on(async {
+        let first = app.sign_in(MODERATOR, PASSWORD.into(), None).await?;
+        for _ in 0..5 {
+            let wrong = app.sign_in(MODERATOR, "wrong".into(), None).await;
+            assert!(matches!(wrong, Err(SignInError::InvalidCredentials)));
+        }
+        let throttled = app.sign_in(MODERATOR, PASSWORD.into(), None).await;
+        assert!(matches!(throttled, Err(SignInError::Throttled)));
+
+        // The CLI's `moderator add` on an existing name replaces the password: whoever knew
+        // the old one is signed out.
+        assert!(app.session(&first.token).await?.is_some());
+        let created = app
+            .add_moderator(MODERATOR, "a new long passphrase".into(), None)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        assert!(!created);
+        assert!(app.session(&first.token).await?.is_none());
+
+        let bad = app
+            .add_moderator("no spaces allowed", "x".repeat(20), None)
+            .await;
+        assert!(matches!(bad, Err(AccountError::Invalid(_))));
+        Ok(())
+    })
+    .expect("use cases");
+}
+
+#[test]
+fn one_step_of_the_schedule_retrains_once_enough_labels_arrived() {
+    let (app, _dir) = open_app();
+    let schedule = Schedule {
+        after_labels: 3,
+        every: None,
+        poll: Duration::from_secs(1),
+    };
+    let base = app.filter.models.current().info().version.clone();
+    block_on(async {
+        let moderator = app.authenticate(MODERATOR.into(), PASSWORD.into()).await?;
+        let since = now_millis() - 1;
+        for i in 0..3 {
+            let c = app
+                .submit(
+                    comment(
+                        ARTICLE,
+                        &format!("The library hours story, part {i}: fair plan."),
+                        None,
+                    ),
+                    meta(),
+                )
+                .await?;
+            app.act(&moderator, c.id, ModAction::Approve, None).await?;
+            let step = app.models.step(schedule, since).await;
+            if i < 2 {
+                assert_eq!(step, None, "retrained after only {} labels", i + 1);
+            } else {
+                assert!(step.is_some(), "no retraining after 3 labels");
+            }
+        }
+        Ok(())
+    })
+    .expect("use cases");
+    let now = app.filter.models.current().info().version.clone();
+    assert_ne!(now, base, "the retrained model was not swapped in");
+}
