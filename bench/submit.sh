@@ -24,5 +24,5 @@ request = function()
   return wrk.format("POST", "/api/v1/comments", {["Content-Type"] = "application/json"}, body)
 end
 LUA
-wrk -t2 -c16 -d"${duration}s" --latency -s post.lua "$base" | grep -E "Requests/sec|Latency|99%|50%|Non-2xx|requests in"
+wrk -t2 -c32 -d"${duration}s" --latency -s post.lua "$base" | grep -E "Requests/sec|Latency|99%|50%|Non-2xx|requests in"
 echo "stored: $(sqlite3 data/replyguard.sqlite3 'SELECT COUNT(*) FROM comments' 2>/dev/null || echo '?') comments"

@@ -51,30 +51,33 @@ pub fn insert_imported(
     parent: Option<CommentId>,
 ) -> Result<CommentId, DbError> {
     let verdict = comment.verdict.as_ref();
-    let id = conn.query_row(
-        "INSERT INTO comments (thread_id, parent_id, author, email, website, body, status,
+    let id = conn
+        .prepare_cached(
+            "INSERT INTO comments (thread_id, parent_id, author, email, website, body, status,
                                created_at, client_ip, spam_score, spam_log_odds, spam_reasons,
                                model_version, import_key)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
          RETURNING id",
-        params![
-            thread.0,
-            parent.map(|p| p.0),
-            comment.author,
-            comment.email,
-            comment.website,
-            comment.body,
-            comment.status,
-            comment.created_at,
-            comment.client_ip,
-            verdict.map(|v| v.probability),
-            verdict.map(|v| v.log_odds),
-            verdict.map(|v| v.reasons_json.as_str()),
-            verdict.map(|v| v.model_version.as_str()),
-            comment.import_key,
-        ],
-        |row| row.get(0),
-    )?;
+        )?
+        .query_row(
+            params![
+                thread.0,
+                parent.map(|p| p.0),
+                comment.author,
+                comment.email,
+                comment.website,
+                comment.body,
+                comment.status,
+                comment.created_at,
+                comment.client_ip,
+                verdict.map(|v| v.probability),
+                verdict.map(|v| v.log_odds),
+                verdict.map(|v| v.reasons_json.as_str()),
+                verdict.map(|v| v.model_version.as_str()),
+                comment.import_key,
+            ],
+            |row| row.get(0),
+        )?;
     Ok(CommentId(id))
 }
 
@@ -83,10 +86,8 @@ pub fn insert_imported(
 /// # Errors
 /// The SQL error, if any.
 pub fn set_parent(conn: &Connection, id: CommentId, parent: CommentId) -> Result<(), DbError> {
-    conn.execute(
-        "UPDATE comments SET parent_id = ?2 WHERE id = ?1",
-        params![id.0, parent.0],
-    )?;
+    conn.prepare_cached("UPDATE comments SET parent_id = ?2 WHERE id = ?1")?
+        .execute(params![id.0, parent.0])?;
     Ok(())
 }
 
@@ -124,18 +125,18 @@ pub fn set_verdict(
     id: CommentId,
     verdict: &StoredVerdict,
 ) -> Result<(), DbError> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE comments SET spam_score = ?2, spam_log_odds = ?3, spam_reasons = ?4,
                              model_version = ?5
          WHERE id = ?1",
-        params![
-            id.0,
-            verdict.probability,
-            verdict.log_odds,
-            verdict.reasons_json,
-            verdict.model_version
-        ],
-    )?;
+    )?
+    .execute(params![
+        id.0,
+        verdict.probability,
+        verdict.log_odds,
+        verdict.reasons_json,
+        verdict.model_version
+    ])?;
     Ok(())
 }
 
@@ -161,13 +162,22 @@ pub fn upsert_thread(
     url: &str,
     at: i64,
 ) -> Result<ThreadId, DbError> {
-    let id = conn.query_row(
-        "INSERT INTO threads (site_id, url, created_at) VALUES (?1, ?2, ?3)
+    // Look first: nearly every comment goes to a thread that exists, and an upsert that
+    // finds it still rewrites the row (a page write per comment for nothing).
+    let found: Option<i64> = conn
+        .prepare_cached("SELECT id FROM threads WHERE url = ?1")?
+        .query_row([url], |row| row.get(0))
+        .optional()?;
+    if let Some(id) = found {
+        return Ok(ThreadId(id));
+    }
+    let id = conn
+        .prepare_cached(
+            "INSERT INTO threads (site_id, url, created_at) VALUES (?1, ?2, ?3)
          ON CONFLICT (url) DO UPDATE SET url = url
          RETURNING id",
-        params![site.0, url, at],
-        |row| row.get(0),
-    )?;
+        )?
+        .query_row(params![site.0, url, at], |row| row.get(0))?;
     Ok(ThreadId(id))
 }
 
@@ -200,33 +210,36 @@ pub fn insert_comment(
     status: CommentStatus,
     verdict: Option<&StoredVerdict>,
 ) -> Result<CommentId, DbError> {
-    let id = conn.query_row(
-        "INSERT INTO comments (thread_id, parent_id, author, email, website, body, status,
+    let id = conn
+        .prepare_cached(
+            "INSERT INTO comments (thread_id, parent_id, author, email, website, body, status,
                                status_before_spam, created_at, client_ip, user_agent, referrer,
                                spam_score, spam_log_odds, spam_reasons, model_version)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
          RETURNING id",
-        params![
-            thread.0,
-            comment.parent.map(|p| p.0),
-            comment.author.as_ref(),
-            comment.email.as_ref(),
-            comment.website.as_ref().map(AsRef::<str>::as_ref),
-            comment.body.as_ref(),
-            status,
-            // Filed as spam on arrival: "not spam" returns it to the queue.
-            (status == CommentStatus::Spam).then_some(CommentStatus::Pending),
-            meta.created_at,
-            meta.client_ip,
-            meta.user_agent,
-            meta.referrer,
-            verdict.map(|v| v.probability),
-            verdict.map(|v| v.log_odds),
-            verdict.map(|v| v.reasons_json.as_str()),
-            verdict.map(|v| v.model_version.as_str()),
-        ],
-        |row| row.get(0),
-    )?;
+        )?
+        .query_row(
+            params![
+                thread.0,
+                comment.parent.map(|p| p.0),
+                comment.author.as_ref(),
+                comment.email.as_ref(),
+                comment.website.as_ref().map(AsRef::<str>::as_ref),
+                comment.body.as_ref(),
+                status,
+                // Filed as spam on arrival: "not spam" returns it to the queue.
+                (status == CommentStatus::Spam).then_some(CommentStatus::Pending),
+                meta.created_at,
+                meta.client_ip,
+                meta.user_agent,
+                meta.referrer,
+                verdict.map(|v| v.probability),
+                verdict.map(|v| v.log_odds),
+                verdict.map(|v| v.reasons_json.as_str()),
+                verdict.map(|v| v.model_version.as_str()),
+            ],
+            |row| row.get(0),
+        )?;
     Ok(CommentId(id))
 }
 
@@ -305,11 +318,9 @@ pub fn list_by_status(
     let offset = i64::try_from(offset).unwrap_or(i64::MAX);
     let rows = stmt.query_map(params![status, limit, offset], mod_comment)?;
     let items = rows.collect::<Result<_, _>>()?;
-    let total: i64 = conn.query_row(
-        "SELECT COUNT(*) FROM comments WHERE status = ?1",
-        [status],
-        |row| row.get(0),
-    )?;
+    let total: i64 = conn
+        .prepare_cached("SELECT COUNT(*) FROM comments WHERE status = ?1")?
+        .query_row([status], |row| row.get(0))?;
     Ok((items, u64::try_from(total).unwrap_or(0)))
 }
 
@@ -354,10 +365,8 @@ pub fn set_status(
     status: CommentStatus,
     status_before_spam: Option<CommentStatus>,
 ) -> Result<(), DbError> {
-    conn.execute(
-        "UPDATE comments SET status = ?2, status_before_spam = ?3 WHERE id = ?1",
-        params![id.0, status, status_before_spam],
-    )?;
+    conn.prepare_cached("UPDATE comments SET status = ?2, status_before_spam = ?3 WHERE id = ?1")?
+        .execute(params![id.0, status, status_before_spam])?;
     Ok(())
 }
 
@@ -366,18 +375,18 @@ pub fn set_status(
 /// # Errors
 /// The SQL error, if any.
 pub fn append_log(conn: &Connection, event: &ModEvent) -> Result<(), DbError> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO mod_log (comment_id, moderator_id, action, from_status, to_status, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
-            event.comment.0,
-            event.moderator.map(|m| m.0),
-            event.action.as_str(),
-            event.from,
-            event.to,
-            event.at,
-        ],
-    )?;
+    )?
+    .execute(params![
+        event.comment.0,
+        event.moderator.map(|m| m.0),
+        event.action.as_str(),
+        event.from,
+        event.to,
+        event.at,
+    ])?;
     Ok(())
 }
 

@@ -24,11 +24,11 @@ pub fn insert_session(
     csrf: &str,
     at: i64,
 ) -> Result<(), DbError> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO sessions (token_hash, moderator_id, csrf_token, created_at, last_seen_at)
          VALUES (?1, ?2, ?3, ?4, ?4)",
-        params![token_hash, moderator.0, csrf, at],
-    )?;
+    )?
+    .execute(params![token_hash, moderator.0, csrf, at])?;
     Ok(())
 }
 
@@ -65,10 +65,8 @@ pub fn find_session(conn: &Connection, token_hash: &str) -> Result<Option<Sessio
 /// # Errors
 /// The SQL error, if any.
 pub fn touch_session(conn: &Connection, token_hash: &str, at: i64) -> Result<(), DbError> {
-    conn.execute(
-        "UPDATE sessions SET last_seen_at = ?2 WHERE token_hash = ?1",
-        params![token_hash, at],
-    )?;
+    conn.prepare_cached("UPDATE sessions SET last_seen_at = ?2 WHERE token_hash = ?1")?
+        .execute(params![token_hash, at])?;
     Ok(())
 }
 
@@ -77,10 +75,8 @@ pub fn touch_session(conn: &Connection, token_hash: &str, at: i64) -> Result<(),
 /// # Errors
 /// The SQL error, if any.
 pub fn set_undo(conn: &Connection, token_hash: &str, undo: Option<&str>) -> Result<(), DbError> {
-    conn.execute(
-        "UPDATE sessions SET undo = ?2 WHERE token_hash = ?1",
-        params![token_hash, undo],
-    )?;
+    conn.prepare_cached("UPDATE sessions SET undo = ?2 WHERE token_hash = ?1")?
+        .execute(params![token_hash, undo])?;
     Ok(())
 }
 
@@ -89,7 +85,8 @@ pub fn set_undo(conn: &Connection, token_hash: &str, undo: Option<&str>) -> Resu
 /// # Errors
 /// The SQL error, if any.
 pub fn delete_session(conn: &Connection, token_hash: &str) -> Result<(), DbError> {
-    conn.execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;
+    conn.prepare_cached("DELETE FROM sessions WHERE token_hash = ?1")?
+        .execute([token_hash])?;
     Ok(())
 }
 
@@ -102,10 +99,8 @@ pub fn delete_sessions_of(
     moderator: ModeratorId,
     keep: Option<&str>,
 ) -> Result<(), DbError> {
-    conn.execute(
-        "DELETE FROM sessions WHERE moderator_id = ?1 AND token_hash IS NOT ?2",
-        params![moderator.0, keep],
-    )?;
+    conn.prepare_cached("DELETE FROM sessions WHERE moderator_id = ?1 AND token_hash IS NOT ?2")?
+        .execute(params![moderator.0, keep])?;
     Ok(())
 }
 
@@ -119,12 +114,11 @@ pub fn record_login_failure(
     at: i64,
     forget_before: i64,
 ) -> Result<(), DbError> {
-    conn.execute("DELETE FROM login_failures WHERE at < ?1", [forget_before])?;
+    conn.prepare_cached("DELETE FROM login_failures WHERE at < ?1")?
+        .execute([forget_before])?;
     for key in keys {
-        conn.execute(
-            "INSERT INTO login_failures (key, at) VALUES (?1, ?2)",
-            params![key, at],
-        )?;
+        conn.prepare_cached("INSERT INTO login_failures (key, at) VALUES (?1, ?2)")?
+            .execute(params![key, at])?;
     }
     Ok(())
 }
@@ -134,11 +128,9 @@ pub fn record_login_failure(
 /// # Errors
 /// The SQL error, if any.
 pub fn count_login_failures(conn: &Connection, key: &str, since: i64) -> Result<u32, DbError> {
-    Ok(conn.query_row(
-        "SELECT COUNT(*) FROM login_failures WHERE key = ?1 AND at >= ?2",
-        params![key, since],
-        |row| row.get(0),
-    )?)
+    Ok(conn
+        .prepare_cached("SELECT COUNT(*) FROM login_failures WHERE key = ?1 AND at >= ?2")?
+        .query_row(params![key, since], |row| row.get(0))?)
 }
 
 /// Clears the failures of `key` (after a successful sign-in).
@@ -146,7 +138,8 @@ pub fn count_login_failures(conn: &Connection, key: &str, since: i64) -> Result<
 /// # Errors
 /// The SQL error, if any.
 pub fn clear_login_failures(conn: &Connection, key: &str) -> Result<(), DbError> {
-    conn.execute("DELETE FROM login_failures WHERE key = ?1", [key])?;
+    conn.prepare_cached("DELETE FROM login_failures WHERE key = ?1")?
+        .execute([key])?;
     Ok(())
 }
 
@@ -342,10 +335,8 @@ pub fn list_moderators(conn: &Connection) -> Result<Vec<ModeratorRow>, DbError> 
 /// # Errors
 /// The SQL error, if any.
 pub fn set_disabled(conn: &Connection, id: ModeratorId, disabled: bool) -> Result<(), DbError> {
-    conn.execute(
-        "UPDATE moderators SET is_disabled = ?2 WHERE id = ?1",
-        params![id.0, disabled],
-    )?;
+    conn.prepare_cached("UPDATE moderators SET is_disabled = ?2 WHERE id = ?1")?
+        .execute(params![id.0, disabled])?;
     if disabled {
         delete_sessions_of(conn, id, None)?;
     }
@@ -357,10 +348,8 @@ pub fn set_disabled(conn: &Connection, id: ModeratorId, disabled: bool) -> Resul
 /// # Errors
 /// The SQL error, if any.
 pub fn set_password_hash(conn: &Connection, id: ModeratorId, hash: &str) -> Result<(), DbError> {
-    conn.execute(
-        "UPDATE moderators SET password_hash = ?2 WHERE id = ?1",
-        params![id.0, hash],
-    )?;
+    conn.prepare_cached("UPDATE moderators SET password_hash = ?2 WHERE id = ?1")?
+        .execute(params![id.0, hash])?;
     Ok(())
 }
 
@@ -369,9 +358,7 @@ pub fn set_password_hash(conn: &Connection, id: ModeratorId, hash: &str) -> Resu
 /// # Errors
 /// The SQL error, if any.
 pub fn set_admin(conn: &Connection, id: ModeratorId, is_admin: bool) -> Result<(), DbError> {
-    conn.execute(
-        "UPDATE moderators SET is_admin = ?2 WHERE id = ?1",
-        params![id.0, is_admin],
-    )?;
+    conn.prepare_cached("UPDATE moderators SET is_admin = ?2 WHERE id = ?1")?
+        .execute(params![id.0, is_admin])?;
     Ok(())
 }

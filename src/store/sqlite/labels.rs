@@ -32,7 +32,7 @@ pub fn set_label(
     moderator: Option<ModeratorId>,
     at: i64,
 ) -> Result<(), DbError> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO labels (comment_id, label, source, moderator_id, model_version, spam_score,
                              labelled_at)
          SELECT id, ?2, ?3, ?4, model_version, spam_score, ?5 FROM comments WHERE id = ?1
@@ -40,14 +40,14 @@ pub fn set_label(
              label = excluded.label, source = excluded.source,
              moderator_id = excluded.moderator_id, model_version = excluded.model_version,
              spam_score = excluded.spam_score, labelled_at = excluded.labelled_at",
-        params![
-            id.0,
-            label.as_str(),
-            source.as_str(),
-            moderator.map(|m| m.0),
-            at
-        ],
-    )?;
+    )?
+    .execute(params![
+        id.0,
+        label.as_str(),
+        source.as_str(),
+        moderator.map(|m| m.0),
+        at
+    ])?;
     Ok(())
 }
 
@@ -56,7 +56,8 @@ pub fn set_label(
 /// # Errors
 /// The SQL error, if any.
 pub fn clear_label(conn: &Connection, id: CommentId) -> Result<(), DbError> {
-    conn.execute("DELETE FROM labels WHERE comment_id = ?1", [id.0])?;
+    conn.prepare_cached("DELETE FROM labels WHERE comment_id = ?1")?
+        .execute([id.0])?;
     Ok(())
 }
 
@@ -95,10 +96,8 @@ pub fn list_labels(conn: &Connection) -> Result<Vec<LabelledComment>, DbError> {
 /// # Errors
 /// The SQL error, if any.
 pub fn count_labels_since(conn: &Connection, at: i64) -> Result<u64, DbError> {
-    let n: i64 = conn.query_row(
-        "SELECT COUNT(*) FROM labels WHERE labelled_at > ?1",
-        [at],
-        |row| row.get(0),
-    )?;
+    let n: i64 = conn
+        .prepare_cached("SELECT COUNT(*) FROM labels WHERE labelled_at > ?1")?
+        .query_row([at], |row| row.get(0))?;
     Ok(u64::try_from(n).unwrap_or(0))
 }

@@ -15,19 +15,19 @@ pub fn upsert_moderator(
     name: &ModeratorName,
     password_hash: &str,
 ) -> Result<(ModeratorId, bool), DbError> {
-    let existed: bool = conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM moderators WHERE name = ?1)",
-        [name.as_ref()],
-        |row| row.get(0),
-    )?;
-    let id = conn.query_row(
-        "INSERT INTO moderators (name, password_hash, created_at) VALUES (?1, ?2, ?3)
+    let existed: bool = conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM moderators WHERE name = ?1)")?
+        .query_row([name.as_ref()], |row| row.get(0))?;
+    let id = conn
+        .prepare_cached(
+            "INSERT INTO moderators (name, password_hash, created_at) VALUES (?1, ?2, ?3)
          ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash,
                                           is_disabled = 0
          RETURNING id",
-        params![name.as_ref(), password_hash, now_millis()],
-        |row| row.get(0),
-    )?;
+        )?
+        .query_row(params![name.as_ref(), password_hash, now_millis()], |row| {
+            row.get(0)
+        })?;
     Ok((ModeratorId(id), !existed))
 }
 

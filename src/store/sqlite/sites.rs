@@ -11,13 +11,13 @@ use crate::domain::{Site, SiteId, now_millis};
 /// # Errors
 /// The SQL error, if any.
 pub fn upsert_site(conn: &Connection, origin: &str, name: &str) -> Result<SiteId, DbError> {
-    let id = conn.query_row(
-        "INSERT INTO sites (origin, name, created_at) VALUES (?1, ?2, ?3)
+    let id = conn
+        .prepare_cached(
+            "INSERT INTO sites (origin, name, created_at) VALUES (?1, ?2, ?3)
          ON CONFLICT (origin) DO UPDATE SET name = excluded.name
          RETURNING id",
-        params![origin, name, now_millis()],
-        |row| row.get(0),
-    )?;
+        )?
+        .query_row(params![origin, name, now_millis()], |row| row.get(0))?;
     Ok(SiteId(id))
 }
 
@@ -27,9 +27,8 @@ pub fn upsert_site(conn: &Connection, origin: &str, name: &str) -> Result<SiteId
 /// The SQL error, if any.
 pub fn find_site_by_origin(conn: &Connection, origin: &str) -> Result<Option<SiteId>, DbError> {
     Ok(conn
-        .query_row("SELECT id FROM sites WHERE origin = ?1", [origin], |row| {
-            row.get(0)
-        })
+        .prepare_cached("SELECT id FROM sites WHERE origin = ?1")?
+        .query_row([origin], |row| row.get(0))
         .optional()?
         .map(SiteId))
 }
