@@ -60,6 +60,7 @@ impl Application {
 
         let state = web::Data::new(AppState {
             app,
+            listings: routes::comments::ListingCache::default(),
             trusted_proxies: settings.trusted_proxies.clone(),
             demo_thread,
         });

@@ -1,7 +1,7 @@
 //! Posting a comment and reading an article's approved comments.
 
 use crate::domain::{
-    CommentStatus, FieldErrors, NewComment, PublicComment, SubmissionMeta, SubmitRefusal,
+    CommentStatus, FieldErrors, NewComment, PublicThread, SubmissionMeta, SubmitRefusal,
     Submitted, ThreadUrl,
 };
 
@@ -73,15 +73,21 @@ impl App {
         Ok(submitted)
     }
 
-    /// The approved comments of one article, oldest first.
+    /// The approved comments of one article, oldest first, with the version of that set.
     ///
     /// # Errors
     /// A database failure.
-    pub async fn approved_comments(
-        &self,
-        thread: &ThreadUrl,
-    ) -> anyhow::Result<Vec<PublicComment>> {
+    pub async fn approved_comments(&self, thread: &ThreadUrl) -> anyhow::Result<PublicThread> {
         Ok(self.store.list_public(thread.as_ref().to_owned()).await?)
+    }
+
+    /// The version of an article's approved comments, without reading them: a rendering of
+    /// the same version is still exact. `None` for an article nobody commented on yet.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn approved_version(&self, thread: &ThreadUrl) -> anyhow::Result<Option<i64>> {
+        Ok(self.store.thread_version(thread.as_ref().to_owned()).await?)
     }
 
     /// Registers a site (an origin whose articles may carry comments), or renames it.

@@ -160,6 +160,14 @@ pub struct PublicComment {
     pub created_at: Timestamp,
 }
 
+/// An article's approved comments with the version of that set: the version changes
+/// whenever the listing would.
+#[derive(Debug, Clone)]
+pub struct PublicThread {
+    pub version: i64,
+    pub comments: Vec<PublicComment>,
+}
+
 /// Everything stored about a comment, for moderators.
 #[derive(Debug, Clone, Serialize)]
 pub struct ModComment {

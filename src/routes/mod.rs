@@ -252,6 +252,8 @@ pub fn header_text(req: &HttpRequest, name: header::HeaderName, max: usize) -> O
 pub struct AppState {
     /// The use cases.
     pub app: crate::app::App,
+    /// Rendered public listings, reused while their thread's version is unchanged.
+    pub listings: comments::ListingCache,
     pub trusted_proxies: Vec<IpAddr>,
     /// The demo article's URL when running in development, else `None`.
     pub demo_thread: Option<String>,

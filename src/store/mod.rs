@@ -16,7 +16,7 @@ use crate::domain::{
     AccountChange, Acted, Agreement, CommentContext, CommentId, Counts, Decision, DecisionRefusal,
     Filing, ImportChunk, ImportedChunk, LabelledComment, LogEntry, ModComment,
     ModeratorCredentials, ModeratorId, ModeratorName, ModeratorRow, NewComment, NewSession, Order,
-    PublicComment, QueueFilter, ScoringRow, SessionRecord, Site, SiteId, StoredVerdict,
+    PublicThread, QueueFilter, ScoringRow, SessionRecord, Site, SiteId, StoredVerdict,
     SubmissionMeta, SubmitRefusal, Submitted,
 };
 
@@ -123,12 +123,20 @@ impl Store {
         self.sqlite().apply_decision(decision).await
     }
 
-    /// The approved comments of the thread at `url`, oldest first.
+    /// The approved comments of the thread at `url`, oldest first, with their version.
     ///
     /// # Errors
     /// A database failure.
-    pub async fn list_public(&self, url: String) -> Result<Vec<PublicComment>, StoreError> {
+    pub async fn list_public(&self, url: String) -> Result<PublicThread, StoreError> {
         self.sqlite().list_public(url).await
+    }
+
+    /// The public version of the thread at `url` (see [`PublicThread`]), if it exists.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn thread_version(&self, url: String) -> Result<Option<i64>, StoreError> {
+        self.sqlite().thread_version(url).await
     }
 
     /// One page of comments in `status`, and how many there are in all.

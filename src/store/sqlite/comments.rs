@@ -355,6 +355,30 @@ pub fn find_status(
         .optional()?)
 }
 
+/// The public version of the thread at `url`, if the thread exists.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn thread_version(conn: &Connection, url: &str) -> Result<Option<i64>, DbError> {
+    Ok(conn
+        .prepare_cached("SELECT public_version FROM threads WHERE url = ?1")?
+        .query_row([url], |row| row.get(0))
+        .optional()?)
+}
+
+/// Raises the public version of the thread comment `id` belongs to.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn bump_thread_of(conn: &Connection, id: CommentId) -> Result<(), DbError> {
+    conn.prepare_cached(
+        "UPDATE threads SET public_version = public_version + 1
+         WHERE id = (SELECT thread_id FROM comments WHERE id = ?1)",
+    )?
+    .execute([id.0])?;
+    Ok(())
+}
+
 /// Sets the status of comment `id`; the caller commits together with [`append_log`].
 ///
 /// # Errors

@@ -25,6 +25,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0004_dashboard",
         include_str!("../../../migrations/sqlite/0004_dashboard.sql"),
     ),
+    (
+        "0005_public_version",
+        include_str!("../../../migrations/sqlite/0005_public_version.sql"),
+    ),
 ];
 
 /// Applies every migration newer than the database's `user_version`; returns how many ran.

@@ -70,6 +70,9 @@ pub fn decide(conn: &Connection, d: &Decision) -> Result<Result<Acted, DecisionR
         transition.to,
         transition.status_before_spam,
     )?;
+    if from == CommentStatus::Approved || transition.to == CommentStatus::Approved {
+        comments::bump_thread_of(conn, d.comment)?;
+    }
     match d.label {
         Some(label) => labels::set_label(
             conn,
@@ -150,6 +153,9 @@ pub fn import_chunk(conn: &Connection, chunk: &ImportChunk) -> Result<ImportedCh
             }
         }
         done.imported += 1;
+        if imported.status == CommentStatus::Approved {
+            comments::bump_thread_of(conn, id)?;
+        }
     }
     Ok(done)
 }
@@ -158,6 +164,7 @@ pub fn link_orphans(conn: &Connection, orphans: &[(CommentId, String)]) -> Resul
     for (id, parent_key) in orphans {
         if let Some(parent) = comments::find_by_import_key(conn, parent_key)? {
             comments::set_parent(conn, *id, parent)?;
+            comments::bump_thread_of(conn, *id)?;
         }
     }
     Ok(())
