@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# The write path and the public listing under load (issue #8's table). A release build is
+# driven by wrk (32 connections, 2 threads) on this machine:
+#   1. JSON submissions: distinct comments, each validated, scored and committed with
+#      synchronous=FULL before its 202;
+#   2. the same through the HTML form (303);
+#   3. the public listing of one article with 200 approved comments (replies nested);
+#   4. 1 and 2 again with PREFILL comments already stored (default 1,000,000);
+#   5. the dashboard queue page with 100,000 pending comments (median of 7, curl);
+# and the service's peak resident memory (VmHWM) over 1–4.
+# Usage: bench/throughput.sh [DURATION_SECONDS=10] [PREFILL=1000000]
+# Needs wrk, sqlite3, curl (apt-get install wrk sqlite3 curl). Peer: bench/isso.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+duration=${1:-10}
+prefill=${2:-1000000}
+cargo build --release --quiet
+bin=$(pwd)/target/release/replyguard
+work=$(mktemp -d)
+server=
+stop() { if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; server=; fi; }
+trap 'stop; rm -rf "$work"' EXIT
+
+# start DIR: serve DIR's data directory; sets $server and $base.
+start() {
+  (cd "$1" && REPLYGUARD_LOG=warn exec "$bin" --bind 127.0.0.1:0 > out.log 2>/dev/null) &
+  server=$!
+  until grep -q listening "$1/out.log" 2>/dev/null; do sleep 0.1; done
+  base=$(sed 's/.*listening on //' "$1/out.log")
+}
+
+peak_kb=0
+note_peak() {
+  local kb
+  kb=$(awk '/VmHWM/ {print $2}' "/proc/$server/status")
+  if [ "$kb" -gt "$peak_kb" ]; then peak_kb=$kb; fi
+}
+
+# post_script KIND: a wrk script posting distinct comments as json or form to $base.
+post_script() {
+  local kind=$1 file="$work/post-$1.lua"
+  if [ "$kind" = json ]; then
+    cat > "$file" <<LUA
+local n = 0
+request = function()
+  n = n + 1
+  local body = string.format('{"thread":"%s/bench/%d","author":"Reader %d","email":"r%d@example.com","body":"Thanks for the article, comment %d about the council vote."}', "$base", n % 50, n, n % 1000, n)
+  return wrk.format("POST", "/api/v1/comments", {["Content-Type"] = "application/json"}, body)
+end
+LUA
+  else
+    cat > "$file" <<LUA
+local n = 0
+request = function()
+  n = n + 1
+  local body = string.format("thread=%s%%2Fbench%%2F%d&author=Reader+%d&email=r%d%%40example.com&comment=Thanks+for+the+article%%2C+comment+%d+about+the+council+vote.", "$base", n % 50, n, n % 1000, n)
+  return wrk.format("POST", "/comments", {["Content-Type"] = "application/x-www-form-urlencoded"}, body)
+end
+LUA
+  fi
+  echo "$file"
+}
+
+# measure LABEL WRK_ARGS...: one row of the table.
+measure() {
+  local label=$1 out
+  shift
+  out=$(wrk -t2 -c32 -d"${duration}s" --latency "$@")
+  local rps p99 bad errors
+  rps=$(echo "$out" | awk '/Requests\/sec/ {printf "%.0f", $2}')
+  p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
+  bad=$(echo "$out" | awk '/Non-2xx or 3xx/ {print $5}')
+  errors=$(echo "$out" | awk '/Socket errors/ {print $0}' | sed 's/^ *//')
+  printf '| %-62s | %8s/s | %8s | %s |\n' "$label" "$rps" "$p99" "${bad:-0} errors${errors:+; $errors}"
+  note_peak
+}
+
+echo "| what | throughput | p99 | failures |"
+echo "| --- | --- | --- | --- |"
+
+# 1–3 on an empty database.
+empty="$work/empty"
+mkdir -p "$empty"
+start "$empty"
+measure "JSON submissions, empty database" -s "$(post_script json)" "$base"
+measure "form submissions (303), empty database" -s "$(post_script form)" "$base"
+article="$base/listing"
+for i in $(seq 1 200); do
+  parent=null
+  if [ $((i % 3)) -eq 0 ]; then parent=$((i - 1)); fi
+  curl -s -o /dev/null -H 'Content-Type: application/json' \
+    -d "{\"thread\":\"$article\",\"author\":\"Reader $i\",\"email\":\"r$i@example.com\",\"body\":\"Comment $i on the council vote, the bus route and the library hours.\"}" \
+    "$base/api/v1/comments"
+done
+stop
+# Approve them as a moderator's decisions would (status and the thread's public version),
+# and nest every third as a reply to the one before.
+sqlite3 "$empty/data/replyguard.sqlite3" <<SQL
+UPDATE comments SET status = 'approved'
+ WHERE thread_id = (SELECT id FROM threads WHERE url = '$article');
+UPDATE comments SET parent_id = id - 1
+ WHERE thread_id = (SELECT id FROM threads WHERE url = '$article') AND id % 3 = 0;
+UPDATE threads SET public_version = public_version + 1 WHERE url = '$article';
+SQL
+start "$empty"
+count=$(curl -s "$base/api/v1/comments?thread=$article" | grep -o '"count":[0-9]*')
+measure "public listing of 200 approved comments ($count)" "$base/api/v1/comments?thread=$article"
+stop
+
+# 4: the same submissions with PREFILL comments stored (written straight into the file).
+full="$work/full"
+mkdir -p "$full"
+(cd "$full" && "$bin" migrate > /dev/null)
+sqlite3 "$full/data/replyguard.sqlite3" <<SQL
+PRAGMA journal_mode = WAL;
+INSERT INTO sites (origin, name, created_at) VALUES ('http://old.example', 'old', 0);
+WITH RECURSIVE t(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM t WHERE i < 5000)
+INSERT INTO threads (site_id, url, created_at) SELECT 1, 'http://old.example/post-' || i, 0 FROM t;
+WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < $prefill)
+INSERT INTO comments (thread_id, author, email, body, status, created_at, spam_score,
+                      spam_log_odds, spam_reasons, model_version)
+SELECT 1 + i % 5000, 'Reader ' || (i % 7919), 'r' || (i % 7919) || '@mail.example',
+       'An older comment number ' || i || ' about the council budget, the river and the bus route.',
+       CASE WHEN i % 10 < 6 THEN 'approved' WHEN i % 10 < 8 THEN 'spam'
+            WHEN i % 10 < 9 THEN 'rejected' ELSE 'pending' END,
+       1700000000000 + i, (i % 1000) / 1000.0, ((i % 1000) - 500) / 50.0, '[]', 'bench'
+FROM c;
+SQL
+start "$full"
+stored=$(sqlite3 "$full/data/replyguard.sqlite3" 'SELECT COUNT(*) FROM comments')
+measure "JSON submissions, $stored comments stored" -s "$(post_script json)" "$base"
+measure "form submissions (303), $stored comments stored" -s "$(post_script form)" "$base"
+stop
+echo
+echo "peak resident memory of the service over the runs above: $((peak_kb / 1024)) MB"
+
+# 5: the dashboard queue with 100,000 pending.
+queue="$work/queue"
+mkdir -p "$queue"
+(cd "$queue" && "$bin" migrate > /dev/null && printf 'bench password 1\n' | "$bin" moderator add bench > /dev/null 2>&1)
+sqlite3 "$queue/data/replyguard.sqlite3" <<SQL
+INSERT INTO sites (origin, name, created_at) VALUES ('http://old.example', 'old', 0);
+WITH RECURSIVE t(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM t WHERE i < 200)
+INSERT INTO threads (site_id, url, created_at) SELECT 1, 'http://old.example/post-' || i, 0 FROM t;
+WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 100000)
+INSERT INTO comments (thread_id, author, email, body, status, created_at, spam_score,
+                      spam_log_odds, spam_reasons, model_version)
+SELECT 1 + i % 200, 'Reader ' || (i % 5000), 'r' || (i % 5000) || '@mail.example',
+       'Pending comment ' || i || ' about the festival, the mayor and the road tax.', 'pending',
+       1700000000000 + i * 1000, (i % 997) / 997.0, ((i % 997) - 498) / 50.0,
+       '[{"feature":"word \"festival\"","weight":-0.4}]', 'bench'
+FROM c;
+SQL
+start "$queue"
+jar="$work/jar"
+csrf=$(curl -s -c "$jar" "$base/dashboard/login" | grep -o 'name="csrf" value="[0-9a-f]*"' | sed 's/.*value="//;s/"//')
+curl -s -b "$jar" -c "$jar" -o /dev/null -d "csrf=$csrf&name=bench&password=bench+password+1" "$base/dashboard/login"
+echo
+echo "| dashboard page, 100,000 pending | median of 7 |"
+echo "| --- | --- |"
+for page in "/dashboard" "/dashboard?order=uncertain" "/dashboard?order=newest&page=2000" "/dashboard?q=festival+mayor"; do
+  status=$(curl -s -b "$jar" -o /dev/null -w '%{http_code}' "$base$page")
+  median=$(for _ in 1 2 3 4 5 6 7; do curl -s -b "$jar" -o /dev/null -w '%{time_total}\n' "$base$page"; done | sort -n | sed -n 4p)
+  printf '| %s (%s) | %.1f ms |\n' "$page" "$status" "$(echo "$median * 1000" | bc -l)"
+done
+stop
