@@ -1,8 +1,8 @@
 //! Posting a comment and reading an article's approved comments.
 
 use crate::domain::{
-    CommentStatus, FieldErrors, NewComment, PublicThread, SubmissionMeta, SubmitRefusal,
-    Submitted, ThreadUrl,
+    CommentStatus, FieldErrors, NewComment, PublicThread, SubmissionMeta, SubmitRefusal, Submitted,
+    ThreadUrl,
 };
 
 use super::App;
@@ -87,7 +87,10 @@ impl App {
     /// # Errors
     /// A database failure.
     pub async fn approved_version(&self, thread: &ThreadUrl) -> anyhow::Result<Option<i64>> {
-        Ok(self.store.thread_version(thread.as_ref().to_owned()).await?)
+        Ok(self
+            .store
+            .thread_version(thread.as_ref().to_owned())
+            .await?)
     }
 
     /// Registers a site (an origin whose articles may carry comments), or renames it.

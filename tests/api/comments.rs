@@ -265,6 +265,32 @@ fn a_pending_comment_is_not_public_until_approved() {
 }
 
 #[test]
+fn the_listing_follows_every_decision_however_often_it_is_read() {
+    let app = spawn_app();
+    let first = app.submit("Ada", "ada@example.com", "First", None);
+    let second = app.submit("Bob", "bob@example.com", "Second", None);
+    let count = || {
+        app.public_comments(ARTICLE)["count"]
+            .as_u64()
+            .expect("count")
+    };
+
+    // Read, decide, read: a listing rendered before a decision is never served after it.
+    assert_eq!(count(), 0);
+    app.approve(first);
+    assert_eq!(count(), 1);
+    assert_eq!(count(), 1);
+    app.approve(second);
+    assert_eq!(count(), 2);
+    assert_eq!(app.act(first, "spam").status().as_u16(), 200);
+    let listing = app.public_comments(ARTICLE);
+    assert_eq!(listing["count"], 1);
+    assert_eq!(listing["comments"][0]["id"], second);
+    assert_eq!(app.act(first, "ham").status().as_u16(), 200);
+    assert_eq!(count(), 2);
+}
+
+#[test]
 fn replies_nest_under_their_parent() {
     let app = spawn_app();
     let root = app.submit("Ada", "ada@example.com", "Root", None);

@@ -126,7 +126,8 @@ fn decisions_many_at_once_are_undone_exactly() {
         let listed = app
             .approved_comments(&replyguard::domain::ThreadUrl::parse(ARTICLE).expect("url"))
             .await?;
-        assert_eq!(listed.len(), 3);
+        assert_eq!(listed.comments.len(), 3);
+        let approved_version = listed.version;
 
         // Approving twice is refused, and changes nothing.
         let again = app
@@ -140,7 +141,12 @@ fn decisions_many_at_once_are_undone_exactly() {
         let listed = app
             .approved_comments(&replyguard::domain::ThreadUrl::parse(ARTICLE).expect("url"))
             .await?;
-        assert!(listed.is_empty());
+        assert!(listed.comments.is_empty());
+        // Each change to what the public sees moved the thread's version on, so a listing
+        // rendered from an older version is never reused.
+        assert!(listed.version > approved_version);
+        let thread = replyguard::domain::ThreadUrl::parse(ARTICLE).expect("url");
+        assert_eq!(app.approved_version(&thread).await?, Some(listed.version));
         Ok(())
     })
     .expect("use cases");

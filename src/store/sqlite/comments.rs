@@ -51,34 +51,30 @@ pub fn insert_imported(
     parent: Option<CommentId>,
 ) -> Result<CommentId, DbError> {
     let verdict = comment.verdict.as_ref();
-    let id = conn
-        .prepare_cached(
-            "INSERT INTO comments (thread_id, parent_id, author, email, website, body, status,
+    conn.prepare_cached(
+        "INSERT INTO comments (thread_id, parent_id, author, email, website, body, status,
                                created_at, client_ip, spam_score, spam_log_odds, spam_reasons,
                                model_version, import_key)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
-         RETURNING id",
-        )?
-        .query_row(
-            params![
-                thread.0,
-                parent.map(|p| p.0),
-                comment.author,
-                comment.email,
-                comment.website,
-                comment.body,
-                comment.status,
-                comment.created_at,
-                comment.client_ip,
-                verdict.map(|v| v.probability),
-                verdict.map(|v| v.log_odds),
-                verdict.map(|v| v.reasons_json.as_str()),
-                verdict.map(|v| v.model_version.as_str()),
-                comment.import_key,
-            ],
-            |row| row.get(0),
-        )?;
-    Ok(CommentId(id))
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    )?
+    .execute(params![
+        thread.0,
+        parent.map(|p| p.0),
+        comment.author,
+        comment.email,
+        comment.website,
+        comment.body,
+        comment.status,
+        comment.created_at,
+        comment.client_ip,
+        verdict.map(|v| v.probability),
+        verdict.map(|v| v.log_odds),
+        verdict.map(|v| v.reasons_json.as_str()),
+        verdict.map(|v| v.model_version.as_str()),
+        comment.import_key,
+    ])?;
+    // `RETURNING` would build an ephemeral table per insert; the rowid is already at hand.
+    Ok(CommentId(conn.last_insert_rowid()))
 }
 
 /// Sets the parent of comment `id` (imports whose parent came later in the file).
@@ -210,37 +206,32 @@ pub fn insert_comment(
     status: CommentStatus,
     verdict: Option<&StoredVerdict>,
 ) -> Result<CommentId, DbError> {
-    let id = conn
-        .prepare_cached(
-            "INSERT INTO comments (thread_id, parent_id, author, email, website, body, status,
+    conn.prepare_cached(
+        "INSERT INTO comments (thread_id, parent_id, author, email, website, body, status,
                                status_before_spam, created_at, client_ip, user_agent, referrer,
                                spam_score, spam_log_odds, spam_reasons, model_version)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
-         RETURNING id",
-        )?
-        .query_row(
-            params![
-                thread.0,
-                comment.parent.map(|p| p.0),
-                comment.author.as_ref(),
-                comment.email.as_ref(),
-                comment.website.as_ref().map(AsRef::<str>::as_ref),
-                comment.body.as_ref(),
-                status,
-                // Filed as spam on arrival: "not spam" returns it to the queue.
-                (status == CommentStatus::Spam).then_some(CommentStatus::Pending),
-                meta.created_at,
-                meta.client_ip,
-                meta.user_agent,
-                meta.referrer,
-                verdict.map(|v| v.probability),
-                verdict.map(|v| v.log_odds),
-                verdict.map(|v| v.reasons_json.as_str()),
-                verdict.map(|v| v.model_version.as_str()),
-            ],
-            |row| row.get(0),
-        )?;
-    Ok(CommentId(id))
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+    )?
+    .execute(params![
+        thread.0,
+        comment.parent.map(|p| p.0),
+        comment.author.as_ref(),
+        comment.email.as_ref(),
+        comment.website.as_ref().map(AsRef::<str>::as_ref),
+        comment.body.as_ref(),
+        status,
+        // Filed as spam on arrival: "not spam" returns it to the queue.
+        (status == CommentStatus::Spam).then_some(CommentStatus::Pending),
+        meta.created_at,
+        meta.client_ip,
+        meta.user_agent,
+        meta.referrer,
+        verdict.map(|v| v.probability),
+        verdict.map(|v| v.log_odds),
+        verdict.map(|v| v.reasons_json.as_str()),
+        verdict.map(|v| v.model_version.as_str()),
+    ])?;
+    Ok(CommentId(conn.last_insert_rowid()))
 }
 
 /// The approved comments of the thread at `url`, oldest first.

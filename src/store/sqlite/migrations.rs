@@ -104,7 +104,7 @@ mod tests {
         migrate(&mut conn).expect("migrate");
         conn.execute_batch(
             "INSERT INTO sites VALUES (1, 'https://a.example', 'a', 0);
-             INSERT INTO threads VALUES (1, 1, 'https://a.example/x', 0);
+             INSERT INTO threads (id, site_id, url, created_at) VALUES (1, 1, 'https://a.example/x', 0);
              INSERT INTO comments (id, thread_id, author, email, body, status, created_at)
                  VALUES (1, 1, 'a', 'a@b.c', 'hi', 'pending', 0);
              INSERT INTO mod_log (comment_id, action, from_status, to_status, created_at)
