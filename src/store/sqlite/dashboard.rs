@@ -194,21 +194,7 @@ pub fn list_queue(
     } else {
         format!("WHERE {}", clauses.join(" AND "))
     };
-    let order_sql = match filter.order.unwrap_or(QueueOrder::HamFirst) {
-        QueueOrder::HamFirst => {
-            "ORDER BY c.spam_log_odds IS NULL, c.spam_log_odds ASC, c.id ASC".to_owned()
-        }
-        QueueOrder::SpamFirst => {
-            "ORDER BY c.spam_log_odds IS NULL, c.spam_log_odds DESC, c.id ASC".to_owned()
-        }
-        // A number formatted into SQL, not text: cannot inject.
-        QueueOrder::Uncertain => format!(
-            "ORDER BY c.spam_log_odds IS NULL, abs(c.spam_log_odds - ({:.12})) ASC, c.id ASC",
-            filter.threshold_log_odds
-        ),
-        QueueOrder::Newest => "ORDER BY c.id DESC".to_owned(),
-        QueueOrder::Oldest => "ORDER BY c.id ASC".to_owned(),
-    };
+    let order = filter.order.unwrap_or(QueueOrder::HamFirst);
     let from_sql = "FROM comments c JOIN threads t ON t.id = c.thread_id";
     // Counting needs the thread only to filter by article: a join per row costs 100k
     // lookups on a big queue.
@@ -221,24 +207,77 @@ pub fn list_queue(
     } else {
         "FROM comments c"
     };
-    let total: i64 = conn.query_row(
-        &format!("SELECT COUNT(*) {count_from} {where_sql}"),
-        rusqlite::params_from_iter(values.iter().map(|v| v.as_ref())),
-        |row| row.get(0),
-    )?;
-    values.push(Box::new(limit));
-    values.push(Box::new(i64::try_from(offset).unwrap_or(i64::MAX)));
-    let mut stmt = conn.prepare(&format!(
-        "SELECT {MOD_COLUMNS} {from_sql} {where_sql} {order_sql} LIMIT ? OFFSET ?"
-    ))?;
-    let rows = stmt.query_map(
-        rusqlite::params_from_iter(values.iter().map(|v| v.as_ref())),
-        mod_comment,
-    )?;
-    Ok((
-        rows.collect::<Result<_, _>>()?,
-        u64::try_from(total).unwrap_or(0),
-    ))
+    let count = |extra: &str| -> Result<u64, DbError> {
+        let n: i64 = conn.query_row(
+            &format!(
+                "SELECT COUNT(*) {count_from} {}",
+                where_with(&where_sql, extra)
+            ),
+            rusqlite::params_from_iter(values.iter().map(|v| v.as_ref())),
+            |row| row.get(0),
+        )?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    };
+    let page = |extra: &str, order_sql: &str, limit: u32, offset: u64| {
+        let offset = i64::try_from(offset).unwrap_or(i64::MAX);
+        let mut params: Vec<&dyn ToSql> = values.iter().map(|v| v.as_ref()).collect();
+        params.push(&limit);
+        params.push(&offset);
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {MOD_COLUMNS} {from_sql} {} ORDER BY {order_sql} LIMIT ? OFFSET ?",
+            where_with(&where_sql, extra)
+        ))?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(params), mod_comment)?;
+        Ok::<Vec<ModComment>, DbError>(rows.collect::<Result<_, _>>()?)
+    };
+    let total = count("")?;
+    // By score, scored comments come first, then unscored ones by id. Asked as one
+    // `ORDER BY spam_log_odds IS NULL, …` SQLite sorted every matching row (58 ms for the
+    // first page of 100,000 pending); as two ranges each walks the score index in order.
+    let by_score = match order {
+        QueueOrder::HamFirst => Some("c.spam_log_odds ASC, c.id ASC"),
+        QueueOrder::SpamFirst => Some("c.spam_log_odds DESC, c.id DESC"),
+        _ => None,
+    };
+    let rows = if let Some(order_sql) = by_score {
+        let mut rows = page("c.spam_log_odds IS NOT NULL", order_sql, limit, offset)?;
+        if rows.len() < limit as usize {
+            let unscored_offset = if rows.is_empty() {
+                offset.saturating_sub(count("c.spam_log_odds IS NOT NULL")?)
+            } else {
+                0
+            };
+            let rest = limit - u32::try_from(rows.len()).unwrap_or(limit);
+            rows.extend(page(
+                "c.spam_log_odds IS NULL",
+                "c.id ASC",
+                rest,
+                unscored_offset,
+            )?);
+        }
+        rows
+    } else {
+        let order_sql = match order {
+            // A number formatted into SQL, not text: cannot inject.
+            QueueOrder::Uncertain => format!(
+                "c.spam_log_odds IS NULL, abs(c.spam_log_odds - ({:.12})) ASC, c.id ASC",
+                filter.threshold_log_odds
+            ),
+            QueueOrder::Newest => "c.id DESC".to_owned(),
+            _ => "c.id ASC".to_owned(),
+        };
+        page("", &order_sql, limit, offset)?
+    };
+    Ok((rows, total))
+}
+
+/// `where_sql` (empty or `WHERE …`) with one more condition.
+fn where_with(where_sql: &str, extra: &str) -> String {
+    match (where_sql.is_empty(), extra.is_empty()) {
+        (_, true) => where_sql.to_owned(),
+        (true, false) => format!("WHERE {extra}"),
+        (false, false) => format!("{where_sql} AND {extra}"),
+    }
 }
 
 /// How many comments have each status.
