@@ -111,7 +111,7 @@ stop
 full="$work/full"
 mkdir -p "$full"
 (cd "$full" && "$bin" migrate > /dev/null)
-sqlite3 "$full/data/replyguard.sqlite3" <<SQL
+sqlite3 "$full/data/replyguard.sqlite3" > /dev/null <<SQL
 PRAGMA journal_mode = WAL;
 INSERT INTO sites (origin, name, created_at) VALUES ('http://old.example', 'old', 0);
 WITH RECURSIVE t(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM t WHERE i < 5000)
