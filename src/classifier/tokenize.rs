@@ -322,6 +322,12 @@ pub fn vectorize(doc: &Document<'_>, settings: &FeatureSettings) -> Vec<(usize, 
     let bits = settings.width_bits;
     let mut columns = Vec::with_capacity(doc.body.len() / 2 + 16);
     for_each_feature(doc, settings, &mut |f| columns.push(f.column(bits)));
+    vector_of_columns(columns, settings)
+}
+
+/// The feature vector from the column of every feature occurrence (in any order): counts per
+/// column, transformed as `settings.counts` says, in column order.
+pub fn vector_of_columns(mut columns: Vec<usize>, settings: &FeatureSettings) -> Vec<(usize, f64)> {
     columns.sort_unstable();
     let mut vector: Vec<(usize, f64)> = Vec::with_capacity(columns.len());
     for column in columns {
