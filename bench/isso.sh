@@ -28,6 +28,8 @@ trap cleanup EXIT
 wrk_row() {
   local label=$1 out
   shift
+  # Two seconds of the same load first (files grow, caches fill), then the measured run.
+  wrk -t2 -c32 -d2s "$@" > /dev/null
   out=$(wrk -t2 -c32 -d"${duration}s" --latency "$@")
   [ -n "${BENCH_DEBUG:-}" ] && echo "$out" >&2
   rps=$(echo "$out" | awk '/Requests\/sec/ {printf "%.0f", $2}')

@@ -65,6 +65,8 @@ LUA
 measure() {
   local label=$1 out
   shift
+  # Two seconds of the same load first (files grow, caches fill), then the measured run.
+  wrk -t2 -c32 -d2s "$@" > /dev/null
   out=$(wrk -t2 -c32 -d"${duration}s" --latency "$@")
   local rps p99 bad errors
   rps=$(echo "$out" | awk '/Requests\/sec/ {printf "%.0f", $2}')

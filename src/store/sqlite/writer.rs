@@ -50,7 +50,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        // Measured under `bench/submit.sh` (32 connections): batches average about 16
+        // Measured under `bench/throughput.sh` (32 connections): batches average about 16
         // operations, running them takes 0.1–0.6 ms and the commit's fsync 0.7–2 ms. The
         // bounds only matter when a backlog builds up: they cap one caller's extra wait.
         Self {
