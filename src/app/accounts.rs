@@ -1,6 +1,8 @@
 //! Moderators: checking passwords, signing in with a throttle, dashboard sessions, and
 //! managing accounts.
 
+use std::collections::HashMap;
+
 use sha2::{Digest, Sha256};
 
 use crate::domain::{
@@ -18,12 +20,23 @@ pub const ABSOLUTE_MILLIS: i64 = 12 * 60 * 60 * 1000;
 /// session, and a write per page would put the dashboard in the writer's queue for nothing.
 const TOUCH_EVERY_MILLIS: i64 = 60 * 1000;
 
-/// Failed sign-ins counted over this window…
+/// Failed sign-ins (dashboard and HTTP Basic alike) are counted over this window…
 pub const FAILURE_WINDOW_MILLIS: i64 = 15 * 60 * 1000;
-/// …at most this many per account name (existing or not)…
-const MAX_ACCOUNT_FAILURES: u32 = 5;
-/// …and this many per client address.
+/// …at most this many per account name and address, so a stranger's guesses lock out only
+/// the stranger: the owner signing in from another address is not affected…
+const MAX_PAIR_FAILURES: u32 = 5;
+/// …and this many per address, whatever the names tried.
 const MAX_IP_FAILURES: u32 = 20;
+
+/// Threads that run argon2, and so checks at once. Each check takes 19 MiB and about 50 ms
+/// of a core: on tokio's blocking pool, 100 requests with junk credentials took the service
+/// to 3.9 GB (every pool thread's allocator arena kept its 19 MiB). Two dedicated threads
+/// keep two arenas.
+const PASSWORD_CHECKS_AT_ONCE: usize = 2;
+/// HTTP Basic credentials proved once are trusted this long without argon2…
+const PROVED_FOR: std::time::Duration = std::time::Duration::from_secs(300);
+/// …for at most this many credential pairs at once.
+const PROVED_MAX: usize = 1024;
 
 /// A signed-in moderator, through the API's HTTP Basic or a dashboard session: the one type
 /// every use case acts on behalf of.
@@ -51,8 +64,100 @@ pub struct Session {
 pub enum AuthError {
     #[error("invalid credentials")]
     InvalidCredentials,
+    #[error("too many failed sign-ins")]
+    Throttled { retry_after: u64 },
     #[error("failed to check credentials")]
     Unexpected(#[from] anyhow::Error),
+}
+
+/// A password job for the argon2 threads.
+type PasswordJob = Box<dyn FnOnce() + Send>;
+/// Jobs waiting for an argon2 thread before callers wait to hand theirs over.
+const PASSWORD_QUEUE: usize = 64;
+
+/// Bounds and shortcuts for password checks, shared by every request.
+pub struct PasswordGate {
+    jobs: tokio::sync::mpsc::Sender<PasswordJob>,
+    /// HTTP Basic credentials already proved, by a keyed hash of name and password.
+    proved: std::sync::Mutex<HashMap<[u8; 32], Proved>>,
+    /// Random per process: the cache keys mean nothing outside it.
+    key: [u8; 32],
+}
+
+/// What a proved credential pair stands for, and until when.
+#[derive(Clone)]
+struct Proved {
+    moderator: Moderator,
+    /// The account's password hash when proved: a changed password no longer matches.
+    password_hash: String,
+    until: std::time::Instant,
+}
+
+impl PasswordGate {
+    /// A gate with a fresh random key.
+    ///
+    /// # Errors
+    /// No randomness available.
+    pub fn new() -> anyhow::Result<Self> {
+        let mut key = [0u8; 32];
+        getrandom::fill(&mut key).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+        let (jobs, queue) = tokio::sync::mpsc::channel::<PasswordJob>(PASSWORD_QUEUE);
+        let queue = std::sync::Arc::new(std::sync::Mutex::new(queue));
+        for n in 0..PASSWORD_CHECKS_AT_ONCE {
+            let queue = std::sync::Arc::clone(&queue);
+            std::thread::Builder::new()
+                .name(format!("replyguard-argon2-{n}"))
+                .spawn(move || {
+                    loop {
+                        // The lock is held only while waiting for the next job.
+                        let job = queue
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .blocking_recv();
+                        match job {
+                            Some(job) => job(),
+                            None => return,
+                        }
+                    }
+                })?;
+        }
+        Ok(Self {
+            jobs,
+            proved: std::sync::Mutex::new(HashMap::new()),
+            key,
+        })
+    }
+
+    /// Runs `f` on an argon2 thread and waits for its result.
+    async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> anyhow::Result<T> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.jobs
+            .send(Box::new(move || {
+                let _ = tx.send(f());
+            }))
+            .await
+            .map_err(|_| anyhow::anyhow!("the password threads have stopped"))?;
+        rx.await
+            .map_err(|_| anyhow::anyhow!("a password check failed"))
+    }
+
+    fn credential_key(&self, name: &str, password: &str) -> [u8; 32] {
+        let mut h = Sha256::new();
+        h.update(self.key);
+        h.update((name.len() as u64).to_le_bytes());
+        h.update(name.as_bytes());
+        h.update(password.as_bytes());
+        h.finalize().into()
+    }
+
+    fn proved(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], Proved>> {
+        self.proved
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 /// Why a sign-in did not start a session.
@@ -127,15 +232,10 @@ fn session_is_live(row: &SessionRecord, now: i64) -> bool {
         && now - row.created_at <= ABSOLUTE_MILLIS
 }
 
-/// argon2 off the async workers.
-async fn hash_password(password: String) -> anyhow::Result<Result<String, String>> {
-    tokio::task::spawn_blocking(move || password::hash_password(&password))
-        .await
-        .map_err(|e| anyhow::anyhow!("password task failed: {e}"))
-}
-
 impl App {
-    /// Checks a moderator's name and password (argon2id, on the blocking pool).
+    /// Checks a moderator's name and password (argon2id, on the argon2 threads, at most
+    /// [`PASSWORD_CHECKS_AT_ONCE`] at a time). Not throttled: for callers who already hold a
+    /// session, and for the throttled paths below.
     ///
     /// # Errors
     /// [`AuthError::InvalidCredentials`] for any refusal; `Unexpected` for internal failures.
@@ -144,29 +244,135 @@ impl App {
         name: String,
         password: String,
     ) -> Result<Moderator, AuthError> {
+        Ok(self.verify(name, password).await?.0)
+    }
+
+    async fn verify(
+        &self,
+        name: String,
+        password: String,
+    ) -> Result<(Moderator, String), AuthError> {
         let account = self
             .store
             .find_moderator(name)
             .await
             .map_err(anyhow::Error::new)?;
-        let checked = tokio::task::spawn_blocking(move || match account {
-            Some(account) if password::verify_password(&password, &account.password_hash) => {
-                Some(account).filter(|a| !a.is_disabled)
-            }
-            Some(_) => None,
-            None => {
-                password::verify_against_dummy(&password);
-                None
-            }
-        })
-        .await
-        .map_err(|e| anyhow::anyhow!("password task failed: {e}"))?;
+        let checked = self
+            .gate
+            .run(move || match account {
+                Some(account) if password::verify_password(&password, &account.password_hash) => {
+                    Some(account).filter(|a| !a.is_disabled)
+                }
+                Some(_) => None,
+                None => {
+                    password::verify_against_dummy(&password);
+                    None
+                }
+            })
+            .await?;
         let account = checked.ok_or(AuthError::InvalidCredentials)?;
-        Ok(Moderator {
-            id: account.id,
-            name: account.name,
-            is_admin: account.is_admin,
-        })
+        Ok((
+            Moderator {
+                id: account.id,
+                name: account.name,
+                is_admin: account.is_admin,
+            },
+            account.password_hash,
+        ))
+    }
+
+    /// Checks a password only if the throttle admits the attempt, counting it first, in one
+    /// step of the writer: concurrent guesses cannot all pass the count. A success forgives
+    /// the attempt.
+    async fn throttled_verify(
+        &self,
+        name: &str,
+        password: String,
+        client_ip: Option<std::net::IpAddr>,
+    ) -> Result<(Moderator, String), AuthError> {
+        let ip = client_ip.map(|ip| ip.to_string()).unwrap_or_default();
+        let ip_key = format!("ip:{ip}");
+        let pair_key = format!("pair:{}|{ip}", name.to_lowercase());
+        let now = now_millis();
+        let admitted = self
+            .store
+            .admit_attempt(
+                vec![
+                    (pair_key.clone(), MAX_PAIR_FAILURES),
+                    (ip_key.clone(), MAX_IP_FAILURES),
+                ],
+                now,
+                now - FAILURE_WINDOW_MILLIS,
+            )
+            .await
+            .map_err(anyhow::Error::new)?;
+        if !admitted {
+            tracing::warn!("sign-in throttled");
+            return Err(AuthError::Throttled {
+                retry_after: (FAILURE_WINDOW_MILLIS / 1000) as u64,
+            });
+        }
+        let verified = self.verify(name.to_owned(), password).await?;
+        self.store
+            .forgive_attempt(pair_key, ip_key)
+            .await
+            .map_err(anyhow::Error::new)?;
+        Ok(verified)
+    }
+
+    /// argon2 hashing of a new password, on the argon2 threads.
+    async fn hash_password(&self, password: String) -> anyhow::Result<Result<String, String>> {
+        self.gate
+            .run(move || password::hash_password(&password))
+            .await
+    }
+
+    /// HTTP Basic for the moderation API: throttled like the dashboard's sign-in, and a
+    /// client that already proved its password is not made to pay argon2 again for a while
+    /// (while the account's password and status are unchanged).
+    ///
+    /// # Errors
+    /// [`AuthError::InvalidCredentials`], [`AuthError::Throttled`], or `Unexpected`.
+    pub async fn authenticate_basic(
+        &self,
+        name: String,
+        password: String,
+        client_ip: Option<std::net::IpAddr>,
+    ) -> Result<Moderator, AuthError> {
+        let key = self.gate.credential_key(&name, &password);
+        let cached = self.gate.proved().get(&key).cloned();
+        if let Some(proved) = cached.filter(|p| p.until > std::time::Instant::now()) {
+            let account = self
+                .store
+                .find_moderator(name.clone())
+                .await
+                .map_err(anyhow::Error::new)?;
+            match account {
+                Some(a) if !a.is_disabled && a.password_hash == proved.password_hash => {
+                    return Ok(Moderator {
+                        is_admin: a.is_admin,
+                        ..proved.moderator
+                    });
+                }
+                _ => {
+                    self.gate.proved().remove(&key);
+                }
+            }
+        }
+        let (moderator, password_hash) = self.throttled_verify(&name, password, client_ip).await?;
+        let mut proved = self.gate.proved();
+        if proved.len() >= PROVED_MAX {
+            proved.clear();
+        }
+        proved.insert(
+            key,
+            Proved {
+                moderator: moderator.clone(),
+                password_hash,
+                until: std::time::Instant::now() + PROVED_FOR,
+            },
+        );
+        Ok(moderator)
     }
 
     /// Signs in to the dashboard: refuses while the account name or the client address has
@@ -180,32 +386,10 @@ impl App {
         password: String,
         client_ip: Option<std::net::IpAddr>,
     ) -> Result<SignedIn, SignInError> {
-        let account_key = format!("account:{}", name.to_lowercase());
-        let ip_key = format!(
-            "ip:{}",
-            client_ip.map(|ip| ip.to_string()).unwrap_or_default()
-        );
-        let keys = vec![account_key.clone(), ip_key];
-        let since = now_millis() - FAILURE_WINDOW_MILLIS;
-        let counts = self
-            .store
-            .count_login_failures(keys.clone(), since)
-            .await
-            .map_err(anyhow::Error::new)?;
-        if counts[0] >= MAX_ACCOUNT_FAILURES || counts[1] >= MAX_IP_FAILURES {
-            tracing::warn!("sign-in throttled");
-            return Err(SignInError::Throttled);
-        }
-        let moderator = match self.authenticate(name.to_owned(), password).await {
-            Ok(m) => m,
-            Err(AuthError::InvalidCredentials) => {
-                let now = now_millis();
-                self.store
-                    .record_login_failure(keys, now, now - FAILURE_WINDOW_MILLIS)
-                    .await
-                    .map_err(anyhow::Error::new)?;
-                return Err(SignInError::InvalidCredentials);
-            }
+        let moderator = match self.throttled_verify(name, password, client_ip).await {
+            Ok((moderator, _)) => moderator,
+            Err(AuthError::Throttled { .. }) => return Err(SignInError::Throttled),
+            Err(AuthError::InvalidCredentials) => return Err(SignInError::InvalidCredentials),
             Err(AuthError::Unexpected(e)) => return Err(SignInError::Unexpected(e)),
         };
         let token = random_token()?;
@@ -215,7 +399,6 @@ impl App {
                 moderator: moderator.id,
                 csrf_token: random_token()?,
                 at: now_millis(),
-                clear_failures: account_key,
             })
             .await
             .map_err(anyhow::Error::new)?;
@@ -272,7 +455,8 @@ impl App {
         admin: Option<bool>,
     ) -> Result<bool, AccountError> {
         let name = ModeratorName::parse(name).map_err(AccountError::Invalid)?;
-        let hash = hash_password(password)
+        let hash = self
+            .hash_password(password)
             .await?
             .map_err(AccountError::Invalid)?;
         let (_, created) = self
@@ -322,7 +506,8 @@ impl App {
             AccountOp::Enable(id) => (id, AccountChange::Disabled(false)),
             AccountOp::SetAdmin(id, admin) => (id, AccountChange::Admin(admin)),
             AccountOp::Reset(id, password) => {
-                let hash = hash_password(password)
+                let hash = self
+                    .hash_password(password)
                     .await?
                     .map_err(AccountError::Invalid)?;
                 (id, AccountChange::Password { hash, keep: None })
@@ -351,12 +536,15 @@ impl App {
             .await
         {
             Ok(_) => {}
-            Err(AuthError::InvalidCredentials) => {
+            Err(AuthError::InvalidCredentials | AuthError::Throttled { .. }) => {
                 return Err(AccountError::WrongPassword);
             }
             Err(AuthError::Unexpected(e)) => return Err(AccountError::Unexpected(e)),
         }
-        let hash = hash_password(new).await?.map_err(AccountError::Invalid)?;
+        let hash = self
+            .hash_password(new)
+            .await?
+            .map_err(AccountError::Invalid)?;
         self.store
             .change_account(
                 session.moderator.id,

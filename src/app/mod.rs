@@ -54,6 +54,8 @@ pub struct App {
     pub filter: SpamFilter,
     /// Retraining, activation and the model store.
     pub models: Arc<ModelService>,
+    /// Bounds on password checks and the HTTP Basic shortcut.
+    gate: Arc<accounts::PasswordGate>,
 }
 
 impl App {
@@ -113,6 +115,7 @@ impl App {
             store,
             filter,
             models,
+            gate: Arc::new(accounts::PasswordGate::new()?),
         })
     }
 

@@ -351,8 +351,6 @@ pub struct NewSession {
     pub moderator: ModeratorId,
     pub csrf_token: String,
     pub at: i64,
-    /// The sign-in throttle key whose failures a successful sign-in clears.
-    pub clear_failures: String,
 }
 
 /// A labelled comment with what the filter needs to learn from it (never the email address,

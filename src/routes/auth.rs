@@ -8,7 +8,7 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use base64::Engine;
 
-use super::{ApiError, AppState};
+use super::{ApiError, AppState, client_ip};
 use crate::app::accounts::Moderator;
 
 /// Name and password from an `Authorization: Basic …` header.
@@ -33,12 +33,15 @@ impl FromRequest for Moderator {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let credentials = basic_credentials(req);
         let state = req.app_data::<web::Data<AppState>>().cloned();
+        let ip = state
+            .as_ref()
+            .and_then(|s| client_ip(req, &s.trusted_proxies));
         Box::pin(async move {
             let (name, password) = credentials.ok_or(ApiError::Unauthorized)?;
             let state = state.ok_or_else(|| {
                 ApiError::Unexpected(anyhow::anyhow!("application state missing"))
             })?;
-            Ok(state.app.authenticate(name, password).await?)
+            Ok(state.app.authenticate_basic(name, password, ip).await?)
         })
     }
 }

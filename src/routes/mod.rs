@@ -38,6 +38,8 @@ pub enum ApiError {
     PayloadTooLarge,
     #[error("moderator credentials are required")]
     Unauthorized,
+    #[error("too many failed sign-ins from here; try again in {0} seconds")]
+    TooManyAttempts(u64),
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -81,6 +83,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::PayloadTooLarge => "payload_too_large",
             ApiError::Unauthorized => "unauthorized",
+            ApiError::TooManyAttempts(_) => "too_many_attempts",
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "invalid_transition",
             ApiError::ModelRefused(_) => "model_operation_refused",
@@ -97,6 +100,7 @@ impl ResponseError for ApiError {
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) | ApiError::ModelRefused(_) => StatusCode::CONFLICT,
             ApiError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -120,6 +124,9 @@ impl ResponseError for ApiError {
             _ => None,
         };
         let mut response = HttpResponse::build(self.status_code());
+        if let ApiError::TooManyAttempts(seconds) = self {
+            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+        }
         if matches!(self, ApiError::Unauthorized) {
             response.insert_header((
                 header::WWW_AUTHENTICATE,
@@ -168,6 +175,7 @@ impl From<AuthError> for ApiError {
     fn from(e: AuthError) -> Self {
         match e {
             AuthError::InvalidCredentials => ApiError::Unauthorized,
+            AuthError::Throttled { retry_after } => ApiError::TooManyAttempts(retry_after),
             AuthError::Unexpected(e) => ApiError::Unexpected(e),
         }
     }

@@ -305,7 +305,7 @@ impl Store {
         self.sqlite().change_account(id, change).await
     }
 
-    /// Stores a new session and clears the account's sign-in failures.
+    /// Stores a new session.
     ///
     /// # Errors
     /// A database failure.
@@ -350,6 +350,29 @@ impl Store {
         undo: Option<String>,
     ) -> Result<(), StoreError> {
         self.sqlite().set_undo(token_hash, undo).await
+    }
+
+    /// Counts a sign-in attempt before its password is checked, atomically: when every key
+    /// has fewer than its limit of attempts since `since`, records one under each and returns
+    /// `true`; else records nothing and returns `false`. Concurrent attempts cannot all pass.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn admit_attempt(
+        &self,
+        keys: Vec<(String, u32)>,
+        at: i64,
+        since: i64,
+    ) -> Result<bool, StoreError> {
+        self.sqlite().admit_attempt(keys, at, since).await
+    }
+
+    /// Forgets a successful attempt: every attempt under `clear`, and the latest under `one`.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn forgive_attempt(&self, clear: String, one: String) -> Result<(), StoreError> {
+        self.sqlite().forgive_attempt(clear, one).await
     }
 
     /// Failed sign-ins under each key since `since`.

@@ -24,3 +24,5 @@ mod retrain;
 mod durability;
 // The use cases called directly: submission, decisions and undo, sign-in, the schedule.
 mod usecases;
+// Hostile traffic: deep reply chains, sign-in throttles, bounded password checks.
+mod hardening;

@@ -35,13 +35,28 @@ pub async fn queue(
     Ok(page(StatusCode::OK, views::queue_page(&view)))
 }
 
-/// Where to return after a decision: a dashboard path only (never another site).
+/// Where to return after a decision: a dashboard path only (never another site). The path
+/// is judged after normalisation, as a browser would resolve it: `/dashboard/..//elsewhere`
+/// is `//elsewhere`, another host.
 fn back_path(fields: &Fields) -> String {
+    let fallback = || "/dashboard".to_owned();
     let back = fields.get("back");
-    if back.starts_with("/dashboard") && !back.starts_with("//") {
-        back.to_owned()
-    } else {
-        "/dashboard".to_owned()
+    if !back.starts_with('/') || back.starts_with("//") || back.contains('\\') {
+        return fallback();
+    }
+    let Ok(url) = url::Url::parse(&format!("http://dashboard.invalid{back}")) else {
+        return fallback();
+    };
+    let path = url.path();
+    let inside = url.host_str() == Some("dashboard.invalid")
+        && (path == "/dashboard" || path.starts_with("/dashboard/"))
+        && !path.contains("//");
+    if !inside {
+        return fallback();
+    }
+    match url.query() {
+        Some(query) => format!("{path}?{query}"),
+        None => path.to_owned(),
     }
 }
 
@@ -126,6 +141,11 @@ mod tests {
         assert_eq!(f("/dashboard?tab=spam"), "/dashboard?tab=spam");
         assert_eq!(f("https://evil.example/"), "/dashboard");
         assert_eq!(f("//evil.example/dashboard"), "/dashboard");
+        assert_eq!(f("/dashboard/..//elsewhere.example"), "/dashboard");
+        assert_eq!(f("/dashboard/../elsewhere"), "/dashboard");
+        assert_eq!(f("/dashboard/%2e%2e//elsewhere.example"), "/dashboard");
+        assert_eq!(f("/dashboardx"), "/dashboard");
+        assert_eq!(f("/dashboard/comments/7"), "/dashboard/comments/7");
         assert_eq!(
             with_done("/dashboard?tab=spam&done=x", "approve:2:0"),
             "/dashboard?tab=spam&done=approve%3A2%3A0"

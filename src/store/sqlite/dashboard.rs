@@ -123,6 +123,29 @@ pub fn record_login_failure(
     Ok(())
 }
 
+/// Forgets failures older than `before`.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn forget_login_failures(conn: &Connection, before: i64) -> Result<(), DbError> {
+    conn.prepare_cached("DELETE FROM login_failures WHERE at < ?1")?
+        .execute([before])?;
+    Ok(())
+}
+
+/// Forgets the latest failure under `key` (an attempt that turned out to be the owner's).
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn forget_latest_failure(conn: &Connection, key: &str) -> Result<(), DbError> {
+    conn.prepare_cached(
+        "DELETE FROM login_failures WHERE rowid =
+             (SELECT rowid FROM login_failures WHERE key = ?1 ORDER BY at DESC LIMIT 1)",
+    )?
+    .execute([key])?;
+    Ok(())
+}
+
 /// Failed sign-ins under `key` since `since`.
 ///
 /// # Errors

@@ -359,6 +359,28 @@ impl Sqlite {
             .await
     }
 
+    pub async fn admit_attempt(
+        &self,
+        keys: Vec<(String, u32)>,
+        at: i64,
+        since: i64,
+    ) -> Result<bool, DbError> {
+        self.writer
+            .call(|reply| Op::AdmitAttempt {
+                keys,
+                at,
+                since,
+                reply,
+            })
+            .await
+    }
+
+    pub async fn forgive_attempt(&self, clear: String, one: String) -> Result<(), DbError> {
+        self.writer
+            .call(|reply| Op::ForgiveAttempt { clear, one, reply })
+            .await
+    }
+
     pub async fn count_login_failures(
         &self,
         keys: Vec<String>,

@@ -204,7 +204,6 @@ pub fn change_account(
 }
 
 pub fn start_session(conn: &Connection, s: &NewSession) -> Result<(), DbError> {
-    dashboard::clear_login_failures(conn, &s.clear_failures)?;
     dashboard::insert_session(conn, &s.token_hash, s.moderator, &s.csrf_token, s.at)
 }
 
@@ -216,4 +215,29 @@ pub fn record_login_failure(
 ) -> Result<(), DbError> {
     let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
     dashboard::record_login_failure(conn, &keys, at, forget_before)
+}
+
+/// Admits an attempt when every key is under its limit, recording it under each key; the
+/// check and the record are one step in the writer, so concurrent attempts are counted one
+/// after another.
+pub fn admit_attempt(
+    conn: &Connection,
+    keys: &[(String, u32)],
+    at: i64,
+    since: i64,
+) -> Result<bool, DbError> {
+    dashboard::forget_login_failures(conn, since)?;
+    for (key, limit) in keys {
+        if dashboard::count_login_failures(conn, key, since)? >= *limit {
+            return Ok(false);
+        }
+    }
+    let keys: Vec<&str> = keys.iter().map(|(k, _)| k.as_str()).collect();
+    dashboard::record_login_failure(conn, &keys, at, since)?;
+    Ok(true)
+}
+
+pub fn forgive_attempt(conn: &Connection, clear: &str, one: &str) -> Result<(), DbError> {
+    dashboard::clear_login_failures(conn, clear)?;
+    dashboard::forget_latest_failure(conn, one)
 }

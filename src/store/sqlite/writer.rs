@@ -125,6 +125,17 @@ pub enum Op {
         forget_before: i64,
         reply: Reply<()>,
     },
+    AdmitAttempt {
+        keys: Vec<(String, u32)>,
+        at: i64,
+        since: i64,
+        reply: Reply<bool>,
+    },
+    ForgiveAttempt {
+        clear: String,
+        one: String,
+        reply: Reply<()>,
+    },
     /// Holds the writer inside its transaction until `release` fires (tests only: it lets
     /// a test line up a batch, or fill the channel, deterministically).
     #[cfg(test)]
@@ -258,6 +269,19 @@ impl Op {
                     ops::record_login_failure(c, &keys, at, forget_before)
                 }),
             ),
+            Op::AdmitAttempt {
+                keys,
+                at,
+                since,
+                reply,
+            } => answer(
+                reply,
+                savepoint(conn, |c| ops::admit_attempt(c, &keys, at, since)),
+            ),
+            Op::ForgiveAttempt { clear, one, reply } => answer(
+                reply,
+                savepoint(conn, |c| ops::forgive_attempt(c, &clear, &one)),
+            ),
             #[cfg(test)]
             Op::Hold { release, reply } => {
                 let _ = release.recv();
@@ -282,6 +306,7 @@ impl Op {
             Op::Import { reply, .. } => answer(reply, Err(e.clone())),
             Op::UpsertSite { reply, .. } => answer(reply, Err(e.clone())),
             Op::UpsertModerator { reply, .. } => answer(reply, Err(e.clone())),
+            Op::AdmitAttempt { reply, .. } => answer(reply, Err(e.clone())),
             Op::SetVerdicts { reply, .. }
             | Op::LinkOrphans { reply, .. }
             | Op::ChangeAccount { reply, .. }
@@ -289,7 +314,8 @@ impl Op {
             | Op::TouchSession { reply, .. }
             | Op::EndSession { reply, .. }
             | Op::SetUndo { reply, .. }
-            | Op::RecordLoginFailure { reply, .. } => answer(reply, Err(e.clone())),
+            | Op::RecordLoginFailure { reply, .. }
+            | Op::ForgiveAttempt { reply, .. } => answer(reply, Err(e.clone())),
             #[cfg(test)]
             Op::Hold { reply, .. } | Op::FailAfterWriting { reply } => {
                 answer(reply, Err(e.clone()))

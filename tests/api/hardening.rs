@@ -1,0 +1,209 @@
+//! Hostile traffic (issue #9): what an attacker can send must cost bounded stack, memory and
+//! password checks, and must not lock a moderator out.
+
+use std::fmt::Write as _;
+
+use serde_json::Value;
+
+use crate::helpers::{MODERATOR, PASSWORD, TestApp, spawn_app, spawn_app_with};
+
+/// A WordPress export of one article whose approved comments each answer the one before.
+fn reply_chain_export(depth: usize) -> String {
+    let mut xml = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8" ?>
+<rss version="2.0" xmlns:wp="http://wordpress.org/export/1.2/"><channel>
+<item><link>https://chain.example/a-long-argument/</link>
+"#,
+    );
+    for i in 1..=depth {
+        let _ = writeln!(
+            xml,
+            "<wp:comment><wp:comment_id>{i}</wp:comment_id>\
+             <wp:comment_author>Reader {r}</wp:comment_author>\
+             <wp:comment_author_email>r{r}@mail.example</wp:comment_author_email>\
+             <wp:comment_date_gmt>2026-01-01 00:00:00</wp:comment_date_gmt>\
+             <wp:comment_content>No, you are wrong ({i}).</wp:comment_content>\
+             <wp:comment_approved>1</wp:comment_approved>\
+             <wp:comment_parent>{p}</wp:comment_parent></wp:comment>",
+            r = i % 2,
+            p = i - 1
+        );
+    }
+    xml.push_str("</item></channel></rss>\n");
+    xml
+}
+
+fn nesting(node: &Value) -> usize {
+    // Iterative, like the server: the test must not be the one that overflows.
+    let mut deepest = 0;
+    let mut stack: Vec<(&Value, usize)> = vec![(node, 1)];
+    while let Some((n, d)) = stack.pop() {
+        deepest = deepest.max(d);
+        for r in n["replies"].as_array().into_iter().flatten() {
+            stack.push((r, d + 1));
+        }
+    }
+    deepest
+}
+
+#[test]
+fn a_reply_chain_twenty_thousand_deep_is_served_and_the_process_lives() {
+    let app = spawn_app();
+    let file = app.data_dir.path().join("chain.xml");
+    std::fs::write(&file, reply_chain_export(20_000)).expect("write export");
+    let (ok, out, err) = app.cli(&["import", "wordpress", file.to_str().unwrap()]);
+    assert!(ok, "{out}{err}");
+
+    let listing = app.public_comments("https://chain.example/a-long-argument/");
+    assert_eq!(listing["count"], 20_000);
+    let roots = listing["comments"].as_array().expect("array");
+    assert_eq!(roots.len(), 1);
+    assert_eq!(nesting(&roots[0]), 10, "replies fold at the tenth level");
+    let health = app.client.get(app.url("/healthz")).send().expect("alive");
+    assert_eq!(health.status().as_u16(), 200);
+}
+
+fn login_form(app: &TestApp, forwarded_for: &str) -> (String, String) {
+    let form = app
+        .client
+        .get(app.url("/dashboard/login"))
+        .header("x-forwarded-for", forwarded_for)
+        .send()
+        .expect("login form");
+    let cookie = form
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| {
+            c.strip_prefix("rg_login=")
+                .map(|r| r.split(';').next().unwrap_or("").to_owned())
+        })
+        .expect("login cookie");
+    let html = form.text().expect("html");
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("csrf")
+        .to_owned();
+    (cookie, csrf)
+}
+
+fn sign_in_from(app: &TestApp, forwarded_for: &str, password: &str) -> u16 {
+    let (cookie, csrf) = login_form(app, forwarded_for);
+    app.client
+        .post(app.url("/dashboard/login"))
+        .header("cookie", format!("rg_login={cookie}"))
+        .header("x-forwarded-for", forwarded_for)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("name", MODERATOR),
+            ("password", password),
+        ])
+        .send()
+        .expect("sign in")
+        .status()
+        .as_u16()
+}
+
+#[test]
+fn forty_concurrent_wrong_sign_ins_check_the_password_at_most_five_times() {
+    let app = spawn_app();
+    // Forms first, so that the 40 posts really arrive together.
+    let forms: Vec<(String, String)> = (0..40).map(|_| login_form(&app, "")).collect();
+    let statuses: Vec<u16> = std::thread::scope(|s| {
+        let handles: Vec<_> = forms
+            .iter()
+            .map(|(cookie, csrf)| {
+                let app = &app;
+                s.spawn(move || {
+                    app.client
+                        .post(app.url("/dashboard/login"))
+                        .header("cookie", format!("rg_login={cookie}"))
+                        .form(&[
+                            ("csrf", csrf.as_str()),
+                            ("name", MODERATOR),
+                            ("password", "wrong password!!"),
+                        ])
+                        .send()
+                        .expect("sign in")
+                        .status()
+                        .as_u16()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("thread"))
+            .collect()
+    });
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    let throttled = statuses.iter().filter(|s| **s == 429).count();
+    assert!(checked <= 5, "{checked} passwords checked: {statuses:?}");
+    assert_eq!(checked + throttled, 40, "{statuses:?}");
+}
+
+#[test]
+fn a_strangers_guesses_do_not_lock_the_owner_out() {
+    let app = spawn_app_with(&[("REPLYGUARD_TRUSTED_PROXIES", "127.0.0.1")]);
+    for _ in 0..5 {
+        assert_eq!(sign_in_from(&app, "203.0.113.9", "wrong password!!"), 401);
+    }
+    assert_eq!(sign_in_from(&app, "203.0.113.9", PASSWORD), 429);
+    // The owner, from their own address, is not affected.
+    assert_eq!(sign_in_from(&app, "198.51.100.7", PASSWORD), 303);
+}
+
+#[test]
+fn the_moderation_api_throttles_guesses_and_bounds_password_checks() {
+    let app = spawn_app();
+    let wrong = |password: &str| {
+        app.client
+            .get(app.url("/api/v1/moderation/comments"))
+            .basic_auth(MODERATOR, Some(password))
+            .send()
+            .expect("api")
+    };
+    // The right password works, and keeps working without a new check.
+    for _ in 0..3 {
+        assert_eq!(wrong(PASSWORD).status().as_u16(), 200);
+    }
+    // 100 concurrent junk credentials over 25 names: at most 20 reach a password check from
+    // this address (5 per name), the rest are refused before it; memory stays bounded.
+    let statuses: Vec<u16> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..100)
+            .map(|i| {
+                let app = &app;
+                s.spawn(move || {
+                    app.client
+                        .get(app.url("/api/v1/moderation/comments"))
+                        .basic_auth(format!("junk{}", i % 25), Some("junk password"))
+                        .send()
+                        .expect("api")
+                        .status()
+                        .as_u16()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("thread"))
+            .collect()
+    });
+    assert!(
+        statuses.iter().all(|s| *s == 401 || *s == 429),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().filter(|s| **s == 401).count() <= 20,
+        "{statuses:?}"
+    );
+    let throttled = wrong("junk password");
+    assert_eq!(throttled.status().as_u16(), 429);
+    assert!(throttled.headers().get("retry-after").is_some());
+    let peak_kb = app.peak_memory_kb();
+    assert!(peak_kb < 256 * 1024, "peak resident memory {peak_kb} kB");
+    // A client that proved its password before is still let in.
+    assert_eq!(wrong(PASSWORD).status().as_u16(), 200);
+}
