@@ -170,6 +170,7 @@ async fn import_wordpress(
     let mut current: Option<WpComment> = None;
     let mut report = ImportReport::default();
     let mut orphans: Vec<(CommentId, String)> = Vec::new();
+    let mut seen_rss = false;
 
     loop {
         consumed.set(0);
@@ -199,6 +200,7 @@ async fn import_wordpress(
                     );
                 }
                 let name = String::from_utf8_lossy(start.local_name().as_ref()).into_owned();
+                seen_rss |= stack.is_empty() && name == "rss";
                 if name == "comment" && stack.last().is_some_and(|p| p == "item") {
                     current = Some(WpComment::default());
                 }
@@ -268,7 +270,23 @@ async fn import_wordpress(
                 }
                 text.clear();
             }
-            Event::Eof => break,
+            Event::Eof => {
+                // A file cut short ends with elements still open; a file that is not a
+                // WordPress export never opened `rss`.
+                if let Some(open) = stack.last() {
+                    bail!(
+                        "{}: the file ends inside <{open}>: it is truncated (nothing after the last complete article was imported)",
+                        path.display()
+                    );
+                }
+                if !seen_rss {
+                    bail!(
+                        "{}: this is not a WordPress export (no <rss> element)",
+                        path.display()
+                    );
+                }
+                break;
+            }
             _ => {}
         }
     }

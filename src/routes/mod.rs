@@ -246,6 +246,27 @@ pub fn client_ip(req: &HttpRequest, trusted_proxies: &[IpAddr]) -> Option<IpAddr
     )
 }
 
+/// The scheme and host the client used: as forwarded (`X-Forwarded-Proto`, `-Host`,
+/// `Forwarded`) only when the peer is one of `trusted_proxies`; from anyone else those
+/// headers are the client's own claim, so the request's own `Host` over plain http stands.
+pub fn scheme_and_host(req: &HttpRequest, trusted_proxies: &[IpAddr]) -> (String, String) {
+    let from_proxy = req
+        .peer_addr()
+        .is_some_and(|peer| trusted_proxies.contains(&peer.ip()));
+    if from_proxy {
+        let info = req.connection_info();
+        return (info.scheme().to_owned(), info.host().to_owned());
+    }
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| req.uri().authority().map(|a| a.to_string()))
+        .unwrap_or_default();
+    ("http".to_owned(), host)
+}
+
 /// A request header as text, cut to `max` bytes at a character boundary.
 pub fn header_text(req: &HttpRequest, name: header::HeaderName, max: usize) -> Option<String> {
     let value = req.headers().get(name)?.to_str().ok()?;

@@ -18,20 +18,28 @@ pub async fn model_status(
 }
 
 #[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 pub struct RetrainJson {
     #[serde(default)]
     force: bool,
 }
 
-/// `POST /api/v1/moderation/model/retrain` (`{"force": true}` overrides the guard): trains
-/// a candidate in a separate process, activates it if the guard lets it, and answers with the
-/// outcome once the new model (if any) is in use.
+/// `POST /api/v1/moderation/model/retrain` (`{"force": true}` overrides the guard; an empty
+/// body is `{}`): trains a candidate in a separate process, activates it if the guard lets
+/// it, and answers with the outcome once the new model (if any) is in use. A body that is
+/// not that JSON is refused before anything starts.
 pub async fn retrain(
     moderator: Moderator,
-    body: Option<web::Json<RetrainJson>>,
+    body: web::Bytes,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let force = body.map(|b| b.force).unwrap_or_default();
+    let request: RetrainJson = if body.iter().all(u8::is_ascii_whitespace) {
+        RetrainJson::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::BadRequest(format!("the body is not valid JSON: {e}")))?
+    };
+    let force = request.force;
     tracing::info!(moderator = %moderator.name, force, "retraining requested");
     let outcome = state.app.models.retrain(force).await?;
     Ok(HttpResponse::Ok().json(outcome))
@@ -49,7 +57,8 @@ pub async fn activate(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let version = body.into_inner().version;
-    tracing::info!(moderator = %moderator.name, %version, "model activation requested");
+    // `?`: a moderator-supplied value is logged escaped, never as a raw line.
+    tracing::info!(moderator = %moderator.name, ?version, "model activation requested");
     let rescored = state.app.models.activate(&version).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "version": version, "rescored": rescored })))
 }

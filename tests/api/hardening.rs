@@ -207,3 +207,77 @@ fn the_moderation_api_throttles_guesses_and_bounds_password_checks() {
     // A client that proved its password before is still let in.
     assert_eq!(wrong(PASSWORD).status().as_u16(), 200);
 }
+
+#[test]
+fn a_truncated_or_foreign_import_file_fails_with_a_clear_error() {
+    let app = spawn_app();
+    let whole = reply_chain_export(3);
+    let cut = &whole[..whole.find("<wp:comment>").expect("a comment") + "<wp:comment>".len()];
+    let truncated = app.data_dir.path().join("cut.xml");
+    std::fs::write(&truncated, cut).expect("write");
+    let (ok, _, err) = app.cli(&["import", "wordpress", truncated.to_str().unwrap()]);
+    assert!(!ok && err.contains("truncated"), "{err}");
+
+    let foreign = app.data_dir.path().join("notes.txt");
+    std::fs::write(&foreign, "just some notes, not XML at all\n").expect("write");
+    let (ok, _, err) = app.cli(&["import", "wordpress", foreign.to_str().unwrap()]);
+    assert!(!ok && err.contains("not a WordPress export"), "{err}");
+}
+
+#[test]
+fn a_retrain_request_whose_body_is_not_json_starts_nothing() {
+    let app = spawn_app();
+    let response = app
+        .client
+        .post(app.url("/api/v1/moderation/model/retrain"))
+        .basic_auth(MODERATOR, Some(PASSWORD))
+        .header("content-type", "application/json")
+        .body("force=true")
+        .send()
+        .expect("retrain");
+    assert_eq!(response.status().as_u16(), 400);
+    let status: Value = app.moderation_get("/model").json().expect("json");
+    assert_eq!(status["models"].as_array().map(Vec::len), Some(0));
+}
+
+#[test]
+fn forwarded_headers_count_only_from_a_trusted_proxy() {
+    // No trusted proxy: a forged X-Forwarded-Proto must not make the cookie `Secure` (the
+    // browser would then never send it back over plain http), and a forged
+    // X-Forwarded-Host must not make a foreign Origin look like our own.
+    let app = spawn_app();
+    let form = app
+        .client
+        .get(app.url("/dashboard/login"))
+        .header("x-forwarded-proto", "https")
+        .send()
+        .expect("login form");
+    let set_cookie: Vec<String> = form
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok().map(str::to_owned))
+        .collect();
+    assert!(
+        set_cookie
+            .iter()
+            .all(|c| !c.to_lowercase().contains("secure")),
+        "{set_cookie:?}"
+    );
+    let (cookie, csrf) = login_form(&app, "");
+    let forged = app
+        .client
+        .post(app.url("/dashboard/login"))
+        .header("cookie", format!("rg_login={cookie}"))
+        .header("origin", "https://evil.example")
+        .header("x-forwarded-host", "evil.example")
+        .header("x-forwarded-proto", "https")
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("name", MODERATOR),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .expect("sign in");
+    assert_eq!(forged.status().as_u16(), 403);
+}

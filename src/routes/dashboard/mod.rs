@@ -41,7 +41,17 @@ pub fn same_secret(a: &str, b: &str) -> bool {
 /// `Secure` only over https (behind a proxy: its `X-Forwarded-Proto`), or a browser on plain
 /// http (the development setup) would never send the cookie back.
 pub fn is_https(req: &HttpRequest) -> bool {
-    req.connection_info().scheme() == "https"
+    own_scheme_and_host(req).0 == "https"
+}
+
+/// The scheme and host the browser used, believing forwarded headers only from a trusted
+/// proxy (`REPLYGUARD_TRUSTED_PROXIES`).
+fn own_scheme_and_host(req: &HttpRequest) -> (String, String) {
+    let trusted = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.trusted_proxies.clone())
+        .unwrap_or_default();
+    super::scheme_and_host(req, &trusted)
 }
 
 /// A session cookie (or its removal, with an empty value and `max_age` 0).
@@ -173,8 +183,8 @@ impl Fields {
 
 /// The request's own origin, as a browser would send it in `Origin`.
 fn own_origin(req: &HttpRequest) -> String {
-    let info = req.connection_info();
-    format!("{}://{}", info.scheme(), info.host())
+    let (scheme, host) = own_scheme_and_host(req);
+    format!("{scheme}://{host}")
 }
 
 /// Refuses a cross-site POST: an `Origin` header, when present, must be this site.
