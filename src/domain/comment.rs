@@ -80,7 +80,20 @@ fn has_forbidden_control(s: &str) -> bool {
         .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
 }
 
-/// A commenter's display name: trimmed, not empty, at most [`AUTHOR_MAX_BYTES`], one line.
+/// Invisible and direction-changing characters: zero-width spaces and joiners, the bidi
+/// embeddings, overrides and isolates, the word joiner and invisible operators, the byte
+/// order mark. In a name they only serve to impersonate (`Ad\u{200b}min` looks like
+/// `Admin`) or to flip the text around it.
+fn is_invisible_or_bidi(c: char) -> bool {
+    matches!(c,
+        '\u{00ad}' | '\u{034f}' | '\u{061c}' | '\u{115f}' | '\u{1160}' | '\u{17b4}' | '\u{17b5}'
+        | '\u{180b}'..='\u{180f}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'
+        | '\u{2060}'..='\u{206f}' | '\u{3164}' | '\u{fe00}'..='\u{fe0f}' | '\u{feff}'
+        | '\u{ffa0}' | '\u{fff0}'..='\u{fff8}')
+}
+
+/// A commenter's display name: trimmed, not empty, at most [`AUTHOR_MAX_BYTES`], one line,
+/// without invisible or direction-changing characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthorName(String);
 
@@ -101,6 +114,12 @@ impl AuthorName {
         }
         if name.contains(['\n', '\r']) || has_forbidden_control(name) {
             return Err("Your name must be a single line of text.".into());
+        }
+        if name.chars().any(is_invisible_or_bidi) {
+            return Err(
+                "Your name contains invisible or text-direction characters; please type it plainly."
+                    .into(),
+            );
         }
         Ok(Self(name.to_owned()))
     }
@@ -455,6 +474,9 @@ mod tests {
         assert!(AuthorName::parse(&"a".repeat(245)).is_ok());
         assert!(AuthorName::parse(&"a".repeat(246)).is_err());
         assert!(AuthorName::parse("two\nlines").is_err());
+        assert!(AuthorName::parse("Ad\u{200b}min").is_err());
+        assert!(AuthorName::parse("\u{202e}nimdA").is_err());
+        assert!(AuthorName::parse("Zoë Ångström 李").is_ok());
     }
 
     #[test]

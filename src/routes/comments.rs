@@ -167,14 +167,105 @@ fn form_field_name(api_field: &'static str) -> &'static str {
     }
 }
 
+/// Whether every name and value of a url-encoded body is UTF-8 once percent-decoded. The
+/// usual decoder replaces bad bytes with U+FFFD, which would store a comment the reader
+/// never wrote.
+fn form_is_utf8(body: &[u8]) -> bool {
+    fn hex(b: u8) -> Option<u8> {
+        (b as char).to_digit(16).map(|d| d as u8)
+    }
+    body.split(|b| *b == b'&').all(|pair| {
+        let mut decoded = Vec::with_capacity(pair.len());
+        let mut i = 0;
+        while i < pair.len() {
+            match pair[i] {
+                b'%' if i + 2 < pair.len() => match (hex(pair[i + 1]), hex(pair[i + 2])) {
+                    (Some(h), Some(l)) => {
+                        decoded.push(h * 16 + l);
+                        i += 3;
+                        continue;
+                    }
+                    _ => decoded.push(b'%'),
+                },
+                b'+' => decoded.push(b' '),
+                b'=' => decoded.push(b'='),
+                other => decoded.push(other),
+            }
+            i += 1;
+        }
+        std::str::from_utf8(&decoded).is_ok()
+    })
+}
+
+/// Reads the form body: at most `MAX_BODY_BYTES`, url-encoded, and UTF-8 throughout; else the
+/// page to answer with.
+async fn read_form(req: &HttpRequest, payload: web::Payload) -> Result<CommentForm, HttpResponse> {
+    let refuse = |status: StatusCode, message: &str| {
+        html_response(
+            status,
+            views::reply_error_page(&ReplyForm::default(), message),
+        )
+    };
+    let url_encoded = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(';').next().is_some_and(|t| {
+                t.trim()
+                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+            })
+        });
+    if !url_encoded {
+        return Err(refuse(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "The comment form must be sent as application/x-www-form-urlencoded.",
+        ));
+    }
+    let body = match payload
+        .to_bytes_limited(crate::startup::MAX_BODY_BYTES)
+        .await
+    {
+        Ok(Ok(body)) => body,
+        Err(_) => {
+            return Err(refuse(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Your comment is too large to be sent. Please shorten it and try again.",
+            ));
+        }
+        Ok(Err(_)) => {
+            return Err(refuse(
+                StatusCode::BAD_REQUEST,
+                "The comment form could not be read.",
+            ));
+        }
+    };
+    if !form_is_utf8(&body) {
+        return Err(refuse(
+            StatusCode::BAD_REQUEST,
+            "The comment form was not sent as UTF-8 text, so it could not be read. \
+             Please send it again from the page.",
+        ));
+    }
+    serde_urlencoded::from_bytes(&body).map_err(|_| {
+        refuse(
+            StatusCode::BAD_REQUEST,
+            "The comment form could not be read.",
+        )
+    })
+}
+
 /// `POST /comments`: the HTML form. Success is a `303` back to the article; a refusal is a
 /// page naming each problem with the form filled in again.
 pub async fn submit_comment_form(
     req: HttpRequest,
-    form: web::Form<CommentForm>,
+    payload: web::Payload,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let form = form.into_inner();
+    let form = match read_form(&req, payload).await {
+        Ok(form) => form,
+        Err(page) => return page,
+    };
     let result = match NewComment::try_from(form.raw()) {
         Ok(comment) => {
             let thread = comment.thread.clone();
@@ -389,4 +480,18 @@ pub async fn list_comments(
         .insert_header((header::CACHE_CONTROL, "no-cache"))
         .content_type("application/json")
         .body(body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::form_is_utf8;
+
+    #[test]
+    fn invalid_utf8_anywhere_in_a_form_is_found() {
+        assert!(form_is_utf8(b"author=Ada&comment=caf%C3%A9+ok&x="));
+        assert!(form_is_utf8(b"a=100%25&b=%zz&c=%"));
+        assert!(!form_is_utf8(b"author=Ada&comment=caf%E9"));
+        assert!(!form_is_utf8(b"comment=%FF%FE"));
+        assert!(!form_is_utf8(b"\xff=1"));
+    }
 }

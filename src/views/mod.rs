@@ -142,6 +142,7 @@ pub fn reply_error_page(form: &ReplyForm<'_>, problem: &str) -> Markup {
     )
 }
 
+/// Recurses once per level of replies: bounded by `render::MAX_REPLY_DEPTH`.
 fn comment_list(nodes: &[CommentNode], reply_base: &str) -> Markup {
     html! {
         ol.comment-list {
@@ -150,9 +151,11 @@ fn comment_list(nodes: &[CommentNode], reply_base: &str) -> Markup {
                     article {
                         header {
                             @if let Some(site) = &node.website {
-                                a.author href=(site) rel="nofollow ugc noopener" { (node.author) }
+                                // `bdi`: a name written right to left (or carrying old
+                                // direction marks) cannot reorder the text around it.
+                                a.author href=(site) rel="nofollow ugc noopener" { bdi { (node.author) } }
                             } @else {
-                                span.author { (node.author) }
+                                span.author { bdi { (node.author) } }
                             }
                             " "
                             time datetime=(node.created_at.to_rfc3339()) { (node.created_at.to_rfc3339()) }

@@ -342,8 +342,23 @@ fn stored_xss_payloads_never_execute_in_the_dashboard() {
         "<style>body{display:none}</style><link rel=stylesheet href=http://evil.example/x.css>",
     ];
     for (i, payload) in payloads.iter().enumerate() {
+        // Direction overrides and isolates are refused in a name (they only serve to
+        // disguise it) and kept, escaped and isolated, in a comment's text.
+        let bidi = payload
+            .chars()
+            .any(|c| matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'));
+        if bidi {
+            let refused = app.post_comment_form(&[
+                ("author", payload),
+                ("email", "bidi@example.com"),
+                ("comment", "x"),
+                ("thread", ARTICLE),
+            ]);
+            assert_eq!(refused.status().as_u16(), 422, "{payload}");
+        }
+        let author = if bidi { "Bidi tester" } else { payload };
         let response = app.post_comment_form(&[
-            ("author", payload),
+            ("author", author),
             ("email", &format!("x{i}@example.com")),
             ("url", "https://evil.example/\"onmouseover=\"alert(1)"),
             ("comment", payload),

@@ -281,3 +281,50 @@ fn forwarded_headers_count_only_from_a_trusted_proxy() {
         .expect("sign in");
     assert_eq!(forged.status().as_u16(), 403);
 }
+
+#[test]
+fn a_form_that_is_not_utf8_is_refused_and_nothing_is_stored() {
+    let app = spawn_app();
+    let body = format!(
+        "thread={}&author=Ada&email=ada%40example.com&comment=caf%E9+au+lait",
+        url_encode(crate::helpers::ARTICLE)
+    );
+    let response = app
+        .client
+        .post(app.url("/comments"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .expect("post");
+    assert_eq!(response.status().as_u16(), 400);
+    let pending: Value = app
+        .moderation_get("/comments?status=pending")
+        .json()
+        .expect("json");
+    assert_eq!(pending["total"], 0);
+}
+
+#[test]
+fn an_invisible_character_in_a_name_is_refused_on_its_field() {
+    let app = spawn_app();
+    let response = app.post_comment_json(&serde_json::json!({
+        "thread": crate::helpers::ARTICLE,
+        "author": "Ad\u{200b}min",
+        "email": "a@example.com",
+        "body": "Official notice."
+    }));
+    assert_eq!(response.status().as_u16(), 422);
+    let body: Value = response.json().expect("json");
+    assert!(body["fields"]["author"].is_array(), "{body}");
+}
+
+fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
