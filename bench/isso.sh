@@ -44,7 +44,7 @@ echo "| --- | --- | --- | --- |"
 
 # Replyguard, release build, empty data directory.
 mkdir -p "$work/rg"
-(cd "$work/rg" && REPLYGUARD_LOG=warn exec "$bin" --bind 127.0.0.1:0 > out.log 2>/dev/null) &
+(cd "$work/rg" && REPLYGUARD_LOG=warn REPLYGUARD_LIMITS=off exec "$bin" --bind 127.0.0.1:0 > out.log 2>/dev/null) &
 pids+=($!)
 until grep -q listening "$work/rg/out.log" 2>/dev/null; do sleep 0.1; done
 rg=$(sed 's/.*listening on //' "$work/rg/out.log")

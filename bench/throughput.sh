@@ -23,7 +23,7 @@ trap 'stop; rm -rf "$work"' EXIT
 
 # start DIR: serve DIR's data directory; sets $server and $base.
 start() {
-  (cd "$1" && REPLYGUARD_LOG=warn exec "$bin" --bind 127.0.0.1:0 > out.log 2>/dev/null) &
+  (cd "$1" && REPLYGUARD_LOG=warn REPLYGUARD_LIMITS=off exec "$bin" --bind 127.0.0.1:0 > out.log 2>/dev/null) &
   server=$!
   until grep -q listening "$1/out.log" 2>/dev/null; do sleep 0.1; done
   base=$(sed 's/.*listening on //' "$1/out.log")

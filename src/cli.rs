@@ -121,6 +121,7 @@ fn components(cli: &Cli) -> Components {
         base_model: cli.serve.model.clone(),
         spam_threshold: cli.serve.spam_threshold,
         trainer: None,
+        limits: crate::app::limits::SubmissionLimits::default(),
     }
 }
 

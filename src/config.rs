@@ -72,6 +72,33 @@ pub struct ServeArgs {
     /// model's own calibrated threshold when unset.
     #[arg(long, global = true, env = "REPLYGUARD_SPAM_THRESHOLD")]
     pub spam_threshold: Option<f64>,
+    /// `off` turns every submission limit off (load tests, trusted server-side callers).
+    #[arg(long, global = true, env = "REPLYGUARD_LIMITS", default_value = "on")]
+    pub limits: String,
+    /// A second comment from the same address or email sooner than this (seconds) gets 429.
+    #[arg(
+        long,
+        global = true,
+        env = "REPLYGUARD_FLOOD_SECS",
+        default_value_t = 15
+    )]
+    pub flood_secs: u64,
+    /// Comments per hour per address (IPv6 by /64) and per email…
+    #[arg(
+        long,
+        global = true,
+        env = "REPLYGUARD_RATE_PER_HOUR",
+        default_value_t = 30
+    )]
+    pub rate_per_hour: u32,
+    /// …in bursts of at most this many.
+    #[arg(
+        long,
+        global = true,
+        env = "REPLYGUARD_RATE_BURST",
+        default_value_t = 5
+    )]
+    pub rate_burst: u32,
     /// Retrain once this many new moderator labels have arrived; 0 turns it off.
     #[arg(
         long,
@@ -117,6 +144,8 @@ pub struct Settings {
     pub spam_threshold: Option<f64>,
     /// When the service retrains on its own.
     pub schedule: crate::app::filter::Schedule,
+    /// Submission limits.
+    pub limits: crate::app::limits::SubmissionLimits,
 }
 
 impl Settings {
@@ -163,7 +192,18 @@ impl Settings {
                 .then(|| std::time::Duration::from_secs_f64(args.retrain_every_hours * 3600.0)),
             poll: std::time::Duration::from_secs(args.model_poll_secs),
         };
+        let limits = crate::app::limits::SubmissionLimits {
+            enabled: match args.limits.trim().to_ascii_lowercase().as_str() {
+                "on" | "" => true,
+                "off" => false,
+                _ => return Err("REPLYGUARD_LIMITS must be on or off".into()),
+            },
+            flood: std::time::Duration::from_secs(args.flood_secs),
+            per_hour: args.rate_per_hour,
+            burst: args.rate_burst.max(1),
+        };
         Ok(Self {
+            limits,
             schedule,
             bind: args.bind.clone(),
             data_dir,
@@ -182,6 +222,7 @@ impl Settings {
             base_model: self.model.clone(),
             spam_threshold: self.spam_threshold,
             trainer: None,
+            limits: self.limits,
         }
     }
 }

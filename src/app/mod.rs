@@ -10,6 +10,7 @@
 pub mod accounts;
 pub mod filter;
 pub mod import;
+pub mod limits;
 pub mod moderation;
 pub mod submission;
 
@@ -37,6 +38,8 @@ pub struct Components {
     pub spam_threshold: Option<f64>,
     /// The program run as the training child; `None`: this program.
     pub trainer: Option<PathBuf>,
+    /// Submission limits.
+    pub limits: limits::SubmissionLimits,
 }
 
 impl Components {
@@ -56,6 +59,9 @@ pub struct App {
     pub models: Arc<ModelService>,
     /// Bounds on password checks and the HTTP Basic shortcut.
     gate: Arc<accounts::PasswordGate>,
+    /// Submission limits and their state.
+    limits: limits::SubmissionLimits,
+    limiter: Arc<limits::Limiter>,
 }
 
 impl App {
@@ -116,6 +122,8 @@ impl App {
             filter,
             models,
             gate: Arc::new(accounts::PasswordGate::new()?),
+            limits: components.limits,
+            limiter: Arc::new(limits::Limiter::default()),
         })
     }
 

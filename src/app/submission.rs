@@ -12,6 +12,8 @@ use super::App;
 pub enum SubmitError {
     #[error("{0}")]
     Validation(FieldErrors),
+    #[error("too many comments from this address or email; try again in {} seconds", .0.retry_after.as_secs().max(1))]
+    Limited(super::limits::Limited),
     #[error("failed to store the comment")]
     Unexpected(#[from] anyhow::Error),
 }
@@ -49,6 +51,14 @@ impl App {
         comment: NewComment,
         meta: SubmissionMeta,
     ) -> Result<Submitted, SubmitError> {
+        // Limits first: a refused flood costs no scoring and no write.
+        let mut keys = vec![format!("email:{}", comment.email.as_ref().to_lowercase())];
+        if let Some(ip) = meta.client_ip.as_deref().and_then(|ip| ip.parse().ok()) {
+            keys.push(super::limits::address_key(ip));
+        }
+        self.limiter
+            .admit(&self.limits, &keys, std::time::Instant::now())
+            .map_err(SubmitError::Limited)?;
         let filing = self.filter.judge(&comment)?;
         let score = filing
             .verdict

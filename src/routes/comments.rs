@@ -282,6 +282,21 @@ pub async fn submit_comment_form(
         Ok((thread, submitted)) => {
             see_other(&redirect_target(&thread, &form.redirect_to, &submitted))
         }
+        Err(SubmitError::Limited(limited)) => {
+            let seconds = limited.retry_after.as_secs().max(1);
+            let page = views::reply_error_page(
+                &form.view(&FieldErrors::default()),
+                &format!(
+                    "You are posting faster than this site allows. Your text is below: \
+                     please send it again in {seconds} seconds."
+                ),
+            );
+            let mut response = html_response(StatusCode::TOO_MANY_REQUESTS, page);
+            if let Ok(value) = header::HeaderValue::from_str(&seconds.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            response
+        }
         Err(SubmitError::Validation(errors)) => {
             let page = views::reply_error_page(
                 &form.view(&errors),

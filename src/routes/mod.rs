@@ -40,6 +40,8 @@ pub enum ApiError {
     Unauthorized,
     #[error("too many failed sign-ins from here; try again in {0} seconds")]
     TooManyAttempts(u64),
+    #[error("too many comments from this address or email; try again in {0} seconds")]
+    RateLimited(u64),
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -84,6 +86,7 @@ impl ApiError {
             ApiError::PayloadTooLarge => "payload_too_large",
             ApiError::Unauthorized => "unauthorized",
             ApiError::TooManyAttempts(_) => "too_many_attempts",
+            ApiError::RateLimited(_) => "rate_limited",
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "invalid_transition",
             ApiError::ModelRefused(_) => "model_operation_refused",
@@ -100,7 +103,9 @@ impl ResponseError for ApiError {
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
-            ApiError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TooManyAttempts(_) | ApiError::RateLimited(_) => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) | ApiError::ModelRefused(_) => StatusCode::CONFLICT,
             ApiError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -124,7 +129,7 @@ impl ResponseError for ApiError {
             _ => None,
         };
         let mut response = HttpResponse::build(self.status_code());
-        if let ApiError::TooManyAttempts(seconds) = self {
+        if let ApiError::TooManyAttempts(seconds) | ApiError::RateLimited(seconds) = self {
             response.insert_header((header::RETRY_AFTER, seconds.to_string()));
         }
         if matches!(self, ApiError::Unauthorized) {
@@ -145,6 +150,7 @@ impl From<SubmitError> for ApiError {
     fn from(e: SubmitError) -> Self {
         match e {
             SubmitError::Validation(fields) => ApiError::Validation(fields),
+            SubmitError::Limited(l) => ApiError::RateLimited(l.retry_after.as_secs().max(1)),
             SubmitError::Unexpected(e) => ApiError::Unexpected(e),
         }
     }

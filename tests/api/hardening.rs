@@ -328,3 +328,34 @@ fn url_encode(s: &str) -> String {
         })
         .collect()
 }
+
+#[test]
+fn a_burst_from_one_address_meets_429_with_retry_after_and_nothing_is_stored() {
+    let app = spawn_app_with(&[("REPLYGUARD_LIMITS", "on")]);
+    let post = |i: usize| {
+        app.post_comment_json(&serde_json::json!({
+            "thread": crate::helpers::ARTICLE,
+            "author": format!("Reader {i}"),
+            "email": format!("reader{i}@example.com"),
+            "body": format!("Comment number {i} on the vote."),
+        }))
+    };
+    assert_eq!(post(0).status().as_u16(), 202);
+    // Same address, another email, a second later: WordPress-style flood control.
+    let refused = post(1);
+    assert_eq!(refused.status().as_u16(), 429);
+    let retry: u64 = refused
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After in seconds");
+    assert!((1..=15).contains(&retry), "{retry}");
+    let body: Value = refused.json().expect("json");
+    assert_eq!(body["error"], "rate_limited");
+    let pending: Value = app
+        .moderation_get("/comments?status=pending")
+        .json()
+        .expect("json");
+    assert_eq!(pending["total"], 1, "the refused comment was not stored");
+}

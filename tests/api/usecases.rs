@@ -22,6 +22,10 @@ fn open_app() -> (App, TempDir) {
         base_model: Some(fixture_model().to_owned()),
         spam_threshold: None,
         trainer: Some(binary().into()),
+        limits: replyguard::app::limits::SubmissionLimits {
+            enabled: false,
+            ..Default::default()
+        },
     })
     .expect("open");
     block_on(async {

@@ -1,0 +1,221 @@
+//! Submission limits, checked before any write: flood control and a token bucket per
+//! client address (IPv6 by /64) and per email address.
+//!
+//! Kept in this process's memory: with several instances behind a balancer each enforces its
+//! own, so the effective limit is the per-instance limit times the number of instances a
+//! client's requests reach.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// The limits in force (`REPLYGUARD_LIMITS=off` turns every one off).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SubmissionLimits {
+    pub enabled: bool,
+    /// A second comment from the same address or email sooner than this is refused
+    /// (WordPress's flood control uses 15 s).
+    pub flood: Duration,
+    /// Comments per hour per address and per email, with bursts up to `burst`.
+    pub per_hour: u32,
+    pub burst: u32,
+}
+
+impl Default for SubmissionLimits {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            flood: Duration::from_secs(15),
+            per_hour: 30,
+            burst: 5,
+        }
+    }
+}
+
+/// Why a submission was refused before anything was written: try again after this long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limited {
+    pub retry_after: Duration,
+    /// `flood` (too soon after the last one) or `rate` (the bucket is empty).
+    pub kind: &'static str,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    tokens: f64,
+    updated: Instant,
+    last: Instant,
+}
+
+/// Entries kept at most; past this, entries idle for an hour are dropped, then all if need be.
+const MAX_ENTRIES: usize = 100_000;
+
+/// The per-key state of the limits.
+#[derive(Default)]
+pub struct Limiter {
+    buckets: Mutex<HashMap<String, Bucket>>,
+}
+
+/// The key for an address: IPv4 whole, IPv6 by its /64 (one subscriber's whole network).
+pub fn address_key(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => format!("ip:{v4}"),
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("ip6:{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+    }
+}
+
+impl Limiter {
+    /// Admits one submission under every key, or says when to retry; nothing is counted for
+    /// a refused one.
+    pub fn admit(
+        &self,
+        limits: &SubmissionLimits,
+        keys: &[String],
+        now: Instant,
+    ) -> Result<(), Limited> {
+        if !limits.enabled {
+            return Ok(());
+        }
+        let rate = f64::from(limits.per_hour) / 3600.0;
+        let burst = f64::from(limits.burst.max(1));
+        let mut buckets = self
+            .buckets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if buckets.len() >= MAX_ENTRIES {
+            buckets.retain(|_, b| now.duration_since(b.updated) < Duration::from_secs(3600));
+            if buckets.len() >= MAX_ENTRIES {
+                buckets.clear();
+            }
+        }
+        let mut wait: Option<Limited> = None;
+        for key in keys {
+            let Some(b) = buckets.get(key) else { continue };
+            let since_last = now.duration_since(b.last);
+            if since_last < limits.flood {
+                let retry = limits.flood - since_last;
+                wait = Some(longer(
+                    wait,
+                    Limited {
+                        retry_after: retry,
+                        kind: "flood",
+                    },
+                ));
+            }
+            let tokens = (b.tokens + now.duration_since(b.updated).as_secs_f64() * rate).min(burst);
+            if tokens < 1.0 {
+                let retry = if rate > 0.0 {
+                    Duration::from_secs_f64((1.0 - tokens) / rate)
+                } else {
+                    Duration::from_secs(3600)
+                };
+                wait = Some(longer(
+                    wait,
+                    Limited {
+                        retry_after: retry,
+                        kind: "rate",
+                    },
+                ));
+            }
+        }
+        if let Some(limited) = wait {
+            return Err(limited);
+        }
+        for key in keys {
+            let b = buckets.entry(key.clone()).or_insert(Bucket {
+                tokens: burst,
+                updated: now,
+                last: now,
+            });
+            let tokens = (b.tokens + now.duration_since(b.updated).as_secs_f64() * rate).min(burst);
+            *b = Bucket {
+                tokens: tokens - 1.0,
+                updated: now,
+                last: now,
+            };
+        }
+        Ok(())
+    }
+}
+
+fn longer(a: Option<Limited>, b: Limited) -> Limited {
+    match a {
+        Some(a) if a.retry_after >= b.retry_after => a,
+        _ => b,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys() -> Vec<String> {
+        vec!["ip:203.0.113.9".into(), "email:a@example.com".into()]
+    }
+
+    #[test]
+    fn a_second_comment_within_the_flood_window_waits() {
+        let limiter = Limiter::default();
+        let limits = SubmissionLimits::default();
+        let t0 = Instant::now();
+        assert!(limiter.admit(&limits, &keys(), t0).is_ok());
+        let refused = limiter
+            .admit(&limits, &keys(), t0 + Duration::from_secs(5))
+            .expect_err("flood");
+        assert_eq!(refused.kind, "flood");
+        assert_eq!(refused.retry_after, Duration::from_secs(10));
+        assert!(
+            limiter
+                .admit(&limits, &keys(), t0 + Duration::from_secs(15))
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn the_bucket_allows_a_burst_then_the_hourly_rate() {
+        let limiter = Limiter::default();
+        let limits = SubmissionLimits {
+            flood: Duration::ZERO,
+            ..SubmissionLimits::default()
+        };
+        let t0 = Instant::now();
+        for i in 0..5 {
+            assert!(
+                limiter
+                    .admit(&limits, &keys(), t0 + Duration::from_millis(i))
+                    .is_ok()
+            );
+        }
+        let refused = limiter
+            .admit(&limits, &keys(), t0 + Duration::from_millis(10))
+            .expect_err("rate");
+        assert_eq!(refused.kind, "rate");
+        // 30 an hour: one token every two minutes.
+        assert!(refused.retry_after <= Duration::from_secs(120));
+        assert!(
+            limiter
+                .admit(&limits, &keys(), t0 + Duration::from_secs(121))
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn ipv6_addresses_share_a_limit_per_64_and_off_means_off() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:bbbb::2".parse().unwrap();
+        assert_eq!(address_key(a), address_key(b));
+        let limiter = Limiter::default();
+        let off = SubmissionLimits {
+            enabled: false,
+            ..SubmissionLimits::default()
+        };
+        let t0 = Instant::now();
+        for _ in 0..100 {
+            assert!(limiter.admit(&off, &keys(), t0).is_ok());
+        }
+    }
+}
