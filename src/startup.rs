@@ -130,11 +130,6 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
                     .limit(MAX_BODY_BYTES)
                     .error_handler(routes::json_payload_error),
             )
-            .app_data(
-                web::FormConfig::default()
-                    .limit(MAX_BODY_BYTES)
-                    .error_handler(routes::comments::form_payload_error),
-            )
             .app_data(web::QueryConfig::default().error_handler(routes::query_error))
             .app_data(web::PathConfig::default().error_handler(routes::path_error))
             .wrap_fn(|req, srv| {

@@ -356,31 +356,6 @@ pub fn html_response(status: StatusCode, page: maud::Markup) -> HttpResponse {
         .body(page.into_string())
 }
 
-/// Maps form body errors (wrong type, too large, malformed) to a plain HTML page: the
-/// browser's back button still holds the text.
-pub fn form_payload_error(
-    err: actix_web::error::UrlencodedError,
-    _req: &HttpRequest,
-) -> actix_web::Error {
-    use actix_web::error::UrlencodedError as E;
-    let (status, message) = match err {
-        E::Overflow { .. } | E::UnknownLength => (
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "Your comment is too large to be sent. Please shorten it and try again.",
-        ),
-        E::ContentType => (
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "The comment form must be sent as application/x-www-form-urlencoded.",
-        ),
-        _ => (
-            StatusCode::BAD_REQUEST,
-            "The comment form could not be read.",
-        ),
-    };
-    let page = views::reply_error_page(&ReplyForm::default(), message);
-    actix_web::error::InternalError::from_response(message, html_response(status, page)).into()
-}
-
 #[derive(Deserialize)]
 pub struct ThreadQuery {
     thread: Option<String>,

@@ -374,31 +374,4 @@ impl Store {
     pub async fn forgive_attempt(&self, clear: String, one: String) -> Result<(), StoreError> {
         self.sqlite().forgive_attempt(clear, one).await
     }
-
-    /// Failed sign-ins under each key since `since`.
-    ///
-    /// # Errors
-    /// A database failure.
-    pub async fn count_login_failures(
-        &self,
-        keys: Vec<String>,
-        since: i64,
-    ) -> Result<Vec<u32>, StoreError> {
-        self.sqlite().count_login_failures(keys, since).await
-    }
-
-    /// Records a failed sign-in under each key, forgetting failures before `forget_before`.
-    ///
-    /// # Errors
-    /// A database failure.
-    pub async fn record_login_failure(
-        &self,
-        keys: Vec<String>,
-        at: i64,
-        forget_before: i64,
-    ) -> Result<(), StoreError> {
-        self.sqlite()
-            .record_login_failure(keys, at, forget_before)
-            .await
-    }
 }

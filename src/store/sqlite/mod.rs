@@ -380,35 +380,6 @@ impl Sqlite {
             .call(|reply| Op::ForgiveAttempt { clear, one, reply })
             .await
     }
-
-    pub async fn count_login_failures(
-        &self,
-        keys: Vec<String>,
-        since: i64,
-    ) -> Result<Vec<u32>, DbError> {
-        self.read(move |c| {
-            keys.iter()
-                .map(|k| dashboard::count_login_failures(c, k, since))
-                .collect()
-        })
-        .await
-    }
-
-    pub async fn record_login_failure(
-        &self,
-        keys: Vec<String>,
-        at: i64,
-        forget_before: i64,
-    ) -> Result<(), DbError> {
-        self.writer
-            .call(|reply| Op::RecordLoginFailure {
-                keys,
-                at,
-                forget_before,
-                reply,
-            })
-            .await
-    }
 }
 
 /// The writer's connection.

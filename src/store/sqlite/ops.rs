@@ -207,16 +207,6 @@ pub fn start_session(conn: &Connection, s: &NewSession) -> Result<(), DbError> {
     dashboard::insert_session(conn, &s.token_hash, s.moderator, &s.csrf_token, s.at)
 }
 
-pub fn record_login_failure(
-    conn: &Connection,
-    keys: &[String],
-    at: i64,
-    forget_before: i64,
-) -> Result<(), DbError> {
-    let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-    dashboard::record_login_failure(conn, &keys, at, forget_before)
-}
-
 /// Admits an attempt when every key is under its limit, recording it under each key; the
 /// check and the record are one step in the writer, so concurrent attempts are counted one
 /// after another.

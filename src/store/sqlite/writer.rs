@@ -119,12 +119,6 @@ pub enum Op {
         undo: Option<String>,
         reply: Reply<()>,
     },
-    RecordLoginFailure {
-        keys: Vec<String>,
-        at: i64,
-        forget_before: i64,
-        reply: Reply<()>,
-    },
     AdmitAttempt {
         keys: Vec<(String, u32)>,
         at: i64,
@@ -258,17 +252,6 @@ impl Op {
                     super::dashboard::set_undo(c, &token_hash, undo.as_deref())
                 }),
             ),
-            Op::RecordLoginFailure {
-                keys,
-                at,
-                forget_before,
-                reply,
-            } => answer(
-                reply,
-                savepoint(conn, |c| {
-                    ops::record_login_failure(c, &keys, at, forget_before)
-                }),
-            ),
             Op::AdmitAttempt {
                 keys,
                 at,
@@ -314,7 +297,6 @@ impl Op {
             | Op::TouchSession { reply, .. }
             | Op::EndSession { reply, .. }
             | Op::SetUndo { reply, .. }
-            | Op::RecordLoginFailure { reply, .. }
             | Op::ForgiveAttempt { reply, .. } => answer(reply, Err(e.clone())),
             #[cfg(test)]
             Op::Hold { reply, .. } | Op::FailAfterWriting { reply } => {
