@@ -7,6 +7,7 @@
 # Needs wrk (apt-get install wrk) and python3 with venv; the venv is kept in target/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 duration=${1:-10}
 root=$(pwd)
 cargo build --release --quiet
@@ -26,17 +27,10 @@ cleanup() {
 trap cleanup EXIT
 
 wrk_row() {
-  local label=$1 out
+  local label=$1
   shift
-  # Two seconds of the same load first (files grow, caches fill), then the measured run.
-  wrk -t2 -c32 -d2s "$@" > /dev/null
-  out=$(wrk -t2 -c32 -d"${duration}s" --latency "$@")
-  [ -n "${BENCH_DEBUG:-}" ] && echo "$out" >&2
-  rps=$(echo "$out" | awk '/Requests\/sec/ {printf "%.0f", $2}')
-  local p99 bad
-  p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
-  bad=$(echo "$out" | awk '/Non-2xx or 3xx/ {print $5}')
-  printf '| %-58s | %7s/s | %8s | %s |\n' "$label" "$rps" "$p99" "${bad:-0}"
+  wrk_measure "$@"
+  printf '| %-58s | %7s/s | %8s | %s |\n' "$label" "$rps" "$p99" "$bad"
 }
 
 echo "| service | accepted submissions | p99 | non-2xx |"
@@ -48,14 +42,7 @@ mkdir -p "$work/rg"
 pids+=($!)
 until grep -q listening "$work/rg/out.log" 2>/dev/null; do sleep 0.1; done
 rg=$(sed 's/.*listening on //' "$work/rg/out.log")
-cat > "$work/rg.lua" <<LUA
-local n = 0
-request = function()
-  n = n + 1
-  local body = string.format('{"thread":"%s/bench/%d","author":"Reader %d","email":"r%d@example.com","body":"Thanks for the article, comment %d about the council vote."}', "$rg", n % 50, n, n % 1000, n)
-  return wrk.format("POST", "/api/v1/comments", {["Content-Type"] = "application/json"}, body)
-end
-LUA
+json_post_script "$work/rg.lua" "$rg"
 wrk_row "Replyguard (release, SQLite, group commit)" -s "$work/rg.lua" "$rg"
 rg_rps=$rps
 kill "${pids[0]}"

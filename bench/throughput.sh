@@ -12,6 +12,7 @@
 # Needs wrk, sqlite3, curl (apt-get install wrk sqlite3 curl). Peer: bench/isso.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 duration=${1:-10}
 prefill=${2:-1000000}
 cargo build --release --quiet
@@ -40,14 +41,7 @@ note_peak() {
 post_script() {
   local kind=$1 file="$work/post-$1.lua"
   if [ "$kind" = json ]; then
-    cat > "$file" <<LUA
-local n = 0
-request = function()
-  n = n + 1
-  local body = string.format('{"thread":"%s/bench/%d","author":"Reader %d","email":"r%d@example.com","body":"Thanks for the article, comment %d about the council vote."}', "$base", n % 50, n, n % 1000, n)
-  return wrk.format("POST", "/api/v1/comments", {["Content-Type"] = "application/json"}, body)
-end
-LUA
+    json_post_script "$file" "$base"
   else
     cat > "$file" <<LUA
 local n = 0
@@ -63,17 +57,10 @@ LUA
 
 # measure LABEL WRK_ARGS...: one row of the table.
 measure() {
-  local label=$1 out
+  local label=$1
   shift
-  # Two seconds of the same load first (files grow, caches fill), then the measured run.
-  wrk -t2 -c32 -d2s "$@" > /dev/null
-  out=$(wrk -t2 -c32 -d"${duration}s" --latency "$@")
-  local rps p99 bad errors
-  rps=$(echo "$out" | awk '/Requests\/sec/ {printf "%.0f", $2}')
-  p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
-  bad=$(echo "$out" | awk '/Non-2xx or 3xx/ {print $5}')
-  errors=$(echo "$out" | awk '/Socket errors/ {print $0}' | sed 's/^ *//')
-  printf '| %-62s | %8s/s | %8s | %s |\n' "$label" "$rps" "$p99" "${bad:-0} errors${errors:+; $errors}"
+  wrk_measure "$@"
+  printf '| %-62s | %8s/s | %8s | %s |\n' "$label" "$rps" "$p99" "$bad errors${socket_errors:+; $socket_errors}"
   note_peak
 }
 

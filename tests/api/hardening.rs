@@ -33,6 +33,18 @@ fn reply_chain_export(depth: usize) -> String {
     xml
 }
 
+/// Runs `f(0)` … `f(n - 1)` on `n` threads at once and collects the results in order.
+fn concurrently<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    std::thread::scope(|s| {
+        let f = &f;
+        let handles: Vec<_> = (0..n).map(|i| s.spawn(move || f(i))).collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("thread"))
+            .collect()
+    })
+}
+
 fn nesting(node: &Value) -> usize {
     // Iterative, like the server: the test must not be the one that overflows.
     let mut deepest = 0;
@@ -112,31 +124,20 @@ fn forty_concurrent_wrong_sign_ins_check_the_password_at_most_five_times() {
     let app = spawn_app();
     // Forms first, so that the 40 posts really arrive together.
     let forms: Vec<(String, String)> = (0..40).map(|_| login_form(&app, "")).collect();
-    let statuses: Vec<u16> = std::thread::scope(|s| {
-        let handles: Vec<_> = forms
-            .iter()
-            .map(|(cookie, csrf)| {
-                let app = &app;
-                s.spawn(move || {
-                    app.client
-                        .post(app.url("/dashboard/login"))
-                        .header("cookie", format!("rg_login={cookie}"))
-                        .form(&[
-                            ("csrf", csrf.as_str()),
-                            ("name", MODERATOR),
-                            ("password", "wrong password!!"),
-                        ])
-                        .send()
-                        .expect("sign in")
-                        .status()
-                        .as_u16()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("thread"))
-            .collect()
+    let statuses = concurrently(forms.len(), |i| {
+        let (cookie, csrf) = &forms[i];
+        app.client
+            .post(app.url("/dashboard/login"))
+            .header("cookie", format!("rg_login={cookie}"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("name", MODERATOR),
+                ("password", "wrong password!!"),
+            ])
+            .send()
+            .expect("sign in")
+            .status()
+            .as_u16()
     });
     let checked = statuses.iter().filter(|s| **s == 401).count();
     let throttled = statuses.iter().filter(|s| **s == 429).count();
@@ -171,25 +172,14 @@ fn the_moderation_api_throttles_guesses_and_bounds_password_checks() {
     }
     // 100 concurrent junk credentials over 25 names: at most 20 reach a password check from
     // this address (5 per name), the rest are refused before it; memory stays bounded.
-    let statuses: Vec<u16> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..100)
-            .map(|i| {
-                let app = &app;
-                s.spawn(move || {
-                    app.client
-                        .get(app.url("/api/v1/moderation/comments"))
-                        .basic_auth(format!("junk{}", i % 25), Some("junk password"))
-                        .send()
-                        .expect("api")
-                        .status()
-                        .as_u16()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("thread"))
-            .collect()
+    let statuses = concurrently(100, |i| {
+        app.client
+            .get(app.url("/api/v1/moderation/comments"))
+            .basic_auth(format!("junk{}", i % 25), Some("junk password"))
+            .send()
+            .expect("api")
+            .status()
+            .as_u16()
     });
     assert!(
         statuses.iter().all(|s| *s == 401 || *s == 429),
