@@ -18,6 +18,21 @@ pub enum SubmitError {
     Unexpected(#[from] anyhow::Error),
 }
 
+/// `Idempotency-Key` bound to the article and the commenter's address: a SHA-256, hex.
+fn scoped_idempotency_key(key: &str, comment: &NewComment) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for part in [
+        key,
+        comment.thread.as_ref(),
+        &comment.email.as_ref().to_lowercase(),
+    ] {
+        h.update((part.len() as u64).to_le_bytes());
+        h.update(part.as_bytes());
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
 fn refusal_errors(refusal: SubmitRefusal) -> FieldErrors {
     let (field, message) = match refusal {
         SubmitRefusal::UnknownSite => ("thread", "Comments are not enabled for this website."),
@@ -51,6 +66,24 @@ impl App {
         comment: NewComment,
         meta: SubmissionMeta,
     ) -> Result<Submitted, SubmitError> {
+        let mut meta = meta;
+        // A retry carries the same key: scoped to the article and commenter, so one client's
+        // key can never return another's comment. Answered before the limits, so a client
+        // retrying after a lost answer is not told to slow down.
+        meta.idempotency_key = meta
+            .idempotency_key
+            .as_deref()
+            .map(|key| scoped_idempotency_key(key, &comment));
+        if let Some(key) = &meta.idempotency_key {
+            let stored = self
+                .store
+                .find_by_idempotency_key(key.clone())
+                .await
+                .map_err(|e| anyhow::Error::new(e).context("database failure while submitting"))?;
+            if let Some(submitted) = stored {
+                return Ok(submitted);
+            }
+        }
         // Limits first: a refused flood costs no scoring and no write.
         let mut keys = vec![format!("email:{}", comment.email.as_ref().to_lowercase())];
         if let Some(ip) = meta.client_ip.as_deref().and_then(|ip| ip.parse().ok()) {

@@ -36,6 +36,9 @@ pub struct SubmissionMeta {
     pub client_ip: Option<String>,
     pub user_agent: Option<String>,
     pub referrer: Option<String>,
+    /// The client's `Idempotency-Key`, already scoped to the article and commenter
+    /// (`app::submission` hashes the three).
+    pub idempotency_key: Option<String>,
 }
 
 /// The spam filter's verdict, as stored with a comment.

@@ -24,6 +24,20 @@ fn submission_meta(req: &HttpRequest, state: &AppState) -> SubmissionMeta {
         client_ip: client_ip(req, &state.trusted_proxies).map(|ip| ip.to_string()),
         user_agent: header_text(req, header::USER_AGENT, HEADER_MAX_BYTES),
         referrer: header_text(req, header::REFERER, HEADER_MAX_BYTES),
+        idempotency_key: idempotency_key(req).ok().flatten(),
+    }
+}
+
+/// The `Idempotency-Key` header, when sent: 1 to 255 visible ASCII characters.
+fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, String> {
+    let Some(value) = req.headers().get("idempotency-key") else {
+        return Ok(None);
+    };
+    match value.to_str() {
+        Ok(key) if (1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic()) => {
+            Ok(Some(key.to_owned()))
+        }
+        _ => Err("Idempotency-Key must be 1 to 255 visible ASCII characters".to_owned()),
     }
 }
 
@@ -91,6 +105,7 @@ pub async fn submit_comment_json(
             return Err(ApiError::Validation(errors));
         }
     };
+    idempotency_key(&req).map_err(ApiError::BadRequest)?;
     let thread = comment.thread.as_ref().to_owned();
     let parent = comment.parent;
     let meta = submission_meta(&req, &state);

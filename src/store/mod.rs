@@ -112,6 +112,17 @@ impl Store {
         self.sqlite().insert_comment(comment, meta, filing).await
     }
 
+    /// The submission stored under a (scoped) idempotency key, if any.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn find_by_idempotency_key(
+        &self,
+        key: String,
+    ) -> Result<Option<Submitted>, StoreError> {
+        self.sqlite().find_by_idempotency_key(key).await
+    }
+
     /// Applies a moderator's decision: status, log entry and label in one transaction.
     ///
     /// # Errors

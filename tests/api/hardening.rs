@@ -349,3 +349,47 @@ fn a_burst_from_one_address_meets_429_with_retry_after_and_nothing_is_stored() {
         .expect("json");
     assert_eq!(pending["total"], 1, "the refused comment was not stored");
 }
+
+#[test]
+fn a_retry_with_the_same_idempotency_key_returns_the_first_comment() {
+    let app = spawn_app_with(&[("REPLYGUARD_LIMITS", "on")]);
+    let comment = serde_json::json!({
+        "thread": crate::helpers::ARTICLE,
+        "author": "Ada",
+        "email": "ada@example.com",
+        "body": "Posted once, sent twice.",
+    });
+    let post = |key: &str| {
+        app.client
+            .post(app.url("/api/v1/comments"))
+            .header("idempotency-key", key)
+            .json(&comment)
+            .send()
+            .expect("post")
+    };
+    let first = post("retry-7f3a");
+    assert_eq!(first.status().as_u16(), 202);
+    let first: Value = first.json().expect("json");
+    // The retry comes at once: it is answered with the stored comment, not held to the
+    // flood limit and not stored again.
+    let again = post("retry-7f3a");
+    assert_eq!(again.status().as_u16(), 202);
+    let again: Value = again.json().expect("json");
+    assert_eq!(again["id"], first["id"]);
+    assert_eq!(again["created_at"], first["created_at"]);
+    let pending: Value = app
+        .moderation_get("/comments?status=pending")
+        .json()
+        .expect("json");
+    assert_eq!(pending["total"], 1);
+
+    let bad = post("has a space");
+    assert_eq!(bad.status().as_u16(), 400);
+    let body: Value = bad.json().expect("json");
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("Idempotency-Key")),
+        "{body}"
+    );
+}

@@ -209,8 +209,9 @@ pub fn insert_comment(
     conn.prepare_cached(
         "INSERT INTO comments (thread_id, parent_id, author, email, website, body, status,
                                status_before_spam, created_at, client_ip, user_agent, referrer,
-                               spam_score, spam_log_odds, spam_reasons, model_version)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                               spam_score, spam_log_odds, spam_reasons, model_version,
+                               idempotency_key)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
     )?
     .execute(params![
         thread.0,
@@ -230,8 +231,25 @@ pub fn insert_comment(
         verdict.map(|v| v.log_odds),
         verdict.map(|v| v.reasons_json.as_str()),
         verdict.map(|v| v.model_version.as_str()),
+        meta.idempotency_key,
     ])?;
     Ok(CommentId(conn.last_insert_rowid()))
+}
+
+/// The comment created under an idempotency key: its id, status and time.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn find_by_idempotency_key(
+    conn: &Connection,
+    key: &str,
+) -> Result<Option<(CommentId, CommentStatus, i64)>, DbError> {
+    Ok(conn
+        .prepare_cached("SELECT id, status, created_at FROM comments WHERE idempotency_key = ?1")?
+        .query_row([key], |row| {
+            Ok((CommentId(row.get(0)?), row.get(1)?, row.get(2)?))
+        })
+        .optional()?)
 }
 
 /// The approved comments of the thread at `url`, oldest first.

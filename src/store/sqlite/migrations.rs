@@ -29,6 +29,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0005_public_version",
         include_str!("../../../migrations/sqlite/0005_public_version.sql"),
     ),
+    (
+        "0006_idempotency",
+        include_str!("../../../migrations/sqlite/0006_idempotency.sql"),
+    ),
 ];
 
 /// Applies every migration newer than the database's `user_version`; returns how many ran.

@@ -148,6 +148,21 @@ impl Sqlite {
             .await
     }
 
+    pub async fn find_by_idempotency_key(&self, key: String) -> Result<Option<Submitted>, DbError> {
+        self.read(move |c| {
+            Ok(
+                comments::find_by_idempotency_key(c, &key)?.map(|(id, status, created_at)| {
+                    Submitted {
+                        id,
+                        status,
+                        created_at,
+                    }
+                }),
+            )
+        })
+        .await
+    }
+
     pub async fn list_public(&self, url: String) -> Result<PublicThread, DbError> {
         self.read(move |c| {
             // One read transaction: the version names exactly this set of comments.

@@ -18,6 +18,16 @@ pub fn submit(
     meta: &SubmissionMeta,
     filing: &Filing,
 ) -> Result<Result<Submitted, SubmitRefusal>, DbError> {
+    // A retry of a submission that was stored: the same answer, nothing new.
+    if let Some(key) = &meta.idempotency_key
+        && let Some((id, status, created_at)) = comments::find_by_idempotency_key(conn, key)?
+    {
+        return Ok(Ok(Submitted {
+            id,
+            status,
+            created_at,
+        }));
+    }
     let Some(site) = sites::find_site_by_origin(conn, &comment.thread.origin())? else {
         return Ok(Err(SubmitRefusal::UnknownSite));
     };
