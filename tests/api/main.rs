@@ -26,3 +26,5 @@ mod durability;
 mod usecases;
 // Hostile traffic: deep reply chains, sign-in throttles, bounded password checks.
 mod hardening;
+// Property tests: parsers, tokenizer, the public tree and its serializer.
+mod properties;

@@ -1,0 +1,126 @@
+//! Property tests (proptest) for what hostile input reaches first: the domain parsers, the
+//! tokenizer, and the public listing's tree and serializer.
+
+use proptest::prelude::*;
+use replyguard::classifier::tokenize::{Document, FeatureSettings, for_each_feature, vectorize};
+use replyguard::domain::comment::{AUTHOR_MAX_BYTES, BODY_MAX_BYTES};
+use replyguard::domain::{
+    AuthorEmail, AuthorName, CommentBody, CommentId, NewComment, PublicComment, RawComment,
+    ThreadUrl, Timestamp,
+};
+use replyguard::render::{MAX_REPLY_DEPTH, thread_tree};
+
+/// Any text, weighted towards what attackers send: controls, bidi and invisible characters,
+/// markup, and long runs.
+fn hostile_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<String>(),
+        "[ -~]{0,300}",
+        proptest::collection::vec(
+            prop_oneof![
+                Just('\u{202e}'),
+                Just('\u{200b}'),
+                Just('\u{0000}'),
+                Just('\n'),
+                Just('<'),
+                Just('&'),
+                Just('é'),
+                Just('😀'),
+                any::<char>(),
+            ],
+            0..400
+        )
+        .prop_map(|cs| cs.into_iter().collect()),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn accepted_names_are_trimmed_bounded_single_line_and_visible(raw in hostile_text()) {
+        if let Ok(name) = AuthorName::parse(&raw) {
+            let s = name.as_ref();
+            prop_assert!(!s.is_empty() && s.len() <= AUTHOR_MAX_BYTES);
+            prop_assert_eq!(s, s.trim());
+            prop_assert!(!s.chars().any(|c| c.is_control()));
+            let hidden = s.chars().any(|c| {
+                matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+            });
+            prop_assert!(!hidden, "invisible or bidi character in {:?}", s);
+        }
+    }
+
+    #[test]
+    fn accepted_bodies_are_bounded_and_free_of_stray_controls(raw in hostile_text()) {
+        if let Ok(body) = CommentBody::parse(&raw) {
+            let s = body.as_ref();
+            prop_assert!(!s.trim().is_empty() && s.len() <= BODY_MAX_BYTES);
+            prop_assert!(!s.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\t')));
+        }
+    }
+
+    #[test]
+    fn parsers_never_panic_and_a_whole_comment_parses_consistently(
+        thread in hostile_text(), author in hostile_text(), email in hostile_text(),
+        website in hostile_text(), body in hostile_text(), parent in hostile_text(),
+    ) {
+        let _ = ThreadUrl::parse(&thread);
+        let _ = AuthorEmail::parse(&email);
+        let raw = RawComment { thread, parent: Some(parent), author, email, website, body };
+        if let Ok(comment) = NewComment::try_from(raw.clone()) {
+            prop_assert!(AuthorName::parse(&raw.author).is_ok());
+            prop_assert!(CommentBody::parse(&raw.body).is_ok());
+            prop_assert!(comment.thread.url().scheme().starts_with("http"));
+        }
+    }
+
+    #[test]
+    fn the_tokenizer_takes_any_text_and_yields_sorted_columns_in_range(
+        body in hostile_text(), author in hostile_text(),
+    ) {
+        let settings = FeatureSettings::default();
+        let doc = Document { body: &body, author: Some(&author), website_host: None, email_domain: Some("example.com") };
+        let mut count = 0usize;
+        for_each_feature(&doc, &settings, &mut |_| count += 1);
+        let vector = vectorize(&doc, &settings);
+        prop_assert!(vector.windows(2).all(|w| w[0].0 < w[1].0));
+        prop_assert!(vector.iter().all(|(c, v)| *c < (1usize << settings.width_bits) && v.is_finite()));
+        prop_assert!(vector.len() <= count);
+    }
+
+    #[test]
+    fn any_parent_links_make_a_bounded_tree_holding_every_comment(
+        parents in proptest::collection::vec(proptest::option::of(0i64..60), 0..60),
+        author in hostile_text(),
+    ) {
+        let comments: Vec<PublicComment> = parents
+            .iter()
+            .enumerate()
+            .map(|(i, p)| PublicComment {
+                id: CommentId(i as i64),
+                parent: p.map(CommentId),
+                author: author.clone(),
+                website: None,
+                body: format!("<b>{author}</b> & {i}"),
+                created_at: Timestamp(0),
+            })
+            .collect();
+        let n = comments.len();
+        let tree = thread_tree(comments);
+        let mut seen = 0;
+        let mut deepest = 0;
+        let mut stack: Vec<(&replyguard::render::CommentNode, usize)> = tree.iter().map(|c| (c, 1)).collect();
+        while let Some((node, depth)) = stack.pop() {
+            seen += 1;
+            deepest = deepest.max(depth);
+            // Markup in a comment never reaches the HTML unescaped.
+            prop_assert!(!node.body_html.contains("<b>"));
+            stack.extend(node.replies.iter().map(|r| (r, depth + 1)));
+        }
+        prop_assert_eq!(seen, n);
+        prop_assert!(deepest <= MAX_REPLY_DEPTH);
+        let json = serde_json::to_string(&tree).expect("serialises");
+        prop_assert!(!json.contains("email"));
+    }
+}
