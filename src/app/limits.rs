@@ -142,6 +142,63 @@ impl Limiter {
     }
 }
 
+/// The same comment (article, parent, author and text) again within this long is refused.
+pub const DUPLICATE_WINDOW: Duration = Duration::from_secs(10 * 60);
+
+/// Recently posted comments by a hash of what makes them the same, to refuse a repeat. A
+/// comment is reserved before it is stored, so two identical ones sent at once cannot both
+/// pass. Per instance and in memory, like the other limits.
+#[derive(Default)]
+pub struct RecentComments {
+    seen: Mutex<Seen>,
+}
+
+/// By comment hash: the stored comment (once it is) and when it was posted.
+type Seen = HashMap<[u8; 32], (Option<crate::domain::CommentId>, Instant)>;
+
+impl RecentComments {
+    /// Reserves `key`; `Err` with the earlier comment (if already stored) when it was posted
+    /// within [`DUPLICATE_WINDOW`].
+    pub fn reserve(
+        &self,
+        key: [u8; 32],
+        now: Instant,
+    ) -> Result<(), Option<crate::domain::CommentId>> {
+        let mut seen = self.lock();
+        if let Some((id, at)) = seen.get(&key)
+            && now.duration_since(*at) < DUPLICATE_WINDOW
+        {
+            return Err(*id);
+        }
+        if seen.len() >= MAX_ENTRIES {
+            seen.retain(|_, (_, at)| now.duration_since(*at) < DUPLICATE_WINDOW);
+            if seen.len() >= MAX_ENTRIES {
+                seen.clear();
+            }
+        }
+        seen.insert(key, (None, now));
+        Ok(())
+    }
+
+    /// The reserved comment was stored as `id`.
+    pub fn confirm(&self, key: [u8; 32], id: crate::domain::CommentId) {
+        if let Some(entry) = self.lock().get_mut(&key) {
+            entry.0 = Some(id);
+        }
+    }
+
+    /// The reserved comment was not stored: it may be sent again.
+    pub fn release(&self, key: [u8; 32]) {
+        self.lock().remove(&key);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Seen> {
+        self.seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 fn longer(a: Option<Limited>, b: Limited) -> Limited {
     match a {
         Some(a) if a.retry_after >= b.retry_after => a,
@@ -201,6 +258,23 @@ mod tests {
                 .admit(&limits, &keys(), t0 + Duration::from_secs(121))
                 .is_ok()
         );
+    }
+
+    #[test]
+    fn the_same_comment_again_is_refused_until_the_window_passes() {
+        let recent = RecentComments::default();
+        let t0 = Instant::now();
+        assert!(recent.reserve([1; 32], t0).is_ok());
+        assert_eq!(recent.reserve([1; 32], t0), Err(None));
+        recent.confirm([1; 32], crate::domain::CommentId(7));
+        assert_eq!(
+            recent.reserve([1; 32], t0 + Duration::from_secs(60)),
+            Err(Some(crate::domain::CommentId(7)))
+        );
+        assert!(recent.reserve([1; 32], t0 + DUPLICATE_WINDOW).is_ok());
+        recent.release([1; 32]);
+        assert!(recent.reserve([1; 32], t0).is_ok());
+        assert!(recent.reserve([2; 32], t0).is_ok());
     }
 
     #[test]

@@ -62,6 +62,7 @@ pub struct App {
     /// Submission limits and their state.
     limits: limits::SubmissionLimits,
     limiter: Arc<limits::Limiter>,
+    recent: Arc<limits::RecentComments>,
 }
 
 impl App {
@@ -124,6 +125,7 @@ impl App {
             gate: Arc::new(accounts::PasswordGate::new()?),
             limits: components.limits,
             limiter: Arc::new(limits::Limiter::default()),
+            recent: Arc::new(limits::RecentComments::default()),
         })
     }
 

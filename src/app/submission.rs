@@ -14,6 +14,8 @@ pub enum SubmitError {
     Validation(FieldErrors),
     #[error("too many comments from this address or email; try again in {} seconds", .0.retry_after.as_secs().max(1))]
     Limited(super::limits::Limited),
+    #[error("this comment was already posted")]
+    Duplicate(Option<crate::domain::CommentId>),
     #[error("failed to store the comment")]
     Unexpected(#[from] anyhow::Error),
 }
@@ -31,6 +33,24 @@ fn scoped_idempotency_key(key: &str, comment: &NewComment) -> String {
         h.update(part.as_bytes());
     }
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What makes two comments the same: article, parent, author (case-folded) and text.
+fn duplicate_key(comment: &NewComment) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    let parent = comment.parent.map(|p| p.0.to_string()).unwrap_or_default();
+    let author = comment.author.as_ref().to_lowercase();
+    let mut h = Sha256::new();
+    for part in [
+        comment.thread.as_ref(),
+        &parent,
+        &author,
+        comment.body.as_ref(),
+    ] {
+        h.update((part.len() as u64).to_le_bytes());
+        h.update(part.as_bytes());
+    }
+    h.finalize().into()
 }
 
 fn refusal_errors(refusal: SubmitRefusal) -> FieldErrors {
@@ -89,8 +109,34 @@ impl App {
         if let Some(ip) = meta.client_ip.as_deref().and_then(|ip| ip.parse().ok()) {
             keys.push(super::limits::address_key(ip));
         }
+        let now = std::time::Instant::now();
+        // The same comment again (a double click, a bot's repeat) is refused before it counts
+        // against the rate, so the sender learns it is a duplicate.
+        let duplicate_key = self.limits.enabled.then(|| duplicate_key(&comment));
+        if let Some(key) = duplicate_key {
+            self.recent
+                .reserve(key, now)
+                .map_err(SubmitError::Duplicate)?;
+        }
+        let stored = self.store_limited(comment, meta, &keys, now).await;
+        if let Some(key) = duplicate_key {
+            match &stored {
+                Ok(submitted) => self.recent.confirm(key, submitted.id),
+                Err(_) => self.recent.release(key),
+            }
+        }
+        stored
+    }
+
+    async fn store_limited(
+        &self,
+        comment: NewComment,
+        meta: SubmissionMeta,
+        keys: &[String],
+        now: std::time::Instant,
+    ) -> Result<Submitted, SubmitError> {
         self.limiter
-            .admit(&self.limits, &keys, std::time::Instant::now())
+            .admit(&self.limits, keys, now)
             .map_err(SubmitError::Limited)?;
         let filing = self.filter.judge(&comment)?;
         let score = filing

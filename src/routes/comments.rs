@@ -297,6 +297,13 @@ pub async fn submit_comment_form(
         Ok((thread, submitted)) => {
             see_other(&redirect_target(&thread, &form.redirect_to, &submitted))
         }
+        Err(SubmitError::Duplicate(_)) => {
+            let page = views::reply_error_page(
+                &form.view(&FieldErrors::default()),
+                "You have already posted this comment; it is awaiting moderation.",
+            );
+            html_response(StatusCode::CONFLICT, page)
+        }
         Err(SubmitError::Limited(limited)) => {
             let seconds = limited.retry_after.as_secs().max(1);
             let page = views::reply_error_page(

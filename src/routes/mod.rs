@@ -42,6 +42,8 @@ pub enum ApiError {
     TooManyAttempts(u64),
     #[error("too many comments from this address or email; try again in {0} seconds")]
     RateLimited(u64),
+    #[error("this comment was already posted")]
+    Duplicate,
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -87,6 +89,7 @@ impl ApiError {
             ApiError::Unauthorized => "unauthorized",
             ApiError::TooManyAttempts(_) => "too_many_attempts",
             ApiError::RateLimited(_) => "rate_limited",
+            ApiError::Duplicate => "duplicate_comment",
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "invalid_transition",
             ApiError::ModelRefused(_) => "model_operation_refused",
@@ -107,7 +110,9 @@ impl ResponseError for ApiError {
                 StatusCode::TOO_MANY_REQUESTS
             }
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::Conflict(_) | ApiError::ModelRefused(_) => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::ModelRefused(_) | ApiError::Duplicate => {
+                StatusCode::CONFLICT
+            }
             ApiError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -151,6 +156,7 @@ impl From<SubmitError> for ApiError {
         match e {
             SubmitError::Validation(fields) => ApiError::Validation(fields),
             SubmitError::Limited(l) => ApiError::RateLimited(l.retry_after.as_secs().max(1)),
+            SubmitError::Duplicate(_) => ApiError::Duplicate,
             SubmitError::Unexpected(e) => ApiError::Unexpected(e),
         }
     }

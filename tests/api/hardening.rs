@@ -393,3 +393,24 @@ fn a_retry_with_the_same_idempotency_key_returns_the_first_comment() {
         "{body}"
     );
 }
+
+#[test]
+fn the_same_comment_posted_again_gets_409_and_is_stored_once() {
+    let app = spawn_app_with(&[("REPLYGUARD_LIMITS", "on")]);
+    let comment = serde_json::json!({
+        "thread": crate::helpers::ARTICLE,
+        "author": "Ada",
+        "email": "ada@example.com",
+        "body": "Said it once.",
+    });
+    assert_eq!(app.post_comment_json(&comment).status().as_u16(), 202);
+    let again = app.post_comment_json(&comment);
+    assert_eq!(again.status().as_u16(), 409);
+    let body: Value = again.json().expect("json");
+    assert_eq!(body["error"], "duplicate_comment");
+    let pending: Value = app
+        .moderation_get("/comments?status=pending")
+        .json()
+        .expect("json");
+    assert_eq!(pending["total"], 1);
+}
