@@ -196,6 +196,25 @@ impl Browser {
         }
     }
 
+    /// Marks the page shown now, so that [`Browser::wait_next_page`] can tell when another
+    /// has replaced it.
+    fn mark_page(&self) {
+        self.script("window.__rgOldPage = true; return null;");
+    }
+
+    /// Waits for the page marked by [`Browser::mark_page`] to be replaced by a loaded one. A
+    /// key press or a click submits a form; until the answer arrives the old page is still
+    /// `complete`, so waiting on `readyState` alone can return too early.
+    fn wait_next_page(&self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let replaced =
+            "return window.__rgOldPage === undefined && document.readyState === 'complete';";
+        while self.script(replaced) != Value::Bool(true) {
+            assert!(Instant::now() < deadline, "no new page after the action");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     fn sign_in(&self, app: &TestApp) {
         self.goto(&app.url("/dashboard"));
         assert!(
@@ -281,25 +300,29 @@ fn a_moderator_clears_the_queue_with_the_keyboard_and_bulk_select() {
     assert_eq!(pending_total(&app), 7);
 
     // a: approve the focused (first) row.
+    browser.mark_page();
     browser.press("a");
-    browser.wait_loaded();
+    browser.wait_next_page();
     assert_eq!(pending_total(&app), 6);
     // j then s: the second row is marked as spam.
+    browser.mark_page();
     browser.press("j");
     browser.press("s");
-    browser.wait_loaded();
+    browser.wait_next_page();
     assert_eq!(pending_total(&app), 5);
     let spam: Value = app.moderation_get("/comments?status=spam").json().unwrap();
     assert_eq!(spam["total"], 1);
     // u: undo puts it back.
+    browser.mark_page();
     browser.press("u");
-    browser.wait_loaded();
+    browser.wait_next_page();
     assert_eq!(pending_total(&app), 6);
     // x selects rows; select-all then bulk approve clears the queue.
     browser.press("x");
     browser.click("#select-all");
+    browser.mark_page();
     browser.click("#bulk button[value=approve]");
-    browser.wait_loaded();
+    browser.wait_next_page();
     assert_eq!(pending_total(&app), 0, "the queue is clear");
     assert!(
         browser
