@@ -69,8 +69,7 @@ impl SpamFilter {
 
     /// The threshold in force with the model in use now, as a probability.
     pub fn threshold_probability(&self) -> f64 {
-        let z = self.threshold_log_odds(&self.models.current());
-        crate::domain::SpamScore::from_log_odds(z).map_or(1.0, |s| s.probability())
+        probability_of(self.threshold_log_odds(&self.models.current()))
     }
 
     /// Scores a submission with the model in use now (one model for the whole request) and
@@ -95,6 +94,11 @@ impl SpamFilter {
         };
         Ok(crate::domain::Filing { status, verdict })
     }
+}
+
+/// A threshold given as log-odds, as a probability (1 when it cannot be reached).
+pub fn probability_of(log_odds: f64) -> f64 {
+    crate::domain::SpamScore::from_log_odds(log_odds).map_or(1.0, |s| s.probability())
 }
 
 /// Pending comments re-scored per write: a submission waits behind one chunk, never the
@@ -243,16 +247,6 @@ impl ModelService {
         tokio::task::spawn_blocking(move || service.store.list())
             .await
             .map_err(|e| anyhow::anyhow!("model task failed: {e}"))?
-    }
-
-    /// The data directory the model store lives in.
-    pub fn data_dir(&self) -> &Path {
-        &self.data_dir
-    }
-
-    /// The base model (`REPLYGUARD_MODEL` or the shipped one).
-    pub fn base(&self) -> &ModelBundle {
-        &self.base
     }
 
     /// Runs `replyguard model retrain` in a child process and then swaps in what it

@@ -14,7 +14,7 @@ pub mod limits;
 pub mod moderation;
 pub mod submission;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -148,11 +148,6 @@ impl App {
     /// A database failure.
     pub async fn health(&self) -> anyhow::Result<()> {
         Ok(self.store.ping().await?)
-    }
-
-    /// The data directory.
-    pub fn data_dir(&self) -> &Path {
-        self.models.data_dir()
     }
 }
 

@@ -282,8 +282,7 @@ impl App {
             rows,
             total,
             counts,
-            threshold: crate::domain::SpamScore::from_log_odds(threshold_log_odds)
-                .map_or(1.0, |s| s.probability()),
+            threshold: super::filter::probability_of(threshold_log_odds),
         })
     }
 

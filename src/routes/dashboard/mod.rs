@@ -49,9 +49,8 @@ pub fn is_https(req: &HttpRequest) -> bool {
 fn own_scheme_and_host(req: &HttpRequest) -> (String, String) {
     let trusted = req
         .app_data::<web::Data<AppState>>()
-        .map(|s| s.trusted_proxies.clone())
-        .unwrap_or_default();
-    super::scheme_and_host(req, &trusted)
+        .map_or(&[][..], |s| &s.trusted_proxies[..]);
+    super::scheme_and_host(req, trusted)
 }
 
 /// A session cookie (or its removal, with an empty value and `max_age` 0).

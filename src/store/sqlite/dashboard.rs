@@ -123,16 +123,6 @@ pub fn record_login_failure(
     Ok(())
 }
 
-/// Forgets failures older than `before`.
-///
-/// # Errors
-/// The SQL error, if any.
-pub fn forget_login_failures(conn: &Connection, before: i64) -> Result<(), DbError> {
-    conn.prepare_cached("DELETE FROM login_failures WHERE at < ?1")?
-        .execute([before])?;
-    Ok(())
-}
-
 /// Forgets the latest failure under `key` (an attempt that turned out to be the owner's).
 ///
 /// # Errors

@@ -226,7 +226,6 @@ pub fn admit_attempt(
     at: i64,
     since: i64,
 ) -> Result<bool, DbError> {
-    dashboard::forget_login_failures(conn, since)?;
     for (key, limit) in keys {
         if dashboard::count_login_failures(conn, key, since)? >= *limit {
             return Ok(false);
