@@ -406,9 +406,10 @@ pub async fn approved_tree(
 /// Rendered public listings by article URL, each with the version of the approved set it
 /// was rendered from, so a listing is read and rendered again only after it changed.
 ///
-/// Why: rendering 200 approved comments (tree, escaped HTML, JSON) for every request held
-/// the listing to 2,478 responses/s (`bench/throughput.sh`); a version check is one indexed
-/// read. The version lives in the database, so every instance sharing it sees a change.
+/// Why: rendering 200 approved comments (tree, escaped HTML, JSON) on every request costs
+/// far more than a version check, which is one indexed read (the listing's rate is in
+/// BENCHMARKS.md). The version lives in the database, so every instance sharing it sees a
+/// change.
 #[derive(Default)]
 pub struct ListingCache {
     entries: std::sync::Mutex<ListingEntries>,

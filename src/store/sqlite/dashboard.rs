@@ -245,8 +245,9 @@ pub fn list_queue(
     };
     let total = count("")?;
     // By score, scored comments come first, then unscored ones by id. Asked as one
-    // `ORDER BY spam_log_odds IS NULL, …` SQLite sorted every matching row (58 ms for the
-    // first page of 100,000 pending); as two ranges each walks the score index in order.
+    // `ORDER BY spam_log_odds IS NULL, …` SQLite sorted every matching row (its query plan
+    // says `USE TEMP B-TREE FOR ORDER BY`); as two ranges each walks the score index in
+    // order. The first page of 100,000 pending: BENCHMARKS.md.
     let by_score = match order {
         QueueOrder::HamFirst => Some("c.spam_log_odds ASC, c.id ASC"),
         QueueOrder::SpamFirst => Some("c.spam_log_odds DESC, c.id DESC"),

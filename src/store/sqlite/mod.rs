@@ -181,9 +181,8 @@ impl Sqlite {
 
     pub async fn thread_version(&self, url: String) -> Result<Option<i64>, DbError> {
         // One lookup by a unique index, asked on every public listing: on the calling thread,
-        // because the hop to the blocking pool cost more than the read (7,990 listings/s
-        // with the hop; `bench/throughput.sh`). A read-only WAL reader never waits for the
-        // writer.
+        // because the hop to the blocking pool costs more than the read itself (a warm
+        // index lookup). A read-only WAL reader never waits for the writer.
         let conn = match self.idle().pop() {
             Some(conn) => conn,
             None => open_reader_connection(&self.path)?,

@@ -16,9 +16,9 @@
 //! `synchronous=NORMAL`, under which SQLite still syncs around checkpoints and when the WAL
 //! is reused; a power cut can lose only batches nobody was told about.
 //!
-//! Why: one fsync per comment held submissions to 1,727/s (p99 42 ms); committing groups
-//! with the fsync inside the writer to about 7,000/s; syncing beside it to about 10,000/s
-//! (`bench/throughput.sh`, 32 connections, on this 2-core machine).
+//! Why: one fsync per comment held submissions to 1,727/s (p99 42 ms, issue #8's
+//! measurement of the first round); with group commit and the sync beside the writer the
+//! same load gives the figures in BENCHMARKS.md (`bench/throughput.sh`, `bench/cpu.sh`).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -50,9 +50,8 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        // Measured under `bench/throughput.sh` (32 connections): batches average about 16
-        // operations, running them takes 0.1–0.6 ms and the commit's fsync 0.7–2 ms. The
-        // bounds only matter when a backlog builds up: they cap one caller's extra wait.
+        // With 32 connections a batch holds at most the 32 waiting requests; the bounds
+        // matter only when a backlog builds up, where they cap one caller's extra wait.
         Self {
             queue: 4096,
             batch: 512,
