@@ -150,41 +150,35 @@ pub const DUPLICATE_WINDOW: Duration = Duration::from_secs(10 * 60);
 /// pass. Per instance and in memory, like the other limits.
 #[derive(Default)]
 pub struct RecentComments {
-    seen: Mutex<Seen>,
+    /// When each comment was posted, by its hash.
+    seen: Mutex<HashMap<[u8; 32], Instant>>,
 }
 
-/// By comment hash: the stored comment (once it is) and when it was posted.
-type Seen = HashMap<[u8; 32], (Option<crate::domain::CommentId>, Instant)>;
+/// The same comment was posted within [`DUPLICATE_WINDOW`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Duplicate;
 
 impl RecentComments {
-    /// Reserves `key`; `Err` with the earlier comment (if already stored) when it was posted
-    /// within [`DUPLICATE_WINDOW`].
-    pub fn reserve(
-        &self,
-        key: [u8; 32],
-        now: Instant,
-    ) -> Result<(), Option<crate::domain::CommentId>> {
+    /// Reserves `key`, unless the same comment was posted within [`DUPLICATE_WINDOW`].
+    ///
+    /// # Errors
+    /// [`Duplicate`].
+    pub fn reserve(&self, key: [u8; 32], now: Instant) -> Result<(), Duplicate> {
         let mut seen = self.lock();
-        if let Some((id, at)) = seen.get(&key)
-            && now.duration_since(*at) < DUPLICATE_WINDOW
+        if seen
+            .get(&key)
+            .is_some_and(|at| now.duration_since(*at) < DUPLICATE_WINDOW)
         {
-            return Err(*id);
+            return Err(Duplicate);
         }
         if seen.len() >= MAX_ENTRIES {
-            seen.retain(|_, (_, at)| now.duration_since(*at) < DUPLICATE_WINDOW);
+            seen.retain(|_, at| now.duration_since(*at) < DUPLICATE_WINDOW);
             if seen.len() >= MAX_ENTRIES {
                 seen.clear();
             }
         }
-        seen.insert(key, (None, now));
+        seen.insert(key, now);
         Ok(())
-    }
-
-    /// The reserved comment was stored as `id`.
-    pub fn confirm(&self, key: [u8; 32], id: crate::domain::CommentId) {
-        if let Some(entry) = self.lock().get_mut(&key) {
-            entry.0 = Some(id);
-        }
     }
 
     /// The reserved comment was not stored: it may be sent again.
@@ -192,7 +186,7 @@ impl RecentComments {
         self.lock().remove(&key);
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Seen> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], Instant>> {
         self.seen
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -265,11 +259,10 @@ mod tests {
         let recent = RecentComments::default();
         let t0 = Instant::now();
         assert!(recent.reserve([1; 32], t0).is_ok());
-        assert_eq!(recent.reserve([1; 32], t0), Err(None));
-        recent.confirm([1; 32], crate::domain::CommentId(7));
+        assert_eq!(recent.reserve([1; 32], t0), Err(Duplicate));
         assert_eq!(
             recent.reserve([1; 32], t0 + Duration::from_secs(60)),
-            Err(Some(crate::domain::CommentId(7)))
+            Err(Duplicate)
         );
         assert!(recent.reserve([1; 32], t0 + DUPLICATE_WINDOW).is_ok());
         recent.release([1; 32]);

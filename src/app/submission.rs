@@ -15,7 +15,7 @@ pub enum SubmitError {
     #[error("too many comments from this address or email; try again in {} seconds", .0.retry_after.as_secs().max(1))]
     Limited(super::limits::Limited),
     #[error("this comment was already posted")]
-    Duplicate(Option<crate::domain::CommentId>),
+    Duplicate(super::limits::Duplicate),
     #[error("failed to store the comment")]
     Unexpected(#[from] anyhow::Error),
 }
@@ -119,11 +119,8 @@ impl App {
                 .map_err(SubmitError::Duplicate)?;
         }
         let stored = self.store_limited(comment, meta, &keys, now).await;
-        if let Some(key) = duplicate_key {
-            match &stored {
-                Ok(submitted) => self.recent.confirm(key, submitted.id),
-                Err(_) => self.recent.release(key),
-            }
+        if let (Some(key), Err(_)) = (duplicate_key, &stored) {
+            self.recent.release(key);
         }
         stored
     }
