@@ -252,14 +252,6 @@ fn docs(name: &str) -> PathBuf {
     dir.join(name)
 }
 
-fn pending_total(app: &TestApp) -> u64 {
-    app.moderation_get("/comments?status=pending")
-        .json::<Value>()
-        .unwrap()["total"]
-        .as_u64()
-        .unwrap()
-}
-
 #[test]
 fn a_moderator_clears_the_queue_with_the_keyboard_and_bulk_select() {
     let Some(browser) = Browser::start() else {
@@ -297,33 +289,33 @@ fn a_moderator_clears_the_queue_with_the_keyboard_and_bulk_select() {
 
     browser.sign_in(&app);
     browser.screenshot(&docs("dashboard-queue.png"));
-    assert_eq!(pending_total(&app), 7);
+    assert_eq!(app.pending_total(), 7);
 
     // a: approve the focused (first) row.
     browser.mark_page();
     browser.press("a");
     browser.wait_next_page();
-    assert_eq!(pending_total(&app), 6);
+    assert_eq!(app.pending_total(), 6);
     // j then s: the second row is marked as spam.
     browser.mark_page();
     browser.press("j");
     browser.press("s");
     browser.wait_next_page();
-    assert_eq!(pending_total(&app), 5);
+    assert_eq!(app.pending_total(), 5);
     let spam: Value = app.moderation_get("/comments?status=spam").json().unwrap();
     assert_eq!(spam["total"], 1);
     // u: undo puts it back.
     browser.mark_page();
     browser.press("u");
     browser.wait_next_page();
-    assert_eq!(pending_total(&app), 6);
+    assert_eq!(app.pending_total(), 6);
     // x selects rows; select-all then bulk approve clears the queue.
     browser.press("x");
     browser.click("#select-all");
     browser.mark_page();
     browser.click("#bulk button[value=approve]");
     browser.wait_next_page();
-    assert_eq!(pending_total(&app), 0, "the queue is clear");
+    assert_eq!(app.pending_total(), 0, "the queue is clear");
     assert!(
         browser
             .script("return document.body.innerText")

@@ -286,6 +286,15 @@ impl TestApp {
         response.json().expect("json")
     }
 
+    /// How many comments wait in the pending queue (moderation API).
+    pub fn pending_total(&self) -> u64 {
+        self.moderation_get("/comments?status=pending")
+            .json::<Value>()
+            .expect("json")["total"]
+            .as_u64()
+            .expect("total")
+    }
+
     pub fn moderation_get(&self, path: &str) -> Response {
         self.client
             .get(self.url(&format!("/api/v1/moderation{path}")))
