@@ -23,8 +23,8 @@ use super::filter::verdict;
 use crate::classifier::Classifier;
 use crate::classifier::tokenize::Document;
 use crate::domain::{
-    AuthorEmail, AuthorUrl, CommentBody, CommentId, CommentStatus, ImportChunk, ImportedComment,
-    Label, ThreadUrl, now_millis,
+    AuthorEmail, AuthorName, AuthorUrl, CommentBody, CommentId, CommentStatus, ImportChunk,
+    ImportedComment, Label, ThreadUrl, now_millis,
 };
 
 /// Comments stored per write: a submission waits behind one chunk, never a whole import.
@@ -356,16 +356,22 @@ fn imported_comment(
     )) else {
         return Ok(None);
     };
+    // The same rules as the API: a name with control, invisible or direction-changing
+    // characters is refused, not stored as it came. WordPress allows anonymous comments
+    // where the API does not, so a blank name becomes "Anonymous" instead.
     let author = truncate_bytes(
         wp.get("comment_author"),
         crate::domain::comment::AUTHOR_MAX_BYTES,
-    )
-    .trim();
-    let author = if author.is_empty() {
+    );
+    let author = if author.trim().is_empty() {
         "Anonymous"
     } else {
         author
     };
+    let Ok(author) = AuthorName::parse(author) else {
+        return Ok(None);
+    };
+    let author = author.as_ref();
     let email = AuthorEmail::parse(wp.get("comment_author_email"))
         .map(|e| e.as_ref().to_owned())
         .unwrap_or_default();
@@ -373,8 +379,11 @@ fn imported_comment(
         .ok()
         .flatten();
     let (status, label) = wordpress_status(wp.get("comment_approved"));
-    let parent_key = match wp.get("comment_parent") {
+    // A comment naming itself as parent is top-level; longer cycles are broken when the
+    // replies that came before their parents are linked (`Store::link_orphans`).
+    let parent_key = match wp.get("comment_parent").trim() {
         "" | "0" => None,
+        p if p == wp.get("comment_id").trim() => None,
         p => Some(format!("wordpress:{origin}:{p}")),
     };
     let created_at = wordpress_time(wp.get("comment_date_gmt"))

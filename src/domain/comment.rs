@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::Serialize;
+use unicode_normalization::UnicodeNormalization;
 use url::Url;
 use validator::ValidateEmail;
 
@@ -103,7 +104,10 @@ impl AuthorName {
     /// # Errors
     /// A message naming the problem when the name is missing, blank, too long or multi-line.
     pub fn parse(raw: &str) -> Result<Self, String> {
-        let name = raw.trim();
+        // NFC first, so `é` typed as `e` + combining accent and `é` precomposed are one name
+        // (and one byte count) wherever they came from.
+        let name: String = raw.trim().nfc().collect();
+        let name = name.as_str();
         if name.is_empty() {
             return Err("Please enter your name.".into());
         }
@@ -261,8 +265,23 @@ impl AsRef<str> for AuthorUrl {
     }
 }
 
-/// The comment text: trimmed, line endings normalised to `\n`, not empty, at most
-/// [`BODY_MAX_BYTES`]. Kept as plain text; HTML is produced on output, escaped.
+/// Characters dropped from a comment body. Unlike a name, a body may need the zero-width
+/// joiner and non-joiner (emoji sequences, Persian and Indic spelling) and the
+/// left-to-right and right-to-left marks (mixed-direction sentences), so those stay; what
+/// goes are the embeddings, overrides and isolates that flip the text after them (the
+/// "Trojan Source" trick), zero-width spaces and word joiners that split a word to slip
+/// it past a filter, and the other invisible fillers.
+fn is_neutralised_in_body(c: char) -> bool {
+    is_invisible_or_bidi(c)
+        && !matches!(
+            c,
+            '\u{200c}' | '\u{200d}' | '\u{200e}' | '\u{200f}' | '\u{fe0f}' | '\u{fe0e}'
+        )
+}
+
+/// The comment text: NFC-normalised, invisible and direction-overriding characters removed,
+/// trimmed, line endings normalised to `\n`, not empty, at most [`BODY_MAX_BYTES`]. Kept as
+/// plain text; HTML is produced on output, escaped.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommentBody(String);
 
@@ -272,7 +291,8 @@ impl CommentBody {
     /// # Errors
     /// A message naming the problem when the body is blank, too long or holds control bytes.
     pub fn parse(raw: &str) -> Result<Self, String> {
-        let body = raw.trim().replace("\r\n", "\n").replace('\r', "\n");
+        let body: String = raw.nfc().filter(|c| !is_neutralised_in_body(*c)).collect();
+        let body = body.trim().replace("\r\n", "\n").replace('\r', "\n");
         if body.is_empty() {
             return Err("Please write a comment.".into());
         }
@@ -440,6 +460,24 @@ mod tests {
             website: "".into(),
             body: " Hello\r\nworld ".into(),
         }
+    }
+
+    #[test]
+    fn names_and_bodies_are_nfc_and_bodies_lose_invisible_characters() {
+        let decomposed = AuthorName::parse("Rene\u{301}e").unwrap();
+        assert_eq!(decomposed, AuthorName::parse("Ren\u{e9}e").unwrap());
+        let body = CommentBody::parse(
+            "cafe\u{301} v\u{200b}iagra \u{202e}txt.exe\u{202c} \u{1f469}\u{200d}\u{1f4bb}",
+        )
+        .unwrap();
+        assert_eq!(
+            body.as_ref(),
+            "caf\u{e9} viagra txt.exe \u{1f469}\u{200d}\u{1f4bb}"
+        );
+        assert!(
+            CommentBody::parse("\u{200b}\u{feff} ").is_err(),
+            "nothing visible left"
+        );
     }
 
     #[test]

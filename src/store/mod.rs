@@ -233,7 +233,8 @@ impl Store {
         self.sqlite().import_chunk(chunk).await
     }
 
-    /// Links imported replies whose parents came later in the file.
+    /// Links imported replies whose parents came later in the file. A link that would close
+    /// a cycle (a comment among its own ancestors) is left out: that reply stays top-level.
     ///
     /// # Errors
     /// A database failure.

@@ -198,6 +198,62 @@ fn the_moderation_api_throttles_guesses_and_bounds_password_checks() {
     assert_eq!(wrong(PASSWORD).status().as_u16(), 200);
 }
 
+/// One exported comment, for exports built by hand.
+fn wp_comment(id: u32, parent: u32, author: &str, content: &str) -> String {
+    format!(
+        "<wp:comment><wp:comment_id>{id}</wp:comment_id>\
+         <wp:comment_author><![CDATA[{author}]]></wp:comment_author>\
+         <wp:comment_author_email>c{id}@mail.example</wp:comment_author_email>\
+         <wp:comment_date_gmt>2026-01-01 00:00:0{id}</wp:comment_date_gmt>\
+         <wp:comment_content><![CDATA[{content}]]></wp:comment_content>\
+         <wp:comment_approved>1</wp:comment_approved>\
+         <wp:comment_parent>{parent}</wp:comment_parent></wp:comment>\n"
+    )
+}
+
+#[test]
+fn imports_apply_the_api_field_rules_and_break_parent_cycles() {
+    let app = spawn_app();
+    let comments = [
+        wp_comment(1, 2, "Ann", "I answer Bob, who answers me."),
+        wp_comment(2, 1, "Bob", "And I answer Ann."),
+        wp_comment(3, 3, "Cy", "I reply to myself."),
+        wp_comment(4, 0, "Ad\u{200b}min", "An impersonator."),
+        wp_comment(5, 0, "Bell\u{7}", "A control character in a name."),
+        wp_comment(
+            6,
+            0,
+            "Zoe\u{301}",
+            "Cafe\u{301} with a hidden\u{202e} override.",
+        ),
+    ]
+    .concat();
+    let xml = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n\
+         <rss version=\"2.0\" xmlns:wp=\"http://wordpress.org/export/1.2/\"><channel>\n\
+         <item><link>https://cycle.example/story/</link>\n{comments}</item></channel></rss>\n"
+    );
+    let file = app.data_dir.path().join("cycle.xml");
+    std::fs::write(&file, xml).expect("write export");
+    let (ok, out, err) = app.cli(&["import", "wordpress", file.to_str().unwrap()]);
+    assert!(ok, "{out}{err}");
+    let report: Value = serde_json::from_str(&out).expect("json report");
+    assert_eq!(
+        report["skipped_invalid"], 2,
+        "the two bad names are refused: {out}"
+    );
+
+    let listing = app.public_comments("https://cycle.example/story/");
+    assert_eq!(listing["count"], 4, "{listing}");
+    let roots = listing["comments"].as_array().expect("array");
+    let names: Vec<&str> = roots.iter().filter_map(|c| c["author"].as_str()).collect();
+    // Ann came first and named a parent that came later: that link would close the cycle,
+    // so she stays top-level and Bob answers her. Cy's self-reply is top-level.
+    assert_eq!(names, ["Ann", "Cy", "Zo\u{e9}"], "{listing}");
+    assert_eq!(roots[0]["replies"][0]["author"], "Bob");
+    assert_eq!(roots[2]["body"], "Caf\u{e9} with a hidden override.");
+}
+
 #[test]
 fn a_truncated_or_foreign_import_file_fails_with_a_clear_error() {
     let app = spawn_app();

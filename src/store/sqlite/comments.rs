@@ -87,6 +87,30 @@ pub fn set_parent(conn: &Connection, id: CommentId, parent: CommentId) -> Result
     Ok(())
 }
 
+/// Whether `candidate` is `of` itself or one of its ancestors. The stored tree never holds a
+/// cycle, so the walk up from `of` ends at a root.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn is_ancestor_or_self(
+    conn: &Connection,
+    candidate: CommentId,
+    of: CommentId,
+) -> Result<bool, DbError> {
+    let found = conn
+        .prepare_cached(
+            "WITH RECURSIVE up(id) AS (
+                 SELECT ?2
+                 UNION ALL
+                 SELECT c.parent_id FROM comments c JOIN up ON c.id = up.id
+                 WHERE c.parent_id IS NOT NULL
+             )
+             SELECT EXISTS (SELECT 1 FROM up WHERE id = ?1)",
+        )?
+        .query_row(params![candidate.0, of.0], |row| row.get(0))?;
+    Ok(found)
+}
+
 /// Up to `limit` pending comments with ids above `after`, in id order.
 ///
 /// # Errors

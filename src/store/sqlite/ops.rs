@@ -173,6 +173,9 @@ pub fn import_chunk(conn: &Connection, chunk: &ImportChunk) -> Result<ImportedCh
 pub fn link_orphans(conn: &Connection, orphans: &[(CommentId, String)]) -> Result<(), DbError> {
     for (id, parent_key) in orphans {
         if let Some(parent) = comments::find_by_import_key(conn, parent_key)? {
+            if comments::is_ancestor_or_self(conn, *id, parent)? {
+                continue;
+            }
             comments::set_parent(conn, *id, parent)?;
             comments::bump_thread_of(conn, *id)?;
         }
