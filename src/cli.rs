@@ -122,6 +122,8 @@ fn components(cli: &Cli) -> Components {
         spam_threshold: cli.serve.spam_threshold,
         trainer: None,
         limits: crate::app::limits::SubmissionLimits::default(),
+        bots: crate::app::guard::BotPolicy::default(),
+        secret: cli.serve.secret.clone(),
     }
 }
 

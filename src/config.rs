@@ -99,6 +99,37 @@ pub struct ServeArgs {
         default_value_t = 5
     )]
     pub rate_burst: u32,
+    /// `spam` files a comment with a bot signal (honeypot filled, forged or replayed form
+    /// token, sent faster than `REPLYGUARD_FORM_MIN_SECS`) as spam; `hold` only notes it.
+    #[arg(
+        long,
+        global = true,
+        env = "REPLYGUARD_BOT_POLICY",
+        default_value = "spam"
+    )]
+    pub bot_policy: String,
+    /// A form sent sooner than this (seconds) after it was served is too fast for a person.
+    #[arg(
+        long,
+        global = true,
+        env = "REPLYGUARD_FORM_MIN_SECS",
+        default_value_t = 3
+    )]
+    pub form_min_secs: u64,
+    /// `required`: a form post without a form token counts as a bot; `optional` (default):
+    /// it is only noted, since a site's own static form cannot carry one.
+    #[arg(
+        long,
+        global = true,
+        env = "REPLYGUARD_FORM_TOKEN",
+        default_value = "optional"
+    )]
+    pub form_token: String,
+    /// The secret that signs form tokens and keys address and email hashes (at least 32
+    /// characters; instances sharing a database share it). Unset: `secret.key` in the data
+    /// directory, created on first use.
+    #[arg(long, global = true, env = "REPLYGUARD_SECRET", hide_env_values = true)]
+    pub secret: Option<String>,
     /// Retrain once this many new moderator labels have arrived; 0 turns it off.
     #[arg(
         long,
@@ -146,6 +177,10 @@ pub struct Settings {
     pub schedule: crate::app::filter::Schedule,
     /// Submission limits.
     pub limits: crate::app::limits::SubmissionLimits,
+    /// What bot signals do.
+    pub bots: crate::app::guard::BotPolicy,
+    /// `REPLYGUARD_SECRET`, if set.
+    pub secret: Option<String>,
 }
 
 impl Settings {
@@ -202,8 +237,11 @@ impl Settings {
             per_hour: args.rate_per_hour,
             burst: args.rate_burst.max(1),
         };
+        let bots = bot_policy(args, limits.enabled)?;
         Ok(Self {
             limits,
+            bots,
+            secret: args.secret.clone(),
             schedule,
             bind: args.bind.clone(),
             data_dir,
@@ -223,6 +261,29 @@ impl Settings {
             spam_threshold: self.spam_threshold,
             trainer: None,
             limits: self.limits,
+            bots: self.bots,
+            secret: self.secret.clone(),
         }
     }
+}
+
+/// The bot checks as configured; off with the limits (`REPLYGUARD_LIMITS=off`).
+///
+/// # Errors
+/// A message naming the variable that holds a bad value.
+pub fn bot_policy(args: &ServeArgs, enabled: bool) -> Result<crate::app::guard::BotPolicy, String> {
+    Ok(crate::app::guard::BotPolicy {
+        enabled,
+        bots_to_spam: match args.bot_policy.trim() {
+            "spam" => true,
+            "hold" => false,
+            _ => return Err("REPLYGUARD_BOT_POLICY must be spam or hold".into()),
+        },
+        min_seconds: args.form_min_secs,
+        require_token: match args.form_token.trim() {
+            "optional" => false,
+            "required" => true,
+            _ => return Err("REPLYGUARD_FORM_TOKEN must be optional or required".into()),
+        },
+    })
 }

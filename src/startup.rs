@@ -92,7 +92,7 @@ fn dashboard_scope() -> actix_web::Scope<
         InitError = (),
     >,
 > {
-    use routes::dashboard::{login, manage, model, queue};
+    use routes::dashboard::{login, manage, model, queue, rules};
     web::scope("/dashboard")
         .wrap(
             actix_web::middleware::DefaultHeaders::new()
@@ -117,6 +117,8 @@ fn dashboard_scope() -> actix_web::Scope<
         .route("/model/activate", web::post().to(model::activate))
         .route("/moderators", web::get().to(manage::moderators_page))
         .route("/moderators", web::post().to(manage::manage))
+        .route("/rules", web::get().to(rules::rules_page))
+        .route("/rules", web::post().to(rules::change_rules))
         .route("/password", web::get().to(manage::password_form))
         .route("/password", web::post().to(manage::change_password))
 }
@@ -167,6 +169,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
                         web::post().to(routes::comments::submit_comment_json),
                     )
                     .route("/comments", web::get().to(routes::comments::list_comments))
+                    .route("/form-token", web::get().to(routes::comments::form_token))
                     .route(
                         "/moderation/comments",
                         web::get().to(routes::moderation::list_for_moderation),

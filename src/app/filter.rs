@@ -92,7 +92,11 @@ impl SpamFilter {
             Some(v) if v.log_odds >= threshold => CommentStatus::Spam,
             _ => CommentStatus::Pending,
         };
-        Ok(crate::domain::Filing { status, verdict })
+        Ok(crate::domain::Filing {
+            status,
+            verdict,
+            signals: Vec::new(),
+        })
     }
 }
 

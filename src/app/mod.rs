@@ -9,9 +9,11 @@
 
 pub mod accounts;
 pub mod filter;
+pub mod guard;
 pub mod import;
 pub mod limits;
 pub mod moderation;
+pub mod secret;
 pub mod submission;
 
 use std::path::PathBuf;
@@ -40,6 +42,10 @@ pub struct Components {
     pub trainer: Option<PathBuf>,
     /// Submission limits.
     pub limits: limits::SubmissionLimits,
+    /// What bot signals do.
+    pub bots: guard::BotPolicy,
+    /// `REPLYGUARD_SECRET`; `None`: the data directory's key file.
+    pub secret: Option<String>,
 }
 
 impl Components {
@@ -63,6 +69,8 @@ pub struct App {
     limits: limits::SubmissionLimits,
     limiter: Arc<limits::Limiter>,
     recent: Arc<limits::RecentComments>,
+    /// Form tokens, bot signals, block and hold lists.
+    guard: Arc<guard::Guard>,
 }
 
 impl App {
@@ -126,6 +134,10 @@ impl App {
             limits: components.limits,
             limiter: Arc::new(limits::Limiter::default()),
             recent: Arc::new(limits::RecentComments::default()),
+            guard: Arc::new(guard::Guard::new(
+                secret::Secret::load(components.secret.as_deref(), data_dir)?,
+                components.bots,
+            )),
         })
     }
 

@@ -125,6 +125,14 @@ impl App {
         stored
     }
 
+    /// A signed form token for a form on `thread` (the demo page, error pages, the widget).
+    ///
+    /// # Errors
+    /// The system has no randomness.
+    pub fn form_token(&self, thread: &ThreadUrl) -> anyhow::Result<super::guard::FormToken> {
+        self.guard.issue(thread, crate::domain::now_millis())
+    }
+
     async fn store_limited(
         &self,
         comment: NewComment,
@@ -135,17 +143,30 @@ impl App {
         self.limiter
             .admit(&self.limits, keys, now)
             .map_err(SubmitError::Limited)?;
-        let filing = self.filter.judge(&comment)?;
+        let findings = self.guard.inspect(&self.store, &comment, &meta).await?;
+        let mut filing = self.filter.judge(&comment)?;
+        filing.status = self.guard.file(filing.status, &findings);
+        filing.signals = findings.signals.clone();
         let score = filing
             .verdict
             .as_ref()
             .map(|v| (v.probability, v.model_version.clone()));
-        let submitted = self
+        let stored = self
             .store
             .insert_comment(comment, meta, filing)
             .await
-            .map_err(|e| anyhow::Error::new(e).context("database failure while submitting"))?
-            .map_err(|r| SubmitError::Validation(refusal_errors(r)))?;
+            .map_err(|e| anyhow::Error::new(e).context("database failure while submitting"));
+        let submitted = match stored {
+            Ok(Ok(submitted)) => submitted,
+            Ok(Err(refusal)) => {
+                self.guard.release(&findings);
+                return Err(SubmitError::Validation(refusal_errors(refusal)));
+            }
+            Err(e) => {
+                self.guard.release(&findings);
+                return Err(e.into());
+            }
+        };
         tracing::Span::current().record("comment_id", submitted.id.0);
         let (probability, model) = score.unwrap_or((f64::NAN, String::new()));
         tracing::info!(
@@ -153,6 +174,7 @@ impl App {
             status = %submitted.status,
             spam_probability = probability,
             model_version = %model,
+            signals = findings.signals.len(),
             "comment stored"
         );
         debug_assert!(submitted.status != CommentStatus::Approved);

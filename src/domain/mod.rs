@@ -1,7 +1,9 @@
 //! Pure domain types: values that can only hold valid data. No actix, rusqlite or linfa here.
 
 pub mod comment;
+pub mod guard;
 pub mod moderation;
+pub mod network;
 pub mod records;
 pub mod verdict;
 
@@ -9,7 +11,9 @@ pub use comment::{
     AuthorEmail, AuthorName, AuthorUrl, CommentBody, CommentId, FieldErrors, NewComment,
     RawComment, ThreadUrl, Timestamp,
 };
+pub use guard::{NewRule, Rule, RuleKind, RuleList, Signal};
 pub use moderation::{CommentStatus, InvalidTransition, ModAction, ModeratorName};
+pub use network::IpNetwork;
 pub use records::*;
 pub use verdict::{Label, LabelSource, SpamScore};
 

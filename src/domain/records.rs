@@ -39,6 +39,12 @@ pub struct SubmissionMeta {
     /// The client's `Idempotency-Key`, already scoped to the article and commenter
     /// (`app::submission` hashes the three).
     pub idempotency_key: Option<String>,
+    /// Came through the HTML form (where a missing form token means something).
+    pub from_form: bool,
+    /// The signed form token, as sent.
+    pub form_token: Option<String>,
+    /// The honeypot field, as sent.
+    pub honeypot: Option<String>,
 }
 
 /// The spam filter's verdict, as stored with a comment.
@@ -56,6 +62,8 @@ pub struct StoredVerdict {
 pub struct Filing {
     pub status: CommentStatus,
     pub verdict: Option<StoredVerdict>,
+    /// What else was noticed (bot signals, links, list matches), for the moderator.
+    pub signals: Vec<super::Signal>,
 }
 
 /// Why the store would not file a valid submission: the article or parent it names.
@@ -193,6 +201,8 @@ pub struct ModComment {
     pub spam_reasons: Option<Box<serde_json::value::RawValue>>,
     /// The model that gave the score.
     pub model_version: Option<String>,
+    /// What was noticed besides the text (bot signals, links, list matches), in words.
+    pub signals: Vec<String>,
 }
 
 /// One moderation log entry.

@@ -25,6 +25,7 @@ fn submission_meta(req: &HttpRequest, state: &AppState) -> SubmissionMeta {
         user_agent: header_text(req, header::USER_AGENT, HEADER_MAX_BYTES),
         referrer: header_text(req, header::REFERER, HEADER_MAX_BYTES),
         idempotency_key: idempotency_key(req).ok().flatten(),
+        ..SubmissionMeta::default()
     }
 }
 
@@ -108,7 +109,12 @@ pub async fn submit_comment_json(
     idempotency_key(&req).map_err(ApiError::BadRequest)?;
     let thread = comment.thread.as_ref().to_owned();
     let parent = comment.parent;
-    let meta = submission_meta(&req, &state);
+    let optional_text = |field: &str| body.get(field).and_then(Value::as_str).map(str::to_owned);
+    let meta = SubmissionMeta {
+        form_token: optional_text("form_token"),
+        honeypot: optional_text("honeypot"),
+        ..submission_meta(&req, &state)
+    };
     let submitted = state.app.submit(comment, meta).await?;
     Ok(HttpResponse::Accepted().json(AcceptedJson {
         id: submitted.id,
@@ -137,6 +143,12 @@ pub struct CommentForm {
     thread: String,
     #[serde(default)]
     redirect_to: String,
+    /// The signed form token (`app::guard::TOKEN_FIELD`).
+    #[serde(default)]
+    rg_token: String,
+    /// The honeypot (`app::guard::HONEYPOT_FIELD`): people leave it empty.
+    #[serde(default)]
+    rg_hp: String,
 }
 
 impl CommentForm {
@@ -160,6 +172,7 @@ impl CommentForm {
             url: &self.url,
             comment: &self.comment,
             redirect_to: &self.redirect_to,
+            token: &self.rg_token,
             errors: errors
                 .iter()
                 .flat_map(|(field, messages)| {
@@ -270,6 +283,29 @@ async fn read_form(req: &HttpRequest, payload: web::Payload) -> Result<CommentFo
     })
 }
 
+#[derive(Deserialize)]
+pub struct FormTokenQuery {
+    thread: String,
+}
+
+/// `GET /api/v1/form-token?thread=URL`: a signed form token for a form on that article,
+/// with the names of the fields to send it and the honeypot in. Never cached: each form
+/// gets its own.
+pub async fn form_token(
+    query: web::Query<FormTokenQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let thread = ThreadUrl::parse(&query.thread).map_err(|message| {
+        let mut errors = FieldErrors::default();
+        errors.add("thread", message);
+        ApiError::Validation(errors)
+    })?;
+    let token = state.app.form_token(&thread)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(token))
+}
+
 /// `POST /comments`: the HTML form. Success is a `303` back to the article; a refusal is a
 /// page naming each problem with the form filled in again.
 pub async fn submit_comment_form(
@@ -284,7 +320,12 @@ pub async fn submit_comment_form(
     let result = match NewComment::try_from(form.raw()) {
         Ok(comment) => {
             let thread = comment.thread.clone();
-            let meta = submission_meta(&req, &state);
+            let meta = SubmissionMeta {
+                from_form: true,
+                form_token: Some(form.rg_token.clone()),
+                honeypot: Some(form.rg_hp.clone()),
+                ..submission_meta(&req, &state)
+            };
             state
                 .app
                 .submit(comment, meta)

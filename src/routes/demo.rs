@@ -30,14 +30,22 @@ pub async fn demo_article(
         .replytocom
         .map(|id| id.to_string())
         .unwrap_or_default();
+    let token = state.app.form_token(&thread)?.token;
     let form = ReplyForm {
         thread: url,
         parent: &parent,
+        token: &token,
         ..ReplyForm::default()
     };
     let pending = query.replyguard_status.as_deref() == Some("pending");
     let page = views::demo_article(url, &comments, count, pending, &form);
-    Ok(html_response(StatusCode::OK, page))
+    let mut response = html_response(StatusCode::OK, page);
+    // The page carries a one-time form token: a cached copy would hand it to someone else.
+    response.headers_mut().insert(
+        actix_web::http::header::CACHE_CONTROL,
+        actix_web::http::header::HeaderValue::from_static("no-store"),
+    );
+    Ok(response)
 }
 
 /// `GET /static/replyguard.css`.

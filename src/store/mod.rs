@@ -15,9 +15,9 @@ use std::sync::Arc;
 use crate::domain::{
     AccountChange, Acted, Agreement, CommentContext, CommentId, Counts, Decision, DecisionRefusal,
     Filing, ImportChunk, ImportedChunk, LabelledComment, LogEntry, ModComment,
-    ModeratorCredentials, ModeratorId, ModeratorName, ModeratorRow, NewComment, NewSession, Order,
-    PublicThread, QueueFilter, ScoringRow, SessionRecord, Site, SiteId, StoredVerdict,
-    SubmissionMeta, SubmitRefusal, Submitted,
+    ModeratorCredentials, ModeratorId, ModeratorName, ModeratorRow, NewComment, NewRule,
+    NewSession, Order, PublicThread, QueueFilter, Rule, ScoringRow, SessionRecord, Site, SiteId,
+    StoredVerdict, SubmissionMeta, SubmitRefusal, Submitted,
 };
 
 /// What can go wrong talking to the store. Cloneable: one failed group commit is reported to
@@ -315,6 +315,37 @@ impl Store {
         change: AccountChange,
     ) -> Result<(), StoreError> {
         self.sqlite().change_account(id, change).await
+    }
+
+    // ---- block and hold lists -----------------------------------------------------------
+
+    /// Adds a rule; `false` when the same rule was already there.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn add_rule(
+        &self,
+        rule: NewRule,
+        by: ModeratorId,
+        at: i64,
+    ) -> Result<bool, StoreError> {
+        self.sqlite().add_rule(rule, by, at).await
+    }
+
+    /// Removes a rule; `false` when there was none with that id.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn delete_rule(&self, id: i64) -> Result<bool, StoreError> {
+        self.sqlite().delete_rule(id).await
+    }
+
+    /// Every rule.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn rules(&self) -> Result<Vec<Rule>, StoreError> {
+        self.sqlite().rules().await
     }
 
     /// Stores a new session.

@@ -20,6 +20,8 @@ pub struct ReplyForm<'a> {
     pub url: &'a str,
     pub comment: &'a str,
     pub redirect_to: &'a str,
+    /// The signed form token sent back with the form.
+    pub token: &'a str,
     /// `(field, message)` with WordPress field names.
     pub errors: Vec<(&'static str, String)>,
 }
@@ -109,6 +111,15 @@ pub fn reply_form(form: &ReplyForm<'_>) -> Markup {
                     aria-invalid=[form.invalid("url").then_some("true")]
                     aria-describedby=[described("url")];
             }))
+            // The honeypot: off-screen, out of the tab order and hidden from screen readers,
+            // so only a program filling every field fills it.
+            p.rg-hp aria-hidden="true" {
+                label for="rg_hp" { "Leave this field empty" }
+                input #rg_hp name="rg_hp" type="text" value="" tabindex="-1" autocomplete="off";
+            }
+            @if !form.token.is_empty() {
+                input type="hidden" name="rg_token" value=(form.token);
+            }
             input type="hidden" name="thread" value=(form.thread);
             input type="hidden" name="comment_parent" #comment_parent value=(form.parent);
             @if !form.redirect_to.is_empty() {
@@ -218,4 +229,5 @@ button{font:inherit;padding:.5rem 1.2rem;background:#2271b1;color:#fff;border:0;
 .comment-list{list-style:none;padding-left:0}.comment-list .comment-list{padding-left:2rem}\
 .comment article{background:#fff;padding:.75rem 1rem;margin:.5rem 0;border-radius:4px}\
 .author{font-weight:600}time{color:#646970;font-size:.85em}\
+.rg-hp{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}\
 ";

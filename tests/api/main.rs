@@ -25,6 +25,7 @@ mod durability;
 // The use cases called directly: submission, decisions and undo, sign-in, the schedule.
 mod usecases;
 // Hostile traffic: deep reply chains, sign-in throttles, bounded password checks.
+mod guard;
 mod hardening;
 // Property tests: parsers, tokenizer, the public tree and its serializer.
 mod properties;

@@ -26,6 +26,8 @@ fn open_app() -> (App, TempDir) {
             enabled: false,
             ..Default::default()
         },
+        bots: replyguard::app::guard::BotPolicy::default(),
+        secret: None,
     })
     .expect("open");
     block_on(async {

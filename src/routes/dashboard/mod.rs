@@ -8,6 +8,7 @@ pub mod login;
 pub mod manage;
 pub mod model;
 pub mod queue;
+pub mod rules;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -29,14 +30,7 @@ pub fn random_token() -> Result<String, DashError> {
     Ok(crate::app::accounts::random_token()?)
 }
 
-/// Compares secrets in time independent of where they differ.
-pub fn same_secret(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
+pub use crate::app::accounts::same_secret;
 
 /// `Secure` only over https (behind a proxy: its `X-Forwarded-Proto`), or a browser on plain
 /// http (the development setup) would never send the cookie back.

@@ -6,8 +6,8 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use super::DbError;
 use crate::domain::{
     CommentId, CommentStatus, ImportedComment, LogEntry, ModAction, ModComment, ModeratorId,
-    NewComment, Order, PublicComment, ScoringRow, SiteId, StoredVerdict, SubmissionMeta, ThreadId,
-    Timestamp,
+    NewComment, Order, PublicComment, ScoringRow, Signal, SiteId, StoredVerdict, SubmissionMeta,
+    ThreadId, Timestamp,
 };
 
 impl ToSql for CommentStatus {
@@ -229,13 +229,18 @@ pub fn insert_comment(
     meta: &SubmissionMeta,
     status: CommentStatus,
     verdict: Option<&StoredVerdict>,
+    signals: &[Signal],
 ) -> Result<CommentId, DbError> {
+    let signals = (!signals.is_empty()).then(|| {
+        serde_json::to_string(&signals.iter().map(ToString::to_string).collect::<Vec<_>>())
+            .expect("strings serialise")
+    });
     conn.prepare_cached(
         "INSERT INTO comments (thread_id, parent_id, author, email, website, body, status,
                                status_before_spam, created_at, client_ip, user_agent, referrer,
                                spam_score, spam_log_odds, spam_reasons, model_version,
-                               idempotency_key)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                               idempotency_key, signals)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
     )?
     .execute(params![
         thread.0,
@@ -256,6 +261,7 @@ pub fn insert_comment(
         verdict.map(|v| v.reasons_json.as_str()),
         verdict.map(|v| v.model_version.as_str()),
         meta.idempotency_key,
+        signals,
     ])?;
     Ok(CommentId(conn.last_insert_rowid()))
 }
@@ -303,7 +309,7 @@ pub fn list_public(conn: &Connection, url: &str) -> Result<Vec<PublicComment>, D
 
 pub(crate) const MOD_COLUMNS: &str = "c.id, t.url, c.parent_id, c.author, c.email, c.website, c.body, \
      c.status, c.created_at, c.client_ip, c.user_agent, c.referrer, c.spam_score, \
-     c.spam_log_odds, c.spam_reasons, c.model_version";
+     c.spam_log_odds, c.spam_reasons, c.model_version, c.signals";
 
 pub(crate) fn mod_comment(row: &Row<'_>) -> rusqlite::Result<ModComment> {
     Ok(ModComment {
@@ -325,6 +331,10 @@ pub(crate) fn mod_comment(row: &Row<'_>) -> rusqlite::Result<ModComment> {
             .get::<_, Option<String>>(14)?
             .and_then(|json| serde_json::value::RawValue::from_string(json).ok()),
         model_version: row.get(15)?,
+        signals: row
+            .get::<_, Option<String>>(16)?
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .unwrap_or_default(),
     })
 }
 

@@ -33,6 +33,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0006_idempotency",
         include_str!("../../../migrations/sqlite/0006_idempotency.sql"),
     ),
+    (
+        "0007_guard",
+        include_str!("../../../migrations/sqlite/0007_guard.sql"),
+    ),
 ];
 
 /// Applies every migration newer than the database's `user_version`; returns how many ran.

@@ -7,6 +7,7 @@
 
 pub mod comments;
 pub mod dashboard;
+pub mod guard;
 pub mod labels;
 pub mod migrations;
 pub mod moderators;
@@ -24,9 +25,9 @@ pub(crate) use super::StoreError as DbError;
 use crate::domain::{
     AccountChange, Acted, Agreement, CommentContext, CommentId, CommentStatus, Counts, Decision,
     DecisionRefusal, Filing, ImportChunk, ImportedChunk, LabelledComment, LogEntry, ModComment,
-    ModeratorCredentials, ModeratorId, ModeratorName, ModeratorRow, NewComment, NewSession, Order,
-    PublicThread, QueueFilter, ScoringRow, SessionRecord, Site, SiteId, StoredVerdict,
-    SubmissionMeta, SubmitRefusal, Submitted,
+    ModeratorCredentials, ModeratorId, ModeratorName, ModeratorRow, NewComment, NewRule,
+    NewSession, Order, PublicThread, QueueFilter, Rule, ScoringRow, SessionRecord, Site, SiteId,
+    StoredVerdict, SubmissionMeta, SubmitRefusal, Submitted,
 };
 use writer::{Op, Writer};
 
@@ -334,6 +335,25 @@ impl Sqlite {
         self.writer
             .call(|reply| Op::ChangeAccount { id, change, reply })
             .await
+    }
+
+    pub async fn add_rule(&self, rule: NewRule, by: ModeratorId, at: i64) -> Result<bool, DbError> {
+        self.writer
+            .call(|reply| Op::AddRule {
+                rule,
+                by,
+                at,
+                reply,
+            })
+            .await
+    }
+
+    pub async fn delete_rule(&self, id: i64) -> Result<bool, DbError> {
+        self.writer.call(|reply| Op::DeleteRule { id, reply }).await
+    }
+
+    pub async fn rules(&self) -> Result<Vec<Rule>, DbError> {
+        self.read(guard::list_rules).await
     }
 
     pub async fn start_session(&self, session: NewSession) -> Result<(), DbError> {

@@ -42,8 +42,15 @@ pub fn submit(
         }
     }
     let status = filing.status;
-    let id =
-        comments::insert_comment(conn, thread, comment, meta, status, filing.verdict.as_ref())?;
+    let id = comments::insert_comment(
+        conn,
+        thread,
+        comment,
+        meta,
+        status,
+        filing.verdict.as_ref(),
+        &filing.signals,
+    )?;
     if status == CommentStatus::Spam {
         comments::append_log(
             conn,

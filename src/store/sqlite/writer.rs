@@ -30,8 +30,8 @@ use tokio::sync::{mpsc, oneshot};
 use super::{DbError, ops};
 use crate::domain::{
     AccountChange, Acted, CommentId, Decision, DecisionRefusal, Filing, ImportChunk, ImportedChunk,
-    ModeratorId, ModeratorName, NewComment, NewSession, SiteId, StoredVerdict, SubmissionMeta,
-    SubmitRefusal, Submitted,
+    ModeratorId, ModeratorName, NewComment, NewRule, NewSession, SiteId, StoredVerdict,
+    SubmissionMeta, SubmitRefusal, Submitted,
 };
 
 /// Where an operation's answer goes.
@@ -129,6 +129,16 @@ pub enum Op {
         one: String,
         reply: Reply<()>,
     },
+    AddRule {
+        rule: NewRule,
+        by: ModeratorId,
+        at: i64,
+        reply: Reply<bool>,
+    },
+    DeleteRule {
+        id: i64,
+        reply: Reply<bool>,
+    },
     /// Holds the writer inside its transaction until `release` fires (tests only: it lets
     /// a test line up a batch, or fill the channel, deterministically).
     #[cfg(test)]
@@ -138,7 +148,9 @@ pub enum Op {
     },
     /// Writes a row and then fails (tests only: a failing batch-mate).
     #[cfg(test)]
-    FailAfterWriting { reply: Reply<()> },
+    FailAfterWriting {
+        reply: Reply<()>,
+    },
 }
 
 /// An operation's result, held until the batch's commit decides whether it stands.
@@ -264,6 +276,18 @@ impl Op {
                 reply,
                 savepoint(conn, |c| ops::forgive_attempt(c, &clear, &one)),
             ),
+            Op::AddRule {
+                rule,
+                by,
+                at,
+                reply,
+            } => answer(
+                reply,
+                savepoint(conn, |c| super::guard::add_rule(c, &rule, by, at)),
+            ),
+            Op::DeleteRule { id, reply } => {
+                answer(reply, savepoint(conn, |c| super::guard::delete_rule(c, id)))
+            }
             #[cfg(test)]
             Op::Hold { release, reply } => {
                 let _ = release.recv();
@@ -288,7 +312,9 @@ impl Op {
             Op::Import { reply, .. } => answer(reply, Err(e.clone())),
             Op::UpsertSite { reply, .. } => answer(reply, Err(e.clone())),
             Op::UpsertModerator { reply, .. } => answer(reply, Err(e.clone())),
-            Op::AdmitAttempt { reply, .. } => answer(reply, Err(e.clone())),
+            Op::AdmitAttempt { reply, .. }
+            | Op::AddRule { reply, .. }
+            | Op::DeleteRule { reply, .. } => answer(reply, Err(e.clone())),
             Op::SetVerdicts { reply, .. }
             | Op::LinkOrphans { reply, .. }
             | Op::ChangeAccount { reply, .. }
