@@ -43,6 +43,9 @@ pub enum Command {
     /// Manage moderator accounts.
     #[command(subcommand)]
     Moderator(ModeratorCommand),
+    /// Moderation API tokens (`Authorization: Bearer`).
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Train, score and evaluate spam filter models; retrain from moderator labels.
     #[command(subcommand)]
     Model(crate::cli_model::ModelCommand),
@@ -91,6 +94,22 @@ pub enum ModeratorCommand {
         #[arg(long)]
         admin: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token for a moderator and print it (shown only this once).
+    Create {
+        /// The moderator the token acts as.
+        moderator: String,
+        /// What the token is for.
+        #[arg(long)]
+        name: String,
+    },
+    /// List tokens (never their secrets).
+    List,
+    /// Revoke a token by its id.
+    Revoke { id: i64 },
 }
 
 /// Parses the command line, runs the command, and maps failure to exit code 1.
@@ -149,6 +168,32 @@ fn run(mut cli: Cli) -> anyhow::Result<()> {
             let app = open_app(&cli)?;
             for site in block_on(app.sites())? {
                 println!("{}\t{}", site.origin, site.name);
+            }
+            Ok(())
+        }
+        Command::Token(command) => {
+            let app = open_app(&cli)?;
+            match command {
+                TokenCommand::Create { moderator, name } => {
+                    let (id, secret) = block_on(async {
+                        app.create_api_token_for(&moderator, &name)
+                            .await
+                            .map_err(|e| anyhow!("{e}"))
+                    })?;
+                    eprintln!("token {id} created for {moderator}; it is not shown again");
+                    println!("{secret}");
+                }
+                TokenCommand::List => {
+                    for t in block_on(app.api_tokens(None))? {
+                        println!("{}", serde_json::to_string(&t)?);
+                    }
+                }
+                TokenCommand::Revoke { id } => {
+                    if !block_on(app.revoke_api_token(None, id))? {
+                        return Err(anyhow!("no token {id}"));
+                    }
+                    println!("token {id} revoked");
+                }
             }
             Ok(())
         }

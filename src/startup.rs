@@ -92,7 +92,7 @@ fn dashboard_scope() -> actix_web::Scope<
         InitError = (),
     >,
 > {
-    use routes::dashboard::{login, manage, model, queue, rules};
+    use routes::dashboard::{login, manage, model, queue, rules, tokens};
     web::scope("/dashboard")
         .wrap(
             actix_web::middleware::DefaultHeaders::new()
@@ -119,6 +119,8 @@ fn dashboard_scope() -> actix_web::Scope<
         .route("/moderators", web::post().to(manage::manage))
         .route("/rules", web::get().to(rules::rules_page))
         .route("/rules", web::post().to(rules::change_rules))
+        .route("/tokens", web::get().to(tokens::tokens_page))
+        .route("/tokens", web::post().to(tokens::change_tokens))
         .route("/password", web::get().to(manage::password_form))
         .route("/password", web::post().to(manage::change_password))
 }

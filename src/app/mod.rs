@@ -15,6 +15,7 @@ pub mod limits;
 pub mod moderation;
 pub mod secret;
 pub mod submission;
+pub mod tokens;
 
 use std::path::PathBuf;
 use std::sync::Arc;

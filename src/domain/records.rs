@@ -382,3 +382,34 @@ pub struct LabelledComment {
     pub spam_score: Option<f64>,
     pub labelled_at: Timestamp,
 }
+
+/// An API token about to be stored: only the hash of the secret.
+#[derive(Debug, Clone)]
+pub struct NewApiToken {
+    pub moderator: ModeratorId,
+    pub name: String,
+    pub token_hash: String,
+    pub created_at: i64,
+}
+
+/// A stored API token as listed (never the secret).
+#[derive(Debug, Clone, Serialize)]
+pub struct ApiTokenRow {
+    pub id: i64,
+    /// The owner's name.
+    pub moderator: String,
+    pub name: String,
+    pub created_at: Timestamp,
+    pub last_used_at: Option<Timestamp>,
+}
+
+/// The moderator an API token speaks for.
+#[derive(Debug, Clone)]
+pub struct ApiTokenOwner {
+    pub token_id: i64,
+    pub moderator: ModeratorId,
+    pub name: String,
+    pub is_admin: bool,
+    pub is_disabled: bool,
+    pub last_used_at: Option<i64>,
+}

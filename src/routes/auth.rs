@@ -1,4 +1,5 @@
-//! The API's `Moderator` extractor: HTTP Basic credentials checked against moderator accounts.
+//! The API's `Moderator` extractor: a bearer API token, or HTTP Basic credentials checked
+//! against moderator accounts.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -26,21 +27,34 @@ fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
     Some((name.to_owned(), password.to_owned()))
 }
 
+/// The token from an `Authorization: Bearer …` header.
+fn bearer_token(req: &HttpRequest) -> Option<String> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
+}
+
 impl FromRequest for Moderator {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let credentials = basic_credentials(req);
+        let bearer = bearer_token(req);
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let ip = state
             .as_ref()
             .and_then(|s| client_ip(req, &s.trusted_proxies));
         Box::pin(async move {
-            let (name, password) = credentials.ok_or(ApiError::Unauthorized)?;
             let state = state.ok_or_else(|| {
                 ApiError::Unexpected(anyhow::anyhow!("application state missing"))
             })?;
+            if let Some(token) = bearer {
+                return Ok(state.app.authenticate_bearer(&token).await?);
+            }
+            let (name, password) = credentials.ok_or(ApiError::Unauthorized)?;
             Ok(state.app.authenticate_basic(name, password, ip).await?)
         })
     }

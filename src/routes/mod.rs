@@ -138,7 +138,11 @@ impl ResponseError for ApiError {
             response.insert_header((header::RETRY_AFTER, seconds.to_string()));
         }
         if matches!(self, ApiError::Unauthorized) {
-            response.insert_header((
+            response.append_header((
+                header::WWW_AUTHENTICATE,
+                "Bearer realm=\"replyguard moderation\"",
+            ));
+            response.append_header((
                 header::WWW_AUTHENTICATE,
                 "Basic realm=\"replyguard moderation\", charset=\"UTF-8\"",
             ));

@@ -13,11 +13,11 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::domain::{
-    AccountChange, Acted, Agreement, CommentContext, CommentId, Counts, Decision, DecisionRefusal,
-    Filing, ImportChunk, ImportedChunk, LabelledComment, LogEntry, ModComment,
-    ModeratorCredentials, ModeratorId, ModeratorName, ModeratorRow, NewComment, NewRule,
-    NewSession, Order, PublicThread, QueueFilter, Rule, ScoringRow, SessionRecord, Site, SiteId,
-    StoredVerdict, SubmissionMeta, SubmitRefusal, Submitted,
+    AccountChange, Acted, Agreement, ApiTokenOwner, ApiTokenRow, CommentContext, CommentId, Counts,
+    Decision, DecisionRefusal, Filing, ImportChunk, ImportedChunk, LabelledComment, LogEntry,
+    ModComment, ModeratorCredentials, ModeratorId, ModeratorName, ModeratorRow, NewApiToken,
+    NewComment, NewRule, NewSession, Order, PublicThread, QueueFilter, Rule, ScoringRow,
+    SessionRecord, Site, SiteId, StoredVerdict, SubmissionMeta, SubmitRefusal, Submitted,
 };
 
 /// What can go wrong talking to the store. Cloneable: one failed group commit is reported to
@@ -338,6 +338,58 @@ impl Store {
     /// A database failure.
     pub async fn delete_rule(&self, id: i64) -> Result<bool, StoreError> {
         self.sqlite().delete_rule(id).await
+    }
+
+    // ---- API tokens --------------------------------------------------------------------
+
+    /// Stores a new API token (its hash); returns its id.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn insert_token(&self, token: NewApiToken) -> Result<i64, StoreError> {
+        self.sqlite().insert_token(token).await
+    }
+
+    /// Revokes token `id` (only if `owner`'s, when given); whether there was one.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn delete_token(
+        &self,
+        id: i64,
+        owner: Option<ModeratorId>,
+    ) -> Result<bool, StoreError> {
+        self.sqlite().delete_token(id, owner).await
+    }
+
+    /// Marks a token as used now.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn touch_token(&self, id: i64, at: i64) -> Result<(), StoreError> {
+        self.sqlite().touch_token(id, at).await
+    }
+
+    /// The token with this hash, and whom it speaks for.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn find_token(
+        &self,
+        token_hash: String,
+    ) -> Result<Option<ApiTokenOwner>, StoreError> {
+        self.sqlite().find_token(token_hash).await
+    }
+
+    /// Every token (only `owner`'s, when given).
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn list_tokens(
+        &self,
+        owner: Option<ModeratorId>,
+    ) -> Result<Vec<ApiTokenRow>, StoreError> {
+        self.sqlite().list_tokens(owner).await
     }
 
     /// Every rule.

@@ -9,6 +9,7 @@ pub mod manage;
 pub mod model;
 pub mod queue;
 pub mod rules;
+pub mod tokens;
 
 use std::future::Future;
 use std::pin::Pin;

@@ -37,6 +37,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0007_guard",
         include_str!("../../../migrations/sqlite/0007_guard.sql"),
     ),
+    (
+        "0008_api_tokens",
+        include_str!("../../../migrations/sqlite/0008_api_tokens.sql"),
+    ),
 ];
 
 /// Applies every migration newer than the database's `user_version`; returns how many ran.

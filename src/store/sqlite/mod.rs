@@ -13,6 +13,7 @@ pub mod migrations;
 pub mod moderators;
 mod ops;
 pub mod sites;
+pub mod tokens;
 pub mod writer;
 
 use std::path::{Path, PathBuf};
@@ -23,11 +24,12 @@ use rusqlite::{Connection, OpenFlags};
 
 pub(crate) use super::StoreError as DbError;
 use crate::domain::{
-    AccountChange, Acted, Agreement, CommentContext, CommentId, CommentStatus, Counts, Decision,
-    DecisionRefusal, Filing, ImportChunk, ImportedChunk, LabelledComment, LogEntry, ModComment,
-    ModeratorCredentials, ModeratorId, ModeratorName, ModeratorRow, NewComment, NewRule,
-    NewSession, Order, PublicThread, QueueFilter, Rule, ScoringRow, SessionRecord, Site, SiteId,
-    StoredVerdict, SubmissionMeta, SubmitRefusal, Submitted,
+    AccountChange, Acted, Agreement, ApiTokenOwner, ApiTokenRow, CommentContext, CommentId,
+    CommentStatus, Counts, Decision, DecisionRefusal, Filing, ImportChunk, ImportedChunk,
+    LabelledComment, LogEntry, ModComment, ModeratorCredentials, ModeratorId, ModeratorName,
+    ModeratorRow, NewApiToken, NewComment, NewRule, NewSession, Order, PublicThread, QueueFilter,
+    Rule, ScoringRow, SessionRecord, Site, SiteId, StoredVerdict, SubmissionMeta, SubmitRefusal,
+    Submitted,
 };
 use writer::{Op, Writer};
 
@@ -350,6 +352,35 @@ impl Sqlite {
 
     pub async fn delete_rule(&self, id: i64) -> Result<bool, DbError> {
         self.writer.call(|reply| Op::DeleteRule { id, reply }).await
+    }
+
+    pub async fn insert_token(&self, token: NewApiToken) -> Result<i64, DbError> {
+        self.writer
+            .call(|reply| Op::InsertToken { token, reply })
+            .await
+    }
+
+    pub async fn delete_token(&self, id: i64, owner: Option<ModeratorId>) -> Result<bool, DbError> {
+        self.writer
+            .call(|reply| Op::DeleteToken { id, owner, reply })
+            .await
+    }
+
+    pub async fn touch_token(&self, id: i64, at: i64) -> Result<(), DbError> {
+        self.writer
+            .call(|reply| Op::TouchToken { id, at, reply })
+            .await
+    }
+
+    pub async fn find_token(&self, token_hash: String) -> Result<Option<ApiTokenOwner>, DbError> {
+        self.read(move |c| tokens::find_token(c, &token_hash)).await
+    }
+
+    pub async fn list_tokens(
+        &self,
+        owner: Option<ModeratorId>,
+    ) -> Result<Vec<ApiTokenRow>, DbError> {
+        self.read(move |c| tokens::list_tokens(c, owner)).await
     }
 
     pub async fn rules(&self) -> Result<Vec<Rule>, DbError> {

@@ -30,8 +30,8 @@ use tokio::sync::{mpsc, oneshot};
 use super::{DbError, ops};
 use crate::domain::{
     AccountChange, Acted, CommentId, Decision, DecisionRefusal, Filing, ImportChunk, ImportedChunk,
-    ModeratorId, ModeratorName, NewComment, NewRule, NewSession, SiteId, StoredVerdict,
-    SubmissionMeta, SubmitRefusal, Submitted,
+    ModeratorId, ModeratorName, NewApiToken, NewComment, NewRule, NewSession, SiteId,
+    StoredVerdict, SubmissionMeta, SubmitRefusal, Submitted,
 };
 
 /// Where an operation's answer goes.
@@ -138,6 +138,20 @@ pub enum Op {
     DeleteRule {
         id: i64,
         reply: Reply<bool>,
+    },
+    InsertToken {
+        token: NewApiToken,
+        reply: Reply<i64>,
+    },
+    DeleteToken {
+        id: i64,
+        owner: Option<ModeratorId>,
+        reply: Reply<bool>,
+    },
+    TouchToken {
+        id: i64,
+        at: i64,
+        reply: Reply<()>,
     },
     /// Holds the writer inside its transaction until `release` fires (tests only: it lets
     /// a test line up a batch, or fill the channel, deterministically).
@@ -288,6 +302,18 @@ impl Op {
             Op::DeleteRule { id, reply } => {
                 answer(reply, savepoint(conn, |c| super::guard::delete_rule(c, id)))
             }
+            Op::InsertToken { token, reply } => answer(
+                reply,
+                savepoint(conn, |c| super::tokens::insert_token(c, &token)),
+            ),
+            Op::DeleteToken { id, owner, reply } => answer(
+                reply,
+                savepoint(conn, |c| super::tokens::delete_token(c, id, owner)),
+            ),
+            Op::TouchToken { id, at, reply } => answer(
+                reply,
+                savepoint(conn, |c| super::tokens::touch_token(c, id, at)),
+            ),
             #[cfg(test)]
             Op::Hold { release, reply } => {
                 let _ = release.recv();
@@ -314,7 +340,9 @@ impl Op {
             Op::UpsertModerator { reply, .. } => answer(reply, Err(e.clone())),
             Op::AdmitAttempt { reply, .. }
             | Op::AddRule { reply, .. }
-            | Op::DeleteRule { reply, .. } => answer(reply, Err(e.clone())),
+            | Op::DeleteRule { reply, .. }
+            | Op::DeleteToken { reply, .. } => answer(reply, Err(e.clone())),
+            Op::InsertToken { reply, .. } => answer(reply, Err(e.clone())),
             Op::SetVerdicts { reply, .. }
             | Op::LinkOrphans { reply, .. }
             | Op::ChangeAccount { reply, .. }
@@ -322,7 +350,8 @@ impl Op {
             | Op::TouchSession { reply, .. }
             | Op::EndSession { reply, .. }
             | Op::SetUndo { reply, .. }
-            | Op::ForgiveAttempt { reply, .. } => answer(reply, Err(e.clone())),
+            | Op::ForgiveAttempt { reply, .. }
+            | Op::TouchToken { reply, .. } => answer(reply, Err(e.clone())),
             #[cfg(test)]
             Op::Hold { reply, .. } | Op::FailAfterWriting { reply } => {
                 answer(reply, Err(e.clone()))
