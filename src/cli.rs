@@ -43,6 +43,9 @@ pub enum Command {
     /// Manage moderator accounts.
     #[command(subcommand)]
     Moderator(ModeratorCommand),
+    /// Copy the data directory (database, models, key) into a new directory while the
+    /// service runs: a consistent snapshot (README, "Backup and restore").
+    Backup { directory: PathBuf },
     /// Moderation API tokens (`Authorization: Bearer`).
     #[command(subcommand)]
     Token(TokenCommand),
@@ -171,6 +174,12 @@ fn run(mut cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Backup { directory } => {
+            let app = open_app(&cli)?;
+            let report = block_on(app.backup(&directory))?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(())
+        }
         Command::Token(command) => {
             let app = open_app(&cli)?;
             match command {
@@ -251,6 +260,6 @@ fn serve(args: &ServeArgs, data_dir: PathBuf) -> anyhow::Result<()> {
         println!("replyguard listening on http://{addr}");
         std::io::stdout().flush().ok();
         tracing::info!(%addr, "listening");
-        app.run_until_stopped().await.context("server failed")
+        app.run_until_stopped().await
     })
 }

@@ -56,6 +56,22 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub trusted_proxies: Vec<String>,
+    /// Comma-separated address ranges (besides loopback) allowed to read `/metrics`.
+    #[arg(
+        long,
+        global = true,
+        env = "REPLYGUARD_METRICS_ALLOW",
+        value_delimiter = ','
+    )]
+    pub metrics_allow: Vec<String>,
+    /// Seconds a stopping service waits for requests in flight before it exits anyway.
+    #[arg(
+        long,
+        global = true,
+        env = "REPLYGUARD_SHUTDOWN_SECS",
+        default_value_t = 30
+    )]
+    pub shutdown_secs: u64,
     /// `pretty` or `json`.
     #[arg(
         long,
@@ -169,6 +185,10 @@ pub struct Settings {
     /// `None`: derive `http://<bound address>` once the listener is bound.
     pub public_url: Option<Url>,
     pub trusted_proxies: Vec<IpAddr>,
+    /// Who may read `/metrics` besides loopback.
+    pub metrics_allow: Vec<crate::domain::IpNetwork>,
+    /// How long a stop waits for requests in flight.
+    pub shutdown_timeout: std::time::Duration,
     /// `None`: the shipped model.
     pub model: Option<PathBuf>,
     /// `None`: the model's own threshold. Else a probability in (0, 1).
@@ -238,10 +258,21 @@ impl Settings {
             burst: args.rate_burst.max(1),
         };
         let bots = bot_policy(args, limits.enabled)?;
+        let metrics_allow = args
+            .metrics_allow
+            .iter()
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| {
+                s.parse::<crate::domain::IpNetwork>()
+                    .map_err(|e| format!("REPLYGUARD_METRICS_ALLOW: {e}"))
+            })
+            .collect::<Result<_, _>>()?;
         Ok(Self {
             limits,
             bots,
             secret: args.secret.clone(),
+            metrics_allow,
+            shutdown_timeout: std::time::Duration::from_secs(args.shutdown_secs),
             schedule,
             bind: args.bind.clone(),
             data_dir,

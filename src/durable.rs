@@ -24,10 +24,17 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     file.sync_all()?;
     drop(file);
     std::fs::rename(&tmp, path)?;
-    if let Ok(dir) = std::fs::File::open(dir) {
-        // Not every platform can sync a directory; the data itself is already on disk.
-        let _ = dir.sync_all();
-    }
+    sync_dir(dir)
+}
+
+/// Syncs a folder, so the names of files just created or renamed in it survive a power cut.
+///
+/// # Errors
+/// The folder cannot be opened.
+pub fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    let dir = std::fs::File::open(dir)?;
+    // Not every platform can sync a directory; the files themselves are already on disk.
+    let _ = dir.sync_all();
     Ok(())
 }
 

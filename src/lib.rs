@@ -17,6 +17,7 @@
 //!   become HTTP responses.
 //! - [`views`] and [`render`]: HTML, escaped by construction.
 //! - [`startup`]: the composition root; [`config`], [`telemetry`]: leaves for it.
+//! - [`metrics`]: process-wide counters and histograms (a leaf any layer may record to).
 //! - [`cli`], [`cli_model`]: the `replyguard` command line.
 
 pub mod app;
@@ -26,6 +27,7 @@ pub mod cli_model;
 pub mod config;
 pub mod domain;
 pub mod durable;
+pub mod metrics;
 pub mod password;
 pub mod render;
 pub mod retrain;

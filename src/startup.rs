@@ -18,6 +18,7 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
 pub struct Application {
     addr: SocketAddr,
     server: Server,
+    state: web::Data<AppState>,
 }
 
 impl Application {
@@ -63,9 +64,15 @@ impl Application {
             listings: routes::comments::ListingCache::default(),
             trusted_proxies: settings.trusted_proxies.clone(),
             demo_thread,
+            metrics_allow: settings.metrics_allow.clone(),
+            draining: Default::default(),
         });
-        let server = run(listener, state)?;
-        Ok(Self { addr, server })
+        let server = run(listener, state.clone(), settings.shutdown_timeout)?;
+        Ok(Self {
+            addr,
+            server,
+            state,
+        })
     }
 
     /// The address actually bound (useful with port 0).
@@ -73,12 +80,45 @@ impl Application {
         self.addr
     }
 
-    /// Serves until the process is told to stop (SIGINT/SIGTERM stop it gracefully).
+    /// Serves until SIGTERM or SIGINT, then stops in order: `/readyz` turns 503, no new
+    /// connection is accepted, requests in flight finish (up to `REPLYGUARD_SHUTDOWN_SECS`),
+    /// and the writer folds its log into the database before the process exits.
     ///
     /// # Errors
-    /// An I/O error from the server.
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+    /// An I/O error from the server, or the database failing to close.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let handle = self.server.handle();
+        let draining = std::sync::Arc::clone(&self.state.draining);
+        actix_web::rt::spawn(async move {
+            wait_for_stop_signal().await;
+            draining.store(true, std::sync::atomic::Ordering::Release);
+            tracing::info!("stop requested: draining");
+            handle.stop(true).await;
+        });
+        self.server.await?;
+        self.state.app.close().await?;
+        tracing::info!("stopped cleanly");
+        Ok(())
+    }
+}
+
+/// Resolves on SIGTERM (what systemd, Docker and Kubernetes send) or SIGINT (Ctrl-C).
+async fn wait_for_stop_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) {
+        (Ok(mut term), Ok(mut int)) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+        }
+        _ => {
+            tracing::error!("cannot listen for stop signals; stop with SIGKILL");
+            std::future::pending::<()>().await;
+        }
     }
 }
 
@@ -125,7 +165,11 @@ fn dashboard_scope() -> actix_web::Scope<
         .route("/password", web::post().to(manage::change_password))
 }
 
-fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Server> {
+fn run(
+    listener: TcpListener,
+    state: web::Data<AppState>,
+    shutdown_timeout: std::time::Duration,
+) -> anyhow::Result<Server> {
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
@@ -144,6 +188,9 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
                 let response = srv.call(req);
                 async move {
                     let response = response.await?;
+                    if response.status() == actix_web::http::StatusCode::TOO_MANY_REQUESTS {
+                        crate::metrics::global().too_many_requests.inc();
+                    }
                     tracing::info!(
                         %method,
                         %path,
@@ -155,6 +202,8 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
                 }
             })
             .route("/healthz", web::get().to(routes::health::healthz))
+            .route("/readyz", web::get().to(routes::health::readyz))
+            .route("/metrics", web::get().to(routes::health::metrics))
             .route("/", web::get().to(routes::demo::demo_article))
             .route(
                 "/static/replyguard.css",
@@ -209,6 +258,9 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
             .default_service(web::to(routes::not_found))
     })
     .listen(listener)?
+    // Signals are ours (`run_until_stopped`), so `/readyz` can say "draining" first.
+    .disable_signals()
+    .shutdown_timeout(shutdown_timeout.as_secs())
     .run();
     Ok(server)
 }

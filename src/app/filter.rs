@@ -87,7 +87,11 @@ impl SpamFilter {
             email_domain: Some(&email_domain),
         };
         let threshold = self.threshold_log_odds(&classifier);
+        let started = std::time::Instant::now();
         let verdict = verdict(&classifier, &doc)?;
+        crate::metrics::global()
+            .scoring
+            .observe_duration(started.elapsed());
         let status = match &verdict {
             Some(v) if v.log_odds >= threshold => CommentStatus::Spam,
             _ => CommentStatus::Pending,

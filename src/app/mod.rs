@@ -13,6 +13,7 @@ pub mod guard;
 pub mod import;
 pub mod limits;
 pub mod moderation;
+pub mod operations;
 pub mod secret;
 pub mod submission;
 pub mod tokens;
@@ -72,6 +73,10 @@ pub struct App {
     recent: Arc<limits::RecentComments>,
     /// Form tokens, bot signals, block and hold lists.
     guard: Arc<guard::Guard>,
+    /// The data directory (backups copy its models and key).
+    data_dir: PathBuf,
+    /// Whether the secret comes from `REPLYGUARD_SECRET` rather than the data directory.
+    secret_configured: bool,
 }
 
 impl App {
@@ -139,6 +144,8 @@ impl App {
                 secret::Secret::load(components.secret.as_deref(), data_dir)?,
                 components.bots,
             )),
+            data_dir: data_dir.clone(),
+            secret_configured: components.secret.is_some(),
         })
     }
 

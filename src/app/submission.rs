@@ -86,6 +86,24 @@ impl App {
         comment: NewComment,
         meta: SubmissionMeta,
     ) -> Result<Submitted, SubmitError> {
+        use crate::metrics::Outcome;
+        let result = self.submit_once(comment, meta).await;
+        crate::metrics::global().submission(match &result {
+            Ok(s) if s.status == CommentStatus::Spam => Outcome::Spam,
+            Ok(_) => Outcome::Pending,
+            Err(SubmitError::Validation(_)) => Outcome::Invalid,
+            Err(SubmitError::Duplicate(_)) => Outcome::Duplicate,
+            Err(SubmitError::Limited(_)) => Outcome::RateLimited,
+            Err(SubmitError::Unexpected(_)) => Outcome::Failed,
+        });
+        result
+    }
+
+    async fn submit_once(
+        &self,
+        comment: NewComment,
+        meta: SubmissionMeta,
+    ) -> Result<Submitted, SubmitError> {
         let mut meta = meta;
         // A retry carries the same key: scoped to the article and commenter, so one client's
         // key can never return another's comment. Answered before the limits, so a client

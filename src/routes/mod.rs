@@ -302,6 +302,10 @@ pub struct AppState {
     pub trusted_proxies: Vec<IpAddr>,
     /// The demo article's URL when running in development, else `None`.
     pub demo_thread: Option<String>,
+    /// Who may read `/metrics` besides the loopback address (`REPLYGUARD_METRICS_ALLOW`).
+    pub metrics_allow: Vec<crate::domain::IpNetwork>,
+    /// Set when shutdown begins: `/readyz` answers 503 from then on.
+    pub draining: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 #[cfg(test)]

@@ -78,6 +78,41 @@ impl Store {
         self.sqlite().ping().await
     }
 
+    /// The database takes writes (an empty transaction through the writer).
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn writable(&self) -> Result<(), StoreError> {
+        self.sqlite().writable().await
+    }
+
+    /// Finishes every write, folds the WAL into the database and stops the writer: the last
+    /// call of a process that is shutting down.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn close(&self) -> Result<(), StoreError> {
+        self.sqlite().close().await
+    }
+
+    /// A consistent online copy of the database at `path`, synced to disk.
+    ///
+    /// # Errors
+    /// A database or file system failure (the path exists, say).
+    pub async fn backup_to(&self, path: std::path::PathBuf) -> Result<(), StoreError> {
+        self.sqlite().backup_to(path).await
+    }
+
+    /// How many comments are in each status.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn count_by_status(
+        &self,
+    ) -> Result<std::collections::HashMap<crate::domain::CommentStatus, u64>, StoreError> {
+        self.sqlite().count_by_status().await
+    }
+
     // ---- sites -------------------------------------------------------------------------
 
     /// Registers `origin` or renames it; idempotent.

@@ -213,6 +213,40 @@ impl TestApp {
         format!("{}{path}", self.address)
     }
 
+    /// Kills the server (SIGKILL) and leaves it down until [`TestApp::start_again`].
+    pub fn kill_without_restart(&mut self) {
+        self.server.kill().expect("kill");
+        self.server.wait().expect("reap");
+    }
+
+    /// Every log line so far.
+    pub fn logs(&self) -> Vec<String> {
+        self.logs.lock().expect("log lock").clone()
+    }
+
+    /// Sends SIGTERM and waits for the server to exit; its exit status.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.server.id().to_string()])
+            .status()
+            .expect("kill -TERM");
+        assert!(sent.success());
+        self.server.wait().expect("wait for exit")
+    }
+
+    /// Starts the server again on the same data (after [`TestApp::terminate`]).
+    pub fn start_again(&mut self) {
+        let (server, address) =
+            start_server(self.data_dir.path(), &self.model, &self.env, &self.logs);
+        self.server = server;
+        self.address = address;
+    }
+
+    /// Starts a second server on another data directory (a restored backup, say).
+    pub fn start_on(&self, data_dir: &Path) -> (Child, String) {
+        start_server(data_dir, &self.model, &self.env, &self.logs)
+    }
+
     /// Kills the server without warning (SIGKILL) and starts it again on the same data.
     pub fn crash_and_restart(&mut self) {
         let model = self.model.clone();

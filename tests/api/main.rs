@@ -27,6 +27,7 @@ mod usecases;
 // Hostile traffic: deep reply chains, sign-in throttles, bounded password checks.
 mod guard;
 mod hardening;
+mod operations;
 mod tokens;
 // Property tests: parsers, tokenizer, the public tree and its serializer.
 mod properties;

@@ -16,6 +16,7 @@ pub mod sites;
 pub mod tokens;
 pub mod writer;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -110,6 +111,34 @@ impl Sqlite {
     pub async fn ping(&self) -> Result<(), DbError> {
         self.read(|c| Ok(c.query_row("SELECT 1", [], |_| Ok(()))?))
             .await
+    }
+
+    /// The writer can begin and commit a transaction.
+    pub async fn writable(&self) -> Result<(), DbError> {
+        self.writer.call(|reply| Op::Ping { reply }).await
+    }
+
+    /// Checkpoints the WAL and stops the writer; later writes fail with `WriterGone`.
+    pub async fn close(&self) -> Result<(), DbError> {
+        self.writer.call(|reply| Op::Close { reply }).await
+    }
+
+    /// A consistent copy of the whole database at `path` (which must not exist), taken in
+    /// one read transaction while writes go on, and synced to disk.
+    pub async fn backup_to(&self, path: PathBuf) -> Result<(), DbError> {
+        let target = path.clone();
+        self.read(move |c| {
+            c.execute("VACUUM INTO ?1", [target.to_string_lossy().as_ref()])?;
+            Ok(())
+        })
+        .await?;
+        std::fs::File::open(&path)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| DbError::Backend(Arc::new(e)))
+    }
+
+    pub async fn count_by_status(&self) -> Result<HashMap<CommentStatus, u64>, DbError> {
+        self.read(dashboard::count_by_status).await
     }
 
     pub async fn upsert_site(&self, origin: String, name: String) -> Result<SiteId, DbError> {

@@ -139,6 +139,14 @@ pub enum Op {
         id: i64,
         reply: Reply<bool>,
     },
+    /// Begins and commits an empty transaction: the database takes writes.
+    Ping {
+        reply: Reply<()>,
+    },
+    /// Checkpoints the WAL into the database file and stops the writer (shutdown).
+    Close {
+        reply: Reply<()>,
+    },
     InsertToken {
         token: NewApiToken,
         reply: Reply<i64>,
@@ -302,6 +310,10 @@ impl Op {
             Op::DeleteRule { id, reply } => {
                 answer(reply, savepoint(conn, |c| super::guard::delete_rule(c, id)))
             }
+            Op::Ping { reply } => answer(reply, Ok(())),
+            // Only reached inside a batch (`run` handles a Close that starts one): the
+            // checkpoint happens when the loop sees it next.
+            Op::Close { reply } => answer(reply, Ok(())),
             Op::InsertToken { token, reply } => answer(
                 reply,
                 savepoint(conn, |c| super::tokens::insert_token(c, &token)),
@@ -351,7 +363,9 @@ impl Op {
             | Op::EndSession { reply, .. }
             | Op::SetUndo { reply, .. }
             | Op::ForgiveAttempt { reply, .. }
-            | Op::TouchToken { reply, .. } => answer(reply, Err(e.clone())),
+            | Op::TouchToken { reply, .. }
+            | Op::Ping { reply, .. }
+            | Op::Close { reply, .. } => answer(reply, Err(e.clone())),
             #[cfg(test)]
             Op::Hold { reply, .. } | Op::FailAfterWriting { reply } => {
                 answer(reply, Err(e.clone()))
@@ -409,11 +423,16 @@ impl Writer {
     /// The operation's own error, a failed commit, or [`DbError::WriterGone`].
     pub async fn call<T>(&self, op: impl FnOnce(Reply<T>) -> Op) -> Result<T, DbError> {
         let (reply, answer) = oneshot::channel();
+        let sent = Instant::now();
         self.tx
             .send(op(reply))
             .await
             .map_err(|_| DbError::WriterGone)?;
-        answer.await.map_err(|_| DbError::WriterGone)?
+        let answered = answer.await.map_err(|_| DbError::WriterGone)?;
+        crate::metrics::global()
+            .commit
+            .observe_duration(sent.elapsed());
+        answered
     }
 }
 
@@ -429,6 +448,15 @@ const LINGER_POLL: Duration = Duration::from_micros(50);
 
 fn run(conn: Connection, mut rx: mpsc::Receiver<Op>, synced: &SyncHandle, limits: Limits) {
     while let Some(first) = rx.blocking_recv() {
+        if let Op::Close { reply } = first {
+            // Every batch before this one was committed; fold the WAL back into the file so
+            // the data directory is one self-contained database, then stop.
+            let done = conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+                .map_err(DbError::from);
+            let _ = reply.send(done);
+            return;
+        }
         if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
             let e = DbError::from(e);
             tracing::error!(error.message = %e, "the writer could not begin a transaction");
@@ -454,6 +482,9 @@ fn run(conn: Connection, mut rx: mpsc::Receiver<Op>, synced: &SyncHandle, limits
                 Err(_) => break,
             }
         }
+        crate::metrics::global()
+            .batch_size
+            .observe(answers.len() as f64);
         match conn.execute_batch("COMMIT") {
             // Committed: answered once the sync thread has made it durable.
             Ok(()) => {

@@ -1,0 +1,120 @@
+//! Running the service: readiness, metrics, backups and an orderly stop.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde::Serialize;
+
+use super::{App, DATABASE_FILE};
+use crate::domain::CommentStatus;
+
+/// What `replyguard backup` wrote.
+#[derive(Debug, Serialize)]
+pub struct BackupReport {
+    pub directory: PathBuf,
+    pub database: PathBuf,
+    /// Retrained model files (and the `ACTIVE` pointer) copied.
+    pub model_files: usize,
+    /// Whether the data directory's `secret.key` was copied (not when `REPLYGUARD_SECRET`
+    /// is used: that secret lives wherever the operator keeps it).
+    pub secret_key: bool,
+}
+
+/// Copies the regular files of `from` into `to` (created), syncing each; how many.
+fn copy_files(from: &Path, to: &Path) -> anyhow::Result<usize> {
+    let Ok(entries) = std::fs::read_dir(from) else {
+        return Ok(0);
+    };
+    std::fs::create_dir_all(to)?;
+    let mut copied = 0;
+    for entry in entries {
+        let entry = entry?;
+        if entry.file_type()?.is_file() {
+            let target = to.join(entry.file_name());
+            std::fs::copy(entry.path(), &target)?;
+            std::fs::File::open(&target)?.sync_all()?;
+            copied += 1;
+        }
+    }
+    Ok(copied)
+}
+
+impl App {
+    /// Ready for traffic: the database takes writes and a model is loaded.
+    ///
+    /// # Errors
+    /// What is not ready.
+    pub async fn ready(&self) -> anyhow::Result<()> {
+        self.store
+            .writable()
+            .await
+            .context("the database does not take writes")?;
+        let _loaded = self.filter.models.current();
+        Ok(())
+    }
+
+    /// The Prometheus text of every metric, with the queue depth read now.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn metrics_text(&self) -> anyhow::Result<String> {
+        let counts = self.store.count_by_status().await?;
+        let pending = counts.get(&CommentStatus::Pending).copied().unwrap_or(0);
+        Ok(crate::metrics::global().render(&[(
+            "replyguard_queue_pending",
+            "Comments waiting for a moderator.",
+            pending as f64,
+        )]))
+    }
+
+    /// An online, consistent backup of the data directory into `directory` (which must not
+    /// exist or be empty): the database as one file, the retrained models with the `ACTIVE`
+    /// pointer, and the secret key. Restoring is copying these back into an empty data
+    /// directory (README, "Backup and restore").
+    ///
+    /// # Errors
+    /// The directory is not empty, or a copy fails.
+    pub async fn backup(&self, directory: &Path) -> anyhow::Result<BackupReport> {
+        if directory
+            .read_dir()
+            .is_ok_and(|mut entries| entries.next().is_some())
+        {
+            bail!(
+                "{} is not empty; back up into a new directory",
+                directory.display()
+            );
+        }
+        std::fs::create_dir_all(directory)
+            .with_context(|| format!("failed to create {}", directory.display()))?;
+        let database = directory.join(DATABASE_FILE);
+        self.store
+            .backup_to(database.clone())
+            .await
+            .context("failed to copy the database")?;
+        let model_files = copy_files(&self.data_dir.join("models"), &directory.join("models"))
+            .context("failed to copy the models")?;
+        let secret = self.data_dir.join(super::secret::SECRET_FILE);
+        let secret_key = !self.secret_configured && secret.is_file();
+        if secret_key {
+            let target = directory.join(super::secret::SECRET_FILE);
+            std::fs::copy(&secret, &target).context("failed to copy the secret key")?;
+            std::fs::File::open(&target)?.sync_all()?;
+        }
+        crate::durable::sync_dir(directory).context("failed to sync the backup directory")?;
+        Ok(BackupReport {
+            directory: directory.to_owned(),
+            database,
+            model_files,
+            secret_key,
+        })
+    }
+
+    /// Finishes every write and closes the database: the last call before the process
+    /// exits.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn close(&self) -> anyhow::Result<()> {
+        Ok(self.store.close().await?)
+    }
+}
