@@ -46,6 +46,9 @@ pub enum Command {
     /// Copy the data directory (database, models, key) into a new directory while the
     /// service runs: a consistent snapshot (README, "Backup and restore").
     Backup { directory: PathBuf },
+    /// A commenter's personal data: export, erase, and the retention purge.
+    #[command(subcommand)]
+    Privacy(PrivacyCommand),
     /// Moderation API tokens (`Authorization: Bearer`).
     #[command(subcommand)]
     Token(TokenCommand),
@@ -100,6 +103,18 @@ pub enum ModeratorCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum PrivacyCommand {
+    /// Print everything stored about the person who used EMAIL, as JSON.
+    Export { email: String },
+    /// Erase the person who used EMAIL: their comments lose name, address, website, text,
+    /// network and browser; their training labels go; each erasure is logged.
+    Erase { email: String },
+    /// Clear networks, address hashes, user agents and referrers older than
+    /// REPLYGUARD_RETENTION_DAYS now (the service does this every hour).
+    Purge,
+}
+
+#[derive(Debug, Subcommand)]
 pub enum TokenCommand {
     /// Create a token for a moderator and print it (shown only this once).
     Create {
@@ -146,6 +161,7 @@ fn components(cli: &Cli) -> Components {
         limits: crate::app::limits::SubmissionLimits::default(),
         bots: crate::app::guard::BotPolicy::default(),
         secret: cli.serve.secret.clone(),
+        retention: std::time::Duration::from_secs(u64::from(cli.serve.retention_days) * 86_400),
     }
 }
 
@@ -171,6 +187,24 @@ fn run(mut cli: Cli) -> anyhow::Result<()> {
             let app = open_app(&cli)?;
             for site in block_on(app.sites())? {
                 println!("{}\t{}", site.origin, site.name);
+            }
+            Ok(())
+        }
+        Command::Privacy(command) => {
+            let app = open_app(&cli)?;
+            match command {
+                PrivacyCommand::Export { email } => {
+                    let data = block_on(app.export_personal_data(&email))?;
+                    println!("{}", serde_json::to_string_pretty(&data)?);
+                }
+                PrivacyCommand::Erase { email } => {
+                    let erased = block_on(app.erase_personal_data(&email))?;
+                    println!("{}", serde_json::json!({ "erased_comments": erased }));
+                }
+                PrivacyCommand::Purge => {
+                    let report = block_on(app.purge_personal_data())?;
+                    println!("{}", serde_json::to_string(&report)?);
+                }
             }
             Ok(())
         }

@@ -146,6 +146,14 @@ pub struct ServeArgs {
     /// directory, created on first use.
     #[arg(long, global = true, env = "REPLYGUARD_SECRET", hide_env_values = true)]
     pub secret: Option<String>,
+    /// Days a commenter's network, address hash, user agent and referrer are kept.
+    #[arg(
+        long,
+        global = true,
+        env = "REPLYGUARD_RETENTION_DAYS",
+        default_value_t = 30
+    )]
+    pub retention_days: u32,
     /// Retrain once this many new moderator labels have arrived; 0 turns it off.
     #[arg(
         long,
@@ -201,6 +209,8 @@ pub struct Settings {
     pub bots: crate::app::guard::BotPolicy,
     /// `REPLYGUARD_SECRET`, if set.
     pub secret: Option<String>,
+    /// How long personal data besides the comment is kept.
+    pub retention: std::time::Duration,
 }
 
 impl Settings {
@@ -271,6 +281,7 @@ impl Settings {
             limits,
             bots,
             secret: args.secret.clone(),
+            retention: std::time::Duration::from_secs(u64::from(args.retention_days) * 86_400),
             metrics_allow,
             shutdown_timeout: std::time::Duration::from_secs(args.shutdown_secs),
             schedule,
@@ -294,6 +305,7 @@ impl Settings {
             limits: self.limits,
             bots: self.bots,
             secret: self.secret.clone(),
+            retention: self.retention,
         }
     }
 }

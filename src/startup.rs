@@ -34,6 +34,7 @@ impl Application {
             "spam filter model loaded"
         );
         app.spawn_schedule(settings.schedule);
+        app.spawn_privacy_purge();
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("failed to bind {} (REPLYGUARD_BIND)", settings.bind))?;
         let addr = listener.local_addr()?;

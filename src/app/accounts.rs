@@ -299,7 +299,10 @@ impl App {
         password: String,
         client_ip: Option<std::net::IpAddr>,
     ) -> Result<(Moderator, String), AuthError> {
-        let ip = client_ip.map(|ip| ip.to_string()).unwrap_or_default();
+        // Stored for the throttle window: a keyed hash, never the address itself.
+        let ip = client_ip
+            .map(|ip| self.guard.secret().address_key(ip))
+            .unwrap_or_default();
         let ip_key = format!("ip:{ip}");
         let pair_key = format!("pair:{}|{ip}", name.to_lowercase());
         let now = now_millis();

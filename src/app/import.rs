@@ -321,7 +321,7 @@ async fn import_item(
             report.skipped_pingbacks += 1;
             continue;
         }
-        match imported_comment(classifier, &origin, wp)? {
+        match imported_comment(classifier, app.guard.secret(), &origin, wp)? {
             Some(c) => ready.push(c),
             None => report.skipped_invalid += 1,
         }
@@ -347,6 +347,7 @@ async fn import_item(
 /// One exported comment, validated and scored; `None` when its body is unusable.
 fn imported_comment(
     classifier: &Classifier,
+    secret: &super::secret::Secret,
     origin: &str,
     wp: &WpComment,
 ) -> anyhow::Result<Option<ImportedComment>> {
@@ -397,6 +398,8 @@ fn imported_comment(
         email_domain: Some(&email_domain),
     };
     let verdict = verdict(classifier, &doc)?;
+    let (client_ip, client_ip_hash) =
+        super::privacy::stored_address(secret, wp.get("comment_author_IP")).unzip();
     Ok(Some(ImportedComment {
         import_key: format!("wordpress:{origin}:{}", wp.get("comment_id")),
         parent_key,
@@ -406,7 +409,8 @@ fn imported_comment(
         body: body.as_ref().to_owned(),
         status,
         created_at,
-        client_ip: Some(wp.get("comment_author_IP").to_owned()).filter(|ip| !ip.is_empty()),
+        client_ip,
+        client_ip_hash,
         label,
         verdict,
     }))

@@ -14,6 +14,7 @@ pub mod import;
 pub mod limits;
 pub mod moderation;
 pub mod operations;
+pub mod privacy;
 pub mod secret;
 pub mod submission;
 pub mod tokens;
@@ -48,6 +49,8 @@ pub struct Components {
     pub bots: guard::BotPolicy,
     /// `REPLYGUARD_SECRET`; `None`: the data directory's key file.
     pub secret: Option<String>,
+    /// How long addresses, user agents and referrers are kept.
+    pub retention: std::time::Duration,
 }
 
 impl Components {
@@ -77,6 +80,8 @@ pub struct App {
     data_dir: PathBuf,
     /// Whether the secret comes from `REPLYGUARD_SECRET` rather than the data directory.
     secret_configured: bool,
+    /// How long addresses, user agents and referrers are kept.
+    retention: std::time::Duration,
 }
 
 impl App {
@@ -146,6 +151,7 @@ impl App {
             )),
             data_dir: data_dir.clone(),
             secret_configured: components.secret.is_some(),
+            retention: components.retention,
         })
     }
 

@@ -20,19 +20,22 @@ pub enum SubmitError {
     Unexpected(#[from] anyhow::Error),
 }
 
-/// `Idempotency-Key` bound to the article and the commenter's address: a SHA-256, hex.
-fn scoped_idempotency_key(key: &str, comment: &NewComment) -> String {
-    use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
-    for part in [
-        key,
-        comment.thread.as_ref(),
-        &comment.email.as_ref().to_lowercase(),
-    ] {
-        h.update((part.len() as u64).to_le_bytes());
-        h.update(part.as_bytes());
-    }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+/// `Idempotency-Key` bound to the article and the commenter's address: a keyed hash, hex
+/// (stored, so never a plain hash of an email address).
+fn scoped_idempotency_key(
+    secret: &super::secret::Secret,
+    key: &str,
+    comment: &NewComment,
+) -> String {
+    let email = comment.email.as_ref().to_lowercase();
+    super::secret::hex(&secret.mac(
+        "idempotency",
+        &[
+            key.as_bytes(),
+            comment.thread.as_ref().as_bytes(),
+            email.as_bytes(),
+        ],
+    ))
 }
 
 /// What makes two comments the same: article, parent, author (case-folded) and text.
@@ -111,7 +114,7 @@ impl App {
         meta.idempotency_key = meta
             .idempotency_key
             .as_deref()
-            .map(|key| scoped_idempotency_key(key, &comment));
+            .map(|key| scoped_idempotency_key(self.guard.secret(), key, &comment));
         if let Some(key) = &meta.idempotency_key {
             let stored = self
                 .store
@@ -162,6 +165,13 @@ impl App {
             .admit(&self.limits, keys, now)
             .map_err(SubmitError::Limited)?;
         let findings = self.guard.inspect(&self.store, &comment, &meta).await?;
+        // From here on only the network and a keyed hash of the address exist.
+        let mut meta = meta;
+        let address = meta
+            .client_ip
+            .take()
+            .and_then(|raw| super::privacy::stored_address(self.guard.secret(), &raw));
+        (meta.client_ip, meta.client_ip_hash) = address.unzip();
         let mut filing = self.filter.judge(&comment)?;
         filing.status = self.guard.file(filing.status, &findings);
         filing.signals = findings.signals.clone();

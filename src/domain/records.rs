@@ -33,7 +33,11 @@ pub struct Site {
 #[derive(Debug, Clone, Default)]
 pub struct SubmissionMeta {
     pub created_at: i64,
+    /// The sender's address as the request gave it; the submission use case replaces it
+    /// with its network (/24, /48) before anything is stored.
     pub client_ip: Option<String>,
+    /// The keyed hash of the whole address (set by the submission use case).
+    pub client_ip_hash: Option<String>,
     pub user_agent: Option<String>,
     pub referrer: Option<String>,
     /// The client's `Idempotency-Key`, already scoped to the article and commenter
@@ -127,6 +131,8 @@ pub struct ImportedComment {
     pub status: CommentStatus,
     pub created_at: i64,
     pub client_ip: Option<String>,
+    /// The keyed hash of the whole address.
+    pub client_ip_hash: Option<String>,
     pub label: Option<Label>,
     pub verdict: Option<StoredVerdict>,
 }

@@ -103,6 +103,55 @@ impl Store {
         self.sqlite().backup_to(path).await
     }
 
+    // ---- personal data -------------------------------------------------------------------
+
+    /// Clears the addresses, user agents and referrers of comments older than `cutoff`.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn purge_before(&self, cutoff: i64) -> Result<u64, StoreError> {
+        self.sqlite().purge_before(cutoff).await
+    }
+
+    /// Up to `limit` comments still holding a whole address.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn whole_addresses(
+        &self,
+        limit: u32,
+    ) -> Result<Vec<(CommentId, String)>, StoreError> {
+        self.sqlite().whole_addresses(limit).await
+    }
+
+    /// Replaces whole addresses with `(network, keyed hash)`, or clears them (`None`).
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn set_addresses(
+        &self,
+        rows: Vec<(CommentId, Option<(String, String)>)>,
+    ) -> Result<(), StoreError> {
+        self.sqlite().set_addresses(rows).await
+    }
+
+    /// Every comment sent with this email address.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn comments_of(&self, email: String) -> Result<Vec<CommentId>, StoreError> {
+        self.sqlite().comments_of(email).await
+    }
+
+    /// Anonymises every comment sent with this email address, deletes their training
+    /// labels and logs each erasure; how many comments.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn erase(&self, email: String, at: i64) -> Result<u64, StoreError> {
+        self.sqlite().erase(email, at).await
+    }
+
     /// How many comments are in each status.
     ///
     /// # Errors

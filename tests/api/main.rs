@@ -28,6 +28,7 @@ mod usecases;
 mod guard;
 mod hardening;
 mod operations;
+mod privacy;
 mod tokens;
 // Property tests: parsers, tokenizer, the public tree and its serializer.
 mod properties;

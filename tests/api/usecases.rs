@@ -28,6 +28,7 @@ fn open_app() -> (App, TempDir) {
         },
         bots: replyguard::app::guard::BotPolicy::default(),
         secret: None,
+        retention: replyguard::app::privacy::DEFAULT_RETENTION,
     })
     .expect("open");
     block_on(async {

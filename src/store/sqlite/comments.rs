@@ -54,8 +54,8 @@ pub fn insert_imported(
     conn.prepare_cached(
         "INSERT INTO comments (thread_id, parent_id, author, email, website, body, status,
                                created_at, client_ip, spam_score, spam_log_odds, spam_reasons,
-                               model_version, import_key)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                               model_version, import_key, client_ip_hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     )?
     .execute(params![
         thread.0,
@@ -72,6 +72,7 @@ pub fn insert_imported(
         verdict.map(|v| v.reasons_json.as_str()),
         verdict.map(|v| v.model_version.as_str()),
         comment.import_key,
+        comment.client_ip_hash,
     ])?;
     // `RETURNING` would build an ephemeral table per insert; the rowid is already at hand.
     Ok(CommentId(conn.last_insert_rowid()))
@@ -239,8 +240,9 @@ pub fn insert_comment(
         "INSERT INTO comments (thread_id, parent_id, author, email, website, body, status,
                                status_before_spam, created_at, client_ip, user_agent, referrer,
                                spam_score, spam_log_odds, spam_reasons, model_version,
-                               idempotency_key, signals)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+                               idempotency_key, signals, client_ip_hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+                 ?19)",
     )?
     .execute(params![
         thread.0,
@@ -262,6 +264,7 @@ pub fn insert_comment(
         verdict.map(|v| v.model_version.as_str()),
         meta.idempotency_key,
         signals,
+        meta.client_ip_hash,
     ])?;
     Ok(CommentId(conn.last_insert_rowid()))
 }

@@ -41,6 +41,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0008_api_tokens",
         include_str!("../../../migrations/sqlite/0008_api_tokens.sql"),
     ),
+    (
+        "0009_privacy",
+        include_str!("../../../migrations/sqlite/0009_privacy.sql"),
+    ),
 ];
 
 /// Applies every migration newer than the database's `user_version`; returns how many ran.

@@ -12,6 +12,7 @@ pub mod labels;
 pub mod migrations;
 pub mod moderators;
 mod ops;
+pub mod privacy;
 pub mod sites;
 pub mod tokens;
 pub mod writer;
@@ -113,6 +114,40 @@ impl Sqlite {
             .await
     }
 
+    pub async fn purge_before(&self, cutoff: i64) -> Result<u64, DbError> {
+        self.writer
+            .call(|reply| Op::PurgeBefore { cutoff, reply })
+            .await
+    }
+
+    pub async fn whole_addresses(&self, limit: u32) -> Result<Vec<(CommentId, String)>, DbError> {
+        self.read(move |c| privacy::whole_addresses(c, limit)).await
+    }
+
+    pub async fn set_addresses(
+        &self,
+        rows: Vec<(CommentId, Option<(String, String)>)>,
+    ) -> Result<(), DbError> {
+        self.writer
+            .call(|reply| Op::SetAddresses { rows, reply })
+            .await
+    }
+
+    pub async fn comments_of(&self, email: String) -> Result<Vec<CommentId>, DbError> {
+        self.read(move |c| privacy::comments_of(c, &email)).await
+    }
+
+    pub async fn erase(&self, email: String, at: i64) -> Result<u64, DbError> {
+        let erased = self
+            .writer
+            .call(|reply| Op::Erase { email, at, reply })
+            .await?;
+        // The old text is still in the WAL's copies of the pages until they are folded back
+        // into the database and the log is truncated.
+        self.writer.call(|reply| Op::Checkpoint { reply }).await?;
+        Ok(erased)
+    }
+
     /// The writer can begin and commit a transaction.
     pub async fn writable(&self) -> Result<(), DbError> {
         self.writer.call(|reply| Op::Ping { reply }).await
@@ -164,8 +199,8 @@ impl Sqlite {
         self.writer
             .call(|reply| Op::Submit {
                 comment: Box::new(comment),
-                meta,
-                filing,
+                meta: Box::new(meta),
+                filing: Box::new(filing),
                 reply,
             })
             .await
@@ -497,6 +532,9 @@ pub(crate) fn open_writer_connection(path: &Path) -> Result<Connection, DbError>
     // 16 MiB of pages for the writer (SQLite's default is 2 MiB): the index pages that
     // inserts touch stay in memory instead of being read back from the file.
     conn.pragma_update(None, "cache_size", -16_384)?;
+    // Text a row no longer holds (an erased comment, a revoked token) is overwritten with
+    // zeros, not left in a free page for anyone with the file to read.
+    conn.pragma_update(None, "secure_delete", "ON")?;
     Ok(conn)
 }
 

@@ -64,8 +64,8 @@ impl Default for Limits {
 pub enum Op {
     Submit {
         comment: Box<NewComment>,
-        meta: SubmissionMeta,
-        filing: Filing,
+        meta: Box<SubmissionMeta>,
+        filing: Box<Filing>,
         reply: Reply<Result<Submitted, SubmitRefusal>>,
     },
     Decide {
@@ -139,8 +139,25 @@ pub enum Op {
         id: i64,
         reply: Reply<bool>,
     },
+    PurgeBefore {
+        cutoff: i64,
+        reply: Reply<u64>,
+    },
+    SetAddresses {
+        rows: Vec<(CommentId, Option<(String, String)>)>,
+        reply: Reply<()>,
+    },
+    Erase {
+        email: String,
+        at: i64,
+        reply: Reply<u64>,
+    },
     /// Begins and commits an empty transaction: the database takes writes.
     Ping {
+        reply: Reply<()>,
+    },
+    /// Checkpoints the WAL into the database file and truncates it.
+    Checkpoint {
         reply: Reply<()>,
     },
     /// Checkpoints the WAL into the database file and stops the writer (shutdown).
@@ -311,9 +328,21 @@ impl Op {
                 answer(reply, savepoint(conn, |c| super::guard::delete_rule(c, id)))
             }
             Op::Ping { reply } => answer(reply, Ok(())),
+            Op::PurgeBefore { cutoff, reply } => answer(
+                reply,
+                savepoint(conn, |c| super::privacy::purge_before(c, cutoff)),
+            ),
+            Op::SetAddresses { rows, reply } => answer(
+                reply,
+                savepoint(conn, |c| super::privacy::set_addresses(c, &rows)),
+            ),
+            Op::Erase { email, at, reply } => answer(
+                reply,
+                savepoint(conn, |c| super::privacy::erase(c, &email, at)),
+            ),
             // Only reached inside a batch (`run` handles a Close that starts one): the
             // checkpoint happens when the loop sees it next.
-            Op::Close { reply } => answer(reply, Ok(())),
+            Op::Close { reply } | Op::Checkpoint { reply } => answer(reply, Ok(())),
             Op::InsertToken { token, reply } => answer(
                 reply,
                 savepoint(conn, |c| super::tokens::insert_token(c, &token)),
@@ -365,7 +394,12 @@ impl Op {
             | Op::ForgiveAttempt { reply, .. }
             | Op::TouchToken { reply, .. }
             | Op::Ping { reply, .. }
-            | Op::Close { reply, .. } => answer(reply, Err(e.clone())),
+            | Op::SetAddresses { reply, .. }
+            | Op::Close { reply, .. }
+            | Op::Checkpoint { reply, .. } => answer(reply, Err(e.clone())),
+            Op::PurgeBefore { reply, .. } | Op::Erase { reply, .. } => {
+                answer(reply, Err(e.clone()))
+            }
             #[cfg(test)]
             Op::Hold { reply, .. } | Op::FailAfterWriting { reply } => {
                 answer(reply, Err(e.clone()))
@@ -448,15 +482,19 @@ const LINGER_POLL: Duration = Duration::from_micros(50);
 
 fn run(conn: Connection, mut rx: mpsc::Receiver<Op>, synced: &SyncHandle, limits: Limits) {
     while let Some(first) = rx.blocking_recv() {
-        if let Op::Close { reply } = first {
-            // Every batch before this one was committed; fold the WAL back into the file so
-            // the data directory is one self-contained database, then stop.
-            let done = conn
-                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
-                .map_err(DbError::from);
-            let _ = reply.send(done);
-            return;
-        }
+        // Every batch before these was committed: fold the WAL back into the file (and, for
+        // Close, stop, leaving the data directory one self-contained database).
+        let first = match first {
+            Op::Close { reply } => {
+                let _ = reply.send(checkpoint(&conn));
+                return;
+            }
+            Op::Checkpoint { reply } => {
+                let _ = reply.send(checkpoint(&conn));
+                continue;
+            }
+            op => op,
+        };
         if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
             let e = DbError::from(e);
             tracing::error!(error.message = %e, "the writer could not begin a transaction");
@@ -505,6 +543,13 @@ fn run(conn: Connection, mut rx: mpsc::Receiver<Op>, synced: &SyncHandle, limits
             }
         }
     }
+}
+
+/// Copies the WAL into the database file and truncates the WAL to zero bytes (a reader
+/// still using old pages makes it partial: SQLite then finishes on a later checkpoint).
+fn checkpoint(conn: &Connection) -> Result<(), DbError> {
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+        .map_err(DbError::from)
 }
 
 /// The sync thread's loop: takes every committed batch waiting, makes the WAL durable with

@@ -1,0 +1,138 @@
+//! A commenter's personal data: addresses kept only as a network and a keyed hash, cleared
+//! after the retention period; everything stored about one email address exported or erased
+//! on request.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::App;
+use super::secret::Secret;
+use crate::domain::{AuthorEmail, CommentId, LogEntry, ModComment, now_millis};
+
+/// How long addresses, user agents and referrers are kept by default (GDPR's storage
+/// limitation; WordPress keeps them forever, Akismet's own history keeps 15 days).
+pub const DEFAULT_RETENTION: Duration = Duration::from_secs(30 * 24 * 3600);
+/// Whole addresses rewritten per write, when old rows are brought up to date.
+const ADDRESS_CHUNK: u32 = 1000;
+
+/// What is stored for a sender's address: its /24 (IPv4) or /48 (IPv6) network, and a keyed
+/// hash of the whole address. `None` when it is not an address.
+pub fn stored_address(secret: &Secret, raw: &str) -> Option<(String, String)> {
+    let ip: IpAddr = raw.trim().parse().ok()?;
+    Some((
+        crate::domain::IpNetwork::truncated(ip).to_string(),
+        secret.address_key(ip),
+    ))
+}
+
+/// What a retention run did.
+#[derive(Debug, Default, Serialize)]
+pub struct PurgeReport {
+    /// Comments whose address, user agent and referrer were cleared for age.
+    pub expired: u64,
+    /// Comments stored before addresses were hashed, now holding network and hash only.
+    pub rewritten: u64,
+}
+
+/// Everything stored about one email address.
+#[derive(Debug, Serialize)]
+pub struct PersonalData {
+    pub email: String,
+    pub comments: Vec<CommentRecord>,
+}
+
+/// One comment with its moderation history.
+#[derive(Debug, Serialize)]
+pub struct CommentRecord {
+    #[serde(flatten)]
+    pub comment: ModComment,
+    pub log: Vec<LogEntry>,
+}
+
+impl App {
+    /// Clears addresses, user agents and referrers older than the retention period, and
+    /// rewrites any whole address left from before hashing. One step of the hourly task;
+    /// `replyguard privacy purge` runs it by hand.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn purge_personal_data(&self) -> anyhow::Result<PurgeReport> {
+        let cutoff = now_millis() - self.retention.as_millis() as i64;
+        let mut report = PurgeReport {
+            expired: self.store.purge_before(cutoff).await?,
+            ..PurgeReport::default()
+        };
+        loop {
+            let rows = self.store.whole_addresses(ADDRESS_CHUNK).await?;
+            if rows.is_empty() {
+                break;
+            }
+            report.rewritten += rows.len() as u64;
+            let secret = self.guard.secret();
+            let rewritten: Vec<(CommentId, Option<(String, String)>)> = rows
+                .into_iter()
+                .map(|(id, raw)| (id, stored_address(secret, &raw)))
+                .collect();
+            self.store.set_addresses(rewritten).await?;
+        }
+        Ok(report)
+    }
+
+    /// Runs [`App::purge_personal_data`] now and then every hour, in the background.
+    pub fn spawn_privacy_purge(&self) {
+        let app = self.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs(3600));
+            loop {
+                every.tick().await;
+                match app.purge_personal_data().await {
+                    Ok(r) if r.expired + r.rewritten > 0 => {
+                        tracing::info!(
+                            expired = r.expired,
+                            rewritten = r.rewritten,
+                            "personal data purged"
+                        );
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::error!(error.message = %e, "personal data purge failed"),
+                }
+            }
+        });
+    }
+
+    /// Everything stored about the person who used `email`: each comment with all its
+    /// fields and its moderation history.
+    ///
+    /// # Errors
+    /// Not an email address, or a database failure.
+    pub async fn export_personal_data(&self, email: &str) -> anyhow::Result<PersonalData> {
+        let email = AuthorEmail::parse(email).map_err(|e| anyhow::anyhow!(e))?;
+        let ids = self.store.comments_of(email.as_ref().to_owned()).await?;
+        let mut comments = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some((comment, log)) = self.comment_for_moderation(id).await? {
+                comments.push(CommentRecord { comment, log });
+            }
+        }
+        Ok(PersonalData {
+            email: email.as_ref().to_owned(),
+            comments,
+        })
+    }
+
+    /// Erases the person who used `email`: their comments keep their place in the threads
+    /// but lose name, address, website, text, network, browser and referrer; their training
+    /// labels go; each erasure is in the moderation log. How many comments.
+    ///
+    /// # Errors
+    /// Not an email address, or a database failure.
+    pub async fn erase_personal_data(&self, email: &str) -> anyhow::Result<u64> {
+        let email = AuthorEmail::parse(email).map_err(|e| anyhow::anyhow!(e))?;
+        Ok(self
+            .store
+            .erase(email.as_ref().to_owned(), now_millis())
+            .await?)
+    }
+}

@@ -1,0 +1,105 @@
+//! SQL for a commenter's personal data: retention, export and erasure.
+
+use rusqlite::{Connection, params};
+
+use super::DbError;
+use crate::domain::{CommentId, CommentStatus};
+
+/// What an erased comment says instead of its text.
+pub const ERASED_BODY: &str = "[This comment was removed at its author's request.]";
+/// What an erased comment shows as its author.
+pub const ERASED_AUTHOR: &str = "[deleted]";
+
+/// Clears addresses, user agents and referrers of comments created before `cutoff`;
+/// how many comments had any.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn purge_before(conn: &Connection, cutoff: i64) -> Result<u64, DbError> {
+    Ok(conn
+        .prepare_cached(
+            "UPDATE comments
+             SET client_ip = NULL, client_ip_hash = NULL, user_agent = NULL, referrer = NULL
+             WHERE created_at < ?1
+               AND (client_ip IS NOT NULL OR client_ip_hash IS NOT NULL
+                    OR user_agent IS NOT NULL OR referrer IS NOT NULL)",
+        )?
+        .execute([cutoff])? as u64)
+}
+
+/// Up to `limit` comments still holding a whole address (stored before addresses were
+/// hashed): the caller hashes and truncates them.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn whole_addresses(conn: &Connection, limit: u32) -> Result<Vec<(CommentId, String)>, DbError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, client_ip FROM comments
+         WHERE client_ip IS NOT NULL AND client_ip_hash IS NULL LIMIT ?1",
+    )?;
+    let rows = stmt.query_map([limit], |row| Ok((CommentId(row.get(0)?), row.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Replaces whole addresses with their network and keyed hash (`None`: unparseable, cleared).
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn set_addresses(
+    conn: &Connection,
+    rows: &[(CommentId, Option<(String, String)>)],
+) -> Result<(), DbError> {
+    let mut stmt = conn
+        .prepare_cached("UPDATE comments SET client_ip = ?2, client_ip_hash = ?3 WHERE id = ?1")?;
+    for (id, address) in rows {
+        let (network, hash) = match address {
+            Some((n, h)) => (Some(n.as_str()), Some(h.as_str())),
+            None => (None, None),
+        };
+        stmt.execute(params![id.0, network, hash])?;
+    }
+    Ok(())
+}
+
+/// The ids of every comment sent with this email address (case-insensitive).
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn comments_of(conn: &Connection, email: &str) -> Result<Vec<CommentId>, DbError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id FROM comments WHERE email = ?1 COLLATE NOCASE AND email <> '' ORDER BY id",
+    )?;
+    let rows = stmt.query_map([email], |row| Ok(CommentId(row.get(0)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Anonymises every comment sent with `email`: name, address, website, text, network, user
+/// agent and referrer go; the training labels made from them are deleted; each erasure is
+/// logged. The comments keep their place in their threads. How many were erased.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn erase(conn: &Connection, email: &str, at: i64) -> Result<u64, DbError> {
+    let ids = comments_of(conn, email)?;
+    let mut anonymise = conn.prepare_cached(
+        "UPDATE comments
+         SET author = ?2, email = '', website = NULL, body = ?3, client_ip = NULL,
+             client_ip_hash = NULL, user_agent = NULL, referrer = NULL, spam_reasons = NULL,
+             signals = NULL, idempotency_key = NULL
+         WHERE id = ?1
+         RETURNING status",
+    )?;
+    let mut unlabel = conn.prepare_cached("DELETE FROM labels WHERE comment_id = ?1")?;
+    let mut log = conn.prepare_cached(
+        "INSERT INTO mod_log (comment_id, moderator_id, action, from_status, to_status, created_at)
+         VALUES (?1, NULL, 'erase', ?2, ?2, ?3)",
+    )?;
+    for id in &ids {
+        let status: CommentStatus =
+            anonymise.query_row(params![id.0, ERASED_AUTHOR, ERASED_BODY], |row| row.get(0))?;
+        unlabel.execute([id.0])?;
+        log.execute(params![id.0, status, at])?;
+        super::comments::bump_thread_of(conn, *id)?;
+    }
+    Ok(ids.len() as u64)
+}
