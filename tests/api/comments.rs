@@ -28,7 +28,10 @@ fn a_valid_json_submission_is_stored_as_pending() {
     assert_eq!(stored["email"], "ada@example.com");
     assert_eq!(stored["website"], "https://ada.example/");
     assert_eq!(stored["body"], "Great reporting.");
-    assert_eq!(stored["client_ip"], "127.0.0.0/24", "only the network is kept");
+    assert_eq!(
+        stored["client_ip"], "127.0.0.0/24",
+        "only the network is kept"
+    );
 }
 
 #[test]
