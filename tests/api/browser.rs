@@ -442,3 +442,86 @@ fn stored_xss_payloads_never_execute_in_the_dashboard() {
         assert_eq!(scripts, 1, "detail {id}: only the dashboard's own script");
     }
 }
+
+#[test]
+fn a_reader_posts_through_the_real_form_and_a_moderator_blocks_a_phrase_and_makes_a_token() {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    let app = crate::helpers::spawn_app_with(&[
+        ("REPLYGUARD_LIMITS", "on"),
+        ("REPLYGUARD_FORM_MIN_SECS", "1"),
+        ("REPLYGUARD_FLOOD_SECS", "0"),
+    ]);
+    let post_as_reader = |name: &str, text: &str| {
+        browser.goto(&app.url("/"));
+        browser.wait_loaded();
+        browser.type_into("#comment", text);
+        browser.type_into("#author", name);
+        browser.type_into("#email", "reader@example.com");
+        // A person takes longer than the form's minimum time.
+        std::thread::sleep(Duration::from_millis(1100));
+        browser.mark_page();
+        browser.click("#commentform button[type=submit]");
+        browser.wait_next_page();
+    };
+    // The honeypot is there but a person never sees it: the signed token comes back, the
+    // honeypot stays empty, and nothing is held against the comment.
+    post_as_reader("Ann", "The council meeting ran late again.");
+    let visible = browser.script(
+        "const hp = document.querySelector('#rg_hp'); const r = hp.getBoundingClientRect(); \
+         return r.right > 0 && r.bottom > 0 && r.width > 2;",
+    );
+    assert_eq!(visible, Value::Bool(false), "the honeypot is off-screen");
+    let pending: Value = app
+        .moderation_get("/comments?status=pending")
+        .json()
+        .unwrap();
+    assert_eq!(pending["total"], 1);
+    assert_eq!(pending["comments"][0]["signals"], json!([]), "{pending}");
+
+    // A moderator blocks a phrase in the dashboard...
+    browser.sign_in(&app);
+    browser.goto(&app.url("/dashboard/rules"));
+    browser.wait_loaded();
+    browser.script("document.querySelector('#rule-list').value = 'block'; return null;");
+    browser.script("document.querySelector('#rule-kind').value = 'word'; return null;");
+    browser.type_into("#rule-value", "miracle pills");
+    browser.mark_page();
+    browser.click("form.stack button[type=submit]");
+    browser.wait_next_page();
+    let text = browser.script("return document.body.innerText");
+    assert!(text.as_str().unwrap().contains("Rule added."), "{text}");
+    // ...and the next comment holding it lands in spam with the reason shown.
+    post_as_reader("Bob", "Try these Miracle Pills today");
+    let spam: Value = app.moderation_get("/comments?status=spam").json().unwrap();
+    assert_eq!(spam["total"], 1, "{spam}");
+    let id = spam["comments"][0]["id"].as_i64().unwrap();
+    browser.goto(&app.url(&format!("/dashboard/comments/{id}")));
+    browser.wait_loaded();
+    let text = browser.script("return document.body.innerText");
+    assert!(
+        text.as_str()
+            .unwrap()
+            .contains("block list: word miracle pills"),
+        "{text}"
+    );
+
+    // An API token is made in the dashboard and works at once.
+    browser.goto(&app.url("/dashboard/tokens"));
+    browser.wait_loaded();
+    browser.type_into("#token-name", "newsroom CMS");
+    browser.mark_page();
+    browser.click("form.stack button[type=submit]");
+    browser.wait_next_page();
+    let token = browser.script("return document.querySelector('#new-token').innerText");
+    let token = token.as_str().expect("the token is shown once");
+    let status = app
+        .client
+        .get(app.url("/api/v1/moderation/comments"))
+        .bearer_auth(token)
+        .send()
+        .unwrap()
+        .status();
+    assert_eq!(status.as_u16(), 200);
+}
