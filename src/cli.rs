@@ -89,6 +89,20 @@ pub enum SiteCommand {
     },
     /// List registered sites.
     List,
+    /// Print the site's Akismet-compatible API key; `--rotate` replaces it (the old one
+    /// stops working at once).
+    Key {
+        origin: String,
+        #[arg(long)]
+        rotate: bool,
+    },
+    /// Whether Akismet comment-checks for this site are also filed in the moderation queue
+    /// (`on`), or only answered (`off`, the default: the app keeps its own queue).
+    StoreChecked {
+        origin: String,
+        #[arg(value_parser = ["on", "off"])]
+        setting: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -162,6 +176,7 @@ fn components(cli: &Cli) -> Components {
         bots: crate::app::guard::BotPolicy::default(),
         secret: cli.serve.secret.clone(),
         retention: std::time::Duration::from_secs(u64::from(cli.serve.retention_days) * 86_400),
+        akismet_discard: cli.serve.akismet_discard,
     }
 }
 
@@ -180,7 +195,22 @@ fn run(mut cli: Cli) -> anyhow::Result<()> {
             let name = name.unwrap_or_else(|| origin.clone());
             let app = open_app(&cli)?;
             block_on(app.add_site(origin.clone(), name))?;
-            println!("site {origin} registered");
+            let key = block_on(app.site_api_key(&origin, false))?;
+            eprintln!("site {origin} registered; its Akismet-compatible API key:");
+            println!("{key}");
+            Ok(())
+        }
+        Command::Site(SiteCommand::Key { origin, rotate }) => {
+            let origin = parse_origin(&origin).map_err(|e| anyhow!("ORIGIN: {e}"))?;
+            let app = open_app(&cli)?;
+            println!("{}", block_on(app.site_api_key(&origin, rotate))?);
+            Ok(())
+        }
+        Command::Site(SiteCommand::StoreChecked { origin, setting }) => {
+            let origin = parse_origin(&origin).map_err(|e| anyhow!("ORIGIN: {e}"))?;
+            let app = open_app(&cli)?;
+            block_on(app.set_store_checked(&origin, setting == "on"))?;
+            println!("Akismet comment-checks for {origin} are filed in the queue: {setting}");
             Ok(())
         }
         Command::Site(SiteCommand::List) => {

@@ -146,6 +146,14 @@ pub struct ServeArgs {
     /// directory, created on first use.
     #[arg(long, global = true, env = "REPLYGUARD_SECRET", hide_env_values = true)]
     pub secret: Option<String>,
+    /// P(spam) at or above which Akismet's comment-check adds `X-akismet-pro-tip: discard`.
+    #[arg(
+        long,
+        global = true,
+        env = "REPLYGUARD_AKISMET_DISCARD",
+        default_value_t = 0.995
+    )]
+    pub akismet_discard: f64,
     /// Days a commenter's network, address hash, user agent and referrer are kept.
     #[arg(
         long,
@@ -211,6 +219,8 @@ pub struct Settings {
     pub secret: Option<String>,
     /// How long personal data besides the comment is kept.
     pub retention: std::time::Duration,
+    /// Akismet's discard threshold.
+    pub akismet_discard: f64,
 }
 
 impl Settings {
@@ -242,6 +252,9 @@ impl Settings {
             return Err(
                 "REPLYGUARD_SPAM_THRESHOLD must be a probability strictly between 0 and 1".into(),
             );
+        }
+        if !(args.akismet_discard > 0.0 && args.akismet_discard <= 1.0) {
+            return Err("REPLYGUARD_AKISMET_DISCARD must be a probability in (0, 1]".into());
         }
         if !(args.retrain_every_hours.is_finite() && args.retrain_every_hours >= 0.0) {
             return Err(
@@ -282,6 +295,7 @@ impl Settings {
             bots,
             secret: args.secret.clone(),
             retention: std::time::Duration::from_secs(u64::from(args.retention_days) * 86_400),
+            akismet_discard: args.akismet_discard,
             metrics_allow,
             shutdown_timeout: std::time::Duration::from_secs(args.shutdown_secs),
             schedule,
@@ -306,6 +320,7 @@ impl Settings {
             bots: self.bots,
             secret: self.secret.clone(),
             retention: self.retention,
+            akismet_discard: self.akismet_discard,
         }
     }
 }

@@ -202,6 +202,32 @@ fn run(
                     Ok(response)
                 }
             })
+            .route(
+                "/1.1/verify-key",
+                web::post().to(routes::akismet::verify_key),
+            )
+            .route(
+                "/1.1/comment-check",
+                web::post().to(routes::akismet::comment_check),
+            )
+            .route(
+                "/1.1/submit-spam",
+                web::post().to(routes::akismet::submit_spam),
+            )
+            .route(
+                "/1.1/submit-ham",
+                web::post().to(routes::akismet::submit_ham),
+            )
+            .route(
+                "/1.2/usage-limit",
+                web::get().to(routes::akismet::usage_limit),
+            )
+            .route(
+                "/1.2/usage-limit",
+                web::post().to(routes::akismet::usage_limit),
+            )
+            .route("/1.2/key-sites", web::get().to(routes::akismet::key_sites))
+            .route("/1.2/key-sites", web::post().to(routes::akismet::key_sites))
             .route("/healthz", web::get().to(routes::health::healthz))
             .route("/readyz", web::get().to(routes::health::readyz))
             .route("/metrics", web::get().to(routes::health::metrics))

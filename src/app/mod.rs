@@ -8,6 +8,7 @@
 //! a view can use. Routes and the CLI never reach past [`App`] to the store.
 
 pub mod accounts;
+pub mod akismet;
 pub mod filter;
 pub mod guard;
 pub mod import;
@@ -51,6 +52,8 @@ pub struct Components {
     pub secret: Option<String>,
     /// How long addresses, user agents and referrers are kept.
     pub retention: std::time::Duration,
+    /// P(spam) at or above which Akismet's comment-check adds `X-akismet-pro-tip: discard`.
+    pub akismet_discard: f64,
 }
 
 impl Components {
@@ -82,6 +85,9 @@ pub struct App {
     secret_configured: bool,
     /// How long addresses, user agents and referrers are kept.
     retention: std::time::Duration,
+    /// Akismet's "discard" threshold, and the per-site usage counts.
+    akismet_discard: f64,
+    akismet_usage: Arc<akismet::UsageCounts>,
 }
 
 impl App {
@@ -152,6 +158,8 @@ impl App {
             data_dir: data_dir.clone(),
             secret_configured: components.secret.is_some(),
             retention: components.retention,
+            akismet_discard: components.akismet_discard,
+            akismet_usage: Arc::default(),
         })
     }
 

@@ -146,6 +146,15 @@ impl App {
         stored
     }
 
+    /// Replaces the sender's address with its network and keyed hash: what is stored.
+    pub(super) fn hide_address(&self, meta: &mut SubmissionMeta) {
+        let address = meta
+            .client_ip
+            .take()
+            .and_then(|raw| super::privacy::stored_address(self.guard.secret(), &raw));
+        (meta.client_ip, meta.client_ip_hash) = address.unzip();
+    }
+
     /// A signed form token for a form on `thread` (the demo page, error pages, the widget).
     ///
     /// # Errors
@@ -167,11 +176,7 @@ impl App {
         let findings = self.guard.inspect(&self.store, &comment, &meta).await?;
         // From here on only the network and a keyed hash of the address exist.
         let mut meta = meta;
-        let address = meta
-            .client_ip
-            .take()
-            .and_then(|raw| super::privacy::stored_address(self.guard.secret(), &raw));
-        (meta.client_ip, meta.client_ip_hash) = address.unzip();
+        self.hide_address(&mut meta);
         let mut filing = self.filter.judge(&comment)?;
         filing.status = self.guard.file(filing.status, &findings);
         filing.signals = findings.signals.clone();

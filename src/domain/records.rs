@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{CommentId, CommentStatus, InvalidTransition, Label, ModAction, Timestamp};
+use super::{CommentId, CommentStatus, InvalidTransition, Label, ModAction, NewComment, Timestamp};
 
 /// Store id of a site.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -27,6 +27,26 @@ pub struct Site {
     pub id: i64,
     pub origin: String,
     pub name: String,
+}
+
+/// A site found by its Akismet-compatible API key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyedSite {
+    pub id: SiteId,
+    pub origin: String,
+    /// Whether a comment-check also files the comment in the moderation queue.
+    pub store_checked: bool,
+}
+
+/// Feedback on a comment from an app (Akismet's submit-spam and submit-ham): the comment as
+/// the app resent it, filed and labelled, or the earlier copy of it labelled.
+#[derive(Debug, Clone)]
+pub struct Feedback {
+    pub comment: NewComment,
+    pub meta: SubmissionMeta,
+    /// The comment as it is stored when no earlier copy exists.
+    pub filing: Filing,
+    pub label: Label,
 }
 
 /// What the server saw of a submission besides the form fields.

@@ -3,6 +3,7 @@
 //! Every error a JSON client can see is an [`ApiError`], mapped to a status and a stable body
 //! here and nowhere else: `{"error": "<code>", "message": "...", "fields": {...}}`.
 
+pub mod akismet;
 pub mod auth;
 pub mod comments;
 pub mod dashboard;

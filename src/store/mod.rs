@@ -14,10 +14,11 @@ use std::sync::Arc;
 
 use crate::domain::{
     AccountChange, Acted, Agreement, ApiTokenOwner, ApiTokenRow, CommentContext, CommentId, Counts,
-    Decision, DecisionRefusal, Filing, ImportChunk, ImportedChunk, LabelledComment, LogEntry,
-    ModComment, ModeratorCredentials, ModeratorId, ModeratorName, ModeratorRow, NewApiToken,
-    NewComment, NewRule, NewSession, Order, PublicThread, QueueFilter, Rule, ScoringRow,
-    SessionRecord, Site, SiteId, StoredVerdict, SubmissionMeta, SubmitRefusal, Submitted,
+    Decision, DecisionRefusal, Feedback, Filing, ImportChunk, ImportedChunk, KeyedSite,
+    LabelledComment, LogEntry, ModComment, ModeratorCredentials, ModeratorId, ModeratorName,
+    ModeratorRow, NewApiToken, NewComment, NewRule, NewSession, Order, PublicThread, QueueFilter,
+    Rule, ScoringRow, SessionRecord, Site, SiteId, StoredVerdict, SubmissionMeta, SubmitRefusal,
+    Submitted,
 };
 
 /// What can go wrong talking to the store. Cloneable: one failed group commit is reported to
@@ -101,6 +102,56 @@ impl Store {
     /// A database or file system failure (the path exists, say).
     pub async fn backup_to(&self, path: std::path::PathBuf) -> Result<(), StoreError> {
         self.sqlite().backup_to(path).await
+    }
+
+    // ---- Akismet-compatible API ----------------------------------------------------------
+
+    /// Files an app's feedback on a comment (labels an earlier copy, or stores and labels).
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn feedback(
+        &self,
+        feedback: Feedback,
+    ) -> Result<Result<CommentId, SubmitRefusal>, StoreError> {
+        self.sqlite().feedback(feedback).await
+    }
+
+    /// A site's id and its API key's generation, by origin.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn key_state(&self, origin: String) -> Result<Option<(SiteId, i64)>, StoreError> {
+        self.sqlite().key_state(origin).await
+    }
+
+    /// Stores the hash of a site's API key and its generation.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn set_site_key(
+        &self,
+        site: SiteId,
+        generation: i64,
+        hash: String,
+    ) -> Result<(), StoreError> {
+        self.sqlite().set_site_key(site, generation, hash).await
+    }
+
+    /// The site whose API key hashes to `hash`.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn find_site_by_key(&self, hash: String) -> Result<Option<KeyedSite>, StoreError> {
+        self.sqlite().find_site_by_key(hash).await
+    }
+
+    /// Whether comment-checks for `origin` are filed in the queue; whether the site exists.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn set_store_checked(&self, origin: String, on: bool) -> Result<bool, StoreError> {
+        self.sqlite().set_store_checked(origin, on).await
     }
 
     // ---- personal data -------------------------------------------------------------------

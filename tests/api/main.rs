@@ -5,6 +5,7 @@
 mod helpers;
 
 // Submitting comments, validation, and the public listing.
+mod akismet;
 mod comments;
 // The moderation API: authentication, actions, the log.
 mod moderation;

@@ -29,6 +29,7 @@ fn open_app() -> (App, TempDir) {
         bots: replyguard::app::guard::BotPolicy::default(),
         secret: None,
         retention: replyguard::app::privacy::DEFAULT_RETENTION,
+        akismet_discard: 0.995,
     })
     .expect("open");
     block_on(async {

@@ -45,6 +45,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0009_privacy",
         include_str!("../../../migrations/sqlite/0009_privacy.sql"),
     ),
+    (
+        "0010_akismet",
+        include_str!("../../../migrations/sqlite/0010_akismet.sql"),
+    ),
 ];
 
 /// Applies every migration newer than the database's `user_version`; returns how many ran.

@@ -27,11 +27,11 @@ use rusqlite::{Connection, OpenFlags};
 pub(crate) use super::StoreError as DbError;
 use crate::domain::{
     AccountChange, Acted, Agreement, ApiTokenOwner, ApiTokenRow, CommentContext, CommentId,
-    CommentStatus, Counts, Decision, DecisionRefusal, Filing, ImportChunk, ImportedChunk,
-    LabelledComment, LogEntry, ModComment, ModeratorCredentials, ModeratorId, ModeratorName,
-    ModeratorRow, NewApiToken, NewComment, NewRule, NewSession, Order, PublicThread, QueueFilter,
-    Rule, ScoringRow, SessionRecord, Site, SiteId, StoredVerdict, SubmissionMeta, SubmitRefusal,
-    Submitted,
+    CommentStatus, Counts, Decision, DecisionRefusal, Feedback, Filing, ImportChunk, ImportedChunk,
+    KeyedSite, LabelledComment, LogEntry, ModComment, ModeratorCredentials, ModeratorId,
+    ModeratorName, ModeratorRow, NewApiToken, NewComment, NewRule, NewSession, Order, PublicThread,
+    QueueFilter, Rule, ScoringRow, SessionRecord, Site, SiteId, StoredVerdict, SubmissionMeta,
+    SubmitRefusal, Submitted,
 };
 use writer::{Op, Writer};
 
@@ -146,6 +146,48 @@ impl Sqlite {
         // into the database and the log is truncated.
         self.writer.call(|reply| Op::Checkpoint { reply }).await?;
         Ok(erased)
+    }
+
+    pub async fn feedback(
+        &self,
+        feedback: Feedback,
+    ) -> Result<Result<CommentId, SubmitRefusal>, DbError> {
+        self.writer
+            .call(|reply| Op::Feedback {
+                feedback: Box::new(feedback),
+                reply,
+            })
+            .await
+    }
+
+    pub async fn key_state(&self, origin: String) -> Result<Option<(SiteId, i64)>, DbError> {
+        self.read(move |c| sites::key_state(c, &origin)).await
+    }
+
+    pub async fn set_site_key(
+        &self,
+        site: SiteId,
+        generation: i64,
+        hash: String,
+    ) -> Result<(), DbError> {
+        self.writer
+            .call(|reply| Op::SetSiteKey {
+                site,
+                generation,
+                hash,
+                reply,
+            })
+            .await
+    }
+
+    pub async fn find_site_by_key(&self, hash: String) -> Result<Option<KeyedSite>, DbError> {
+        self.read(move |c| sites::find_by_key(c, &hash)).await
+    }
+
+    pub async fn set_store_checked(&self, origin: String, on: bool) -> Result<bool, DbError> {
+        self.writer
+            .call(|reply| Op::SetStoreChecked { origin, on, reply })
+            .await
     }
 
     /// The writer can begin and commit a transaction.

@@ -5,9 +5,9 @@ use rusqlite::Connection;
 
 use super::{DbError, comments, dashboard, labels, moderators, sites};
 use crate::domain::{
-    AccountChange, Acted, CommentId, CommentStatus, Decision, DecisionRefusal, Filing, ImportChunk,
-    ImportedChunk, Label, LabelSource, ModAction, ModeratorId, ModeratorName, NewComment,
-    NewSession, StoredVerdict, SubmissionMeta, SubmitRefusal, Submitted,
+    AccountChange, Acted, CommentId, CommentStatus, Decision, DecisionRefusal, Feedback, Filing,
+    ImportChunk, ImportedChunk, Label, LabelSource, ModAction, ModeratorId, ModeratorName,
+    NewComment, NewSession, StoredVerdict, SubmissionMeta, SubmitRefusal, Submitted,
 };
 
 /// Files a scored submission: checks the site and the parent, creates the thread on first
@@ -249,4 +249,33 @@ pub fn admit_attempt(
 pub fn forgive_attempt(conn: &Connection, clear: &str, one: &str) -> Result<(), DbError> {
     dashboard::clear_login_failures(conn, clear)?;
     dashboard::forget_latest_failure(conn, one)
+}
+
+/// Files an app's feedback (Akismet's submit-spam and submit-ham): labels the earlier copy
+/// of the comment (same idempotency key) if there is one, else stores the comment as given
+/// and labels it. The label's source is `akismet`.
+pub fn feedback(
+    conn: &Connection,
+    f: &Feedback,
+) -> Result<Result<CommentId, SubmitRefusal>, DbError> {
+    let existing = match &f.meta.idempotency_key {
+        Some(key) => comments::find_by_idempotency_key(conn, key)?.map(|(id, ..)| id),
+        None => None,
+    };
+    let id = match existing {
+        Some(id) => id,
+        None => match submit(conn, &f.comment, &f.meta, &f.filing)? {
+            Ok(submitted) => submitted.id,
+            Err(refusal) => return Ok(Err(refusal)),
+        },
+    };
+    super::labels::set_label(
+        conn,
+        id,
+        f.label,
+        crate::domain::LabelSource::Akismet,
+        None,
+        f.meta.created_at,
+    )?;
+    Ok(Ok(id))
 }

@@ -3,7 +3,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::DbError;
-use crate::domain::{Site, SiteId, now_millis};
+use crate::domain::{KeyedSite, Site, SiteId, now_millis};
 
 /// Registers `origin` (already normalised by `domain::comment::parse_origin`) or renames it
 /// if present; returns its id. Idempotent, so `serve` can call it at every start.
@@ -47,4 +47,58 @@ pub fn list_sites(conn: &Connection) -> Result<Vec<Site>, DbError> {
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// A site's id and the generation of its API key, by origin.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn key_state(conn: &Connection, origin: &str) -> Result<Option<(SiteId, i64)>, DbError> {
+    Ok(conn
+        .prepare_cached("SELECT id, key_generation FROM sites WHERE origin = ?1")?
+        .query_row([origin], |row| Ok((SiteId(row.get(0)?), row.get(1)?)))
+        .optional()?)
+}
+
+/// Stores the hash of a site's API key and the generation it was derived with.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn set_key(
+    conn: &Connection,
+    site: SiteId,
+    generation: i64,
+    hash: &str,
+) -> Result<(), DbError> {
+    conn.prepare_cached("UPDATE sites SET key_generation = ?2, api_key_hash = ?3 WHERE id = ?1")?
+        .execute(params![site.0, generation, hash])?;
+    Ok(())
+}
+
+/// The site whose API key hashes to `hash`.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn find_by_key(conn: &Connection, hash: &str) -> Result<Option<KeyedSite>, DbError> {
+    Ok(conn
+        .prepare_cached("SELECT id, origin, store_checked FROM sites WHERE api_key_hash = ?1")?
+        .query_row([hash], |row| {
+            Ok(KeyedSite {
+                id: SiteId(row.get(0)?),
+                origin: row.get(1)?,
+                store_checked: row.get(2)?,
+            })
+        })
+        .optional()?)
+}
+
+/// Sets whether comment-checks for `origin` are filed in the queue; whether the site exists.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn set_store_checked(conn: &Connection, origin: &str, on: bool) -> Result<bool, DbError> {
+    Ok(conn
+        .prepare_cached("UPDATE sites SET store_checked = ?2 WHERE origin = ?1")?
+        .execute(params![origin, on])?
+        == 1)
 }

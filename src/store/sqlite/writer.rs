@@ -29,9 +29,9 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::{DbError, ops};
 use crate::domain::{
-    AccountChange, Acted, CommentId, Decision, DecisionRefusal, Filing, ImportChunk, ImportedChunk,
-    ModeratorId, ModeratorName, NewApiToken, NewComment, NewRule, NewSession, SiteId,
-    StoredVerdict, SubmissionMeta, SubmitRefusal, Submitted,
+    AccountChange, Acted, CommentId, Decision, DecisionRefusal, Feedback, Filing, ImportChunk,
+    ImportedChunk, ModeratorId, ModeratorName, NewApiToken, NewComment, NewRule, NewSession,
+    SiteId, StoredVerdict, SubmissionMeta, SubmitRefusal, Submitted,
 };
 
 /// Where an operation's answer goes.
@@ -151,6 +151,21 @@ pub enum Op {
         email: String,
         at: i64,
         reply: Reply<u64>,
+    },
+    Feedback {
+        feedback: Box<Feedback>,
+        reply: Reply<Result<CommentId, SubmitRefusal>>,
+    },
+    SetSiteKey {
+        site: SiteId,
+        generation: i64,
+        hash: String,
+        reply: Reply<()>,
+    },
+    SetStoreChecked {
+        origin: String,
+        on: bool,
+        reply: Reply<bool>,
     },
     /// Begins and commits an empty transaction: the database takes writes.
     Ping {
@@ -328,6 +343,22 @@ impl Op {
                 answer(reply, savepoint(conn, |c| super::guard::delete_rule(c, id)))
             }
             Op::Ping { reply } => answer(reply, Ok(())),
+            Op::Feedback { feedback, reply } => {
+                answer(reply, savepoint(conn, |c| ops::feedback(c, &feedback)))
+            }
+            Op::SetSiteKey {
+                site,
+                generation,
+                hash,
+                reply,
+            } => answer(
+                reply,
+                savepoint(conn, |c| super::sites::set_key(c, site, generation, &hash)),
+            ),
+            Op::SetStoreChecked { origin, on, reply } => answer(
+                reply,
+                savepoint(conn, |c| super::sites::set_store_checked(c, &origin, on)),
+            ),
             Op::PurgeBefore { cutoff, reply } => answer(
                 reply,
                 savepoint(conn, |c| super::privacy::purge_before(c, cutoff)),
@@ -397,6 +428,9 @@ impl Op {
             | Op::SetAddresses { reply, .. }
             | Op::Close { reply, .. }
             | Op::Checkpoint { reply, .. } => answer(reply, Err(e.clone())),
+            Op::Feedback { reply, .. } => answer(reply, Err(e.clone())),
+            Op::SetSiteKey { reply, .. } => answer(reply, Err(e.clone())),
+            Op::SetStoreChecked { reply, .. } => answer(reply, Err(e.clone())),
             Op::PurgeBefore { reply, .. } | Op::Erase { reply, .. } => {
                 answer(reply, Err(e.clone()))
             }
