@@ -123,7 +123,7 @@ mod tests {
         let mut conn = Connection::open_in_memory().expect("memory db");
         migrate(&mut conn).expect("migrate");
         conn.execute_batch(
-            "INSERT INTO sites VALUES (1, 'https://a.example', 'a', 0);
+            "INSERT INTO sites (id, origin, name, created_at) VALUES (1, 'https://a.example', 'a', 0);
              INSERT INTO threads (id, site_id, url, created_at) VALUES (1, 1, 'https://a.example/x', 0);
              INSERT INTO comments (id, thread_id, author, email, body, status, created_at)
                  VALUES (1, 1, 'a', 'a@b.c', 'hi', 'pending', 0);
