@@ -56,6 +56,10 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub trusted_proxies: Vec<String>,
+    /// `off` stops serving the demo article (`/demo`, and `/` in development); production
+    /// never serves it.
+    #[arg(long, global = true, env = "REPLYGUARD_DEMO", default_value = "on")]
+    pub demo: String,
     /// Comma-separated address ranges (besides loopback) allowed to read `/metrics`.
     #[arg(
         long,
@@ -201,6 +205,8 @@ pub struct Settings {
     /// `None`: derive `http://<bound address>` once the listener is bound.
     pub public_url: Option<Url>,
     pub trusted_proxies: Vec<IpAddr>,
+    /// Whether the demo article is served (development only).
+    pub demo: bool,
     /// Who may read `/metrics` besides loopback.
     pub metrics_allow: Vec<crate::domain::IpNetwork>,
     /// How long a stop waits for requests in flight.
@@ -296,6 +302,11 @@ impl Settings {
             secret: args.secret.clone(),
             retention: std::time::Duration::from_secs(u64::from(args.retention_days) * 86_400),
             akismet_discard: args.akismet_discard,
+            demo: match args.demo.trim() {
+                "on" | "" => args.environment == Environment::Development,
+                "off" => false,
+                _ => return Err("REPLYGUARD_DEMO must be on or off".into()),
+            },
             metrics_allow,
             shutdown_timeout: std::time::Duration::from_secs(args.shutdown_secs),
             schedule,

@@ -40,8 +40,7 @@ impl Application {
         let addr = listener.local_addr()?;
 
         let demo_thread = match settings.environment {
-            Environment::Production => None,
-            Environment::Development => {
+            Environment::Development if settings.demo => {
                 let origin = match &settings.public_url {
                     Some(url) => url.origin().ascii_serialization(),
                     None => {
@@ -58,6 +57,7 @@ impl Application {
                     .context("failed to register the development site")?;
                 Some(format!("{origin}/"))
             }
+            _ => None,
         };
 
         let state = web::Data::new(AppState {
@@ -232,6 +232,8 @@ fn run(
             .route("/readyz", web::get().to(routes::health::readyz))
             .route("/metrics", web::get().to(routes::health::metrics))
             .route("/", web::get().to(routes::demo::demo_article))
+            .route("/demo", web::get().to(routes::demo::demo_article))
+            .route("/embed.js", web::get().to(routes::demo::embed_script))
             .route(
                 "/static/replyguard.css",
                 web::get().to(routes::demo::stylesheet),
@@ -242,6 +244,17 @@ fn run(
             )
             .service(
                 web::scope("/api/v1")
+                    .wrap(actix_web::middleware::from_fn(routes::cors::cors))
+                    // Preflight requests are answered by the CORS middleware; these routes
+                    // only let them reach it.
+                    .route(
+                        "/comments",
+                        web::method(actix_web::http::Method::OPTIONS).to(routes::not_found),
+                    )
+                    .route(
+                        "/form-token",
+                        web::method(actix_web::http::Method::OPTIONS).to(routes::not_found),
+                    )
                     .route(
                         "/comments",
                         web::post().to(routes::comments::submit_comment_json),

@@ -243,6 +243,17 @@ impl App {
         Ok(())
     }
 
+    /// Whether `origin` (as a browser sends it in `Origin`) is a registered site.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn is_site_origin(&self, origin: &str) -> anyhow::Result<bool> {
+        let Ok(origin) = crate::domain::comment::parse_origin(origin) else {
+            return Ok(false);
+        };
+        Ok(self.store.site_by_origin(origin).await?.is_some())
+    }
+
     /// Every registered site.
     ///
     /// # Errors

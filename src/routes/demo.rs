@@ -1,6 +1,6 @@
 //! The development demo article at `/` and the stylesheet its pages use.
 
-use actix_web::http::StatusCode;
+use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
@@ -15,7 +15,8 @@ pub struct DemoQuery {
     replytocom: Option<i64>,
 }
 
-/// `GET /` in development: an article with its approved comments and a reply form.
+/// `GET /demo` (and `/` in development): a sample article with its approved comments and
+/// the comment section, as the widget and, without scripts, as the plain form.
 pub async fn demo_article(
     query: web::Query<DemoQuery>,
     state: web::Data<AppState>,
@@ -40,12 +41,29 @@ pub async fn demo_article(
     let pending = query.replyguard_status.as_deref() == Some("pending");
     let page = views::demo_article(url, &comments, count, pending, &form);
     let mut response = html_response(StatusCode::OK, page);
+    let headers = response.headers_mut();
     // The page carries a one-time form token: a cached copy would hand it to someone else.
-    response.headers_mut().insert(
-        actix_web::http::header::CACHE_CONTROL,
-        actix_web::http::header::HeaderValue::from_static("no-store"),
+    headers.insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    // As strict as a careful newsroom's article page: the widget needs nothing inline.
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        header::HeaderValue::from_static(
+            "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; \
+             img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+        ),
     );
     Ok(response)
+}
+
+/// `GET /embed.js`: the comment section for any page.
+pub async fn embed_script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+        .body(include_str!("../../static/embed.js"))
 }
 
 /// `GET /static/replyguard.css`.

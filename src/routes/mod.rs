@@ -6,6 +6,7 @@
 pub mod akismet;
 pub mod auth;
 pub mod comments;
+pub mod cors;
 pub mod dashboard;
 pub mod demo;
 pub mod health;

@@ -231,6 +231,14 @@ impl Store {
         self.sqlite().list_sites().await
     }
 
+    /// The site registered for `origin`.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn site_by_origin(&self, origin: String) -> Result<Option<SiteId>, StoreError> {
+        self.sqlite().site_by_origin(origin).await
+    }
+
     // ---- comments ----------------------------------------------------------------------
 
     /// Files a scored submission under its article (created on first use): committed

@@ -314,7 +314,7 @@ pub fn queue_page(v: &QueuePage<'_>) -> Markup {
                                     div.meta {
                                         "on " a.article href=(c.thread) rel="noopener noreferrer" target="_blank" { bdi { (c.thread) } }
                                         @if let Some(p) = c.parent { " · in reply to " a href={ "/dashboard/comments/" (p) } { "#" (p) } }
-                                        " · " time datetime=(c.created_at.to_rfc3339()) { (c.created_at.to_rfc3339()) }
+                                        " · " (super::readable_time(c.created_at))
                                         " · " a href={ "/dashboard/comments/" (c.id) } { "details" }
                                     }
                                     details.body {
@@ -377,7 +377,7 @@ pub fn detail_page(session: &Session, d: &CommentContext) -> Markup {
                 }
                 div.meta {
                     "on " a.article href=(c.thread) rel="noopener noreferrer" target="_blank" { bdi { (c.thread) } }
-                    " · " time datetime=(c.created_at.to_rfc3339()) { (c.created_at.to_rfc3339()) }
+                    " · " (super::readable_time(c.created_at))
                     " · IP " bdi { (c.client_ip.clone().unwrap_or_default()) }
                 }
                 div.full dir="auto" { (PreEscaped(body_html(&c.body))) }
@@ -402,7 +402,7 @@ pub fn detail_page(session: &Session, d: &CommentContext) -> Markup {
                     tbody {
                         @for e in &d.log {
                             tr {
-                                td { (e.at.to_rfc3339()) }
+                                td { (super::readable_time(e.at)) }
                                 td { @match &e.moderator { Some(m) => bdi { (m) }, None => em { "spam filter" } } }
                                 td { (e.action) } td { (e.from.as_str()) } td { (e.to.as_str()) }
                             }
@@ -516,7 +516,7 @@ pub fn moderators_page(
                             td { bdi { (m.name) } }
                             td { (if m.is_admin { "admin" } else { "moderator" }) }
                             td { (if m.is_disabled { "disabled" } else { "active" }) }
-                            td { (m.created_at.to_rfc3339()) }
+                            td { (super::readable_time(m.created_at)) }
                             td {
                                 form.inline method="post" action="/dashboard/moderators" {
                                     (csrf(session)) input type="hidden" name="id" value=(m.id);
@@ -647,8 +647,8 @@ pub fn tokens_page(
                             tr {
                                 td { bdi { (t.name) } }
                                 td { bdi { (t.moderator) } }
-                                td { (t.created_at.to_rfc3339()) }
-                                td { (t.last_used_at.map_or_else(|| "never".to_owned(), |at| at.to_rfc3339())) }
+                                td { (super::readable_time(t.created_at)) }
+                                td { @match t.last_used_at { Some(at) => (super::readable_time(at)), None => "never" } }
                                 td {
                                     form.inline method="post" action="/dashboard/tokens" {
                                         (csrf(session)) input type="hidden" name="op" value="revoke";

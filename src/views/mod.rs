@@ -39,6 +39,57 @@ impl ReplyForm<'_> {
     }
 }
 
+/// A time as people read it: "3 minutes ago" within the last day, else "November 29, 2026
+/// at 7:38 pm UTC" (the server cannot know the reader's zone; `embed.js` uses theirs), in
+/// a `<time>` whose `datetime` and title hold the exact instant.
+pub fn readable_time(at: crate::domain::Timestamp) -> Markup {
+    readable_time_at(at, crate::domain::Timestamp::now())
+}
+
+fn readable_text(at: crate::domain::Timestamp, now: crate::domain::Timestamp) -> String {
+    let seconds = (now.0 - at.0) / 1000;
+    match seconds {
+        0..60 => "just now".to_owned(),
+        60..3600 => plural(seconds / 60, "minute"),
+        3600..86_400 => plural(seconds / 3600, "hour"),
+        _ => {
+            let Ok(t) =
+                time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(at.0) * 1_000_000)
+            else {
+                return at.to_rfc3339();
+            };
+            let (hour, pm) = match t.hour() {
+                0 => (12, false),
+                h @ 1..12 => (h, false),
+                12 => (12, true),
+                h => (h - 12, true),
+            };
+            format!(
+                "{} {}, {} at {}:{:02} {} UTC",
+                t.month(),
+                t.day(),
+                t.year(),
+                hour,
+                t.minute(),
+                if pm { "pm" } else { "am" }
+            )
+        }
+    }
+}
+
+fn plural(n: i64, unit: &str) -> String {
+    if n == 1 {
+        format!("1 {unit} ago")
+    } else {
+        format!("{n} {unit}s ago")
+    }
+}
+
+fn readable_time_at(at: crate::domain::Timestamp, now: crate::domain::Timestamp) -> Markup {
+    let iso = at.to_rfc3339();
+    html! { time datetime=(iso) title=(iso) { (readable_text(at, now)) } }
+}
+
 fn layout(title: &str, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
@@ -169,7 +220,7 @@ fn comment_list(nodes: &[CommentNode], reply_base: &str) -> Markup {
                                 span.author { bdi { (node.author) } }
                             }
                             " "
-                            time datetime=(node.created_at.to_rfc3339()) { (node.created_at.to_rfc3339()) }
+                            (readable_time(node.created_at))
                         }
                         div.comment-body { (PreEscaped(&node.body_html)) }
                         a.reply href={ (reply_base) "?replytocom=" (node.id) "#respond" } { "Reply" }
@@ -198,10 +249,16 @@ pub fn demo_article(
                 p {
                     "This page is a stand-in for one of your articles. Post a comment below: it is "
                     "validated, scored by the spam filter and stored as pending. A moderator approves "
-                    "it through the moderation API, and then it appears here."
+                    "it in the dashboard or through the moderation API, and then it appears here."
+                }
+                p {
+                    "The comment section below is Replyguard's embeddable widget, the same one any site "
+                    "adds with a single script tag; with JavaScript off, it is a plain HTML form."
                 }
             }
-            section #comments {
+            // The widget (`/embed.js`) replaces this section's contents when scripts run;
+            // without them, the server-rendered list and the plain form work as they are.
+            section #replyguard data-thread=(thread_url) {
                 h2 { (count) " " (if count == 1 { "Comment" } else { "Comments" }) }
                 @if pending_notice {
                     p.notice role="status" { "Your comment is awaiting moderation." }
@@ -210,6 +267,7 @@ pub fn demo_article(
                 h2 #respond { "Leave a Reply" }
                 (reply_form(form))
             }
+            script src="/embed.js" defer {}
         },
     )
 }
@@ -231,3 +289,29 @@ button{font:inherit;padding:.5rem 1.2rem;background:#2271b1;color:#fff;border:0;
 .author{font-weight:600}time{color:#646970;font-size:.85em}\
 .rg-hp{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}\
 ";
+
+#[cfg(test)]
+mod tests {
+    use super::readable_text;
+    use crate::domain::Timestamp;
+
+    #[test]
+    fn times_read_as_people_say_them() {
+        // 2026-11-29T19:38:00Z
+        let at = Timestamp(1_795_981_080_000);
+        let later = |s: i64| Timestamp(at.0 + s * 1000);
+        assert_eq!(readable_text(at, later(5)), "just now");
+        assert_eq!(readable_text(at, later(60)), "1 minute ago");
+        assert_eq!(readable_text(at, later(180)), "3 minutes ago");
+        assert_eq!(readable_text(at, later(7200)), "2 hours ago");
+        assert_eq!(
+            readable_text(at, later(2 * 86_400)),
+            "November 29, 2026 at 7:38 pm UTC"
+        );
+        let midnight = Timestamp(1_795_910_400_000);
+        assert_eq!(
+            readable_text(midnight, later(9 * 86_400)),
+            "November 29, 2026 at 12:00 am UTC"
+        );
+    }
+}

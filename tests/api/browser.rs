@@ -38,6 +38,15 @@ fn chromedriver() -> Option<PathBuf> {
 
 impl Browser {
     fn start() -> Option<Self> {
+        Self::start_with(true)
+    }
+
+    /// A browser with JavaScript switched off, as some readers browse.
+    fn start_without_javascript() -> Option<Self> {
+        Self::start_with(false)
+    }
+
+    fn start_with(javascript: bool) -> Option<Self> {
         let driver_path = chromedriver()?;
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
@@ -69,7 +78,8 @@ impl Browser {
                 "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                          "--disable-quic", "--no-first-run", "--disable-background-networking",
                          "--disable-component-update", "--disable-sync", "--window-size=1400,1000",
-                         format!("--user-data-dir={}", profile.path().display())]
+                         format!("--user-data-dir={}", profile.path().display())],
+                "prefs": {"profile.managed_default_content_settings.javascript": if javascript { 1 } else { 2 }}
             }
         }}});
         let response: Value = client
@@ -211,6 +221,29 @@ impl Browser {
             "return window.__rgOldPage === undefined && document.readyState === 'complete';";
         while self.script(replaced) != Value::Bool(true) {
             assert!(Instant::now() < deadline, "no new page after the action");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Waits until an element matches `css`.
+    fn wait_for_css(&self, css: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let js = format!("return document.querySelector({}) !== null", json!(css));
+        while self.script(&js) != Value::Bool(true) {
+            assert!(Instant::now() < deadline, "never saw {css}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Waits until the page's text contains `text`.
+    fn wait_for_text(&self, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let body = self.script("return document.body ? document.body.innerText : ''");
+            if body.as_str().is_some_and(|b| b.contains(text)) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "never saw {text:?} in {body}");
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -456,14 +489,15 @@ fn a_reader_posts_through_the_real_form_and_a_moderator_blocks_a_phrase_and_make
     let post_as_reader = |name: &str, text: &str| {
         browser.goto(&app.url("/"));
         browser.wait_loaded();
+        // The widget replaces the server-rendered section.
+        browser.wait_for_css("form.rg-form");
         browser.type_into("#comment", text);
         browser.type_into("#author", name);
         browser.type_into("#email", "reader@example.com");
         // A person takes longer than the form's minimum time.
         std::thread::sleep(Duration::from_millis(1100));
-        browser.mark_page();
         browser.click("#commentform button[type=submit]");
-        browser.wait_next_page();
+        browser.wait_for_text("Your comment is awaiting moderation.");
     };
     // The honeypot is there but a person never sees it: the signed token comes back, the
     // honeypot stays empty, and nothing is held against the comment.
@@ -524,4 +558,183 @@ fn a_reader_posts_through_the_real_form_and_a_moderator_blocks_a_phrase_and_make
         .unwrap()
         .status();
     assert_eq!(status.as_u16(), 200);
+}
+
+/// Fills the widget's (or the plain form's) fields; `None` leaves one alone.
+fn fill(browser: &Browser, body: &str, name: &str, email: &str) {
+    browser.type_into("#comment", body);
+    browser.type_into("#author", name);
+    browser.type_into("#email", email);
+}
+
+fn page_text(browser: &Browser) -> String {
+    browser
+        .script("return document.body.innerText")
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[test]
+fn the_widget_posts_shows_the_comment_awaiting_moderation_and_then_published() {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    let app = spawn_app();
+    browser.goto(&app.url("/demo"));
+    browser.wait_for_css("form.rg-form");
+    assert!(
+        page_text(&browser)
+            .contains("Your email address will not be published. Required fields are marked *")
+    );
+    // A field error keeps what was typed and says what is wrong, next to the field.
+    fill(
+        &browser,
+        "My careful thoughts on the budget.",
+        "Dora",
+        "not-an-email",
+    );
+    browser.click("#commentform button[type=submit]");
+    browser.wait_for_text("Please enter a valid email address");
+    let kept = browser.script("return document.querySelector('#comment').value");
+    assert_eq!(kept, "My careful thoughts on the budget.");
+    let invalid =
+        browser.script("return document.querySelector('#email').getAttribute('aria-invalid')");
+    assert_eq!(invalid, "true");
+    browser.script("document.querySelector('#email').value = ''; return null;");
+    browser.type_into("#email", "dora@example.com");
+    browser.click("#commentform button[type=submit]");
+    browser.wait_for_text("Your comment is awaiting moderation.");
+    browser.screenshot(&docs("widget.png"));
+    let pending: Value = app
+        .moderation_get("/comments?status=pending")
+        .json()
+        .unwrap();
+    assert_eq!(pending["total"], 1);
+    let id = pending["comments"][0]["id"].as_i64().unwrap();
+    app.approve(id);
+    browser.goto(&app.url("/demo"));
+    browser.wait_for_css("form.rg-form");
+    browser.wait_for_text("1 Comment");
+    let text = page_text(&browser);
+    assert!(
+        text.contains("My careful thoughts on the budget.") && text.contains("Dora"),
+        "{text}"
+    );
+    let date = browser.script("return document.querySelector('time.rg-date').textContent");
+    let date = date.as_str().unwrap_or_default();
+    assert!(
+        date == "now" || date.contains("ago") || date.contains(" at "),
+        "a date people read, not an ISO string: {date}"
+    );
+    // A reply through the Reply button nests under its parent.
+    browser.click("button.rg-reply");
+    fill(&browser, "Thank you, Dora.", "Eli", "eli@example.com");
+    browser.click("#commentform button[type=submit]");
+    browser.wait_for_text("Thank you. Your comment is awaiting moderation.");
+    let reply: Value = app
+        .moderation_get("/comments?status=pending")
+        .json()
+        .unwrap();
+    assert_eq!(reply["comments"][0]["parent"], id);
+}
+
+#[test]
+fn without_javascript_the_plain_form_still_posts() {
+    let Some(browser) = Browser::start_without_javascript() else {
+        return;
+    };
+    let app = spawn_app();
+    browser.goto(&app.url("/demo"));
+    browser.wait_loaded();
+    fill(
+        &browser,
+        "Posted with scripts off.",
+        "Finn",
+        "finn@example.com",
+    );
+    browser.mark_page();
+    browser.click("#commentform button[type=submit]");
+    browser.wait_next_page();
+    assert!(page_text(&browser).contains("Your comment is awaiting moderation."));
+    assert_eq!(app.pending_total(), 1);
+}
+
+/// Serves one page, with `csp` as its Content-Security-Policy, from `listener`: another
+/// origin than the service's.
+fn serve_host_page(listener: std::net::TcpListener, html: String, csp: String) {
+    use std::io::{Read, Write};
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            let response = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\n\
+                 content-security-policy: {csp}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{html}",
+                html.len()
+            );
+            let _ = stream.write_all(response.as_bytes());
+        }
+    });
+}
+
+#[test]
+fn the_widget_works_on_another_sites_page_under_a_strict_csp() {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    let app = spawn_app();
+    let service = app.address.clone();
+    let csp = format!(
+        "default-src 'none'; script-src {service}; connect-src {service}; style-src 'self'; img-src 'self'"
+    );
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let served = format!("http://{}", listener.local_addr().unwrap());
+    let article = format!("{served}/2026/elsewhere/");
+    let html = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Elsewhere</title></head>\
+         <body><h1>An article on another site</h1>\
+         <div id=\"replyguard\" data-thread=\"{article}\"></div>\
+         <script src=\"{service}/embed.js\" defer></script></body></html>"
+    );
+    let (ok, _, err) = app.cli(&["site", "add", &served]);
+    assert!(ok, "{err}");
+    serve_host_page(listener, html.clone(), csp.clone());
+    browser.goto(&format!("{served}/2026/elsewhere/"));
+    browser.wait_for_css("form.rg-form");
+    fill(
+        &browser,
+        "Read on another site entirely.",
+        "Gus",
+        "gus@example.com",
+    );
+    browser.click("#commentform button[type=submit]");
+    browser.wait_for_text("Your comment is awaiting moderation.");
+    let pending: Value = app
+        .moderation_get("/comments?status=pending")
+        .json()
+        .unwrap();
+    assert_eq!(
+        pending["comments"][0]["thread"],
+        article.as_str(),
+        "{pending}"
+    );
+    let id = pending["comments"][0]["id"].as_i64().unwrap();
+    app.approve(id);
+    browser.goto(&format!("{served}/2026/elsewhere/"));
+    browser.wait_for_text("Read on another site entirely.");
+    // The same page from an origin that is not a registered site gets nothing.
+    let stranger = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let stranger_origin = format!("http://{}", stranger.local_addr().unwrap());
+    serve_host_page(stranger, html, csp);
+    browser.goto(&format!("{stranger_origin}/2026/elsewhere/"));
+    browser.wait_loaded();
+    std::thread::sleep(Duration::from_millis(500));
+    let rendered = browser.script("return document.querySelector('form.rg-form') !== null");
+    assert_eq!(
+        rendered,
+        Value::Bool(false),
+        "CORS keeps unregistered origins out"
+    );
 }

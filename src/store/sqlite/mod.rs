@@ -228,6 +228,11 @@ impl Sqlite {
             .await
     }
 
+    pub async fn site_by_origin(&self, origin: String) -> Result<Option<SiteId>, DbError> {
+        self.read(move |c| sites::find_site_by_origin(c, &origin))
+            .await
+    }
+
     pub async fn list_sites(&self) -> Result<Vec<Site>, DbError> {
         self.read(sites::list_sites).await
     }
