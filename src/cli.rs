@@ -46,6 +46,9 @@ pub enum Command {
     /// Copy the data directory (database, models, key) into a new directory while the
     /// service runs: a consistent snapshot (README, "Backup and restore").
     Backup { directory: PathBuf },
+    /// Email to moderators.
+    #[command(subcommand)]
+    Notify(NotifyCommand),
     /// A commenter's personal data: export, erase, and the retention purge.
     #[command(subcommand)]
     Privacy(PrivacyCommand),
@@ -117,6 +120,13 @@ pub enum ModeratorCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum NotifyCommand {
+    /// Send the moderators who chose a digest what arrived since their last one, now (the
+    /// service does this every hour).
+    Digest,
+}
+
+#[derive(Debug, Subcommand)]
 pub enum PrivacyCommand {
     /// Print everything stored about the person who used EMAIL, as JSON.
     Export { email: String },
@@ -177,6 +187,7 @@ fn components(cli: &Cli) -> Components {
         secret: cli.serve.secret.clone(),
         retention: std::time::Duration::from_secs(u64::from(cli.serve.retention_days) * 86_400),
         akismet_discard: cli.serve.akismet_discard,
+        notify: crate::config::notify_settings(&cli.serve).unwrap_or_default(),
     }
 }
 
@@ -218,6 +229,13 @@ fn run(mut cli: Cli) -> anyhow::Result<()> {
             for site in block_on(app.sites())? {
                 println!("{}\t{}", site.origin, site.name);
             }
+            Ok(())
+        }
+        Command::Notify(NotifyCommand::Digest) => {
+            crate::config::notify_settings(&cli.serve).map_err(|e| anyhow!(e))?;
+            let app = open_app(&cli)?;
+            let sent = block_on(app.send_digests())?;
+            println!("{sent} digest(s) sent");
             Ok(())
         }
         Command::Privacy(command) => {

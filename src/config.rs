@@ -158,6 +158,28 @@ pub struct ServeArgs {
         default_value_t = 0.995
     )]
     pub akismet_discard: f64,
+    /// A URL to POST a JSON event to for each new comment.
+    #[arg(long, global = true, env = "REPLYGUARD_NOTIFY_WEBHOOK")]
+    pub notify_webhook: Option<String>,
+    /// The key of the webhook's `X-Replyguard-Signature` (HMAC-SHA256 of the body).
+    #[arg(
+        long,
+        global = true,
+        env = "REPLYGUARD_NOTIFY_WEBHOOK_SECRET",
+        hide_env_values = true
+    )]
+    pub notify_webhook_secret: Option<String>,
+    /// The SMTP server for moderators' email, e.g. `smtps://user:pass@mail.example:465`.
+    #[arg(
+        long,
+        global = true,
+        env = "REPLYGUARD_SMTP_URL",
+        hide_env_values = true
+    )]
+    pub smtp_url: Option<String>,
+    /// The sender of moderators' email, e.g. `Replyguard <comments@news.example>`.
+    #[arg(long, global = true, env = "REPLYGUARD_SMTP_FROM")]
+    pub smtp_from: Option<String>,
     /// Days a commenter's network, address hash, user agent and referrer are kept.
     #[arg(
         long,
@@ -227,6 +249,8 @@ pub struct Settings {
     pub retention: std::time::Duration,
     /// Akismet's discard threshold.
     pub akismet_discard: f64,
+    /// Where notifications go (the public URL is filled in once the address is bound).
+    pub notify: crate::app::notify::NotifySettings,
 }
 
 impl Settings {
@@ -302,6 +326,7 @@ impl Settings {
             secret: args.secret.clone(),
             retention: std::time::Duration::from_secs(u64::from(args.retention_days) * 86_400),
             akismet_discard: args.akismet_discard,
+            notify: notify_settings(args)?,
             demo: match args.demo.trim() {
                 "on" | "" => args.environment == Environment::Development,
                 "off" => false,
@@ -332,8 +357,42 @@ impl Settings {
             secret: self.secret.clone(),
             retention: self.retention,
             akismet_discard: self.akismet_discard,
+            notify: self.notify.clone(),
         }
     }
+}
+
+/// Where notifications go, checked.
+///
+/// # Errors
+/// A message naming the variable that holds a bad value.
+pub fn notify_settings(args: &ServeArgs) -> Result<crate::app::notify::NotifySettings, String> {
+    let webhook = args
+        .notify_webhook
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .map(|raw| {
+            Url::parse(raw.trim())
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https"))
+                .ok_or_else(|| "REPLYGUARD_NOTIFY_WEBHOOK must be an http(s) URL".to_owned())
+        })
+        .transpose()?;
+    let smtp_url = args.smtp_url.clone().filter(|s| !s.trim().is_empty());
+    let smtp_from = args.smtp_from.clone().filter(|s| !s.trim().is_empty());
+    if smtp_url.is_some() && smtp_from.is_none() {
+        return Err("REPLYGUARD_SMTP_FROM is needed with REPLYGUARD_SMTP_URL".into());
+    }
+    Ok(crate::app::notify::NotifySettings {
+        webhook,
+        webhook_secret: args.notify_webhook_secret.clone().filter(|s| !s.is_empty()),
+        smtp_url,
+        smtp_from,
+        public_url: args
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", args.bind)),
+    })
 }
 
 /// The bot checks as configured; off with the limits (`REPLYGUARD_LIMITS=off`).

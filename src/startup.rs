@@ -28,16 +28,22 @@ impl Application {
     /// # Errors
     /// When the data directory, database or address cannot be used.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let app = crate::app::App::open(&settings.components())?;
+        let listener = TcpListener::bind(&settings.bind)
+            .with_context(|| format!("failed to bind {} (REPLYGUARD_BIND)", settings.bind))?;
+        let addr = listener.local_addr()?;
+        let mut components = settings.components();
+        if settings.public_url.is_none() {
+            // Links in notifications name the address actually bound.
+            components.notify.public_url = format!("http://{addr}");
+        }
+        let app = crate::app::App::open(&components)?;
         tracing::info!(
             model_version = %app.filter.models.current().info().version,
             "spam filter model loaded"
         );
         app.spawn_schedule(settings.schedule);
         app.spawn_privacy_purge();
-        let listener = TcpListener::bind(&settings.bind)
-            .with_context(|| format!("failed to bind {} (REPLYGUARD_BIND)", settings.bind))?;
-        let addr = listener.local_addr()?;
+        app.spawn_notifications();
 
         let demo_thread = match settings.environment {
             Environment::Development if settings.demo => {
@@ -133,7 +139,7 @@ fn dashboard_scope() -> actix_web::Scope<
         InitError = (),
     >,
 > {
-    use routes::dashboard::{login, manage, model, queue, rules, tokens};
+    use routes::dashboard::{login, manage, model, notifications, queue, rules, tokens};
     web::scope("/dashboard")
         .wrap(
             actix_web::middleware::DefaultHeaders::new()
@@ -160,6 +166,14 @@ fn dashboard_scope() -> actix_web::Scope<
         .route("/moderators", web::post().to(manage::manage))
         .route("/rules", web::get().to(rules::rules_page))
         .route("/rules", web::post().to(rules::change_rules))
+        .route(
+            "/notifications",
+            web::get().to(notifications::notifications_page),
+        )
+        .route(
+            "/notifications",
+            web::post().to(notifications::save_notifications),
+        )
         .route("/tokens", web::get().to(tokens::tokens_page))
         .route("/tokens", web::post().to(tokens::change_tokens))
         .route("/password", web::get().to(manage::password_form))

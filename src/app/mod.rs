@@ -14,6 +14,7 @@ pub mod guard;
 pub mod import;
 pub mod limits;
 pub mod moderation;
+pub mod notify;
 pub mod operations;
 pub mod privacy;
 pub mod secret;
@@ -54,6 +55,8 @@ pub struct Components {
     pub retention: std::time::Duration,
     /// P(spam) at or above which Akismet's comment-check adds `X-akismet-pro-tip: discard`.
     pub akismet_discard: f64,
+    /// Where notifications of new comments go.
+    pub notify: notify::NotifySettings,
 }
 
 impl Components {
@@ -88,6 +91,8 @@ pub struct App {
     /// Akismet's "discard" threshold, and the per-site usage counts.
     akismet_discard: f64,
     akismet_usage: Arc<akismet::UsageCounts>,
+    /// Events for the notification task.
+    notifier: Arc<notify::Notifier>,
 }
 
 impl App {
@@ -160,6 +165,7 @@ impl App {
             retention: components.retention,
             akismet_discard: components.akismet_discard,
             akismet_usage: Arc::default(),
+            notifier: Arc::new(notify::Notifier::new(components.notify.clone())),
         })
     }
 
@@ -194,6 +200,7 @@ pub fn block_on<T>(
     future: impl std::future::Future<Output = anyhow::Result<T>>,
 ) -> anyhow::Result<T> {
     tokio::runtime::Builder::new_current_thread()
+        .enable_all()
         .build()
         .context("failed to start the runtime")?
         .block_on(future)

@@ -184,6 +184,10 @@ impl App {
             .verdict
             .as_ref()
             .map(|v| (v.probability, v.model_version.clone()));
+        let event = self
+            .notifier
+            .enabled()
+            .then(|| (comment.clone(), filing.clone(), meta.created_at));
         let stored = self
             .store
             .insert_comment(comment, meta, filing)
@@ -201,6 +205,10 @@ impl App {
             }
         };
         tracing::Span::current().record("comment_id", submitted.id.0);
+        if let Some((comment, filing, at)) = event {
+            self.notifier
+                .comment_stored(submitted.id, &comment, &filing, at);
+        }
         let (probability, model) = score.unwrap_or((f64::NAN, String::new()));
         tracing::info!(
             comment_id = submitted.id.0,

@@ -439,3 +439,43 @@ pub struct ApiTokenOwner {
     pub is_disabled: bool,
     pub last_used_at: Option<i64>,
 }
+
+/// How a moderator hears about new comments.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum NotifyChoice {
+    #[default]
+    Off,
+    /// An email for each new comment.
+    Each,
+    /// A digest of what arrived since the last one.
+    Digest,
+}
+
+impl NotifyChoice {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotifyChoice::Off => "off",
+            NotifyChoice::Each => "each",
+            NotifyChoice::Digest => "digest",
+        }
+    }
+
+    /// Parses `off`, `each` or `digest`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "off" => Some(NotifyChoice::Off),
+            "each" => Some(NotifyChoice::Each),
+            "digest" => Some(NotifyChoice::Digest),
+            _ => None,
+        }
+    }
+}
+
+/// A moderator to notify by email.
+#[derive(Debug, Clone)]
+pub struct Recipient {
+    pub id: ModeratorId,
+    pub name: String,
+    pub email: String,
+    pub digest_sent_at: Option<i64>,
+}

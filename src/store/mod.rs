@@ -20,6 +20,7 @@ use crate::domain::{
     Rule, ScoringRow, SessionRecord, Site, SiteId, StoredVerdict, SubmissionMeta, SubmitRefusal,
     Submitted,
 };
+use crate::domain::{NotifyChoice, Recipient};
 
 /// What can go wrong talking to the store. Cloneable: one failed group commit is reported to
 /// every caller in the batch.
@@ -102,6 +103,60 @@ impl Store {
     /// A database or file system failure (the path exists, say).
     pub async fn backup_to(&self, path: std::path::PathBuf) -> Result<(), StoreError> {
         self.sqlite().backup_to(path).await
+    }
+
+    // ---- notifications -------------------------------------------------------------------
+
+    /// A moderator's notification email and choice.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn notify_settings(
+        &self,
+        id: ModeratorId,
+    ) -> Result<Option<(Option<String>, NotifyChoice)>, StoreError> {
+        self.sqlite().notify_settings(id).await
+    }
+
+    /// Sets a moderator's notification email and choice.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn set_notify(
+        &self,
+        id: ModeratorId,
+        email: Option<String>,
+        choice: NotifyChoice,
+    ) -> Result<(), StoreError> {
+        self.sqlite().set_notify(id, email, choice).await
+    }
+
+    /// Active moderators who chose `choice` and gave an address.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn recipients(&self, choice: NotifyChoice) -> Result<Vec<Recipient>, StoreError> {
+        self.sqlite().recipients(choice).await
+    }
+
+    /// Pending comments newer than `after` (at most `limit`) and how many in all.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn pending_since(
+        &self,
+        after: i64,
+        limit: u32,
+    ) -> Result<(Vec<ModComment>, u64), StoreError> {
+        self.sqlite().pending_since(after, limit).await
+    }
+
+    /// Records when a moderator's digest was sent.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn set_digest_sent(&self, id: ModeratorId, at: i64) -> Result<(), StoreError> {
+        self.sqlite().set_digest_sent(id, at).await
     }
 
     // ---- Akismet-compatible API ----------------------------------------------------------

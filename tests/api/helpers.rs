@@ -24,8 +24,27 @@ pub fn binary() -> &'static str {
 
 /// Runs the CLI against `data_dir`, feeding `stdin`; returns (success, stdout, stderr).
 pub fn cli(data_dir: &Path, args: &[&str], stdin: &str) -> (bool, String, String) {
+    cli_full(data_dir, args, stdin, &[])
+}
+
+/// Runs the CLI against `data_dir` with extra environment variables.
+pub fn cli_with_env(
+    data_dir: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (bool, String, String) {
+    cli_full(data_dir, args, "", env)
+}
+
+fn cli_full(
+    data_dir: &Path,
+    args: &[&str],
+    stdin: &str,
+    env: &[(&str, &str)],
+) -> (bool, String, String) {
     let mut child = Command::new(binary())
         .args(args)
+        .envs(env.iter().copied())
         .env("REPLYGUARD_DATA_DIR", data_dir)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -28,6 +28,7 @@ mod usecases;
 // Hostile traffic: deep reply chains, sign-in throttles, bounded password checks.
 mod guard;
 mod hardening;
+mod notify;
 mod operations;
 mod privacy;
 mod tokens;

@@ -30,6 +30,7 @@ fn open_app() -> (App, TempDir) {
         secret: None,
         retention: replyguard::app::privacy::DEFAULT_RETENTION,
         akismet_discard: 0.995,
+        notify: Default::default(),
     })
     .expect("open");
     block_on(async {

@@ -7,6 +7,7 @@
 pub mod login;
 pub mod manage;
 pub mod model;
+pub mod notifications;
 pub mod queue;
 pub mod rules;
 pub mod tokens;

@@ -49,6 +49,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0010_akismet",
         include_str!("../../../migrations/sqlite/0010_akismet.sql"),
     ),
+    (
+        "0011_notifications",
+        include_str!("../../../migrations/sqlite/0011_notifications.sql"),
+    ),
 ];
 
 /// Applies every migration newer than the database's `user_version`; returns how many ran.

@@ -11,6 +11,7 @@ pub mod guard;
 pub mod labels;
 pub mod migrations;
 pub mod moderators;
+pub mod notify;
 mod ops;
 pub mod privacy;
 pub mod sites;
@@ -33,6 +34,7 @@ use crate::domain::{
     QueueFilter, Rule, ScoringRow, SessionRecord, Site, SiteId, StoredVerdict, SubmissionMeta,
     SubmitRefusal, Submitted,
 };
+use crate::domain::{NotifyChoice, Recipient};
 use writer::{Op, Writer};
 
 impl From<rusqlite::Error> for DbError {
@@ -187,6 +189,48 @@ impl Sqlite {
     pub async fn set_store_checked(&self, origin: String, on: bool) -> Result<bool, DbError> {
         self.writer
             .call(|reply| Op::SetStoreChecked { origin, on, reply })
+            .await
+    }
+
+    pub async fn notify_settings(
+        &self,
+        id: ModeratorId,
+    ) -> Result<Option<(Option<String>, NotifyChoice)>, DbError> {
+        self.read(move |c| notify::settings(c, id)).await
+    }
+
+    pub async fn set_notify(
+        &self,
+        id: ModeratorId,
+        email: Option<String>,
+        choice: NotifyChoice,
+    ) -> Result<(), DbError> {
+        self.writer
+            .call(|reply| Op::SetNotify {
+                id,
+                email,
+                choice,
+                reply,
+            })
+            .await
+    }
+
+    pub async fn recipients(&self, choice: NotifyChoice) -> Result<Vec<Recipient>, DbError> {
+        self.read(move |c| notify::recipients(c, choice)).await
+    }
+
+    pub async fn pending_since(
+        &self,
+        after: i64,
+        limit: u32,
+    ) -> Result<(Vec<ModComment>, u64), DbError> {
+        self.read(move |c| notify::pending_since(c, after, limit))
+            .await
+    }
+
+    pub async fn set_digest_sent(&self, id: ModeratorId, at: i64) -> Result<(), DbError> {
+        self.writer
+            .call(|reply| Op::SetDigestSent { id, at, reply })
             .await
     }
 

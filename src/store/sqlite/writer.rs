@@ -28,6 +28,7 @@ use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
 use super::{DbError, ops};
+use crate::domain::NotifyChoice;
 use crate::domain::{
     AccountChange, Acted, CommentId, Decision, DecisionRefusal, Feedback, Filing, ImportChunk,
     ImportedChunk, ModeratorId, ModeratorName, NewApiToken, NewComment, NewRule, NewSession,
@@ -151,6 +152,17 @@ pub enum Op {
         email: String,
         at: i64,
         reply: Reply<u64>,
+    },
+    SetNotify {
+        id: ModeratorId,
+        email: Option<String>,
+        choice: NotifyChoice,
+        reply: Reply<()>,
+    },
+    SetDigestSent {
+        id: ModeratorId,
+        at: i64,
+        reply: Reply<()>,
     },
     Feedback {
         feedback: Box<Feedback>,
@@ -343,6 +355,21 @@ impl Op {
                 answer(reply, savepoint(conn, |c| super::guard::delete_rule(c, id)))
             }
             Op::Ping { reply } => answer(reply, Ok(())),
+            Op::SetNotify {
+                id,
+                email,
+                choice,
+                reply,
+            } => answer(
+                reply,
+                savepoint(conn, |c| {
+                    super::notify::set_settings(c, id, email.as_deref(), choice)
+                }),
+            ),
+            Op::SetDigestSent { id, at, reply } => answer(
+                reply,
+                savepoint(conn, |c| super::notify::set_digest_sent(c, id, at)),
+            ),
             Op::Feedback { feedback, reply } => {
                 answer(reply, savepoint(conn, |c| ops::feedback(c, &feedback)))
             }
@@ -429,6 +456,9 @@ impl Op {
             | Op::Close { reply, .. }
             | Op::Checkpoint { reply, .. } => answer(reply, Err(e.clone())),
             Op::Feedback { reply, .. } => answer(reply, Err(e.clone())),
+            Op::SetNotify { reply, .. } | Op::SetDigestSent { reply, .. } => {
+                answer(reply, Err(e.clone()))
+            }
             Op::SetSiteKey { reply, .. } => answer(reply, Err(e.clone())),
             Op::SetStoreChecked { reply, .. } => answer(reply, Err(e.clone())),
             Op::PurgeBefore { reply, .. } | Op::Erase { reply, .. } => {
