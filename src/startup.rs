@@ -276,6 +276,10 @@ fn run(
                     .route("/comments", web::get().to(routes::comments::list_comments))
                     .route("/form-token", web::get().to(routes::comments::form_token))
                     .route(
+                        "/openapi.json",
+                        web::get().to(routes::openapi::openapi_json),
+                    )
+                    .route(
                         "/moderation/comments",
                         web::get().to(routes::moderation::list_for_moderation),
                     )

@@ -74,16 +74,32 @@ fn raw_comment_from_json(body: &Map<String, Value>) -> (RawComment, FieldErrors)
     (RawComment { parent, ..raw }, errors)
 }
 
-#[derive(Serialize)]
-struct AcceptedJson {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AcceptedJson {
+    #[schema(value_type = i64)]
     id: CommentId,
+    /// Always `pending` to the submitter: whether the filter filed it as spam is not said.
+    #[schema(value_type = String, example = "pending")]
     status: CommentStatus,
     thread: String,
+    #[schema(value_type = Option<i64>)]
     parent: Option<CommentId>,
+    #[schema(value_type = String, format = DateTime)]
     created_at: Timestamp,
 }
 
 /// `POST /api/v1/comments`: a JSON submission, answered `202 Accepted` once stored.
+#[utoipa::path(post, path = "/api/v1/comments", tag = "comments",
+    request_body = super::openapi::CommentRequest,
+    params(("Idempotency-Key" = Option<String>, Header,
+        description = "A retry with the same key returns the comment the first request created")),
+    responses(
+        (status = 202, description = "Stored durably; awaiting moderation", body = AcceptedJson),
+        (status = 400, description = "Malformed JSON or header", body = super::openapi::ErrorResponse),
+        (status = 409, description = "The same comment was just posted", body = super::openapi::ErrorResponse),
+        (status = 422, description = "Fields are missing or invalid, per field", body = super::openapi::ErrorResponse),
+        (status = 429, description = "Too many comments from this address or email; see Retry-After", body = super::openapi::ErrorResponse),
+    ))]
 pub async fn submit_comment_json(
     req: HttpRequest,
     body: web::Json<Map<String, Value>>,
@@ -291,6 +307,12 @@ pub struct FormTokenQuery {
 /// `GET /api/v1/form-token?thread=URL`: a signed form token for a form on that article,
 /// with the names of the fields to send it and the honeypot in. Never cached: each form
 /// gets its own.
+#[utoipa::path(get, path = "/api/v1/form-token", tag = "comments",
+    params(("thread" = String, Query, description = "The article's URL")),
+    responses(
+        (status = 200, description = "`{token, token_field, honeypot_field, min_seconds}`"),
+        (status = 422, description = "The thread is not a valid article URL", body = super::openapi::ErrorResponse),
+    ))]
 pub async fn form_token(
     query: web::Query<FormTokenQuery>,
     state: web::Data<AppState>,
@@ -424,10 +446,13 @@ pub struct ThreadQuery {
     thread: Option<String>,
 }
 
-#[derive(Serialize)]
-struct ThreadJson {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ThreadJson {
     thread: String,
     count: usize,
+    /// Approved comments, oldest first, each with `id`, `parent`, `author`, `website`,
+    /// `body`, `body_html`, `created_at` and nested `replies`.
+    #[schema(value_type = Vec<Object>)]
     comments: Vec<CommentNode>,
 }
 
@@ -500,6 +525,12 @@ impl ListingCache {
 }
 
 /// `GET /api/v1/comments?thread=URL`: approved comments, oldest first, replies nested.
+#[utoipa::path(get, path = "/api/v1/comments", tag = "comments",
+    params(("thread" = String, Query, description = "The article's URL")),
+    responses(
+        (status = 200, description = "The article's approved comments", body = ThreadJson),
+        (status = 422, description = "The thread is missing or invalid", body = super::openapi::ErrorResponse),
+    ))]
 pub async fn list_comments(
     query: web::Query<ThreadQuery>,
     state: web::Data<AppState>,

@@ -8,6 +8,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use super::{ApiError, AppState, client_ip};
 
 /// Answers `{"status":"ok"}` once a trivial query has gone through the database.
+#[utoipa::path(get, path = "/healthz", tag = "meta",
+    responses((status = 200, description = "`{\"status\": \"ok\"}`: alive, the database answers")))]
 pub async fn healthz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     state.app.health().await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "status": "ok" })))
@@ -16,6 +18,11 @@ pub async fn healthz(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
 /// `200 {"status":"ready"}` when the database takes writes and a model is loaded; `503`
 /// while the process drains for shutdown (a load balancer stops sending it traffic) or
 /// when either check fails.
+#[utoipa::path(get, path = "/readyz", tag = "meta",
+    responses(
+        (status = 200, description = "`{\"status\": \"ready\"}`"),
+        (status = 503, description = "Draining for shutdown, or the database does not take writes"),
+    ))]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     if state.draining.load(Ordering::Acquire) {
         return HttpResponse::ServiceUnavailable()

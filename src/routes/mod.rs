@@ -12,6 +12,7 @@ pub mod demo;
 pub mod health;
 pub mod model;
 pub mod moderation;
+pub mod openapi;
 
 use std::fmt;
 use std::net::IpAddr;

@@ -8,6 +8,12 @@ use crate::app::accounts::Moderator;
 
 /// `GET /api/v1/moderation/model`: the model in use and every stored model with the guard's
 /// verdict on it.
+#[utoipa::path(get, path = "/api/v1/moderation/model", tag = "model",
+    security(("bearer" = []), ("basic" = [])),
+    responses(
+        (status = 200, description = "`{active, models}`"),
+        (status = 401, description = "No valid token or credentials", body = super::openapi::ErrorResponse),
+    ))]
 pub async fn model_status(
     _moderator: Moderator,
     state: web::Data<AppState>,
@@ -17,9 +23,10 @@ pub async fn model_status(
     Ok(HttpResponse::Ok().json(serde_json::json!({ "active": active, "models": stored })))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RetrainJson {
+    /// Activate the candidate even if the guard says no.
     #[serde(default)]
     force: bool,
 }
@@ -28,6 +35,15 @@ pub struct RetrainJson {
 /// body is `{}`): trains a candidate in a separate process, activates it if the guard lets
 /// it, and answers with the outcome once the new model (if any) is in use. A body that is
 /// not that JSON is refused before anything starts.
+#[utoipa::path(post, path = "/api/v1/moderation/model/retrain", tag = "model",
+    security(("bearer" = []), ("basic" = [])),
+    request_body(content = Option<RetrainJson>, description = "`{}` or empty: let the guard decide"),
+    responses(
+        (status = 200, description = "`{version, activated, report}` once the new model (if any) is in use"),
+        (status = 400, description = "The body is not that JSON", body = super::openapi::ErrorResponse),
+        (status = 401, description = "No valid token or credentials", body = super::openapi::ErrorResponse),
+        (status = 409, description = "Another run is going, or there are no labels", body = super::openapi::ErrorResponse),
+    ))]
 pub async fn retrain(
     moderator: Moderator,
     body: web::Bytes,
@@ -45,12 +61,22 @@ pub async fn retrain(
     Ok(HttpResponse::Ok().json(outcome))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ActivateJson {
+    /// A stored model's version (see `GET /api/v1/moderation/model`).
     version: String,
 }
 
 /// `POST /api/v1/moderation/model/activate` with `{"version": "…"}`: roll forward or back.
+#[utoipa::path(post, path = "/api/v1/moderation/model/activate", tag = "model",
+    security(("bearer" = []), ("basic" = [])),
+    request_body = ActivateJson,
+    responses(
+        (status = 200, description = "The model now in use"),
+        (status = 401, description = "No valid token or credentials", body = super::openapi::ErrorResponse),
+        (status = 404, description = "No such model", body = super::openapi::ErrorResponse),
+        (status = 409, description = "The model file is damaged", body = super::openapi::ErrorResponse),
+    ))]
 pub async fn activate(
     moderator: Moderator,
     body: web::Json<ActivateJson>,

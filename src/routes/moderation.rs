@@ -80,6 +80,19 @@ struct Page {
 }
 
 /// `GET /api/v1/moderation/comments?status=&order=&page=&per_page=`.
+#[utoipa::path(get, path = "/api/v1/moderation/comments", tag = "moderation",
+    security(("bearer" = []), ("basic" = [])),
+    params(
+        ("status" = Option<String>, Query, description = "pending (default), approved, spam or rejected"),
+        ("order" = Option<String>, Query, description = "newest (default) or oldest"),
+        ("page" = Option<u32>, Query, description = "From 1"),
+        ("per_page" = Option<u32>, Query, description = "At most 200; 50 by default"),
+    ),
+    responses(
+        (status = 200, description = "`{status, page, per_page, total, comments}`: each comment with everything stored"),
+        (status = 401, description = "No valid token or credentials", body = super::openapi::ErrorResponse),
+        (status = 422, description = "A bad parameter", body = super::openapi::ErrorResponse),
+    ))]
 pub async fn list_for_moderation(
     _moderator: Moderator,
     query: web::Query<HashMap<String, String>>,
@@ -107,6 +120,14 @@ struct Detail {
 }
 
 /// `GET /api/v1/moderation/comments/{id}`: everything stored, plus its moderation log.
+#[utoipa::path(get, path = "/api/v1/moderation/comments/{id}", tag = "moderation",
+    security(("bearer" = []), ("basic" = [])),
+    params(("id" = i64, Path, description = "The comment's id")),
+    responses(
+        (status = 200, description = "The comment (email, network, scores, reasons, signals) and its `log`"),
+        (status = 401, description = "No valid token or credentials", body = super::openapi::ErrorResponse),
+        (status = 404, description = "No such comment", body = super::openapi::ErrorResponse),
+    ))]
 pub async fn moderation_detail(
     _moderator: Moderator,
     path: web::Path<i64>,
@@ -122,14 +143,26 @@ pub async fn moderation_detail(
     Ok(HttpResponse::Ok().json(detail))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ActionJson {
+    /// `approve`, `reject`, `spam` or `ham`.
     action: Option<String>,
     /// Only with `reject`: `"ham"` or `"spam"` to make the rejection a training label too.
     label: Option<String>,
 }
 
 /// `POST /api/v1/moderation/comments/{id}` with `{"action": "approve"|"reject"|"spam"|"ham"}`.
+#[utoipa::path(post, path = "/api/v1/moderation/comments/{id}", tag = "moderation",
+    security(("bearer" = []), ("basic" = [])),
+    params(("id" = i64, Path, description = "The comment's id")),
+    request_body = ActionJson,
+    responses(
+        (status = 200, description = "`{id, status, from}` after the decision"),
+        (status = 401, description = "No valid token or credentials", body = super::openapi::ErrorResponse),
+        (status = 404, description = "No such comment", body = super::openapi::ErrorResponse),
+        (status = 409, description = "The action does not apply to the comment's status", body = super::openapi::ErrorResponse),
+        (status = 422, description = "Not an action", body = super::openapi::ErrorResponse),
+    ))]
 pub async fn apply_action(
     moderator: Moderator,
     path: web::Path<i64>,

@@ -29,6 +29,7 @@ mod usecases;
 mod guard;
 mod hardening;
 mod notify;
+mod openapi;
 mod operations;
 mod privacy;
 mod tokens;
