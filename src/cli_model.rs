@@ -69,7 +69,8 @@ pub enum ModelCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Make a stored model the active one (also to roll back), and re-score the queue.
+    /// Make a stored model the active one (also to roll back; `base` is the model the
+    /// service starts from), and re-score the queue.
     Activate { version: String },
     /// Write split A (per collection, 30 % of each class to test, by SHA-256 of
     /// `spambench-v1|<file>:<row>`) as `<collection>-train.tsv` and `<collection>-test.tsv`.
@@ -231,11 +232,10 @@ pub fn run(command: ModelCommand, components: &Components) -> anyhow::Result<()>
             fit_in_child(args)
         }
         ModelCommand::List { json } => {
-            let models = ModelStore::new(&components.data_dir).list()?;
+            let base = crate::app::filter::load_base(components.base_model.as_deref())?;
+            let models = ModelStore::new(&components.data_dir).list(&base)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&models)?);
-            } else if models.is_empty() {
-                println!("no retrained models yet: the base model is in use");
             }
             for m in models.iter().filter(|_| !json) {
                 let verdict = m.retraining.as_ref().map_or(String::new(), |r| {
@@ -249,6 +249,11 @@ pub fn run(command: ModelCommand, components: &Components) -> anyhow::Result<()>
                         }
                     )
                 });
+                let verdict = if m.base {
+                    "the base model (`model activate base` returns to it)".to_owned()
+                } else {
+                    verdict
+                };
                 println!(
                     "{} {}\t{}\t{}",
                     if m.active { '*' } else { ' ' },
@@ -261,7 +266,8 @@ pub fn run(command: ModelCommand, components: &Components) -> anyhow::Result<()>
         }
         ModelCommand::Activate { version } => {
             // Activate first: the model being replaced may be the damaged one.
-            let bundle = ModelStore::new(&components.data_dir).activate(&version)?;
+            let base = crate::app::filter::load_base(components.base_model.as_deref())?;
+            let bundle = ModelStore::new(&components.data_dir).activate(&version, &base)?;
             let app = App::open_for_admin(components)?;
             let rescored = block_on(app.models.rescore_with(&bundle))?;
             println!("model {version} is active; re-scored {rescored} pending comments");

@@ -26,6 +26,8 @@ use crate::domain::{Label, Timestamp};
 
 /// The guard evaluates on labels from this many most recent ones…
 pub const RECENT_LABELS: usize = 5_000;
+/// The name `model activate` and `ACTIVE` use for the base model.
+pub const BASE: &str = "base";
 /// …of which this share (chosen by a hash of the comment id) is held out of the candidate.
 pub const HELD_OUT_SHARE: f64 = 0.2;
 
@@ -39,6 +41,8 @@ pub struct ModelStore {
 #[derive(Debug, Clone, Serialize)]
 pub struct StoredModel {
     pub version: String,
+    /// The model the service starts from (shipped, or `REPLYGUARD_MODEL`).
+    pub base: bool,
     pub created_at: String,
     pub active: bool,
     pub lineage: Option<Lineage>,
@@ -88,6 +92,11 @@ impl ModelStore {
         Ok(ModelBundle::load(&self.path_of(version)?)?)
     }
 
+    /// Whether `version` names the base model: `base`, or the base bundle's own version.
+    pub fn is_base(version: &str, base: &ModelBundle) -> bool {
+        version == BASE || version == base.version
+    }
+
     /// The version named in `ACTIVE`, if any.
     ///
     /// # Errors
@@ -105,7 +114,15 @@ impl ModelStore {
     ///
     /// # Errors
     /// An unknown or damaged version, or an I/O error.
-    pub fn activate(&self, version: &str) -> anyhow::Result<ModelBundle> {
+    pub fn activate(&self, version: &str, base: &ModelBundle) -> anyhow::Result<ModelBundle> {
+        if Self::is_base(version, base) {
+            std::fs::create_dir_all(&self.dir)?;
+            crate::durable::write_atomically(
+                &self.dir.join("ACTIVE"),
+                format!("{BASE}\n").as_bytes(),
+            )?;
+            return Ok(base.clone());
+        }
         let bundle = self
             .load(version)
             .with_context(|| format!("cannot activate model {version}"))?;
@@ -118,12 +135,21 @@ impl ModelStore {
         Ok(bundle)
     }
 
-    /// Every stored model, oldest first.
+    /// The base model, then every stored model, oldest first.
     ///
     /// # Errors
     /// An unreadable folder or model file.
-    pub fn list(&self) -> anyhow::Result<Vec<StoredModel>> {
+    pub fn list(&self, base: &ModelBundle) -> anyhow::Result<Vec<StoredModel>> {
         let active = self.active_version()?;
+        let base_active = active.as_deref().is_none_or(|v| Self::is_base(v, base));
+        let base_entry = StoredModel {
+            version: base.version.clone(),
+            base: true,
+            active: base_active,
+            created_at: base.created_at.clone(),
+            lineage: None,
+            retraining: None,
+        };
         let mut names: Vec<String> = match std::fs::read_dir(&self.dir) {
             Ok(dir) => dir
                 .filter_map(|e| e.ok())
@@ -134,19 +160,21 @@ impl ModelStore {
             Err(e) => return Err(e.into()),
         };
         names.sort();
-        names
+        let stored = names
             .into_iter()
             .map(|version| {
                 let file = Provenance::load(&self.path_of(&version)?)?;
                 Ok(StoredModel {
                     active: active.as_deref() == Some(version.as_str()),
+                    base: false,
                     version,
                     created_at: file.created_at,
                     lineage: file.lineage,
                     retraining: file.retraining,
                 })
             })
-            .collect()
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        Ok(std::iter::once(base_entry).chain(stored).collect())
     }
 
     /// The model the service should run: the active stored one, else `base`.
@@ -155,8 +183,8 @@ impl ModelStore {
     /// A damaged active model: refused rather than silently replaced by the base.
     pub fn load_active_or(&self, base: &ModelBundle) -> anyhow::Result<ModelBundle> {
         match self.active_version()? {
-            Some(version) => self.load(&version),
-            None => Ok(base.clone()),
+            Some(version) if !Self::is_base(&version, base) => self.load(&version),
+            _ => Ok(base.clone()),
         }
     }
 }
@@ -395,7 +423,7 @@ pub fn retrain(
     store.save(&bundle)?;
     let activated = passed_guard || options.force;
     if activated {
-        store.activate(&version)?;
+        store.activate(&version, base)?;
     }
     Ok(Retrained {
         version,

@@ -252,7 +252,7 @@ impl ModelService {
     /// An unreadable model folder.
     pub async fn list(self: &Arc<Self>) -> anyhow::Result<Vec<crate::retrain::StoredModel>> {
         let service = Arc::clone(self);
-        tokio::task::spawn_blocking(move || service.store.list())
+        tokio::task::spawn_blocking(move || service.store.list(&service.base))
             .await
             .map_err(|e| anyhow::anyhow!("model task failed: {e}"))?
     }
@@ -308,16 +308,18 @@ impl ModelService {
     /// # Errors
     /// [`ModelOpError::UnknownVersion`], or `Unexpected` for a damaged file.
     pub async fn activate(&self, version: &str) -> Result<usize, ModelOpError> {
-        let path = self
-            .store
-            .path_of(version)
-            .map_err(|_| ModelOpError::UnknownVersion(version.to_owned()))?;
-        if !path.exists() {
-            return Err(ModelOpError::UnknownVersion(version.to_owned()));
+        if !ModelStore::is_base(version, &self.base) {
+            let path = self
+                .store
+                .path_of(version)
+                .map_err(|_| ModelOpError::UnknownVersion(version.to_owned()))?;
+            if !path.exists() {
+                return Err(ModelOpError::UnknownVersion(version.to_owned()));
+            }
         }
         let bundle = self
             .store
-            .activate(version)
+            .activate(version, &self.base)
             .map_err(|e| ModelOpError::Refused(format!("{e:#}")))?;
         let classifier = Classifier::from_bundle(&bundle).map_err(anyhow::Error::from)?;
         let rescored = rescore_pending(&self.db, &classifier).await?;

@@ -473,7 +473,7 @@ pub fn model_page(session: &Session, v: &ModelView<'_>) -> Markup {
                     tbody {
                         @for m in v.stored.iter().rev() {
                             tr {
-                                td { code { (m.version) } @if m.active { " " span.badge.approved { "in use" } } }
+                                td { code { (m.version) } @if m.base { " " span.badge { "base" } } @if m.active { " " span.badge.approved { "in use" } } }
                                 td { (m.created_at) }
                                 td { @if let Some(r) = &m.retraining { (r.labels) " (" (r.spam) " spam)" } }
                                 td { @if let Some(r) = &m.retraining { (if r.passed_guard { "passed: " } else { "refused: " }) (r.verdict) } }

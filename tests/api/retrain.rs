@@ -338,8 +338,46 @@ fn the_cli_lists_activates_and_exports_labels() {
     let (ok, list, _) = app.cli(&["model", "list", "--json"]);
     assert!(ok);
     let models: Value = serde_json::from_str(&list).expect("json");
-    let version = models[0]["version"].as_str().unwrap().to_owned();
-    assert_eq!(models[0]["active"], true);
+    assert_eq!(
+        models[0]["base"], true,
+        "the base model is listed first: {models}"
+    );
+    assert_eq!(models[0]["active"], false);
+    let base_version = models[0]["version"].as_str().unwrap().to_owned();
+    let version = models[1]["version"].as_str().unwrap().to_owned();
+    assert_eq!(models[1]["active"], true);
+
+    // Back to the shipped model, by name, through the CLI and the API.
+    let (ok, out, err) = app.cli(&["model", "activate", "base"]);
+    assert!(ok && out.contains("re-scored"), "{out}{err}");
+    let (_, list, _) = app.cli(&["model", "list", "--json"]);
+    let models: Value = serde_json::from_str(&list).expect("json");
+    assert_eq!(models[0]["active"], true, "{models}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while app.active_model() != base_version {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the service follows ACTIVE"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let activated = app
+        .client
+        .post(app.url("/api/v1/moderation/model/activate"))
+        .basic_auth(crate::helpers::MODERATOR, Some(crate::helpers::PASSWORD))
+        .json(&serde_json::json!({"version": version}))
+        .send()
+        .unwrap();
+    assert_eq!(activated.status().as_u16(), 200);
+    let back = app
+        .client
+        .post(app.url("/api/v1/moderation/model/activate"))
+        .basic_auth(crate::helpers::MODERATOR, Some(crate::helpers::PASSWORD))
+        .json(&serde_json::json!({"version": base_version}))
+        .send()
+        .unwrap();
+    assert_eq!(back.status().as_u16(), 200);
+    assert_eq!(app.active_model(), base_version);
 
     let (ok, out, err) = app.cli(&["model", "activate", &version]);
     assert!(ok && out.contains("re-scored"), "{out}{err}");
