@@ -10,6 +10,7 @@ pub mod corpus;
 pub mod metrics;
 pub mod model;
 pub mod pipeline;
+pub mod reasons;
 pub mod tokenize;
 pub mod train;
 
@@ -241,7 +242,7 @@ impl Classifier {
                 *by_signal.entry(signal).or_default() += w;
             }
         }
-        let mut signals: Vec<(String, f64)> = by_signal.into_iter().collect();
+        let mut signals = reasons::presentable(by_signal.into_iter().collect());
         signals.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         let spam = signals
             .iter()
@@ -259,7 +260,7 @@ impl Classifier {
             .map(|(signal, weight, towards)| Reason {
                 signal: signal.clone(),
                 towards,
-                weight: (weight * 1000.0).round() / 1000.0,
+                weight,
             })
             .collect();
         Some(Scored {

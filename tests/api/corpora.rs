@@ -137,3 +137,55 @@ fn split_a_keeps_a_roc_auc_of_at_least_0_98_on_each_collection() {
         );
     }
 }
+
+#[test]
+fn reasons_on_real_comments_are_never_function_words_or_bare_digits() {
+    let Some(data) = shared_data() else { return };
+    let split = split_a(&data);
+    let bundle = ModelBundle::load(&split.model).expect("model");
+    let classifier = Classifier::from_bundle(&bundle).expect("classifier");
+    let texts: Vec<String> = split
+        .tests
+        .iter()
+        .flat_map(|p| corpus::load_file(p, true).expect("test file").texts)
+        .map(|t| t.text)
+        .collect();
+    let mut shown = 0;
+    let mut link_lines = 0;
+    for text in &texts {
+        let scored = classifier
+            .score_and_explain(&Document::text(text), 4, 2)
+            .expect("finite");
+        let mut link_reasons = 0;
+        for reason in &scored.reasons {
+            shown += 1;
+            let signal = reason.signal.as_str();
+            if signal.starts_with("links to ") || signal == "contains links" {
+                link_reasons += 1;
+            }
+            let quoted = signal
+                .strip_prefix("name ")
+                .unwrap_or(signal)
+                .strip_prefix('"')
+                .and_then(|s| s.strip_suffix('"'));
+            if let Some(words) = quoted {
+                let useless = words.split(' ').all(|w| {
+                    replyguard::classifier::reasons::is_stop_word(w)
+                        || w.chars().all(|c| c.is_ascii_digit())
+                });
+                assert!(!useless, "{signal:?} shown for {text:?}");
+            }
+        }
+        assert!(
+            link_reasons <= 1,
+            "one line for links: {:?}",
+            scored.reasons
+        );
+        link_lines += link_reasons;
+    }
+    assert!(shown > texts.len(), "reasons were shown: {shown}");
+    assert!(
+        link_lines > 100,
+        "link evidence is shown as its line: {link_lines}"
+    );
+}

@@ -44,7 +44,7 @@ fn spam_is_filed_as_spam_with_its_reasons_and_the_model_version() {
     assert!(
         reasons
             .iter()
-            .any(|r| r["towards"] == "spam" && r["signal"] == "link to bit.ly"),
+            .any(|r| r["towards"] == "spam" && r["signal"] == "links to bit.ly"),
         "{reasons:?}"
     );
     assert_eq!(

@@ -1,0 +1,281 @@
+//! Turning per-feature evidence into reasons a moderator can use: function words and a
+//! name's digits are never shown on their own (they move the score, but say nothing to a
+//! person), and all the evidence about links is one line.
+
+/// English function words: articles, pronouns, auxiliaries, prepositions, conjunctions.
+/// True to the arithmetic as reasons, useless to a person.
+const STOP_WORDS: &[&str] = &[
+    "a",
+    "about",
+    "above",
+    "after",
+    "again",
+    "against",
+    "all",
+    "am",
+    "an",
+    "and",
+    "any",
+    "are",
+    "as",
+    "at",
+    "be",
+    "because",
+    "been",
+    "before",
+    "being",
+    "below",
+    "between",
+    "both",
+    "but",
+    "by",
+    "can",
+    "could",
+    "did",
+    "do",
+    "does",
+    "doing",
+    "down",
+    "during",
+    "each",
+    "few",
+    "for",
+    "from",
+    "further",
+    "had",
+    "has",
+    "have",
+    "having",
+    "he",
+    "her",
+    "here",
+    "hers",
+    "herself",
+    "him",
+    "himself",
+    "his",
+    "how",
+    "i",
+    "if",
+    "in",
+    "into",
+    "is",
+    "it",
+    "its",
+    "itself",
+    "just",
+    "me",
+    "more",
+    "most",
+    "my",
+    "myself",
+    "no",
+    "nor",
+    "not",
+    "now",
+    "of",
+    "off",
+    "on",
+    "once",
+    "only",
+    "or",
+    "other",
+    "our",
+    "ours",
+    "ourselves",
+    "out",
+    "over",
+    "own",
+    "same",
+    "she",
+    "should",
+    "so",
+    "some",
+    "such",
+    "than",
+    "that",
+    "the",
+    "their",
+    "theirs",
+    "them",
+    "themselves",
+    "then",
+    "there",
+    "these",
+    "they",
+    "this",
+    "those",
+    "through",
+    "to",
+    "too",
+    "under",
+    "until",
+    "up",
+    "very",
+    "was",
+    "we",
+    "were",
+    "what",
+    "when",
+    "where",
+    "which",
+    "while",
+    "who",
+    "whom",
+    "why",
+    "will",
+    "with",
+    "would",
+    "you",
+    "your",
+    "yours",
+    "yourself",
+    "yourselves",
+    "im",
+    "ive",
+    "dont",
+    "its",
+    "u",
+    "ur",
+    "s",
+    "t",
+    "ll",
+    "re",
+    "ve",
+    "d",
+    "m",
+    "also",
+    "get",
+    "got",
+    "one",
+    "would",
+    "like",
+    "really",
+    "much",
+    "many",
+    "still",
+    "even",
+    "way",
+    "well",
+    "make",
+    "go",
+    "see",
+    "let",
+    "lol",
+    "oh",
+    "yes",
+    "yeah",
+    "ok",
+];
+
+/// Whether `word` is a function word.
+pub fn is_stop_word(word: &str) -> bool {
+    STOP_WORDS.contains(&word)
+}
+
+/// How a raw feature description is shown: dropped, kept, or folded into the link line.
+enum Shown<'a> {
+    Hidden,
+    Own,
+    /// Evidence about links; `Some(host)` for a link to a named host.
+    Link(Option<&'a str>),
+}
+
+fn quoted(signal: &str) -> Option<&str> {
+    signal.strip_prefix('"')?.strip_suffix('"')
+}
+
+fn shown(signal: &str) -> Shown<'_> {
+    if let Some(host) = signal.strip_prefix("link to ") {
+        return Shown::Link(Some(host));
+    }
+    if signal == "contains a link" || signal.ends_with(" link") || signal.ends_with(" links") {
+        return Shown::Link(None);
+    }
+    if let Some(name) = signal.strip_prefix("name ").and_then(quoted) {
+        return if name.chars().all(|c| c.is_ascii_digit()) || is_stop_word(name) {
+            Shown::Hidden
+        } else {
+            Shown::Own
+        };
+    }
+    if let Some(words) = quoted(signal) {
+        let meaningful = words
+            .split(' ')
+            .any(|w| !is_stop_word(w) && !w.chars().all(|c| c.is_ascii_digit()));
+        return if meaningful {
+            Shown::Own
+        } else {
+            Shown::Hidden
+        };
+    }
+    Shown::Own
+}
+
+/// Folds `(description, weight)` evidence into the reasons shown: function words and bare
+/// digits dropped, link evidence summed into one "links to …" line. Weights stay exact.
+pub fn presentable(signals: Vec<(String, f64)>) -> Vec<(String, f64)> {
+    let mut out = Vec::with_capacity(signals.len());
+    let mut link_weight = 0.0;
+    let mut hosts: Vec<String> = Vec::new();
+    let mut any_link = false;
+    for (signal, weight) in signals {
+        match shown(&signal) {
+            Shown::Hidden => {}
+            Shown::Own => out.push((signal, weight)),
+            Shown::Link(host) => {
+                any_link = true;
+                link_weight += weight;
+                if let Some(h) = host
+                    && !hosts.iter().any(|known| known == h)
+                {
+                    hosts.push(h.to_owned());
+                }
+            }
+        }
+    }
+    if any_link {
+        hosts.sort();
+        let line = match hosts.len() {
+            0 => "contains links".to_owned(),
+            1..=3 => format!("links to {}", hosts.join(", ")),
+            n => format!("links to {} and {} more", hosts[..3].join(", "), n - 3),
+        };
+        out.push((line, link_weight));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn function_words_and_digits_are_hidden_and_links_are_one_line() {
+        let evidence = vec![
+            ("\"the\"".to_owned(), -0.4),
+            ("\"for\"".to_owned(), 0.3),
+            ("\"of the\"".to_owned(), 0.2),
+            ("name \"5\"".to_owned(), 0.6),
+            ("\"subscribe\"".to_owned(), 1.5),
+            ("\"my channel\"".to_owned(), 1.1),
+            ("link to bit.ly".to_owned(), 1.0),
+            ("link to bit.ly".to_owned(), 0.25),
+            ("contains a link".to_owned(), 0.5),
+            ("2 links".to_owned(), 0.25),
+            ("name \"Ann\"".to_owned(), -0.3),
+        ];
+        let shown = presentable(evidence);
+        let names: Vec<&str> = shown.iter().map(|(s, _)| s.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "\"subscribe\"",
+                "\"my channel\"",
+                "name \"Ann\"",
+                "links to bit.ly"
+            ]
+        );
+        assert_eq!(shown[3].1, 2.0, "link evidence is summed exactly");
+    }
+}
