@@ -103,6 +103,11 @@ pub struct TrainArgs {
     /// Character n-grams inside words as `MIN-MAX`, or `none`.
     #[arg(long, default_value = "none")]
     char_ngrams: String,
+    /// Fold obfuscation before features are made: entities, spread-out links, look-alike
+    /// letters, leetspeak; and a link to any shortener as one signal (`on` or `off`; off by
+    /// default: neutral on the public corpora, see `models/README.md`).
+    #[arg(long, default_value = "off", value_parser = ["on", "off"])]
+    fold: String,
     /// How counts become feature values.
     #[arg(long, value_enum, default_value = "log-l2")]
     counts: crate::classifier::tokenize::CountTransform,
@@ -138,6 +143,7 @@ impl TrainArgs {
             word_bigrams: !self.no_bigrams,
             char_ngrams,
             counts: self.counts,
+            fold: self.fold == "on",
         };
         features
             .check()

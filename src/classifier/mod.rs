@@ -7,6 +7,7 @@
 //! dense `predict`.
 
 pub mod corpus;
+pub mod fold;
 pub mod metrics;
 pub mod model;
 pub mod pipeline;

@@ -26,6 +26,10 @@ pub struct FeatureSettings {
     pub word_bigrams: bool,
     pub char_ngrams: Option<(u8, u8)>,
     pub counts: CountTransform,
+    /// Undo obfuscation before features are made (`classifier::fold`), and count a link to
+    /// any shortener as one signal. Models written before it existed read as `false`.
+    #[serde(default)]
+    pub fold: bool,
 }
 
 /// How a column's occurrence count `tf` in one text becomes its value.
@@ -50,6 +54,7 @@ impl Default for FeatureSettings {
             word_bigrams: true,
             char_ngrams: None,
             counts: CountTransform::LogL2,
+            fold: false,
         }
     }
 }
@@ -133,6 +138,8 @@ pub enum Feature<'a> {
     AuthorWord(&'a str),
     SiteHost(&'a str),
     EmailDomain(&'a str),
+    /// A link to a URL shortener, whichever (only with `fold`).
+    Shortener,
 }
 
 /// 64-bit FNV-1a: stable across platforms and releases, unlike std's `DefaultHasher`, so a
@@ -187,6 +194,7 @@ impl Feature<'_> {
             Feature::AuthorWord(w) => Fnv::new(17).bytes(w.as_bytes()),
             Feature::SiteHost(h) => Fnv::new(18).bytes(h.as_bytes()),
             Feature::EmailDomain(d) => Fnv::new(19).bytes(d.as_bytes()),
+            Feature::Shortener => Fnv::new(20),
         };
         h.0
     }
@@ -226,6 +234,7 @@ impl Feature<'_> {
             Feature::AuthorWord(w) => format!("name \"{w}\""),
             Feature::SiteHost(h) => format!("website {h}"),
             Feature::EmailDomain(d) => format!("email at {d}"),
+            Feature::Shortener => "link to a shortener".into(),
         }
     }
 }
@@ -360,6 +369,9 @@ pub fn for_each_feature(
 ) {
     let mut text = String::with_capacity(doc.body.len() + 8);
     normalise(doc.body, &mut text);
+    if settings.fold {
+        text = super::fold::fold(&text);
+    }
     body_features(doc.body, &text, settings, emit);
     field_features(doc, emit);
 }
@@ -377,6 +389,9 @@ fn body_features(
         chunk_symbols(chunk, &mut has_emoji, emit);
         if let Some(host) = link_host(chunk) {
             links += 1;
+            if settings.fold && super::fold::is_shortener(host) {
+                emit(Feature::Shortener);
+            }
             emit(Feature::UrlHost(host));
             let domain = registrable_domain(host);
             if domain != host {
@@ -560,6 +575,34 @@ mod tests {
             out.push(format!("{f:?}"))
         });
         out
+    }
+
+    #[test]
+    fn folding_turns_spread_out_shortener_links_into_link_evidence() {
+        let body = "fr33 v1deos &gt;&gt; goo . gl/abc";
+        let folded = FeatureSettings {
+            fold: true,
+            ..FeatureSettings::default()
+        };
+        let mut seen = Vec::new();
+        for_each_feature(&Document::text(body), &folded, &mut |f| {
+            seen.push(format!("{f:?}"))
+        });
+        for expected in [
+            "Shortener",
+            "UrlHost(\"goo.gl\")",
+            "Word(\"free\")",
+            "Word(\"videos\")",
+        ] {
+            assert!(seen.iter().any(|f| f == expected), "{expected} in {seen:?}");
+        }
+        let plain = features(body);
+        assert!(
+            !plain
+                .iter()
+                .any(|f| f == "Shortener" || f.starts_with("UrlHost")),
+            "{plain:?}"
+        );
     }
 
     #[test]
