@@ -53,6 +53,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0011_notifications",
         include_str!("../../../migrations/sqlite/0011_notifications.sql"),
     ),
+    (
+        "0012_purge_indexes",
+        include_str!("../../../migrations/sqlite/0012_purge_indexes.sql"),
+    ),
 ];
 
 /// Applies every migration newer than the database's `user_version`; returns how many ran.
