@@ -10,7 +10,6 @@ use std::collections::HashMap;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use base64::Engine;
 use serde_json::Value;
 
 use super::{ApiError, AppState};
@@ -73,16 +72,8 @@ fn api_key(req: &HttpRequest, params: &Params) -> Option<String> {
     if host.contains('.') && first.len() >= 12 && first.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Some(first.to_owned());
     }
-    let basic = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, encoded) = basic.split_once(' ')?;
-    if !scheme.eq_ignore_ascii_case("basic") {
-        return None;
-    }
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(encoded.trim())
-        .ok()?;
-    let decoded = String::from_utf8(decoded).ok()?;
-    Some(decoded.split(':').next().unwrap_or_default().to_owned())
+    // Older clients send the key as the HTTP Basic user name.
+    super::auth::basic_credentials(req).map(|(name, _)| name)
 }
 
 fn text(body: &str) -> HttpResponse {

@@ -13,7 +13,7 @@ use super::{ApiError, AppState, client_ip};
 use crate::app::accounts::Moderator;
 
 /// Name and password from an `Authorization: Basic …` header.
-fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
+pub(crate) fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, encoded) = value.split_once(' ')?;
     if !scheme.eq_ignore_ascii_case("basic") {

@@ -1,7 +1,9 @@
 use reqwest::blocking::Response;
 use serde_json::Value;
 
-use crate::helpers::{MODERATOR, PASSWORD, TestApp, spawn_app};
+use crate::helpers::{
+    MODERATOR, PASSWORD, TestApp, cookie_value, csrf_in, dashboard_login, spawn_app,
+};
 
 /// A browser-like client for the dashboard: keeps the session cookie and the CSRF token.
 struct Dash<'a> {
@@ -9,49 +11,9 @@ struct Dash<'a> {
     cookie: String,
 }
 
-fn cookie_value(response: &Response, name: &str) -> Option<String> {
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|c| {
-            c.strip_prefix(&format!("{name}="))
-                .map(|rest| rest.split(';').next().unwrap_or_default().to_owned())
-        })
-}
-
-fn csrf_in(html: &str) -> String {
-    html.split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .expect("a csrf field")
-        .to_owned()
-}
-
-fn login_response(app: &TestApp, name: &str, password: &str) -> Response {
-    let form = app
-        .client
-        .get(app.url("/dashboard/login"))
-        .send()
-        .expect("login form");
-    let login_cookie = cookie_value(&form, "rg_login").expect("login csrf cookie");
-    let csrf = csrf_in(&form.text().expect("html"));
-    app.client
-        .post(app.url("/dashboard/login"))
-        .header("cookie", format!("rg_login={login_cookie}"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("name", name),
-            ("password", password),
-        ])
-        .send()
-        .expect("login")
-}
-
 impl<'a> Dash<'a> {
     fn login_as(app: &'a TestApp, name: &str, password: &str) -> Self {
-        let response = login_response(app, name, password);
+        let response = dashboard_login(app, name, password);
         assert_eq!(response.status().as_u16(), 303, "sign-in failed");
         let cookie = cookie_value(&response, "rg_session").expect("session cookie");
         Self { app, cookie }
@@ -161,8 +123,8 @@ fn anonymous_requests_are_sent_to_sign_in_or_refused() {
 #[test]
 fn sign_in_failures_do_not_tell_whether_the_account_exists_and_are_throttled() {
     let app = spawn_app();
-    let wrong = login_response(&app, MODERATOR, "wrong password!!");
-    let unknown = login_response(&app, "nobody", "wrong password!!");
+    let wrong = dashboard_login(&app, MODERATOR, "wrong password!!");
+    let unknown = dashboard_login(&app, "nobody", "wrong password!!");
     assert_eq!(
         (wrong.status().as_u16(), unknown.status().as_u16()),
         (401, 401)
@@ -173,9 +135,9 @@ fn sign_in_failures_do_not_tell_whether_the_account_exists_and_are_throttled() {
     );
 
     for _ in 0..4 {
-        login_response(&app, MODERATOR, "wrong password!!");
+        dashboard_login(&app, MODERATOR, "wrong password!!");
     }
-    let throttled = login_response(&app, MODERATOR, PASSWORD);
+    let throttled = dashboard_login(&app, MODERATOR, PASSWORD);
     assert_eq!(
         throttled.status().as_u16(),
         429,
@@ -435,7 +397,7 @@ fn only_administrators_manage_moderators_and_disabling_ends_sessions() {
         "a disabled account's session ended"
     );
     assert_eq!(
-        login_response(&app, MODERATOR, PASSWORD).status().as_u16(),
+        dashboard_login(&app, MODERATOR, PASSWORD).status().as_u16(),
         401,
         "and it cannot sign in"
     );

@@ -4,7 +4,9 @@
 use reqwest::blocking::Response;
 use serde_json::{Value, json};
 
-use crate::helpers::{ARTICLE, MODERATOR, PASSWORD, TestApp, spawn_app_with};
+use crate::helpers::{
+    ARTICLE, MODERATOR, PASSWORD, TestApp, csrf_in, dashboard_session, spawn_app_with,
+};
 
 /// The demo article's form token (the demo article is `ARTICLE`'s origin's page).
 fn demo_form(app: &TestApp) -> (String, String) {
@@ -194,55 +196,6 @@ fn a_form_sent_faster_than_a_person_types_is_spam_with_the_reason() {
     assert_eq!(detail(&app, id)["status"], "pending");
 }
 
-fn sign_in(app: &TestApp) -> String {
-    let form = app
-        .client
-        .get(app.url("/dashboard/login"))
-        .send()
-        .expect("login form");
-    let login_cookie = form
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|c| {
-            c.strip_prefix("rg_login=")
-                .map(|r| r.split(';').next().unwrap_or("").to_owned())
-        })
-        .expect("login cookie");
-    let html = form.text().expect("html");
-    let csrf = csrf_in(&html);
-    let response = app
-        .client
-        .post(app.url("/dashboard/login"))
-        .header("cookie", format!("rg_login={login_cookie}"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("name", MODERATOR),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .expect("sign in");
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|c| {
-            c.strip_prefix("rg_session=")
-                .map(|r| r.split(';').next().unwrap_or("").to_owned())
-        })
-        .expect("session cookie")
-}
-
-fn csrf_in(html: &str) -> String {
-    html.split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .expect("csrf")
-        .to_owned()
-}
-
 fn dash_post(app: &TestApp, cookie: &str, fields: &[(&str, &str)]) -> Response {
     app.client
         .post(app.url("/dashboard/rules"))
@@ -255,7 +208,7 @@ fn dash_post(app: &TestApp, cookie: &str, fields: &[(&str, &str)]) -> Response {
 #[test]
 fn block_and_hold_lists_are_managed_in_the_dashboard_and_applied_to_the_next_comment() {
     let app = spawn_app_with(&[]);
-    let cookie = sign_in(&app);
+    let cookie = dashboard_session(&app, MODERATOR, PASSWORD);
     let page = |cookie: &str| {
         app.client
             .get(app.url("/dashboard/rules"))

@@ -419,3 +419,53 @@ impl Drop for TestApp {
         self.server.wait().ok();
     }
 }
+
+/// The value of the cookie `name` that `response` sets, if it sets one.
+pub fn cookie_value(response: &Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| {
+            c.strip_prefix(&format!("{name}="))
+                .map(|rest| rest.split(';').next().unwrap_or_default().to_owned())
+        })
+}
+
+/// The CSRF token of the first form in a dashboard page.
+pub fn csrf_in(html: &str) -> String {
+    html.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("a csrf field")
+        .to_owned()
+}
+
+/// Posts the dashboard's sign-in form as a browser would (its CSRF cookie and field).
+pub fn dashboard_login(app: &TestApp, name: &str, password: &str) -> Response {
+    let form = app
+        .client
+        .get(app.url("/dashboard/login"))
+        .send()
+        .expect("login form");
+    let login_cookie = cookie_value(&form, "rg_login").expect("login csrf cookie");
+    let csrf = csrf_in(&form.text().expect("html"));
+    app.client
+        .post(app.url("/dashboard/login"))
+        .header("cookie", format!("rg_login={login_cookie}"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("name", name),
+            ("password", password),
+        ])
+        .send()
+        .expect("login")
+}
+
+/// Signs in to the dashboard and returns the session cookie's value.
+pub fn dashboard_session(app: &TestApp, name: &str, password: &str) -> String {
+    let response = dashboard_login(app, name, password);
+    assert_eq!(response.status().as_u16(), 303, "sign-in failed");
+    cookie_value(&response, "rg_session").expect("session cookie")
+}

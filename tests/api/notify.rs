@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::helpers::{MODERATOR, PASSWORD, TestApp, spawn_app_with};
+use crate::helpers::{MODERATOR, PASSWORD, TestApp, csrf_in, dashboard_session, spawn_app_with};
 
 /// One HTTP request as a webhook receiver saw it.
 struct Received {
@@ -214,39 +214,7 @@ fn each_new_comment_reaches_the_webhook_signed_and_without_the_email() {
 }
 
 fn sign_in(app: &TestApp) -> (String, String) {
-    let form = app.client.get(app.url("/dashboard/login")).send().unwrap();
-    let cookie_of = |r: &reqwest::blocking::Response, name: &str| {
-        r.headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find_map(|c| {
-                c.strip_prefix(&format!("{name}="))
-                    .map(|r| r.split(';').next().unwrap_or("").to_owned())
-            })
-            .expect("cookie")
-    };
-    let login = cookie_of(&form, "rg_login");
-    let csrf_of = |html: &str| {
-        html.split("name=\"csrf\" value=\"")
-            .nth(1)
-            .and_then(|s| s.split('"').next())
-            .unwrap()
-            .to_owned()
-    };
-    let csrf = csrf_of(&form.text().unwrap());
-    let signed_in = app
-        .client
-        .post(app.url("/dashboard/login"))
-        .header("cookie", format!("rg_login={login}"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("name", MODERATOR),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .unwrap();
-    let session = cookie_of(&signed_in, "rg_session");
+    let session = dashboard_session(app, MODERATOR, PASSWORD);
     let page = app
         .client
         .get(app.url("/dashboard/notifications"))
@@ -255,7 +223,7 @@ fn sign_in(app: &TestApp) -> (String, String) {
         .unwrap()
         .text()
         .unwrap();
-    (session, csrf_of(&page))
+    (session, csrf_in(&page))
 }
 
 fn choose(app: &TestApp, session: &str, csrf: &str, email: &str, notify: &str) -> String {

@@ -1,7 +1,7 @@
 //! Per-moderator API tokens (issue #9): created and revoked in the CLI and the dashboard,
 //! accepted as `Authorization: Bearer`, refused once revoked or the account is disabled.
 
-use crate::helpers::{MODERATOR, TestApp, spawn_app};
+use crate::helpers::{MODERATOR, TestApp, csrf_in, dashboard_session, spawn_app};
 
 fn with_bearer(app: &TestApp, token: &str) -> u16 {
     app.client
@@ -11,27 +11,6 @@ fn with_bearer(app: &TestApp, token: &str) -> u16 {
         .expect("GET with bearer")
         .status()
         .as_u16()
-}
-
-fn cookie(response: &reqwest::blocking::Response, name: &str) -> String {
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|c| {
-            c.strip_prefix(&format!("{name}="))
-                .map(|r| r.split(';').next().unwrap_or("").to_owned())
-        })
-        .expect("cookie")
-}
-
-fn csrf_in(html: &str) -> String {
-    html.split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .expect("csrf")
-        .to_owned()
 }
 
 #[test]
@@ -93,25 +72,7 @@ fn dashboard_tokens_are_shown_once_and_die_with_the_account() {
         "another long password\n",
     );
     assert!(ok, "{err}");
-    let form = app
-        .client
-        .get(app.url("/dashboard/login"))
-        .send()
-        .expect("form");
-    let login_cookie = cookie(&form, "rg_login");
-    let csrf = csrf_in(&form.text().expect("html"));
-    let signed_in = app
-        .client
-        .post(app.url("/dashboard/login"))
-        .header("cookie", format!("rg_login={login_cookie}"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("name", "chief"),
-            ("password", "another long password"),
-        ])
-        .send()
-        .expect("sign in");
-    let session = cookie(&signed_in, "rg_session");
+    let session = dashboard_session(&app, "chief", "another long password");
     let get = |path: &str| {
         app.client
             .get(app.url(path))
