@@ -336,29 +336,30 @@ pub fn retrain(
     if docs.is_empty() {
         bail!("there are no labels to learn from yet: moderate some comments first");
     }
+    // Held out: a hash-chosen share of the most recent labels (recency by label time).
     let recent_from = docs.len().saturating_sub(RECENT_LABELS);
-    let held: Vec<bool> = docs
-        .iter()
+    let mut docs: Vec<(LabelDoc, bool)> = docs
+        .drain(..)
         .enumerate()
-        .map(|(i, d)| i >= recent_from && is_held_out(d.id))
+        .map(|(i, d)| {
+            let held = i >= recent_from && is_held_out(d.id);
+            (d, held)
+        })
         .collect();
-    let held_docs: Vec<&LabelDoc> = docs
-        .iter()
-        .zip(&held)
-        .filter(|(_, h)| **h)
-        .map(|(d, _)| d)
-        .collect();
+    // Comment order from here on, so the same labels always give the same model.
+    docs.sort_by_key(|(d, _)| d.id);
     let params = TrainParams {
         alpha: base.alpha,
         ..TrainParams::default()
     };
     let weight = options.label_weight;
 
-    // The candidate the guard judges: base plus the labels not held out.
+    // The candidate the guard judges: base plus the labels not held out. Naive Bayes keeps
+    // counts, so the model that goes live is this one plus the held-out labels: every
+    // label is fitted once (it used to be twice: once for the guard, once from the base).
     let judged_nb = train::fit(
         docs.iter()
-            .zip(&held)
-            .filter(|(_, h)| !**h)
+            .filter(|(_, h)| !*h)
             .map(|(d, _)| d.example(weight)),
         &base.features,
         &params,
@@ -366,25 +367,28 @@ pub fn retrain(
     )
     .map_err(|e| anyhow!(e))?;
     let judged = Classifier::from_bundle(&ModelBundle {
-        nb: judged_nb,
+        nb: judged_nb.clone(),
         ..base.clone()
     })?;
+    let held_docs: Vec<&LabelDoc> = docs.iter().filter(|(_, h)| *h).map(|(d, _)| d).collect();
     let candidate_metrics = metrics_on(&judged, &held_docs);
     let current_metrics = metrics_on(&current, &held_docs);
     let (passed_guard, verdict) = guard(candidate_metrics.as_ref(), current_metrics.as_ref());
     let held_out = held_docs.len();
+    drop(judged);
+    let nb = if held_out == 0 {
+        judged_nb
+    } else {
+        train::fit(
+            held_docs.iter().map(|d| d.example(weight)),
+            &base.features,
+            &params,
+            Some(judged_nb),
+        )
+        .map_err(|e| anyhow!(e))?
+    };
     drop(held_docs);
-
-    // The model that goes live learns every label, in comment order, so the same labels
-    // always give the same model.
-    docs.sort_by_key(|d| d.id);
-    let nb = train::fit(
-        docs.iter().map(|d| d.example(weight)),
-        &base.features,
-        &params,
-        Some(base.nb.clone()),
-    )
-    .map_err(|e| anyhow!(e))?;
+    let docs: Vec<LabelDoc> = docs.into_iter().map(|(d, _)| d).collect();
     let spam = docs.iter().filter(|d| d.label == Label::Spam).count();
     let created_at = Timestamp::now().to_rfc3339();
     let version = model::new_version(
