@@ -158,6 +158,7 @@ fn dashboard_scope() -> actix_web::Scope<
         .route("/logout", web::post().to(login::logout))
         .route("/act", web::post().to(queue::act))
         .route("/undo", web::post().to(queue::undo))
+        .route("/campaign", web::post().to(queue::act_campaign))
         .route("/comments/{id}", web::get().to(queue::detail))
         .route("/model", web::get().to(model::model_page))
         .route("/model/retrain", web::post().to(model::retrain))
@@ -290,6 +291,10 @@ fn run(
                     .route(
                         "/moderation/comments/{id}",
                         web::post().to(routes::moderation::apply_action),
+                    )
+                    .route(
+                        "/moderation/campaigns/{id}",
+                        web::post().to(routes::moderation::decide_campaign),
                     )
                     .route(
                         "/moderation/model",

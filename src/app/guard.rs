@@ -27,6 +27,9 @@ pub const TOKEN_FIELD: &str = "rg_token";
 pub const TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 /// Rules are re-read at least this often, so a rule added through another instance applies.
 const RULES_REFRESH: Duration = Duration::from_secs(5);
+/// A campaign this large (near-identical comments within a day) is filed as spam under
+/// the spam bot policy, however clean each comment's words are.
+pub const CAMPAIGN_SPAM_AT: usize = 20;
 /// Used tokens remembered at most; past this the expired go, then the oldest half.
 const MAX_USED: usize = 200_000;
 
@@ -293,7 +296,11 @@ impl Guard {
         let require_token = self.policy.require_token;
         let is_bot = |s: &Signal| s.is_bot() || (require_token && *s == Signal::NoFormToken);
         let blocked = signals.iter().any(|s| matches!(s, Signal::Blocked(_)));
-        if blocked || (self.policy.bots_to_spam && signals.iter().any(is_bot)) {
+        let wave = self.policy.enabled
+            && signals
+                .iter()
+                .any(|s| matches!(s, Signal::Campaign { size } if *size >= CAMPAIGN_SPAM_AT));
+        if blocked || (self.policy.bots_to_spam && (wave || signals.iter().any(is_bot))) {
             CommentStatus::Spam
         } else if signals.iter().any(|s| matches!(s, Signal::Held(_))) {
             CommentStatus::Pending

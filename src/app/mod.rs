@@ -9,6 +9,7 @@
 
 pub mod accounts;
 pub mod akismet;
+pub mod campaigns;
 pub mod filter;
 pub mod guard;
 pub mod import;
@@ -93,6 +94,8 @@ pub struct App {
     akismet_usage: Arc<akismet::UsageCounts>,
     /// Events for the notification task.
     notifier: Arc<notify::Notifier>,
+    /// Recent comments' signatures, for grouping campaigns.
+    campaigns: Arc<campaigns::CampaignIndex>,
 }
 
 impl App {
@@ -166,6 +169,7 @@ impl App {
             akismet_discard: components.akismet_discard,
             akismet_usage: Arc::default(),
             notifier: Arc::new(notify::Notifier::new(components.notify.clone())),
+            campaigns: Arc::default(),
         })
     }
 

@@ -191,6 +191,46 @@ impl App {
         })
     }
 
+    /// Decides every comment of a campaign still pending or in spam, one at a time through
+    /// [`App::act`]: each is logged and labelled on its own. At most [`MAX_BULK`] per call.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn act_campaign(
+        &self,
+        moderator: &Moderator,
+        campaign: CommentId,
+        action: ModAction,
+    ) -> anyhow::Result<BulkOutcome> {
+        let members = self.store.campaign_members(campaign).await?;
+        let mut outcome = BulkOutcome {
+            changed: 0,
+            skipped: 0,
+        };
+        for id in members.into_iter().take(MAX_BULK) {
+            match self.act(moderator, id, action, None).await {
+                Ok(_) => outcome.changed += 1,
+                Err(ActError::NotFound(_) | ActError::InvalidTransition(_)) => outcome.skipped += 1,
+                Err(ActError::Unexpected(e)) => return Err(e),
+            }
+        }
+        Ok(outcome)
+    }
+
+    /// [`App::act_campaign`] from the dashboard: the session can undo it.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn act_campaign_in_session(
+        &self,
+        session: &Session,
+        campaign: CommentId,
+        action: ModAction,
+    ) -> anyhow::Result<BulkOutcome> {
+        let members = self.store.campaign_members(campaign).await?;
+        self.act_many(session, action, &members).await
+    }
+
     /// Puts back what the session's last decision changed; returns how many were restored.
     ///
     /// # Errors

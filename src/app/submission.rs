@@ -173,10 +173,19 @@ impl App {
         self.limiter
             .admit(&self.limits, keys, now)
             .map_err(SubmitError::Limited)?;
-        let findings = self.guard.inspect(&self.store, &comment, &meta).await?;
+        let mut findings = self.guard.inspect(&self.store, &comment, &meta).await?;
         // From here on only the network and a keyed hash of the address exist.
         let mut meta = meta;
         self.hide_address(&mut meta);
+        // A near-duplicate of a recent comment joins that comment's campaign.
+        let signature = crate::classifier::minhash::Signature::of(comment.body.as_ref());
+        if let Some((seed, size)) = signature.as_ref().and_then(|s| self.campaigns.find(s)) {
+            meta.campaign = Some(seed);
+            findings
+                .signals
+                .push(crate::domain::Signal::Campaign { size: size + 1 });
+        }
+        let campaign = meta.campaign;
         let mut filing = self.filter.judge(&comment)?;
         filing.status = self.guard.file(filing.status, &findings);
         filing.signals = findings.signals.clone();
@@ -205,6 +214,10 @@ impl App {
             }
         };
         tracing::Span::current().record("comment_id", submitted.id.0);
+        if let Some(signature) = signature {
+            self.campaigns
+                .add(submitted.id, campaign.unwrap_or(submitted.id), signature);
+        }
         if let Some((comment, filing, at)) = event {
             self.notifier
                 .comment_stored(submitted.id, &comment, &filing, at);

@@ -9,6 +9,7 @@
 pub mod corpus;
 pub mod fold;
 pub mod metrics;
+pub mod minhash;
 pub mod model;
 pub mod pipeline;
 pub mod reasons;

@@ -28,6 +28,8 @@ pub enum Signal {
     Blocked(String),
     /// A hold-list rule matched.
     Held(String),
+    /// One of this many near-identical comments that arrived within a day.
+    Campaign { size: usize },
 }
 
 impl Signal {
@@ -57,6 +59,7 @@ impl fmt::Display for Signal {
             Signal::Links(n) => write!(f, "{n} links"),
             Signal::Blocked(what) => write!(f, "block list: {what}"),
             Signal::Held(what) => write!(f, "hold list: {what}"),
+            Signal::Campaign { size } => write!(f, "one of {size} near-identical comments"),
         }
     }
 }

@@ -69,6 +69,8 @@ pub struct SubmissionMeta {
     pub form_token: Option<String>,
     /// The honeypot field, as sent.
     pub honeypot: Option<String>,
+    /// The first comment of the campaign this one joins (set by the submission use case).
+    pub campaign: Option<CommentId>,
 }
 
 /// The spam filter's verdict, as stored with a comment.
@@ -229,6 +231,17 @@ pub struct ModComment {
     pub model_version: Option<String>,
     /// What was noticed besides the text (bot signals, links, list matches), in words.
     pub signals: Vec<String>,
+    /// The wave of near-identical comments this one belongs to, if any.
+    pub campaign: Option<CampaignInfo>,
+}
+
+/// A campaign as moderators see it: its first comment's id, how many comments it holds,
+/// and when it began.
+#[derive(Debug, Clone, Serialize)]
+pub struct CampaignInfo {
+    pub id: CommentId,
+    pub size: u64,
+    pub first_seen: Timestamp,
 }
 
 /// One moderation log entry.

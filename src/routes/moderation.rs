@@ -195,3 +195,36 @@ pub async fn apply_action(
         "moderator": moderator.name,
     })))
 }
+
+/// `POST /api/v1/moderation/campaigns/{id}` with `{"action": …}`: decides every comment of
+/// the campaign that is pending or in spam, each logged and labelled on its own.
+#[utoipa::path(post, path = "/api/v1/moderation/campaigns/{id}", tag = "moderation",
+    security(("bearer" = []), ("basic" = [])),
+    params(("id" = i64, Path, description = "The campaign's id (its first comment's id)")),
+    request_body = ActionJson,
+    responses(
+        (status = 200, description = "`{campaign, changed, skipped}`"),
+        (status = 401, description = "No valid token or credentials", body = super::openapi::ErrorResponse),
+        (status = 422, description = "Not an action", body = super::openapi::ErrorResponse),
+    ))]
+pub async fn decide_campaign(
+    moderator: Moderator,
+    path: web::Path<i64>,
+    body: web::Json<ActionJson>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let action = ModAction::parse_decision(body.action.as_deref().unwrap_or_default()).map_err(
+        |message| {
+            let mut errors = FieldErrors::default();
+            errors.add("action", message);
+            ApiError::Validation(errors)
+        },
+    )?;
+    let campaign = CommentId(path.into_inner());
+    let outcome = state.app.act_campaign(&moderator, campaign, action).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "campaign": campaign,
+        "changed": outcome.changed,
+        "skipped": outcome.skipped,
+    })))
+}

@@ -105,6 +105,17 @@ impl Store {
         self.sqlite().backup_to(path).await
     }
 
+    /// A campaign's comments that are pending or in spam.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn campaign_members(
+        &self,
+        campaign: CommentId,
+    ) -> Result<Vec<CommentId>, StoreError> {
+        self.sqlite().campaign_members(campaign).await
+    }
+
     // ---- notifications -------------------------------------------------------------------
 
     /// A moderator's notification email and choice.

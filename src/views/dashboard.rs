@@ -137,6 +137,24 @@ fn score(comment: &ModComment) -> Markup {
     }
 }
 
+/// "Campaign #12: 40 near-identical comments since …", with decide-all buttons.
+fn campaign_line(session: &Session, c: &ModComment, back: &str) -> Markup {
+    html! {
+        @if let Some(campaign) = c.campaign.as_ref().filter(|k| k.size > 1) {
+            form.campaign method="post" action="/dashboard/campaign" {
+                (csrf(session))
+                input type="hidden" name="back" value=(back);
+                input type="hidden" name="campaign" value=(campaign.id);
+                "Campaign #" (campaign.id) ": " (campaign.size) " near-identical comments since "
+                (super::readable_time(campaign.first_seen)) ". "
+                button type="submit" name="action" value="spam" { "Spam all " (campaign.size) }
+                " "
+                button type="submit" name="action" value="approve" { "Approve all " (campaign.size) }
+            }
+        }
+    }
+}
+
 fn status_badge(status: CommentStatus) -> Markup {
     html! { span.badge.(status.as_str()) { (status.as_str()) } }
 }
@@ -322,6 +340,7 @@ pub fn queue_page(v: &QueuePage<'_>) -> Markup {
                                         summary { bdi { (excerpt(&c.body, 160)) } }
                                         div.full dir="auto" { (PreEscaped(body_html(&c.body))) }
                                     }
+                                    (campaign_line(v.session, c, &back))
                                 }
                                 td.verdict { (score(c)) }
                                 td { (row_actions(v.session, c.id.0, c.status, &back)) }

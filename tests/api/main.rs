@@ -6,6 +6,7 @@ mod helpers;
 
 // Submitting comments, validation, and the public listing.
 mod akismet;
+mod campaigns;
 mod comments;
 // The moderation API: authentication, actions, the log.
 mod moderation;

@@ -12,6 +12,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/moderation/comments"),
     ("get", "/api/v1/moderation/comments/{id}"),
     ("post", "/api/v1/moderation/comments/{id}"),
+    ("post", "/api/v1/moderation/campaigns/{id}"),
     ("get", "/api/v1/moderation/model"),
     ("post", "/api/v1/moderation/model/retrain"),
     ("post", "/api/v1/moderation/model/activate"),

@@ -99,6 +99,30 @@ pub async fn act(form: SignedForm, state: web::Data<AppState>) -> Result<HttpRes
     )))
 }
 
+/// `POST /dashboard/campaign` with `campaign` and `action`: decides every comment of the
+/// campaign that is pending or in spam, as one undoable step.
+pub async fn act_campaign(
+    form: SignedForm,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, DashError> {
+    let SignedForm { session, fields } = form;
+    let action_name = fields.get("action").to_owned();
+    let action = ModAction::parse_decision(&action_name)
+        .map_err(|_| DashError::Forbidden("Unknown action.".into()))?;
+    let back = back_path(&fields);
+    let Ok(campaign) = fields.get("campaign").parse().map(CommentId) else {
+        return Ok(see_other(&with_done(&back, "none")));
+    };
+    let outcome = state
+        .app
+        .act_campaign_in_session(&session, campaign, action)
+        .await?;
+    Ok(see_other(&with_done(
+        &back,
+        &format!("{action_name}:{}:{}", outcome.changed, outcome.skipped),
+    )))
+}
+
 /// `POST /dashboard/undo`: puts back what the session's last decision changed.
 pub async fn undo(form: SignedForm, state: web::Data<AppState>) -> Result<HttpResponse, DashError> {
     let SignedForm { session, fields } = form;

@@ -5,9 +5,9 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::DbError;
 use crate::domain::{
-    CommentId, CommentStatus, ImportedComment, LogEntry, ModAction, ModComment, ModeratorId,
-    NewComment, Order, PublicComment, ScoringRow, Signal, SiteId, StoredVerdict, SubmissionMeta,
-    ThreadId, Timestamp,
+    CampaignInfo, CommentId, CommentStatus, ImportedComment, LogEntry, ModAction, ModComment,
+    ModeratorId, NewComment, Order, PublicComment, ScoringRow, Signal, SiteId, StoredVerdict,
+    SubmissionMeta, ThreadId, Timestamp,
 };
 
 impl ToSql for CommentStatus {
@@ -240,9 +240,9 @@ pub fn insert_comment(
         "INSERT INTO comments (thread_id, parent_id, author, email, website, body, status,
                                status_before_spam, created_at, client_ip, user_agent, referrer,
                                spam_score, spam_log_odds, spam_reasons, model_version,
-                               idempotency_key, signals, client_ip_hash)
+                               idempotency_key, signals, client_ip_hash, campaign_id)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-                 ?19)",
+                 ?19, ?20)",
     )?
     .execute(params![
         thread.0,
@@ -265,6 +265,7 @@ pub fn insert_comment(
         meta.idempotency_key,
         signals,
         meta.client_ip_hash,
+        meta.campaign.map(|c| c.0),
     ])?;
     Ok(CommentId(conn.last_insert_rowid()))
 }
@@ -312,7 +313,11 @@ pub fn list_public(conn: &Connection, url: &str) -> Result<Vec<PublicComment>, D
 
 pub(crate) const MOD_COLUMNS: &str = "c.id, t.url, c.parent_id, c.author, c.email, c.website, c.body, \
      c.status, c.created_at, c.client_ip, c.user_agent, c.referrer, c.spam_score, \
-     c.spam_log_odds, c.spam_reasons, c.model_version, c.signals";
+     c.spam_log_odds, c.spam_reasons, c.model_version, c.signals, c.campaign_id, \
+     CASE WHEN c.campaign_id IS NULL THEN NULL ELSE \
+         (SELECT COUNT(*) FROM comments m WHERE m.campaign_id = c.campaign_id) END, \
+     CASE WHEN c.campaign_id IS NULL THEN NULL ELSE \
+         (SELECT s.created_at FROM comments s WHERE s.id = c.campaign_id) END";
 
 pub(crate) fn mod_comment(row: &Row<'_>) -> rusqlite::Result<ModComment> {
     Ok(ModComment {
@@ -338,6 +343,18 @@ pub(crate) fn mod_comment(row: &Row<'_>) -> rusqlite::Result<ModComment> {
             .get::<_, Option<String>>(16)?
             .and_then(|json| serde_json::from_str(&json).ok())
             .unwrap_or_default(),
+        campaign: match (
+            row.get::<_, Option<i64>>(17)?,
+            row.get::<_, Option<i64>>(18)?,
+            row.get::<_, Option<i64>>(19)?,
+        ) {
+            (Some(id), Some(size), Some(first_seen)) => Some(CampaignInfo {
+                id: CommentId(id),
+                size: u64::try_from(size).unwrap_or(0),
+                first_seen: Timestamp(first_seen),
+            }),
+            _ => None,
+        },
     })
 }
 
@@ -480,5 +497,30 @@ pub fn list_log(conn: &Connection, id: CommentId) -> Result<Vec<LogEntry>, DbErr
             at: Timestamp(row.get(5)?),
         })
     })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Makes `seed` the first member of its campaign (a second comment just joined it).
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn start_campaign(conn: &Connection, seed: CommentId) -> Result<(), DbError> {
+    conn.prepare_cached(
+        "UPDATE comments SET campaign_id = ?1 WHERE id = ?1 AND campaign_id IS NULL",
+    )?
+    .execute([seed.0])?;
+    Ok(())
+}
+
+/// The comments of a campaign still waiting for a decision (pending) or in spam.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn campaign_members(conn: &Connection, campaign: CommentId) -> Result<Vec<CommentId>, DbError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id FROM comments WHERE campaign_id = ?1 AND status IN ('pending', 'spam')
+         ORDER BY id",
+    )?;
+    let rows = stmt.query_map([campaign.0], |row| Ok(CommentId(row.get(0)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

@@ -57,6 +57,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0012_purge_indexes",
         include_str!("../../../migrations/sqlite/0012_purge_indexes.sql"),
     ),
+    (
+        "0013_campaigns",
+        include_str!("../../../migrations/sqlite/0013_campaigns.sql"),
+    ),
 ];
 
 /// Applies every migration newer than the database's `user_version`; returns how many ran.

@@ -234,6 +234,11 @@ impl Sqlite {
             .await
     }
 
+    pub async fn campaign_members(&self, campaign: CommentId) -> Result<Vec<CommentId>, DbError> {
+        self.read(move |c| comments::campaign_members(c, campaign))
+            .await
+    }
+
     /// The writer can begin and commit a transaction.
     pub async fn writable(&self) -> Result<(), DbError> {
         self.writer.call(|reply| Op::Ping { reply }).await

@@ -51,6 +51,9 @@ pub fn submit(
         filing.verdict.as_ref(),
         &filing.signals,
     )?;
+    if let Some(seed) = meta.campaign {
+        comments::start_campaign(conn, seed)?;
+    }
     if status == CommentStatus::Spam {
         comments::append_log(
             conn,

@@ -1,0 +1,151 @@
+//! Campaigns: waves of near-identical comments (MinHash over character shingles), grouped
+//! as they arrive so a moderator sees "40 similar comments in the last hour" and decides
+//! them together, and so the size of a wave is a signal in itself.
+//!
+//! The index holds the last day's comments, at most [`MAX_ENTRIES`], in this process's
+//! memory (about 200 bytes each); the grouping itself is stored with each comment.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::classifier::minhash::Signature;
+use crate::domain::CommentId;
+
+/// Comments remembered at most.
+const MAX_ENTRIES: usize = 50_000;
+/// How long a comment can start or join a campaign.
+const WINDOW: Duration = Duration::from_secs(24 * 3600);
+/// Estimated Jaccard similarity at or above which two texts are the same template.
+pub const SIMILAR: f64 = 0.5;
+/// Comments kept per band key: the most recent. A big wave shares its band keys, and its
+/// newest members speak for it, so a lookup costs at most `BANDS` × this comparisons.
+const PER_BAND: usize = 16;
+
+struct Entry {
+    seed: CommentId,
+    signature: Signature,
+    at: Instant,
+}
+
+#[derive(Default)]
+struct Inner {
+    entries: HashMap<CommentId, Entry>,
+    order: VecDeque<CommentId>,
+    bands: HashMap<(u8, u64), VecDeque<CommentId>>,
+    /// Members in the window, per campaign seed.
+    sizes: HashMap<CommentId, usize>,
+}
+
+/// The recent comments' signatures, by band.
+#[derive(Default)]
+pub struct CampaignIndex(Mutex<Inner>);
+
+impl Inner {
+    fn expire(&mut self, now: Instant) {
+        while let Some(oldest) = self.order.front().copied() {
+            let old = self
+                .entries
+                .get(&oldest)
+                .is_none_or(|e| now.duration_since(e.at) > WINDOW);
+            if !old && self.entries.len() < MAX_ENTRIES {
+                break;
+            }
+            self.order.pop_front();
+            if let Some(e) = self.entries.remove(&oldest) {
+                if let Some(n) = self.sizes.get_mut(&e.seed) {
+                    *n = n.saturating_sub(1);
+                    if *n == 0 {
+                        self.sizes.remove(&e.seed);
+                    }
+                }
+                for key in e.signature.bands() {
+                    if let Some(ids) = self.bands.get_mut(&key) {
+                        ids.retain(|id| *id != oldest);
+                        if ids.is_empty() {
+                            self.bands.remove(&key);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl CampaignIndex {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The campaign a new text joins, if a recent comment is its near-duplicate: the
+    /// campaign's first comment, and how many it holds in the window so far.
+    pub fn find(&self, signature: &Signature) -> Option<(CommentId, usize)> {
+        let mut inner = self.lock();
+        inner.expire(Instant::now());
+        let mut best: Option<(f64, CommentId)> = None;
+        for key in signature.bands() {
+            for id in inner.bands.get(&key).into_iter().flatten() {
+                if let Some(e) = inner.entries.get(id) {
+                    let s = e.signature.similarity(signature);
+                    if s >= SIMILAR && best.is_none_or(|(b, _)| s > b) {
+                        best = Some((s, e.seed));
+                    }
+                }
+            }
+        }
+        let (_, seed) = best?;
+        Some((seed, inner.sizes.get(&seed).copied().unwrap_or(1)))
+    }
+
+    /// Remembers a stored comment and the campaign it belongs to (itself, for a new one).
+    pub fn add(&self, id: CommentId, seed: CommentId, signature: Signature) {
+        let mut inner = self.lock();
+        let now = Instant::now();
+        inner.expire(now);
+        for key in signature.bands() {
+            let ids = inner.bands.entry(key).or_default();
+            if ids.len() == PER_BAND {
+                ids.pop_front();
+            }
+            ids.push_back(id);
+        }
+        *inner.sizes.entry(seed).or_default() += 1;
+        inner.order.push_back(id);
+        inner.entries.insert(
+            id,
+            Entry {
+                seed,
+                signature,
+                at: now,
+            },
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn near_duplicates_join_the_first_ones_campaign_and_count_up() {
+        let index = CampaignIndex::default();
+        let text = |n: usize| {
+            format!("Check out my channel number {n} for the best prank videos and subscribe today")
+        };
+        let first = Signature::of(&text(1)).unwrap();
+        assert!(index.find(&first).is_none());
+        index.add(CommentId(1), CommentId(1), first);
+        for n in 2..=5 {
+            let s = Signature::of(&text(n)).unwrap();
+            let (seed, size) = index.find(&s).expect("joins");
+            assert_eq!(seed, CommentId(1));
+            assert_eq!(size, n - 1);
+            index.add(CommentId(n as i64), seed, s);
+        }
+        let other =
+            Signature::of("The library opening hours changed again this week, sadly.").unwrap();
+        assert!(index.find(&other).is_none());
+    }
+}

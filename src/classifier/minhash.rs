@@ -1,0 +1,113 @@
+//! Near-duplicate texts by MinHash over character 5-grams: spam arrives in waves of the
+//! same template with a few words swapped, which a word filter sees as new text each time.
+
+use super::tokenize::normalise;
+
+/// Hash functions in a signature.
+pub const HASHES: usize = 32;
+/// Bands for locality-sensitive lookup: two texts sharing any band are candidates.
+pub const BANDS: usize = 8;
+const ROWS: usize = HASHES / BANDS;
+/// Characters per shingle.
+const SHINGLE: usize = 5;
+
+/// A text's MinHash signature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signature(pub [u32; HASHES]);
+
+fn fnv(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// The multipliers of the hash family `h_i(x) = a_i·x + b_i` (odd, fixed: signatures must
+/// mean the same across processes and releases).
+fn family(i: usize) -> (u64, u64) {
+    let a = fnv(&(i as u64).to_le_bytes()) | 1;
+    let b = fnv(&((i as u64) ^ 0x9e37_79b9_7f4a_7c15).to_le_bytes());
+    (a, b)
+}
+
+impl Signature {
+    /// The signature of `text` (case, accents in compatibility form, punctuation and runs
+    /// of spaces folded first). `None` for a text too short to say anything.
+    pub fn of(text: &str) -> Option<Self> {
+        let mut lower = String::with_capacity(text.len());
+        normalise(text, &mut lower);
+        let folded: Vec<char> = lower
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+            .chars()
+            .collect();
+        if folded.len() < 2 * SHINGLE {
+            return None;
+        }
+        let mut mins = [u64::MAX; HASHES];
+        let families: Vec<(u64, u64)> = (0..HASHES).map(family).collect();
+        let mut buf = String::with_capacity(SHINGLE * 4);
+        for window in folded.windows(SHINGLE) {
+            buf.clear();
+            buf.extend(window);
+            let x = fnv(buf.as_bytes());
+            for (min, (a, b)) in mins.iter_mut().zip(&families) {
+                let h = a.wrapping_mul(x).wrapping_add(*b);
+                *min = (*min).min(h);
+            }
+        }
+        let mut sig = [0u32; HASHES];
+        for (s, m) in sig.iter_mut().zip(mins) {
+            *s = (m >> 32) as u32;
+        }
+        Some(Self(sig))
+    }
+
+    /// The estimated Jaccard similarity of the two texts' shingle sets.
+    pub fn similarity(&self, other: &Self) -> f64 {
+        let same = self
+            .0
+            .iter()
+            .zip(other.0)
+            .filter(|(a, b)| **a == *b)
+            .count();
+        same as f64 / HASHES as f64
+    }
+
+    /// The band keys: (band number, hash of its rows).
+    pub fn bands(&self) -> impl Iterator<Item = (u8, u64)> + '_ {
+        self.0.chunks(ROWS).enumerate().map(|(i, rows)| {
+            let bytes: Vec<u8> = rows.iter().flat_map(|r| r.to_le_bytes()).collect();
+            (i as u8, fnv(&bytes))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_template_with_swapped_words_stays_close_and_other_text_does_not() {
+        let a = Signature::of("Check out my channel for the best prank videos, subscribe and win a free iPhone today!").unwrap();
+        let b = Signature::of(
+            "check out my channel for the best funny videos, subscribe and win a free iphone now!!",
+        )
+        .unwrap();
+        let c = Signature::of(
+            "The council should publish the minutes of the budget meeting before the vote.",
+        )
+        .unwrap();
+        assert!(a.similarity(&b) >= 0.5, "{}", a.similarity(&b));
+        assert!(a.similarity(&c) < 0.2, "{}", a.similarity(&c));
+        assert!(
+            a.bands().zip(b.bands()).any(|(x, y)| x == y),
+            "near duplicates share a band"
+        );
+        assert!(Signature::of("hi").is_none());
+    }
+}
