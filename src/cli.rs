@@ -188,6 +188,7 @@ fn components(cli: &Cli) -> Components {
         retention: std::time::Duration::from_secs(u64::from(cli.serve.retention_days) * 86_400),
         akismet_discard: cli.serve.akismet_discard,
         notify: crate::config::notify_settings(&cli.serve).unwrap_or_default(),
+        campaigns: cli.serve.campaigns == "on",
     }
 }
 

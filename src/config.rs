@@ -150,6 +150,10 @@ pub struct ServeArgs {
     /// directory, created on first use.
     #[arg(long, global = true, env = "REPLYGUARD_SECRET", hide_env_values = true)]
     pub secret: Option<String>,
+    /// `off` stops grouping near-identical comments into campaigns (a site where identical
+    /// short replies are normal, say).
+    #[arg(long, global = true, env = "REPLYGUARD_CAMPAIGNS", default_value = "on", value_parser = ["on", "off"])]
+    pub campaigns: String,
     /// P(spam) at or above which Akismet's comment-check adds `X-akismet-pro-tip: discard`.
     #[arg(
         long,
@@ -249,6 +253,8 @@ pub struct Settings {
     pub retention: std::time::Duration,
     /// Akismet's discard threshold.
     pub akismet_discard: f64,
+    /// Whether campaigns are grouped.
+    pub campaigns: bool,
     /// Where notifications go (the public URL is filled in once the address is bound).
     pub notify: crate::app::notify::NotifySettings,
 }
@@ -326,6 +332,7 @@ impl Settings {
             secret: args.secret.clone(),
             retention: std::time::Duration::from_secs(u64::from(args.retention_days) * 86_400),
             akismet_discard: args.akismet_discard,
+            campaigns: args.campaigns == "on",
             notify: notify_settings(args)?,
             demo: match args.demo.trim() {
                 "on" | "" => args.environment == Environment::Development,
@@ -358,6 +365,7 @@ impl Settings {
             retention: self.retention,
             akismet_discard: self.akismet_discard,
             notify: self.notify.clone(),
+            campaigns: self.campaigns,
         }
     }
 }

@@ -58,6 +58,8 @@ pub struct Components {
     pub akismet_discard: f64,
     /// Where notifications of new comments go.
     pub notify: notify::NotifySettings,
+    /// Group near-identical comments into campaigns (`REPLYGUARD_CAMPAIGNS`).
+    pub campaigns: bool,
 }
 
 impl Components {
@@ -94,8 +96,9 @@ pub struct App {
     akismet_usage: Arc<akismet::UsageCounts>,
     /// Events for the notification task.
     notifier: Arc<notify::Notifier>,
-    /// Recent comments' signatures, for grouping campaigns.
+    /// Recent comments' signatures, for grouping campaigns, and whether to group.
     campaigns: Arc<campaigns::CampaignIndex>,
+    campaigns_on: bool,
 }
 
 impl App {
@@ -170,6 +173,7 @@ impl App {
             akismet_usage: Arc::default(),
             notifier: Arc::new(notify::Notifier::new(components.notify.clone())),
             campaigns: Arc::default(),
+            campaigns_on: components.campaigns,
         })
     }
 

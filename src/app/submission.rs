@@ -178,7 +178,10 @@ impl App {
         let mut meta = meta;
         self.hide_address(&mut meta);
         // A near-duplicate of a recent comment joins that comment's campaign.
-        let signature = crate::classifier::minhash::Signature::of(comment.body.as_ref());
+        let signature = self
+            .campaigns_on
+            .then(|| crate::classifier::minhash::Signature::of(comment.body.as_ref()))
+            .flatten();
         if let Some((seed, size)) = signature.as_ref().and_then(|s| self.campaigns.find(s)) {
             meta.campaign = Some(seed);
             findings

@@ -11,6 +11,9 @@ const ROWS: usize = HASHES / BANDS;
 /// Characters per shingle.
 const SHINGLE: usize = 5;
 
+/// The hash family, computed once.
+static FAMILIES: std::sync::OnceLock<[(u64, u64); HASHES]> = std::sync::OnceLock::new();
+
 /// A text's MinHash signature.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Signature(pub [u32; HASHES]);
@@ -38,26 +41,45 @@ impl Signature {
     pub fn of(text: &str) -> Option<Self> {
         let mut lower = String::with_capacity(text.len());
         normalise(text, &mut lower);
-        let folded: Vec<char> = lower
+        let mut folded = String::with_capacity(lower.len());
+        for word in lower
             .split(|c: char| !c.is_alphanumeric())
             .filter(|w| !w.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ")
-            .chars()
-            .collect();
-        if folded.len() < 2 * SHINGLE {
+        {
+            if !folded.is_empty() {
+                folded.push(' ');
+            }
+            folded.push_str(word);
+        }
+        // Shingle boundaries: every byte for ASCII text, else every character's start.
+        let starts: Vec<usize> = if folded.is_ascii() {
+            (0..=folded.len()).collect()
+        } else {
+            folded
+                .char_indices()
+                .map(|(i, _)| i)
+                .chain(std::iter::once(folded.len()))
+                .collect()
+        };
+        if starts.len() <= 2 * SHINGLE {
             return None;
         }
+        let families = FAMILIES.get_or_init(|| {
+            let mut f = [(0u64, 0u64); HASHES];
+            for (i, slot) in f.iter_mut().enumerate() {
+                *slot = family(i);
+            }
+            f
+        });
         let mut mins = [u64::MAX; HASHES];
-        let families: Vec<(u64, u64)> = (0..HASHES).map(family).collect();
-        let mut buf = String::with_capacity(SHINGLE * 4);
-        for window in folded.windows(SHINGLE) {
-            buf.clear();
-            buf.extend(window);
-            let x = fnv(buf.as_bytes());
-            for (min, (a, b)) in mins.iter_mut().zip(&families) {
+        let bytes = folded.as_bytes();
+        for pair in starts.windows(SHINGLE + 1) {
+            let x = fnv(&bytes[pair[0]..pair[SHINGLE]]);
+            for (min, (a, b)) in mins.iter_mut().zip(families) {
                 let h = a.wrapping_mul(x).wrapping_add(*b);
-                *min = (*min).min(h);
+                if h < *min {
+                    *min = h;
+                }
             }
         }
         let mut sig = [0u32; HASHES];

@@ -166,3 +166,10 @@ fn a_large_wave_of_clean_words_is_spam_by_its_size() {
     assert_eq!(twentieth["status"], "spam", "{twentieth}");
     assert_eq!(twentieth["campaign"]["size"], 20);
 }
+
+#[test]
+fn grouping_can_be_switched_off() {
+    let app = spawn_app_with(&[("REPLYGUARD_CAMPAIGNS", "off")]);
+    let wave = post_wave(&app, 3);
+    assert_eq!(detail(&app, wave[2])["campaign"], Value::Null);
+}

@@ -31,6 +31,7 @@ fn open_app() -> (App, TempDir) {
         retention: replyguard::app::privacy::DEFAULT_RETENTION,
         akismet_discard: 0.995,
         notify: Default::default(),
+        campaigns: true,
     })
     .expect("open");
     block_on(async {
