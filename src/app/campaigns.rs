@@ -6,7 +6,7 @@
 //! memory (about 200 bytes each); the grouping itself is stored with each comment.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
 use crate::classifier::minhash::Signature;
@@ -39,7 +39,7 @@ struct Inner {
 
 /// The recent comments' signatures, by band.
 #[derive(Default)]
-pub struct CampaignIndex(Mutex<Inner>);
+pub struct CampaignIndex(RwLock<Inner>);
 
 impl Inner {
     fn expire(&mut self, now: Instant) {
@@ -73,21 +73,29 @@ impl Inner {
 }
 
 impl CampaignIndex {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Inner> {
         self.0
-            .lock()
+            .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The campaign a new text joins, if a recent comment is its near-duplicate: the
     /// campaign's first comment, and how many it holds in the window so far.
     pub fn find(&self, signature: &Signature) -> Option<(CommentId, usize)> {
-        let mut inner = self.lock();
-        inner.expire(Instant::now());
+        // A read lock: lookups run side by side; only `add` (which also expires) writes.
+        let inner = self
+            .0
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let now = Instant::now();
         let mut best: Option<(f64, CommentId)> = None;
         for key in signature.bands() {
             for id in inner.bands.get(&key).into_iter().flatten() {
-                if let Some(e) = inner.entries.get(id) {
+                if let Some(e) = inner
+                    .entries
+                    .get(id)
+                    .filter(|e| now.duration_since(e.at) <= WINDOW)
+                {
                     let s = e.signature.similarity(signature);
                     if s >= SIMILAR && best.is_none_or(|(b, _)| s > b) {
                         best = Some((s, e.seed));
@@ -101,7 +109,7 @@ impl CampaignIndex {
 
     /// Remembers a stored comment and the campaign it belongs to (itself, for a new one).
     pub fn add(&self, id: CommentId, seed: CommentId, signature: Signature) {
-        let mut inner = self.lock();
+        let mut inner = self.write();
         let now = Instant::now();
         inner.expire(now);
         for key in signature.bands() {
