@@ -45,6 +45,10 @@ impl From<rusqlite::Error> for DbError {
 
 /// Read connections kept open between requests; more are opened on demand.
 const IDLE_READERS: usize = 8;
+/// Reads running at once at most (each holds a connection and a blocking thread). Without
+/// a bound, a burst of 100 concurrent requests opened 100 connections and threads and took
+/// the service past 256 MB (`tests/api/hardening.rs`); reads are short, so the rest queue.
+const MAX_READERS: usize = 16;
 
 /// The SQLite database: its writer and a pool of readers.
 pub struct Sqlite {
@@ -52,6 +56,8 @@ pub struct Sqlite {
     writer: Writer,
     /// `std` mutex, not tokio's: held only to push or pop, never across an `.await`.
     idle: Mutex<Vec<Connection>>,
+    /// Permits for [`MAX_READERS`] reads at once.
+    readers: tokio::sync::Semaphore,
 }
 
 impl Sqlite {
@@ -66,6 +72,7 @@ impl Sqlite {
             path: path.to_owned(),
             writer: Writer::start(conn, writer::Limits::default())?,
             idle: Mutex::new(Vec::new()),
+            readers: tokio::sync::Semaphore::new(MAX_READERS),
         })
     }
 
@@ -75,6 +82,11 @@ impl Sqlite {
         F: FnOnce(&Connection) -> Result<T, DbError> + Send + 'static,
         T: Send + 'static,
     {
+        let _permit = self
+            .readers
+            .acquire()
+            .await
+            .map_err(|_| DbError::Cancelled)?;
         let pooled = self.idle().pop();
         let path = self.path.clone();
         let (conn, result) = tokio::task::spawn_blocking(move || {
