@@ -28,8 +28,11 @@ pub const TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 /// Rules are re-read at least this often, so a rule added through another instance applies.
 const RULES_REFRESH: Duration = Duration::from_secs(5);
 /// A campaign this large (near-identical comments within a day) is filed as spam under
-/// the spam bot policy, however clean each comment's words are.
+/// the spam bot policy, however clean each comment's words are…
 pub const CAMPAIGN_SPAM_AT: usize = 20;
+/// …when its text is at least this many characters: twenty readers writing "Thank you
+/// for this article" under a popular story are not a campaign to punish.
+pub const CAMPAIGN_MIN_CHARS: usize = 60;
 /// Used tokens remembered at most; past this the expired go, then the oldest half.
 const MAX_USED: usize = 200_000;
 
@@ -73,6 +76,8 @@ pub struct FormToken {
 pub struct Findings {
     pub signals: Vec<Signal>,
     used_nonce: Option<[u8; 12]>,
+    /// The comment is a long-enough member of a wave of [`CAMPAIGN_SPAM_AT`] or more.
+    pub wave: bool,
 }
 
 /// Issues and checks form tokens; holds the rules in use.
@@ -296,10 +301,7 @@ impl Guard {
         let require_token = self.policy.require_token;
         let is_bot = |s: &Signal| s.is_bot() || (require_token && *s == Signal::NoFormToken);
         let blocked = signals.iter().any(|s| matches!(s, Signal::Blocked(_)));
-        let wave = self.policy.enabled
-            && signals
-                .iter()
-                .any(|s| matches!(s, Signal::Campaign { size } if *size >= CAMPAIGN_SPAM_AT));
+        let wave = self.policy.enabled && findings.wave;
         if blocked || (self.policy.bots_to_spam && (wave || signals.iter().any(is_bot))) {
             CommentStatus::Spam
         } else if signals.iter().any(|s| matches!(s, Signal::Held(_))) {

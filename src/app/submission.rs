@@ -187,6 +187,8 @@ impl App {
             findings
                 .signals
                 .push(crate::domain::Signal::Campaign { size: size + 1 });
+            findings.wave = size + 1 >= super::guard::CAMPAIGN_SPAM_AT
+                && comment.body.as_ref().chars().count() >= super::guard::CAMPAIGN_MIN_CHARS;
         }
         let campaign = meta.campaign;
         let mut filing = self.filter.judge(&comment)?;

@@ -165,6 +165,20 @@ fn a_large_wave_of_clean_words_is_spam_by_its_size() {
     let twentieth = detail(&app, ids[19]);
     assert_eq!(twentieth["status"], "spam", "{twentieth}");
     assert_eq!(twentieth["campaign"]["size"], 20);
+    // Twenty short thank-yous under a popular story are grouped, but nobody is punished.
+    let short: Vec<i64> = (0..20)
+        .map(|i| {
+            app.submit(
+                &format!("Fan {i}"),
+                &format!("f{i}@mail.example"),
+                &format!("Thank you for this article {i}"),
+                None,
+            )
+        })
+        .collect();
+    let last = detail(&app, short[19]);
+    assert_eq!(last["campaign"]["size"], 20, "{last}");
+    assert_eq!(last["status"], "pending", "{last}");
 }
 
 #[test]
