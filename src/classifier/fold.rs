@@ -197,7 +197,6 @@ fn links(text: &str) -> String {
             i += 1;
         }
     }
-    // `goo .gl/x` and `goo. gl/x`: a dot glued to one side only.
     out
 }
 
@@ -216,12 +215,9 @@ pub fn fold(text: &str) -> String {
 
 /// Whether `host` is a link shortener (or a subdomain of one).
 pub fn is_shortener(host: &str) -> bool {
-    SHORTENERS.iter().any(|s| {
-        host == *s
-            || host
-                .strip_suffix(s)
-                .is_some_and(|prefix| prefix.ends_with('.'))
-    })
+    SHORTENERS
+        .iter()
+        .any(|s| crate::domain::guard::within(host, s))
 }
 
 #[cfg(test)]

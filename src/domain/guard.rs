@@ -284,7 +284,8 @@ pub struct RuleSubject<'a> {
     pub ip: Option<IpAddr>,
 }
 
-fn within(host: &str, domain: &str) -> bool {
+/// Whether `host` is `domain` or one of its subdomains.
+pub fn within(host: &str, domain: &str) -> bool {
     host == domain
         || host
             .strip_suffix(domain)

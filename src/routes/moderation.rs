@@ -151,6 +151,17 @@ pub struct ActionJson {
     label: Option<String>,
 }
 
+impl ActionJson {
+    /// The `action` member as a decision, or a validation error naming the field.
+    fn decision(&self) -> Result<ModAction, ApiError> {
+        ModAction::parse_decision(self.action.as_deref().unwrap_or_default()).map_err(|message| {
+            let mut errors = FieldErrors::default();
+            errors.add("action", message);
+            ApiError::Validation(errors)
+        })
+    }
+}
+
 /// `POST /api/v1/moderation/comments/{id}` with `{"action": "approve"|"reject"|"spam"|"ham"}`.
 #[utoipa::path(post, path = "/api/v1/moderation/comments/{id}", tag = "moderation",
     security(("bearer" = []), ("basic" = [])),
@@ -169,13 +180,7 @@ pub async fn apply_action(
     body: web::Json<ActionJson>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let action = ModAction::parse_decision(body.action.as_deref().unwrap_or_default()).map_err(
-        |message| {
-            let mut errors = FieldErrors::default();
-            errors.add("action", message);
-            ApiError::Validation(errors)
-        },
-    )?;
+    let action = body.decision()?;
     let reject_label = match (action, body.label.as_deref()) {
         (_, None) => None,
         (ModAction::Reject, Some("ham")) => Some(Label::Ham),
@@ -213,13 +218,7 @@ pub async fn decide_campaign(
     body: web::Json<ActionJson>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let action = ModAction::parse_decision(body.action.as_deref().unwrap_or_default()).map_err(
-        |message| {
-            let mut errors = FieldErrors::default();
-            errors.add("action", message);
-            ApiError::Validation(errors)
-        },
-    )?;
+    let action = body.decision()?;
     let campaign = CommentId(path.into_inner());
     let outcome = state.app.act_campaign(&moderator, campaign, action).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({

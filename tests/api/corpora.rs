@@ -35,6 +35,17 @@ struct SplitA {
     model: PathBuf,
 }
 
+impl SplitA {
+    /// Every text of split A's test halves.
+    fn test_texts(&self) -> Vec<String> {
+        self.tests
+            .iter()
+            .flat_map(|p| corpus::load_file(p, true).expect("test file").texts)
+            .map(|t| t.text)
+            .collect()
+    }
+}
+
 fn split_a(data: &Path) -> &'static SplitA {
     static SPLIT: OnceLock<SplitA> = OnceLock::new();
     SPLIT.get_or_init(|| {
@@ -90,12 +101,7 @@ fn the_sparse_scorer_agrees_with_linfas_joint_log_likelihood_on_the_real_corpora
     let bundle = ModelBundle::load(&split.model).expect("model");
     let classifier = Classifier::from_bundle(&bundle).expect("classifier");
     let width = bundle.features.width();
-    let texts: Vec<String> = split
-        .tests
-        .iter()
-        .flat_map(|p| corpus::load_file(p, true).expect("test file").texts)
-        .map(|t| t.text)
-        .collect();
+    let texts = split.test_texts();
     assert!(texts.len() > 2000, "all of split A's test texts");
 
     let mut worst = 0.0_f64;
@@ -144,12 +150,7 @@ fn reasons_on_real_comments_are_never_function_words_or_bare_digits() {
     let split = split_a(&data);
     let bundle = ModelBundle::load(&split.model).expect("model");
     let classifier = Classifier::from_bundle(&bundle).expect("classifier");
-    let texts: Vec<String> = split
-        .tests
-        .iter()
-        .flat_map(|p| corpus::load_file(p, true).expect("test file").texts)
-        .map(|t| t.text)
-        .collect();
+    let texts = split.test_texts();
     let mut shown = 0;
     let mut link_lines = 0;
     for text in &texts {

@@ -156,12 +156,9 @@ fn form_tokens_are_single_use_and_bound_to_their_article_and_the_honeypot_is_a_r
     assert!(signals(&detail(&app, id)).is_empty());
 }
 
-#[test]
-fn a_form_sent_faster_than_a_person_types_is_spam_with_the_reason() {
-    let app = spawn_app_with(&[
-        ("REPLYGUARD_LIMITS", "on"),
-        ("REPLYGUARD_FORM_MIN_SECS", "30"),
-    ]);
+/// Posts the demo form the moment its page is served; the new comment's status.
+fn status_of_an_instant_post(env: &[(&str, &str)]) -> (Value, TestApp) {
+    let app = spawn_app_with(env);
     let (thread, token) = demo_form(&app);
     let id = post_form(
         &app,
@@ -173,27 +170,22 @@ fn a_form_sent_faster_than_a_person_types_is_spam_with_the_reason() {
             ("rg_token", token.as_str()),
         ],
     );
-    let c = detail(&app, id);
+    (detail(&app, id), app)
+}
+
+#[test]
+fn a_form_sent_faster_than_a_person_types_is_spam_with_the_reason() {
+    let limits = [
+        ("REPLYGUARD_LIMITS", "on"),
+        ("REPLYGUARD_FORM_MIN_SECS", "30"),
+    ];
+    let (c, _app) = status_of_an_instant_post(&limits);
     assert_eq!(c["status"], "spam");
     assert!(signals(&c)[0].starts_with("sent 0 s after"), "{c}");
     // With the policy at hold, the same finding only keeps it for a person.
-    let app = spawn_app_with(&[
-        ("REPLYGUARD_LIMITS", "on"),
-        ("REPLYGUARD_FORM_MIN_SECS", "30"),
-        ("REPLYGUARD_BOT_POLICY", "hold"),
-    ]);
-    let (thread, token) = demo_form(&app);
-    let id = post_form(
-        &app,
-        &[
-            ("thread", thread.as_str()),
-            ("author", "Quick"),
-            ("email", "quick@mail.example"),
-            ("comment", "Posted the instant the page loaded."),
-            ("rg_token", token.as_str()),
-        ],
-    );
-    assert_eq!(detail(&app, id)["status"], "pending");
+    let (c, _app) =
+        status_of_an_instant_post(&[limits[0], limits[1], ("REPLYGUARD_BOT_POLICY", "hold")]);
+    assert_eq!(c["status"], "pending");
 }
 
 fn dash_post(app: &TestApp, cookie: &str, fields: &[(&str, &str)]) -> Response {
