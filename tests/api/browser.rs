@@ -256,8 +256,9 @@ impl Browser {
         );
         self.type_into("#name", MODERATOR);
         self.type_into("#password", PASSWORD);
+        self.mark_page();
         self.click("form.login button");
-        self.wait_loaded();
+        self.wait_next_page();
         assert!(self.url().ends_with("/dashboard"), "{}", self.url());
     }
 }
