@@ -185,6 +185,7 @@ fn components(cli: &Cli) -> Components {
         limits: crate::app::limits::SubmissionLimits::default(),
         bots: crate::app::guard::BotPolicy::default(),
         secret: cli.serve.secret.clone(),
+        database_url: cli.serve.database_url.clone(),
         retention: std::time::Duration::from_secs(u64::from(cli.serve.retention_days) * 86_400),
         akismet_discard: cli.serve.akismet_discard,
         notify: crate::config::notify_settings(&cli.serve).unwrap_or_default(),

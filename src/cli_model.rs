@@ -15,7 +15,7 @@ use crate::classifier::pipeline::{self, Evaluation, TrainOptions};
 use crate::classifier::tokenize::{Document, FeatureSettings};
 use crate::classifier::train::TrainParams;
 use crate::domain::SpamScore;
-use crate::retrain::{ModelStore, RetrainOptions};
+use crate::retrain::RetrainOptions;
 
 #[derive(Debug, Subcommand)]
 pub enum ModelCommand {
@@ -238,8 +238,8 @@ pub fn run(command: ModelCommand, components: &Components) -> anyhow::Result<()>
             fit_in_child(args)
         }
         ModelCommand::List { json } => {
-            let base = crate::app::filter::load_base(components.base_model.as_deref())?;
-            let models = ModelStore::new(&components.data_dir).list(&base)?;
+            let app = App::open_for_admin(components)?;
+            let models = block_on(app.models.list())?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&models)?);
             }
@@ -271,11 +271,9 @@ pub fn run(command: ModelCommand, components: &Components) -> anyhow::Result<()>
             Ok(())
         }
         ModelCommand::Activate { version } => {
-            // Activate first: the model being replaced may be the damaged one.
-            let base = crate::app::filter::load_base(components.base_model.as_deref())?;
-            let bundle = ModelStore::new(&components.data_dir).activate(&version, &base)?;
+            // Opened for admin: the model being replaced may be the damaged one.
             let app = App::open_for_admin(components)?;
-            let rescored = block_on(app.models.rescore_with(&bundle))?;
+            let rescored = block_on(async { Ok(app.models.activate(&version).await?) })?;
             println!("model {version} is active; re-scored {rescored} pending comments");
             Ok(())
         }

@@ -150,6 +150,16 @@ pub struct ServeArgs {
     /// directory, created on first use.
     #[arg(long, global = true, env = "REPLYGUARD_SECRET", hide_env_values = true)]
     pub secret: Option<String>,
+    /// `postgres://user:password@host:port/database`: keep everything in PostgreSQL, which
+    /// several instances can share (README, "Running more than one instance"). Unset: the
+    /// SQLite file in the data directory.
+    #[arg(
+        long,
+        global = true,
+        env = "REPLYGUARD_DATABASE_URL",
+        hide_env_values = true
+    )]
+    pub database_url: Option<String>,
     /// `off` stops grouping near-identical comments into campaigns (a site where identical
     /// short replies are normal, say).
     #[arg(long, global = true, env = "REPLYGUARD_CAMPAIGNS", default_value = "on", value_parser = ["on", "off"])]
@@ -249,6 +259,8 @@ pub struct Settings {
     pub bots: crate::app::guard::BotPolicy,
     /// `REPLYGUARD_SECRET`, if set.
     pub secret: Option<String>,
+    /// `REPLYGUARD_DATABASE_URL`: PostgreSQL instead of the data directory's SQLite file.
+    pub database_url: Option<String>,
     /// How long personal data besides the comment is kept.
     pub retention: std::time::Duration,
     /// Akismet's discard threshold.
@@ -330,6 +342,7 @@ impl Settings {
             limits,
             bots,
             secret: args.secret.clone(),
+            database_url: database_url(args.database_url.as_deref())?,
             retention: std::time::Duration::from_secs(u64::from(args.retention_days) * 86_400),
             akismet_discard: args.akismet_discard,
             campaigns: args.campaigns == "on",
@@ -362,10 +375,27 @@ impl Settings {
             limits: self.limits,
             bots: self.bots,
             secret: self.secret.clone(),
+            database_url: self.database_url.clone(),
             retention: self.retention,
             akismet_discard: self.akismet_discard,
             notify: self.notify.clone(),
             campaigns: self.campaigns,
+        }
+    }
+}
+
+/// A PostgreSQL URL, checked for its scheme; empty means unset.
+///
+/// # Errors
+/// A message naming the variable.
+pub fn database_url(raw: Option<&str>) -> Result<Option<String>, String> {
+    match raw.map(str::trim).filter(|u| !u.is_empty()) {
+        None => Ok(None),
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            Ok(Some(url.to_owned()))
+        }
+        Some(_) => {
+            Err("REPLYGUARD_DATABASE_URL must be a postgres:// URL (unset it to use SQLite)".into())
         }
     }
 }

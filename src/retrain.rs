@@ -23,6 +23,8 @@ use crate::classifier::train::{self, Example, TrainParams};
 use crate::domain::LabelledComment;
 use crate::domain::comment::website_host;
 use crate::domain::{Label, Timestamp};
+use crate::store::Store;
+use crate::store::postgres::{ModelRows, RetrainLock};
 
 /// The guard evaluates on labels from this many most recent ones…
 pub const RECENT_LABELS: usize = 5_000;
@@ -31,10 +33,18 @@ pub const BASE: &str = "base";
 /// …of which this share (chosen by a hash of the comment id) is held out of the candidate.
 pub const HELD_OUT_SHARE: f64 = 0.2;
 
-/// Model files in `<data dir>/models/`, and `ACTIVE`, the version the service runs.
-#[derive(Debug, Clone)]
+/// Where models are kept: files in `<data dir>/models/` with `ACTIVE` naming the version
+/// the service runs (SQLite), or rows in the database that every instance shares
+/// (PostgreSQL).
+#[derive(Clone)]
 pub struct ModelStore {
-    dir: PathBuf,
+    place: Place,
+}
+
+#[derive(Clone)]
+enum Place {
+    Files(PathBuf),
+    Shared(ModelRows),
 }
 
 /// A stored model as `model list` shows it.
@@ -50,18 +60,26 @@ pub struct StoredModel {
 }
 
 impl ModelStore {
-    /// The store of the data directory `data_dir` (created on first save).
-    pub fn new(data_dir: &Path) -> Self {
-        Self {
-            dir: data_dir.join("models"),
-        }
+    /// The model store that goes with `store`: its rows when the database is shared, else
+    /// the files of the data directory `data_dir` (created on first save).
+    pub fn for_store(data_dir: &Path, store: &Store) -> Self {
+        let place = match store.model_rows() {
+            Some(rows) => Place::Shared(rows),
+            None => Place::Files(data_dir.join("models")),
+        };
+        Self { place }
     }
 
-    /// The file of `version`.
+    /// Whether the models live in a database other instances share.
+    pub fn is_shared(&self) -> bool {
+        matches!(self.place, Place::Shared(_))
+    }
+
+    /// Checks that `version` is a version name (it becomes a file name: no paths allowed).
     ///
     /// # Errors
-    /// When `version` is not a version name (it becomes a file name: no paths allowed).
-    pub fn path_of(&self, version: &str) -> anyhow::Result<PathBuf> {
+    /// When it is not.
+    pub fn check_version(version: &str) -> anyhow::Result<()> {
         let ok = !version.is_empty()
             && version.len() <= 64
             && version
@@ -70,26 +88,72 @@ impl ModelStore {
         if !ok {
             bail!("{version:?} is not a model version");
         }
-        Ok(self.dir.join(format!("{version}.json")))
+        Ok(())
     }
 
-    /// Writes `bundle` as `<version>.json` (atomically).
+    fn path_of(dir: &Path, version: &str) -> anyhow::Result<PathBuf> {
+        Self::check_version(version)?;
+        Ok(dir.join(format!("{version}.json")))
+    }
+
+    /// Stores `bundle` under its version (a file written atomically, or a row).
     ///
     /// # Errors
-    /// An I/O error.
-    pub fn save(&self, bundle: &ModelBundle) -> anyhow::Result<PathBuf> {
-        std::fs::create_dir_all(&self.dir)?;
-        let path = self.path_of(&bundle.version)?;
-        bundle.save(&path)?;
-        Ok(path)
+    /// An I/O or database error.
+    pub async fn save(&self, bundle: &ModelBundle) -> anyhow::Result<()> {
+        Self::check_version(&bundle.version)?;
+        match &self.place {
+            Place::Files(dir) => {
+                std::fs::create_dir_all(dir)?;
+                bundle.save(&Self::path_of(dir, &bundle.version)?)?;
+            }
+            Place::Shared(rows) => {
+                let provenance = serde_json::to_string(&Provenance {
+                    version: bundle.version.clone(),
+                    created_at: bundle.created_at.clone(),
+                    lineage: bundle.lineage.clone(),
+                    retraining: bundle.retraining.clone(),
+                })?;
+                rows.save(&bundle.version, &provenance, &bundle.to_file_bytes()?)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether `version` is stored.
+    ///
+    /// # Errors
+    /// An I/O or database error.
+    pub async fn exists(&self, version: &str) -> anyhow::Result<bool> {
+        if Self::check_version(version).is_err() {
+            return Ok(false);
+        }
+        match &self.place {
+            Place::Files(dir) => Ok(Self::path_of(dir, version)?.exists()),
+            Place::Shared(rows) => Ok(rows.list().await?.iter().any(|m| m.version == version)),
+        }
     }
 
     /// Loads a stored version, checking it as any model file is checked.
     ///
     /// # Errors
-    /// A missing, truncated or altered file.
-    pub fn load(&self, version: &str) -> anyhow::Result<ModelBundle> {
-        Ok(ModelBundle::load(&self.path_of(version)?)?)
+    /// A missing, truncated or altered model.
+    pub async fn load(&self, version: &str) -> anyhow::Result<ModelBundle> {
+        match &self.place {
+            Place::Files(dir) => Ok(ModelBundle::load(&Self::path_of(dir, version)?)?),
+            Place::Shared(rows) => {
+                Self::check_version(version)?;
+                let bytes = rows
+                    .load(version)
+                    .await?
+                    .ok_or_else(|| anyhow!("model {version} is not stored"))?;
+                Ok(ModelBundle::from_file_bytes(
+                    &format!("model {version}"),
+                    &bytes,
+                )?)
+            }
+        }
     }
 
     /// Whether `version` names the base model: `base`, or the base bundle's own version.
@@ -97,50 +161,60 @@ impl ModelStore {
         version == BASE || version == base.version
     }
 
-    /// The version named in `ACTIVE`, if any.
+    /// The version the service should run, if one was activated (`base` when the base was).
     ///
     /// # Errors
-    /// An unreadable `ACTIVE` file.
-    pub fn active_version(&self) -> anyhow::Result<Option<String>> {
-        match std::fs::read_to_string(self.dir.join("ACTIVE")) {
-            Ok(text) => Ok(Some(text.trim().to_owned()).filter(|v| !v.is_empty())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e).context("cannot read the ACTIVE model pointer"),
+    /// An unreadable `ACTIVE` file, or a database error.
+    pub async fn active_version(&self) -> anyhow::Result<Option<String>> {
+        match &self.place {
+            Place::Files(dir) => match std::fs::read_to_string(dir.join("ACTIVE")) {
+                Ok(text) => Ok(Some(text.trim().to_owned()).filter(|v| !v.is_empty())),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(e).context("cannot read the ACTIVE model pointer"),
+            },
+            Place::Shared(rows) => Ok(rows.active().await?.0),
         }
     }
 
-    /// Makes `version` the one the service runs, after checking that it loads. The pointer
-    /// is replaced atomically; a running service picks it up on its next poll.
+    /// Makes `version` the one the service runs, after checking that it loads. Running
+    /// services pick it up on their next poll.
     ///
     /// # Errors
-    /// An unknown or damaged version, or an I/O error.
-    pub fn activate(&self, version: &str, base: &ModelBundle) -> anyhow::Result<ModelBundle> {
-        if Self::is_base(version, base) {
-            std::fs::create_dir_all(&self.dir)?;
-            crate::durable::write_atomically(
-                &self.dir.join("ACTIVE"),
-                format!("{BASE}\n").as_bytes(),
-            )?;
-            return Ok(base.clone());
+    /// An unknown or damaged version, or an I/O or database error.
+    pub async fn activate(&self, version: &str, base: &ModelBundle) -> anyhow::Result<ModelBundle> {
+        let bundle = if Self::is_base(version, base) {
+            base.clone()
+        } else {
+            let bundle = self
+                .load(version)
+                .await
+                .with_context(|| format!("cannot activate model {version}"))?;
+            Classifier::from_bundle(&bundle)?;
+            bundle
+        };
+        let is_base = Self::is_base(version, base);
+        match &self.place {
+            Place::Files(dir) => {
+                std::fs::create_dir_all(dir)?;
+                let name = if is_base { BASE } else { version };
+                crate::durable::write_atomically(
+                    &dir.join("ACTIVE"),
+                    format!("{name}\n").as_bytes(),
+                )?;
+            }
+            Place::Shared(rows) => {
+                rows.activate((!is_base).then_some(version)).await?;
+            }
         }
-        let bundle = self
-            .load(version)
-            .with_context(|| format!("cannot activate model {version}"))?;
-        Classifier::from_bundle(&bundle)?;
-        std::fs::create_dir_all(&self.dir)?;
-        crate::durable::write_atomically(
-            &self.dir.join("ACTIVE"),
-            format!("{version}\n").as_bytes(),
-        )?;
         Ok(bundle)
     }
 
     /// The base model, then every stored model, oldest first.
     ///
     /// # Errors
-    /// An unreadable folder or model file.
-    pub fn list(&self, base: &ModelBundle) -> anyhow::Result<Vec<StoredModel>> {
-        let active = self.active_version()?;
+    /// An unreadable folder or model, or a database error.
+    pub async fn list(&self, base: &ModelBundle) -> anyhow::Result<Vec<StoredModel>> {
+        let active = self.active_version().await?;
         let base_active = active.as_deref().is_none_or(|v| Self::is_base(v, base));
         let base_entry = StoredModel {
             version: base.version.clone(),
@@ -150,30 +224,38 @@ impl ModelStore {
             lineage: None,
             retraining: None,
         };
-        let mut names: Vec<String> = match std::fs::read_dir(&self.dir) {
-            Ok(dir) => dir
-                .filter_map(|e| e.ok())
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter_map(|n| n.strip_suffix(".json").map(str::to_owned))
-                .collect(),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-            Err(e) => return Err(e.into()),
+        let provenances: Vec<Provenance> = match &self.place {
+            Place::Files(dir) => {
+                let mut names: Vec<String> = match std::fs::read_dir(dir) {
+                    Ok(entries) => entries
+                        .filter_map(|e| e.ok())
+                        .map(|e| e.file_name().to_string_lossy().into_owned())
+                        .filter_map(|n| n.strip_suffix(".json").map(str::to_owned))
+                        .collect(),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+                    Err(e) => return Err(e.into()),
+                };
+                names.sort();
+                names
+                    .iter()
+                    .map(|version| Ok(Provenance::load(&Self::path_of(dir, version)?)?))
+                    .collect::<anyhow::Result<_>>()?
+            }
+            Place::Shared(rows) => rows
+                .list()
+                .await?
+                .iter()
+                .map(|row| Ok(serde_json::from_str(&row.provenance)?))
+                .collect::<anyhow::Result<_>>()?,
         };
-        names.sort();
-        let stored = names
-            .into_iter()
-            .map(|version| {
-                let file = Provenance::load(&self.path_of(&version)?)?;
-                Ok(StoredModel {
-                    active: active.as_deref() == Some(version.as_str()),
-                    base: false,
-                    version,
-                    created_at: file.created_at,
-                    lineage: file.lineage,
-                    retraining: file.retraining,
-                })
-            })
-            .collect::<anyhow::Result<Vec<_>>>()?;
+        let stored = provenances.into_iter().map(|file| StoredModel {
+            active: active.as_deref() == Some(file.version.as_str()),
+            base: false,
+            version: file.version,
+            created_at: file.created_at,
+            lineage: file.lineage,
+            retraining: file.retraining,
+        });
         Ok(std::iter::once(base_entry).chain(stored).collect())
     }
 
@@ -181,10 +263,34 @@ impl ModelStore {
     ///
     /// # Errors
     /// A damaged active model: refused rather than silently replaced by the base.
-    pub fn load_active_or(&self, base: &ModelBundle) -> anyhow::Result<ModelBundle> {
-        match self.active_version()? {
-            Some(version) if !Self::is_base(&version, base) => self.load(&version),
+    pub async fn load_active_or(&self, base: &ModelBundle) -> anyhow::Result<ModelBundle> {
+        match self.active_version().await? {
+            Some(version) if !Self::is_base(&version, base) => self.load(&version).await,
             _ => Ok(base.clone()),
+        }
+    }
+
+    /// When the last retraining run started on any instance sharing the models (`None` for
+    /// files: the process keeps its own schedule).
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn last_retrain_at(&self) -> anyhow::Result<Option<i64>> {
+        match &self.place {
+            Place::Files(_) => Ok(None),
+            Place::Shared(rows) => Ok(rows.last_retrain_at().await?),
+        }
+    }
+
+    /// The lock that lets one retraining run at a time across instances: `Ok(None)` while
+    /// another instance holds it. Files need none beyond the process's own.
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn retrain_lock(&self) -> anyhow::Result<Option<Option<RetrainLock>>> {
+        match &self.place {
+            Place::Files(_) => Ok(Some(None)),
+            Place::Shared(rows) => Ok(rows.try_retrain_lock().await?.map(Some)),
         }
     }
 }
@@ -316,22 +422,22 @@ fn guard(candidate: Option<&Metrics>, current: Option<&Metrics>) -> (bool, Strin
     )
 }
 
-/// Trains a candidate from `base` plus every current label, checks it against the model in
-/// use on held-out recent labels, stores it, and activates it if it passed (or `force`).
+/// Trains a candidate from `base` plus every current label and checks it against the model
+/// in use (`current_bundle`) on held-out recent labels. The caller stores the model and
+/// activates it when `activated` says so (it passed the guard, or `force`).
 ///
 /// # Errors
-/// No labels, a damaged model, or a database or I/O failure.
+/// No labels or a damaged model.
 pub fn retrain(
     labels: Vec<LabelledComment>,
-    store: &ModelStore,
+    current_bundle: &ModelBundle,
     base: &ModelBundle,
     options: &RetrainOptions,
-) -> anyhow::Result<Retrained> {
+) -> anyhow::Result<(ModelBundle, Retrained)> {
     if !(options.label_weight.is_finite() && options.label_weight > 0.0) {
         bail!("the label weight must be a positive number");
     }
-    let current_bundle = store.load_active_or(base)?;
-    let current = Classifier::from_bundle(&current_bundle)?;
+    let current = Classifier::from_bundle(current_bundle)?;
     let mut docs: Vec<LabelDoc> = labels.into_iter().map(LabelDoc::from).collect();
     if docs.is_empty() {
         bail!("there are no labels to learn from yet: moderate some comments first");
@@ -424,14 +530,13 @@ pub fn retrain(
         ..base.clone()
     };
     Classifier::from_bundle(&bundle)?;
-    store.save(&bundle)?;
     let activated = passed_guard || options.force;
-    if activated {
-        store.activate(&version, base)?;
-    }
-    Ok(Retrained {
-        version,
-        activated,
-        report,
-    })
+    Ok((
+        bundle,
+        Retrained {
+            version,
+            activated,
+            report,
+        },
+    ))
 }

@@ -215,59 +215,70 @@ pub struct ModelService {
     data_dir: PathBuf,
     /// `REPLYGUARD_MODEL`, passed on to the retraining process; `None`: the shipped model.
     base_path: Option<PathBuf>,
+    /// `REPLYGUARD_DATABASE_URL`, passed on to the retraining process.
+    database_url: Option<String>,
     /// The training child's program; `None`: this program.
     trainer: Option<PathBuf>,
     base: ModelBundle,
     db: Store,
     models: ModelHandle,
-    /// Held while a retraining process runs: one at a time.
+    /// Held while a retraining process runs: one at a time in this process (instances
+    /// sharing a database also take the store's lock).
     running: Mutex<()>,
+}
+
+/// Where the service's models come from, for [`ModelService::new`].
+pub struct ModelSources {
+    pub data_dir: PathBuf,
+    pub base_path: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub trainer: Option<PathBuf>,
+    pub base: ModelBundle,
 }
 
 impl ModelService {
     /// Wires the service's model store, base model, database and model handle.
-    pub fn new(
-        data_dir: PathBuf,
-        base_path: Option<PathBuf>,
-        trainer: Option<PathBuf>,
-        base: ModelBundle,
-        db: Store,
-        models: ModelHandle,
-    ) -> Self {
+    pub fn new(sources: ModelSources, store: ModelStore, db: Store, models: ModelHandle) -> Self {
         Self {
-            store: ModelStore::new(&data_dir),
-            data_dir,
-            base_path,
-            trainer,
-            base,
+            store,
+            data_dir: sources.data_dir,
+            base_path: sources.base_path,
+            database_url: sources.database_url,
+            trainer: sources.trainer,
+            base: sources.base,
             db,
             models,
             running: Mutex::new(()),
         }
     }
 
-    /// Every stored model, newest first, without their arrays.
+    /// Every stored model, oldest first, without their arrays.
     ///
     /// # Errors
-    /// An unreadable model folder.
-    pub async fn list(self: &Arc<Self>) -> anyhow::Result<Vec<crate::retrain::StoredModel>> {
-        let service = Arc::clone(self);
-        tokio::task::spawn_blocking(move || service.store.list(&service.base))
-            .await
-            .map_err(|e| anyhow::anyhow!("model task failed: {e}"))?
+    /// An unreadable model store.
+    pub async fn list(&self) -> anyhow::Result<Vec<crate::retrain::StoredModel>> {
+        self.store.list(&self.base).await
     }
 
     /// Runs `replyguard model retrain` in a child process and then swaps in what it
     /// activated.
     ///
     /// # Errors
-    /// [`ModelOpError::Busy`] while another run is going; `Refused` with the trainer's message
-    /// (no labels yet, say).
+    /// [`ModelOpError::Busy`] while another run is going (here or on another instance
+    /// sharing the database); `Refused` with the trainer's message (no labels yet, say).
     pub async fn retrain(self: &Arc<Self>, force: bool) -> Result<Retrained, ModelOpError> {
+        let Some(lock) = self.store.retrain_lock().await? else {
+            return Err(ModelOpError::Busy);
+        };
         let service = Arc::clone(self);
-        tokio::task::spawn_blocking(move || service.retrain_blocking(force))
+        let outcome = tokio::task::spawn_blocking(move || service.retrain_blocking(force))
             .await
-            .map_err(|e| ModelOpError::Unexpected(anyhow::anyhow!("trainer task failed: {e}")))?
+            .map_err(|e| ModelOpError::Unexpected(anyhow::anyhow!("trainer task failed: {e}")))?;
+        drop(lock);
+        let outcome = outcome?;
+        self.sync_active().await?;
+        tracing::info!(version = %outcome.version, activated = outcome.activated, "model retrained");
+        Ok(outcome)
     }
 
     fn retrain_blocking(&self, force: bool) -> Result<Retrained, ModelOpError> {
@@ -284,6 +295,10 @@ impl ModelService {
                 "REPLYGUARD_MODEL",
                 self.base_path.as_deref().map(Path::as_os_str),
             ),
+            (
+                "REPLYGUARD_DATABASE_URL",
+                self.database_url.as_deref().map(std::ffi::OsStr::new),
+            ),
         ];
         let mut lines = Vec::new();
         let ok = run_training_child(self.trainer.as_deref(), &args, &env, |line| {
@@ -297,42 +312,29 @@ impl ModelService {
             return Err(ModelOpError::Refused(message.to_owned()));
         }
         let line = lines.last().map(String::as_str).unwrap_or_default();
-        let outcome: Retrained = serde_json::from_str(line).context("unreadable trainer output")?;
-        self.sync_active()?;
-        tracing::info!(version = %outcome.version, activated = outcome.activated, "model retrained");
-        Ok(outcome)
+        Ok(serde_json::from_str(line).context("unreadable trainer output")?)
     }
 
     /// Activates a stored model (a rollback, say), re-scores the queue and swaps it in.
     ///
     /// # Errors
-    /// [`ModelOpError::UnknownVersion`], or `Unexpected` for a damaged file.
+    /// [`ModelOpError::UnknownVersion`], or `Refused` for a damaged model.
     pub async fn activate(&self, version: &str) -> Result<usize, ModelOpError> {
         if !ModelStore::is_base(version, &self.base) {
-            let path = self
-                .store
-                .path_of(version)
-                .map_err(|_| ModelOpError::UnknownVersion(version.to_owned()))?;
-            if !path.exists() {
-                return Err(ModelOpError::UnknownVersion(version.to_owned()));
-            }
+            ModelStore::check_version(version).map_err(|e| ModelOpError::Refused(e.to_string()))?;
+        }
+        if !ModelStore::is_base(version, &self.base) && !self.store.exists(version).await? {
+            return Err(ModelOpError::UnknownVersion(version.to_owned()));
         }
         let bundle = self
             .store
             .activate(version, &self.base)
+            .await
             .map_err(|e| ModelOpError::Refused(format!("{e:#}")))?;
         let classifier = Classifier::from_bundle(&bundle).map_err(anyhow::Error::from)?;
         let rescored = rescore_pending(&self.db, &classifier).await?;
-        self.sync_active()?;
+        self.sync_active().await?;
         Ok(rescored)
-    }
-
-    /// Re-scores the pending queue with `bundle` (just activated by the CLI).
-    ///
-    /// # Errors
-    /// A damaged model or a database failure.
-    pub async fn rescore_with(&self, bundle: &ModelBundle) -> anyhow::Result<usize> {
-        rescore_pending(&self.db, &Classifier::from_bundle(bundle)?).await
     }
 
     /// Every label, for the trainer (a CLI child) and for export.
@@ -343,9 +345,9 @@ impl ModelService {
         Ok(self.db.list_labels().await?)
     }
 
-    /// Retrains from the base model plus every label in this process, activating the result
-    /// if it passed the guard (or `force`), and re-scores the queue when it did. What the
-    /// training child runs.
+    /// Retrains from the base model plus every label in this process, stores the model,
+    /// activates it if it passed the guard (or `force`), and re-scores the queue when it
+    /// did. What the training child runs.
     ///
     /// # Errors
     /// No labels, a damaged model, or a database or I/O failure.
@@ -354,9 +356,12 @@ impl ModelService {
         options: &RetrainOptions,
     ) -> anyhow::Result<(Retrained, usize)> {
         let labels = self.labels().await?;
-        let outcome = crate::retrain::retrain(labels, &self.store, &self.base, options)?;
+        let current = self.store.load_active_or(&self.base).await?;
+        let (bundle, outcome) = crate::retrain::retrain(labels, &current, &self.base, options)?;
+        drop(current);
+        self.store.save(&bundle).await?;
         let rescored = if outcome.activated {
-            let bundle = self.store.load(&outcome.version)?;
+            self.store.activate(&outcome.version, &self.base).await?;
             rescore_pending(&self.db, &Classifier::from_bundle(&bundle)?).await?
         } else {
             0
@@ -369,23 +374,23 @@ impl ModelService {
     ///
     /// # Errors
     /// A damaged active model: the model in use then stays.
-    pub fn sync_active(&self) -> anyhow::Result<bool> {
-        // Runs on every poll: compare the pointer first, read a model file only to swap.
-        let wanted = self
-            .store
-            .active_version()?
-            .unwrap_or_else(|| self.base.version.clone());
+    pub async fn sync_active(&self) -> anyhow::Result<bool> {
+        // Runs on every poll: compare the pointer first, read a model only to swap.
+        let wanted = match self.store.active_version().await? {
+            Some(v) if !ModelStore::is_base(&v, &self.base) => v,
+            _ => self.base.version.clone(),
+        };
         if wanted == self.models.current().info().version {
             return Ok(false);
         }
-        let active = self.store.load_active_or(&self.base)?;
+        let active = self.store.load_active_or(&self.base).await?;
         let classifier = Classifier::from_bundle(&active)?;
         self.models.swap(classifier);
         tracing::info!(model_version = %active.version, "model swapped");
         Ok(true)
     }
 
-    /// Starts the background task that follows `ACTIVE` and retrains on `schedule`.
+    /// Starts the background task that follows the active model and retrains on `schedule`.
     pub fn spawn_schedule(self: Arc<Self>, schedule: Schedule) {
         actix_web::rt::spawn(async move {
             let mut ticks = actix_web::rt::time::interval(schedule.poll);
@@ -399,12 +404,18 @@ impl ModelService {
         });
     }
 
-    /// One tick of the schedule: follow `ACTIVE`, and retrain if enough labels arrived since
-    /// `last_run` or it is time. Returns when a run was attempted.
+    /// One tick of the schedule: follow the active model, and retrain if enough labels
+    /// arrived since the last run (here, or on any instance sharing the database) or it is
+    /// time. Returns when a run was attempted.
     pub async fn step(self: &Arc<Self>, schedule: Schedule, last_run: i64) -> Option<i64> {
-        if let Err(e) = self.sync_active() {
+        if let Err(e) = self.sync_active().await {
             tracing::error!(error.message = %e, "cannot load the active model");
         }
+        // Shared: a run on any instance resets every instance's count.
+        let last_run = match self.store.last_retrain_at().await {
+            Ok(Some(shared)) => shared.max(last_run),
+            _ => last_run,
+        };
         let new_labels = self.db.count_labels_since(last_run).await.unwrap_or(0);
         let by_count = schedule.after_labels > 0 && new_labels >= schedule.after_labels;
         let by_time = schedule.every.is_some_and(|every| {

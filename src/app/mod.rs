@@ -30,7 +30,7 @@ use anyhow::Context;
 use crate::classifier::{Classifier, ModelHandle};
 use crate::retrain::ModelStore;
 use crate::store::Store;
-use filter::{ModelService, Schedule, SpamFilter, load_base};
+use filter::{ModelService, ModelSources, Schedule, SpamFilter, load_base};
 
 /// The file name of the SQLite database inside the data directory.
 pub const DATABASE_FILE: &str = "replyguard.sqlite3";
@@ -52,6 +52,8 @@ pub struct Components {
     pub bots: guard::BotPolicy,
     /// `REPLYGUARD_SECRET`; `None`: the data directory's key file.
     pub secret: Option<String>,
+    /// `REPLYGUARD_DATABASE_URL`; `None`: the SQLite file in the data directory.
+    pub database_url: Option<String>,
     /// How long addresses, user agents and referrers are kept.
     pub retention: std::time::Duration,
     /// P(spam) at or above which Akismet's comment-check adds `X-akismet-pro-tip: discard`.
@@ -127,30 +129,38 @@ impl App {
         std::fs::create_dir_all(data_dir).with_context(|| {
             format!("failed to create the data directory {}", data_dir.display())
         })?;
-        let path = components.database_path();
-        let store = Store::open_sqlite(&path)
-            .with_context(|| format!("failed to open the database {}", path.display()))?;
-        let base = load_base(components.base_model.as_deref())
-            .context("failed to load the spam filter model (REPLYGUARD_MODEL)")?;
-        let active = match ModelStore::new(data_dir).load_active_or(&base) {
-            Ok(active) => active,
-            Err(_) if !strict => base.clone(),
-            Err(e) => {
-                return Err(
-                    e.context("failed to load the active model named in <data dir>/models/ACTIVE")
-                );
+        let store = match &components.database_url {
+            Some(url) => Store::open_postgres(url)
+                .context("failed to open the PostgreSQL database (REPLYGUARD_DATABASE_URL)")?,
+            None => {
+                let path = components.database_path();
+                Store::open_sqlite(&path)
+                    .with_context(|| format!("failed to open the database {}", path.display()))?
             }
         };
+        let base = load_base(components.base_model.as_deref())
+            .context("failed to load the spam filter model (REPLYGUARD_MODEL)")?;
+        let model_store = ModelStore::for_store(data_dir, &store);
+        let active = match run_aside(model_store.load_active_or(&base)) {
+            Ok(active) => active,
+            Err(_) if !strict => base.clone(),
+            Err(e) => return Err(e.context("failed to load the active model")),
+        };
         let handle = ModelHandle::new(Classifier::from_bundle(&active)?);
+        drop(active);
         let filter = SpamFilter {
             models: handle.clone(),
             threshold: components.spam_threshold,
         };
         let models = Arc::new(ModelService::new(
-            data_dir.clone(),
-            components.base_model.clone(),
-            components.trainer.clone(),
-            base,
+            ModelSources {
+                data_dir: data_dir.clone(),
+                base_path: components.base_model.clone(),
+                database_url: components.database_url.clone(),
+                trainer: components.trainer.clone(),
+                base,
+            },
+            model_store,
             store.clone(),
             handle,
         ));
@@ -197,6 +207,19 @@ impl App {
     pub async fn health(&self) -> anyhow::Result<()> {
         Ok(self.store.ping().await?)
     }
+}
+
+/// Runs `future` on a runtime of its own on another thread: for the synchronous start-up
+/// code, which may itself run inside a runtime (the server's) where blocking is not allowed.
+fn run_aside<T: Send>(
+    future: impl std::future::Future<Output = anyhow::Result<T>> + Send,
+) -> anyhow::Result<T> {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| block_on(future))
+            .join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("start-up task panicked")))
+    })
 }
 
 /// Runs `future` to completion on a small runtime of its own: for CLI commands, which call

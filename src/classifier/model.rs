@@ -175,7 +175,7 @@ fn checked_payload<'a>(name: &str, bytes: &'a [u8]) -> Result<&'a str, ModelErro
 }
 
 /// Who a model is, without its fitted arrays: what a listing of models needs.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Provenance {
     pub version: String,
     pub created_at: String,

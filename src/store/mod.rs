@@ -7,6 +7,8 @@
 //! backend adds a variant to `Backend` and implements the same methods, without touching a
 //! use case.
 
+pub mod postgres;
+mod sql;
 pub mod sqlite;
 
 use std::path::Path;
@@ -34,6 +36,8 @@ pub enum StoreError {
     WriterGone,
     #[error("the database task was cancelled")]
     Cancelled,
+    #[error("not available with this database: {0}")]
+    NotHere(&'static str),
 }
 
 /// A cheap, cloneable handle on the store.
@@ -45,6 +49,17 @@ pub struct Store {
 #[derive(Clone)]
 enum Backend {
     Sqlite(Arc<sqlite::Sqlite>),
+    Postgres(Arc<postgres::Postgres>),
+}
+
+/// Calls the same operation on whichever backend the store runs.
+macro_rules! dispatch {
+    ($self:ident . $method:ident ( $($arg:expr),* )) => {
+        match &$self.backend {
+            Backend::Sqlite(db) => db.$method($($arg),*).await,
+            Backend::Postgres(db) => db.$method($($arg),*).await,
+        }
+    };
 }
 
 impl Store {
@@ -59,9 +74,32 @@ impl Store {
         })
     }
 
-    fn sqlite(&self) -> &sqlite::Sqlite {
-        let Backend::Sqlite(db) = &self.backend;
-        db
+    /// Connects to the PostgreSQL database at `url` (`postgres://…`), applies pending
+    /// migrations and keeps a pool of connections.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the server cannot be reached or a migration fails.
+    pub fn open_postgres(url: &str) -> Result<Self, StoreError> {
+        Ok(Self {
+            backend: Backend::Postgres(Arc::new(postgres::Postgres::open(url)?)),
+        })
+    }
+
+    /// The model store in the database, which instances sharing it share; `None` for
+    /// SQLite, whose models are files in the data directory.
+    pub fn model_rows(&self) -> Option<postgres::ModelRows> {
+        match &self.backend {
+            Backend::Sqlite(_) => None,
+            Backend::Postgres(db) => Some(postgres::ModelRows::new(Arc::clone(db))),
+        }
+    }
+
+    /// `sqlite` or `postgres`, for logs and `/readyz`.
+    pub fn backend_name(&self) -> &'static str {
+        match &self.backend {
+            Backend::Sqlite(_) => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
     }
 
     /// The schema version the database is at.
@@ -69,7 +107,7 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn schema_version(&self) -> Result<i64, StoreError> {
-        self.sqlite().schema_version().await
+        dispatch!(self.schema_version())
     }
 
     /// A trivial round trip through a reader: the database answers.
@@ -77,7 +115,7 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn ping(&self) -> Result<(), StoreError> {
-        self.sqlite().ping().await
+        dispatch!(self.ping())
     }
 
     /// The database takes writes (an empty transaction through the writer).
@@ -85,7 +123,7 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn writable(&self) -> Result<(), StoreError> {
-        self.sqlite().writable().await
+        dispatch!(self.writable())
     }
 
     /// Finishes every write, folds the WAL into the database and stops the writer: the last
@@ -94,15 +132,21 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn close(&self) -> Result<(), StoreError> {
-        self.sqlite().close().await
+        dispatch!(self.close())
     }
 
     /// A consistent online copy of the database at `path`, synced to disk.
     ///
     /// # Errors
-    /// A database or file system failure (the path exists, say).
+    /// A database or file system failure (the path exists, say), or a PostgreSQL database,
+    /// which its own tools back up.
     pub async fn backup_to(&self, path: std::path::PathBuf) -> Result<(), StoreError> {
-        self.sqlite().backup_to(path).await
+        match &self.backend {
+            Backend::Sqlite(db) => db.backup_to(path).await,
+            Backend::Postgres(_) => Err(StoreError::NotHere(
+                "a PostgreSQL database is backed up with pg_dump or the server's own backups",
+            )),
+        }
     }
 
     /// A campaign's comments that are pending or in spam.
@@ -113,7 +157,7 @@ impl Store {
         &self,
         campaign: CommentId,
     ) -> Result<Vec<CommentId>, StoreError> {
-        self.sqlite().campaign_members(campaign).await
+        dispatch!(self.campaign_members(campaign))
     }
 
     // ---- notifications -------------------------------------------------------------------
@@ -126,7 +170,7 @@ impl Store {
         &self,
         id: ModeratorId,
     ) -> Result<Option<(Option<String>, NotifyChoice)>, StoreError> {
-        self.sqlite().notify_settings(id).await
+        dispatch!(self.notify_settings(id))
     }
 
     /// Sets a moderator's notification email and choice.
@@ -139,7 +183,7 @@ impl Store {
         email: Option<String>,
         choice: NotifyChoice,
     ) -> Result<(), StoreError> {
-        self.sqlite().set_notify(id, email, choice).await
+        dispatch!(self.set_notify(id, email, choice))
     }
 
     /// Active moderators who chose `choice` and gave an address.
@@ -147,7 +191,7 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn recipients(&self, choice: NotifyChoice) -> Result<Vec<Recipient>, StoreError> {
-        self.sqlite().recipients(choice).await
+        dispatch!(self.recipients(choice))
     }
 
     /// Pending comments newer than `after` (at most `limit`) and how many in all.
@@ -159,7 +203,7 @@ impl Store {
         after: i64,
         limit: u32,
     ) -> Result<(Vec<ModComment>, u64), StoreError> {
-        self.sqlite().pending_since(after, limit).await
+        dispatch!(self.pending_since(after, limit))
     }
 
     /// Records when a moderator's digest was sent.
@@ -167,7 +211,7 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn set_digest_sent(&self, id: ModeratorId, at: i64) -> Result<(), StoreError> {
-        self.sqlite().set_digest_sent(id, at).await
+        dispatch!(self.set_digest_sent(id, at))
     }
 
     // ---- Akismet-compatible API ----------------------------------------------------------
@@ -180,7 +224,7 @@ impl Store {
         &self,
         feedback: Feedback,
     ) -> Result<Result<CommentId, SubmitRefusal>, StoreError> {
-        self.sqlite().feedback(feedback).await
+        dispatch!(self.feedback(feedback))
     }
 
     /// A site's id and its API key's generation, by origin.
@@ -188,7 +232,7 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn key_state(&self, origin: String) -> Result<Option<(SiteId, i64)>, StoreError> {
-        self.sqlite().key_state(origin).await
+        dispatch!(self.key_state(origin))
     }
 
     /// Stores the hash of a site's API key and its generation.
@@ -201,7 +245,7 @@ impl Store {
         generation: i64,
         hash: String,
     ) -> Result<(), StoreError> {
-        self.sqlite().set_site_key(site, generation, hash).await
+        dispatch!(self.set_site_key(site, generation, hash))
     }
 
     /// The site whose API key hashes to `hash`.
@@ -209,7 +253,7 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn find_site_by_key(&self, hash: String) -> Result<Option<KeyedSite>, StoreError> {
-        self.sqlite().find_site_by_key(hash).await
+        dispatch!(self.find_site_by_key(hash))
     }
 
     /// Whether comment-checks for `origin` are filed in the queue; whether the site exists.
@@ -217,7 +261,7 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn set_store_checked(&self, origin: String, on: bool) -> Result<bool, StoreError> {
-        self.sqlite().set_store_checked(origin, on).await
+        dispatch!(self.set_store_checked(origin, on))
     }
 
     // ---- personal data -------------------------------------------------------------------
@@ -227,7 +271,7 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn purge_before(&self, cutoff: i64) -> Result<u64, StoreError> {
-        self.sqlite().purge_before(cutoff).await
+        dispatch!(self.purge_before(cutoff))
     }
 
     /// Up to `limit` comments still holding a whole address.
@@ -238,7 +282,7 @@ impl Store {
         &self,
         limit: u32,
     ) -> Result<Vec<(CommentId, String)>, StoreError> {
-        self.sqlite().whole_addresses(limit).await
+        dispatch!(self.whole_addresses(limit))
     }
 
     /// Replaces whole addresses with `(network, keyed hash)`, or clears them (`None`).
@@ -249,7 +293,7 @@ impl Store {
         &self,
         rows: Vec<(CommentId, Option<(String, String)>)>,
     ) -> Result<(), StoreError> {
-        self.sqlite().set_addresses(rows).await
+        dispatch!(self.set_addresses(rows))
     }
 
     /// Every comment sent with this email address.
@@ -257,7 +301,7 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn comments_of(&self, email: String) -> Result<Vec<CommentId>, StoreError> {
-        self.sqlite().comments_of(email).await
+        dispatch!(self.comments_of(email))
     }
 
     /// Anonymises every comment sent with this email address, deletes their training
@@ -266,7 +310,7 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn erase(&self, email: String, at: i64) -> Result<u64, StoreError> {
-        self.sqlite().erase(email, at).await
+        dispatch!(self.erase(email, at))
     }
 
     /// How many comments are in each status.
@@ -276,7 +320,7 @@ impl Store {
     pub async fn count_by_status(
         &self,
     ) -> Result<std::collections::HashMap<crate::domain::CommentStatus, u64>, StoreError> {
-        self.sqlite().count_by_status().await
+        dispatch!(self.count_by_status())
     }
 
     // ---- sites -------------------------------------------------------------------------
@@ -286,7 +330,7 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn upsert_site(&self, origin: String, name: String) -> Result<SiteId, StoreError> {
-        self.sqlite().upsert_site(origin, name).await
+        dispatch!(self.upsert_site(origin, name))
     }
 
     /// Every registered site.
@@ -294,7 +338,7 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn list_sites(&self) -> Result<Vec<Site>, StoreError> {
-        self.sqlite().list_sites().await
+        dispatch!(self.list_sites())
     }
 
     /// The site registered for `origin`.
@@ -302,7 +346,7 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn site_by_origin(&self, origin: String) -> Result<Option<SiteId>, StoreError> {
-        self.sqlite().site_by_origin(origin).await
+        dispatch!(self.site_by_origin(origin))
     }
 
     // ---- comments ----------------------------------------------------------------------
@@ -318,7 +362,7 @@ impl Store {
         meta: SubmissionMeta,
         filing: Filing,
     ) -> Result<Result<Submitted, SubmitRefusal>, StoreError> {
-        self.sqlite().insert_comment(comment, meta, filing).await
+        dispatch!(self.insert_comment(comment, meta, filing))
     }
 
     /// The submission stored under a (scoped) idempotency key, if any.
@@ -329,7 +373,7 @@ impl Store {
         &self,
         key: String,
     ) -> Result<Option<Submitted>, StoreError> {
-        self.sqlite().find_by_idempotency_key(key).await
+        dispatch!(self.find_by_idempotency_key(key))
     }
 
     /// Applies a moderator's decision: status, log entry and label in one transaction.
@@ -340,7 +384,7 @@ impl Store {
         &self,
         decision: Decision,
     ) -> Result<Result<Acted, DecisionRefusal>, StoreError> {
-        self.sqlite().apply_decision(decision).await
+        dispatch!(self.apply_decision(decision))
     }
 
     /// The approved comments of the thread at `url`, oldest first, with their version.
@@ -348,7 +392,7 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn list_public(&self, url: String) -> Result<PublicThread, StoreError> {
-        self.sqlite().list_public(url).await
+        dispatch!(self.list_public(url))
     }
 
     /// The public version of the thread at `url` (see [`PublicThread`]), if it exists.
@@ -356,7 +400,7 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn thread_version(&self, url: String) -> Result<Option<i64>, StoreError> {
-        self.sqlite().thread_version(url).await
+        dispatch!(self.thread_version(url))
     }
 
     /// One page of comments in `status`, and how many there are in all.
@@ -370,9 +414,7 @@ impl Store {
         limit: u32,
         offset: u64,
     ) -> Result<(Vec<ModComment>, u64), StoreError> {
-        self.sqlite()
-            .list_by_status(status, order, limit, offset)
-            .await
+        dispatch!(self.list_by_status(status, order, limit, offset))
     }
 
     /// Everything stored about comment `id`, with its moderation log.
@@ -383,7 +425,7 @@ impl Store {
         &self,
         id: CommentId,
     ) -> Result<Option<(ModComment, Vec<LogEntry>)>, StoreError> {
-        self.sqlite().find_for_moderation(id).await
+        dispatch!(self.find_for_moderation(id))
     }
 
     /// Comment `id` with its parent, thread, the author's other comments and its history.
@@ -394,7 +436,7 @@ impl Store {
         &self,
         id: CommentId,
     ) -> Result<Option<CommentContext>, StoreError> {
-        self.sqlite().comment_context(id).await
+        dispatch!(self.comment_context(id))
     }
 
     /// One page of the dashboard queue, how many match, and the counts per status.
@@ -407,7 +449,7 @@ impl Store {
         limit: u32,
         offset: u64,
     ) -> Result<(Vec<ModComment>, u64, Counts), StoreError> {
-        self.sqlite().list_queue(filter, limit, offset).await
+        dispatch!(self.list_queue(filter, limit, offset))
     }
 
     /// Up to `limit` pending comments with ids above `after`, for re-scoring.
@@ -419,7 +461,7 @@ impl Store {
         after: CommentId,
         limit: u32,
     ) -> Result<Vec<ScoringRow>, StoreError> {
-        self.sqlite().list_pending_for_scoring(after, limit).await
+        dispatch!(self.list_pending_for_scoring(after, limit))
     }
 
     /// Replaces the filter's verdicts on these comments (statuses are left alone).
@@ -430,7 +472,7 @@ impl Store {
         &self,
         verdicts: Vec<(CommentId, StoredVerdict)>,
     ) -> Result<(), StoreError> {
-        self.sqlite().set_verdicts(verdicts).await
+        dispatch!(self.set_verdicts(verdicts))
     }
 
     /// Stores one chunk of an import (its site and thread registered if new); comments
@@ -439,7 +481,7 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn import_chunk(&self, chunk: ImportChunk) -> Result<ImportedChunk, StoreError> {
-        self.sqlite().import_chunk(chunk).await
+        dispatch!(self.import_chunk(chunk))
     }
 
     /// Links imported replies whose parents came later in the file. A link that would close
@@ -448,7 +490,7 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn link_orphans(&self, orphans: Vec<(CommentId, String)>) -> Result<(), StoreError> {
-        self.sqlite().link_orphans(orphans).await
+        dispatch!(self.link_orphans(orphans))
     }
 
     // ---- labels ------------------------------------------------------------------------
@@ -458,7 +500,7 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn list_labels(&self) -> Result<Vec<LabelledComment>, StoreError> {
-        self.sqlite().list_labels().await
+        dispatch!(self.list_labels())
     }
 
     /// How many labels were given after `at` (unix ms).
@@ -466,7 +508,7 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn count_labels_since(&self, at: i64) -> Result<u64, StoreError> {
-        self.sqlite().count_labels_since(at).await
+        dispatch!(self.count_labels_since(at))
     }
 
     /// The filter's scores at decision time against moderators' labels, at `threshold`.
@@ -474,7 +516,7 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn agreement(&self, threshold: f64) -> Result<Agreement, StoreError> {
-        self.sqlite().agreement(threshold).await
+        dispatch!(self.agreement(threshold))
     }
 
     // ---- moderators and sessions -------------------------------------------------------
@@ -490,9 +532,7 @@ impl Store {
         password_hash: String,
         admin: Option<bool>,
     ) -> Result<(ModeratorId, bool), StoreError> {
-        self.sqlite()
-            .upsert_moderator(name, password_hash, admin)
-            .await
+        dispatch!(self.upsert_moderator(name, password_hash, admin))
     }
 
     /// What is needed to check `name`'s password.
@@ -503,7 +543,7 @@ impl Store {
         &self,
         name: String,
     ) -> Result<Option<ModeratorCredentials>, StoreError> {
-        self.sqlite().find_moderator(name).await
+        dispatch!(self.find_moderator(name))
     }
 
     /// Every moderator account.
@@ -511,7 +551,7 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn list_moderators(&self) -> Result<Vec<ModeratorRow>, StoreError> {
-        self.sqlite().list_moderators().await
+        dispatch!(self.list_moderators())
     }
 
     /// Changes an account (see [`AccountChange`]).
@@ -523,7 +563,7 @@ impl Store {
         id: ModeratorId,
         change: AccountChange,
     ) -> Result<(), StoreError> {
-        self.sqlite().change_account(id, change).await
+        dispatch!(self.change_account(id, change))
     }
 
     // ---- block and hold lists -----------------------------------------------------------
@@ -538,7 +578,7 @@ impl Store {
         by: ModeratorId,
         at: i64,
     ) -> Result<bool, StoreError> {
-        self.sqlite().add_rule(rule, by, at).await
+        dispatch!(self.add_rule(rule, by, at))
     }
 
     /// Removes a rule; `false` when there was none with that id.
@@ -546,7 +586,7 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn delete_rule(&self, id: i64) -> Result<bool, StoreError> {
-        self.sqlite().delete_rule(id).await
+        dispatch!(self.delete_rule(id))
     }
 
     // ---- API tokens --------------------------------------------------------------------
@@ -556,7 +596,7 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn insert_token(&self, token: NewApiToken) -> Result<i64, StoreError> {
-        self.sqlite().insert_token(token).await
+        dispatch!(self.insert_token(token))
     }
 
     /// Revokes token `id` (only if `owner`'s, when given); whether there was one.
@@ -568,7 +608,7 @@ impl Store {
         id: i64,
         owner: Option<ModeratorId>,
     ) -> Result<bool, StoreError> {
-        self.sqlite().delete_token(id, owner).await
+        dispatch!(self.delete_token(id, owner))
     }
 
     /// Marks a token as used now.
@@ -576,7 +616,7 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn touch_token(&self, id: i64, at: i64) -> Result<(), StoreError> {
-        self.sqlite().touch_token(id, at).await
+        dispatch!(self.touch_token(id, at))
     }
 
     /// The token with this hash, and whom it speaks for.
@@ -587,7 +627,7 @@ impl Store {
         &self,
         token_hash: String,
     ) -> Result<Option<ApiTokenOwner>, StoreError> {
-        self.sqlite().find_token(token_hash).await
+        dispatch!(self.find_token(token_hash))
     }
 
     /// Every token (only `owner`'s, when given).
@@ -598,7 +638,7 @@ impl Store {
         &self,
         owner: Option<ModeratorId>,
     ) -> Result<Vec<ApiTokenRow>, StoreError> {
-        self.sqlite().list_tokens(owner).await
+        dispatch!(self.list_tokens(owner))
     }
 
     /// Every rule.
@@ -606,7 +646,7 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn rules(&self) -> Result<Vec<Rule>, StoreError> {
-        self.sqlite().rules().await
+        dispatch!(self.rules())
     }
 
     /// Stores a new session.
@@ -614,7 +654,7 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn start_session(&self, session: NewSession) -> Result<(), StoreError> {
-        self.sqlite().start_session(session).await
+        dispatch!(self.start_session(session))
     }
 
     /// The session with this token hash, with its moderator.
@@ -625,7 +665,7 @@ impl Store {
         &self,
         token_hash: String,
     ) -> Result<Option<SessionRecord>, StoreError> {
-        self.sqlite().find_session(token_hash).await
+        dispatch!(self.find_session(token_hash))
     }
 
     /// Marks a session as used at `at`.
@@ -633,7 +673,7 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn touch_session(&self, token_hash: String, at: i64) -> Result<(), StoreError> {
-        self.sqlite().touch_session(token_hash, at).await
+        dispatch!(self.touch_session(token_hash, at))
     }
 
     /// Ends one session.
@@ -641,7 +681,7 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn end_session(&self, token_hash: String) -> Result<(), StoreError> {
-        self.sqlite().end_session(token_hash).await
+        dispatch!(self.end_session(token_hash))
     }
 
     /// Remembers what a session's last decision changed (JSON), for undo.
@@ -653,7 +693,7 @@ impl Store {
         token_hash: String,
         undo: Option<String>,
     ) -> Result<(), StoreError> {
-        self.sqlite().set_undo(token_hash, undo).await
+        dispatch!(self.set_undo(token_hash, undo))
     }
 
     /// Counts a sign-in attempt before its password is checked, atomically: when every key
@@ -668,7 +708,7 @@ impl Store {
         at: i64,
         since: i64,
     ) -> Result<bool, StoreError> {
-        self.sqlite().admit_attempt(keys, at, since).await
+        dispatch!(self.admit_attempt(keys, at, since))
     }
 
     /// Forgets a successful attempt: every attempt under `clear`, and the latest under `one`.
@@ -676,6 +716,6 @@ impl Store {
     /// # Errors
     /// A database failure.
     pub async fn forgive_attempt(&self, clear: String, one: String) -> Result<(), StoreError> {
-        self.sqlite().forgive_attempt(clear, one).await
+        dispatch!(self.forgive_attempt(clear, one))
     }
 }

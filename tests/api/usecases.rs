@@ -28,6 +28,7 @@ fn open_app() -> (App, TempDir) {
         },
         bots: replyguard::app::guard::BotPolicy::default(),
         secret: None,
+        database_url: None,
         retention: replyguard::app::privacy::DEFAULT_RETENTION,
         akismet_discard: 0.995,
         notify: Default::default(),

@@ -9,6 +9,7 @@ use crate::domain::{
     ModeratorId, NewComment, Order, PublicComment, ScoringRow, Signal, SiteId, StoredVerdict,
     SubmissionMeta, ThreadId, Timestamp,
 };
+pub(crate) use crate::store::sql::MOD_COLUMNS;
 
 impl ToSql for CommentStatus {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
@@ -310,14 +311,6 @@ pub fn list_public(conn: &Connection, url: &str) -> Result<Vec<PublicComment>, D
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
-
-pub(crate) const MOD_COLUMNS: &str = "c.id, t.url, c.parent_id, c.author, c.email, c.website, c.body, \
-     c.status, c.created_at, c.client_ip, c.user_agent, c.referrer, c.spam_score, \
-     c.spam_log_odds, c.spam_reasons, c.model_version, c.signals, c.campaign_id, \
-     CASE WHEN c.campaign_id IS NULL THEN NULL ELSE \
-         (SELECT COUNT(*) FROM comments m WHERE m.campaign_id = c.campaign_id) END, \
-     CASE WHEN c.campaign_id IS NULL THEN NULL ELSE \
-         (SELECT s.created_at FROM comments s WHERE s.id = c.campaign_id) END";
 
 pub(crate) fn mod_comment(row: &Row<'_>) -> rusqlite::Result<ModComment> {
     Ok(ModComment {

@@ -12,6 +12,7 @@ use crate::domain::{
     Agreement, CommentId, CommentStatus, Label, ModComment, ModeratorId, ModeratorRow, QueueFilter,
     QueueOrder, SessionRecord, Timestamp,
 };
+use crate::store::sql::{like_pattern, where_with};
 
 /// Stores a new session.
 ///
@@ -156,15 +157,6 @@ pub fn clear_login_failures(conn: &Connection, key: &str) -> Result<(), DbError>
     Ok(())
 }
 
-/// `%` and `_` match literally in a search.
-fn like_pattern(text: &str) -> String {
-    let escaped = text
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
-}
-
 /// One page of the queue, and how many comments match in all.
 ///
 /// # Errors
@@ -283,15 +275,6 @@ pub fn list_queue(
         page("", &order_sql, limit, offset)?
     };
     Ok((rows, total))
-}
-
-/// `where_sql` (empty or `WHERE …`) with one more condition.
-fn where_with(where_sql: &str, extra: &str) -> String {
-    match (where_sql.is_empty(), extra.is_empty()) {
-        (_, true) => where_sql.to_owned(),
-        (true, false) => format!("WHERE {extra}"),
-        (false, false) => format!("{where_sql} AND {extra}"),
-    }
 }
 
 /// How many comments have each status.

@@ -4,11 +4,7 @@ use rusqlite::{Connection, params};
 
 use super::DbError;
 use crate::domain::{CommentId, CommentStatus};
-
-/// What an erased comment says instead of its text.
-pub const ERASED_BODY: &str = "[This comment was removed at its author's request.]";
-/// What an erased comment shows as its author.
-pub const ERASED_AUTHOR: &str = "[deleted]";
+use crate::store::sql::{ERASED_AUTHOR, ERASED_BODY};
 
 /// Clears addresses, user agents and referrers of comments created before `cutoff`;
 /// how many comments had any.

@@ -1,0 +1,260 @@
+//! The PostgreSQL backend: a pool of async connections to a server several instances share.
+//!
+//! Each operation is one transaction on a pooled connection, committed (with PostgreSQL's
+//! default `synchronous_commit = on`: flushed to the server's WAL) before it returns, so the
+//! promise is SQLite's: an acknowledged comment is on disk. Races between instances are
+//! settled by the database: row locks for decisions, advisory locks for sign-in throttles,
+//! migrations and retraining. All of this backend's SQL lives in this folder.
+
+mod accounts;
+mod comments;
+mod models;
+mod queue;
+mod sites;
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use tokio_postgres::{NoTls, Row};
+
+pub use models::{ModelRows, RetrainLock, StoredModelRow};
+
+use super::StoreError as DbError;
+use crate::domain::{CampaignInfo, CommentId, CommentStatus, ModComment, Timestamp};
+
+impl From<tokio_postgres::Error> for DbError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        DbError::Backend(Arc::new(e))
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for DbError {
+    fn from(e: deadpool_postgres::PoolError) -> Self {
+        DbError::Backend(Arc::new(e))
+    }
+}
+
+/// A value that breaks the schema's promises (an unknown status, say).
+fn corrupt(what: String) -> DbError {
+    DbError::Backend(Arc::new(std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        what,
+    )))
+}
+
+/// Connections per instance. PostgreSQL's default `max_connections` is 100: ten instances
+/// fit, with room for the operator's own sessions.
+const POOL_SIZE: usize = 8;
+
+/// The migrations, in order: `migrations/postgres/NNNN_*.sql`.
+const MIGRATIONS: &[&str] = &[include_str!("../../../migrations/postgres/0001_init.sql")];
+
+/// The advisory lock key instances take while migrating (any fixed number; `rg` + `mig`).
+const MIGRATION_LOCK: i64 = 0x0072_676d_6967;
+
+/// The PostgreSQL database.
+pub struct Postgres {
+    pool: Pool,
+    /// For connections outside the pool (the retraining lock's).
+    config: tokio_postgres::Config,
+}
+
+impl Postgres {
+    /// Connects to `url`, applies pending migrations (one instance at a time) and keeps a
+    /// pool of connections.
+    ///
+    /// Runs its own short-lived runtime on a separate thread, so that it can be called from
+    /// synchronous code and from inside another runtime alike (the CLI and the server both
+    /// build their `App` before serving).
+    ///
+    /// # Errors
+    /// The server cannot be reached or refuses, or a migration fails.
+    pub fn open(url: &str) -> Result<Self, DbError> {
+        let config = tokio_postgres::Config::from_str(url)?;
+        let manager = Manager::from_config(
+            config.clone(),
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(POOL_SIZE)
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(Duration::from_secs(30)))
+            .create_timeout(Some(Duration::from_secs(10)))
+            .build()
+            .map_err(|e| DbError::Backend(Arc::new(e)))?;
+        std::thread::scope(|scope| {
+            scope
+                .spawn(|| {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .map_err(|e| DbError::Backend(Arc::new(e)))?;
+                    runtime.block_on(migrate(&config))
+                })
+                .join()
+                .unwrap_or(Err(DbError::Cancelled))
+        })?;
+        Ok(Self { pool, config })
+    }
+
+    async fn client(&self) -> Result<deadpool_postgres::Object, DbError> {
+        Ok(self.pool.get().await?)
+    }
+
+    pub async fn schema_version(&self) -> Result<i64, DbError> {
+        let client = self.client().await?;
+        let row = client
+            .query_one(
+                "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+                &[],
+            )
+            .await?;
+        Ok(i64::from(row.get::<_, i32>(0)))
+    }
+
+    pub async fn ping(&self) -> Result<(), DbError> {
+        self.client().await?.simple_query("SELECT 1").await?;
+        Ok(())
+    }
+
+    /// A write transaction commits: the server takes writes (not a read-only standby).
+    pub async fn writable(&self) -> Result<(), DbError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        tx.execute("SELECT txid_current()", &[]).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Closes the pool: every write has been answered (each is its own transaction).
+    pub async fn close(&self) -> Result<(), DbError> {
+        self.pool.close();
+        Ok(())
+    }
+}
+
+/// Applies the migrations this database lacks, under an advisory lock so that instances
+/// starting together migrate one after the other.
+async fn migrate(config: &tokio_postgres::Config) -> Result<(), DbError> {
+    let (mut client, connection) = config.connect(NoTls).await?;
+    let task = tokio::spawn(connection);
+    let result = async {
+        client
+            .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
+            .await?;
+        client
+            .batch_execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (
+                     version INTEGER PRIMARY KEY,
+                     applied_at BIGINT NOT NULL
+                 )",
+            )
+            .await?;
+        let found: i32 = client
+            .query_one(
+                "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+                &[],
+            )
+            .await?
+            .get(0);
+        let known = MIGRATIONS.len();
+        if usize::try_from(found).unwrap_or(usize::MAX) > known {
+            return Err(DbError::SchemaTooNew {
+                found: i64::from(found),
+                known,
+            });
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+            let version = i32::try_from(i + 1).unwrap_or(i32::MAX);
+            let tx = client.transaction().await?;
+            tx.batch_execute(sql).await?;
+            tx.execute(
+                "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
+                &[&version, &crate::domain::now_millis()],
+            )
+            .await?;
+            tx.commit().await?;
+        }
+        client
+            .execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK])
+            .await?;
+        Ok(())
+    }
+    .await;
+    drop(client);
+    let _ = task.await;
+    result
+}
+
+fn status(row: &Row, i: usize) -> Result<CommentStatus, DbError> {
+    let text: &str = row.get(i);
+    text.parse().map_err(corrupt)
+}
+
+fn status_opt(row: &Row, i: usize) -> Result<Option<CommentStatus>, DbError> {
+    row.get::<_, Option<&str>>(i)
+        .map(|t| t.parse().map_err(corrupt))
+        .transpose()
+}
+
+fn count(row: &Row, i: usize) -> u64 {
+    u64::try_from(row.get::<_, i64>(i)).unwrap_or(0)
+}
+
+/// A row of [`crate::store::sql::MOD_COLUMNS`].
+fn mod_comment(row: &Row) -> Result<ModComment, DbError> {
+    Ok(ModComment {
+        id: CommentId(row.get(0)),
+        thread: row.get(1),
+        parent: row.get::<_, Option<i64>>(2).map(CommentId),
+        author: row.get(3),
+        email: row.get(4),
+        website: row.get(5),
+        body: row.get(6),
+        status: status(row, 7)?,
+        created_at: Timestamp(row.get(8)),
+        client_ip: row.get(9),
+        user_agent: row.get(10),
+        referrer: row.get(11),
+        spam_score: row.get(12),
+        spam_log_odds: row.get(13),
+        spam_reasons: row
+            .get::<_, Option<String>>(14)
+            .and_then(|json| serde_json::value::RawValue::from_string(json).ok()),
+        model_version: row.get(15),
+        signals: row
+            .get::<_, Option<&str>>(16)
+            .and_then(|json| serde_json::from_str(json).ok())
+            .unwrap_or_default(),
+        campaign: match (
+            row.get::<_, Option<i64>>(17),
+            row.get::<_, Option<i64>>(18),
+            row.get::<_, Option<i64>>(19),
+        ) {
+            (Some(id), Some(size), Some(first_seen)) => Some(CampaignInfo {
+                id: CommentId(id),
+                size: u64::try_from(size).unwrap_or(0),
+                first_seen: Timestamp(first_seen),
+            }),
+            _ => None,
+        },
+    })
+}
+
+fn mod_comments(rows: &[Row]) -> Result<Vec<ModComment>, DbError> {
+    rows.iter().map(mod_comment).collect()
+}
+
+/// `LIMIT` and `OFFSET` take a BIGINT.
+fn limit_i64(n: u32) -> i64 {
+    i64::from(n)
+}
+
+fn offset_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}

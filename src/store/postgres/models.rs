@@ -1,0 +1,158 @@
+//! The model store every instance shares: models as rows, the active version with a
+//! generation number instances poll, and the lock that lets one retraining run at a time.
+
+use std::sync::Arc;
+
+use tokio_postgres::NoTls;
+
+use super::{DbError, Postgres};
+use crate::domain::now_millis;
+
+/// The advisory lock key held while a retraining run goes on (`rg` + `train`).
+const RETRAIN_LOCK: i64 = 0x0072_6774_7261_696e;
+
+/// A handle on the shared model store.
+#[derive(Clone)]
+pub struct ModelRows {
+    db: Arc<Postgres>,
+}
+
+/// A stored model's version and provenance (JSON), without its arrays.
+#[derive(Debug, Clone)]
+pub struct StoredModelRow {
+    pub version: String,
+    pub provenance: String,
+}
+
+/// Held while this instance retrains: a connection of its own holding a session advisory
+/// lock. Dropping it closes the connection, and the server releases the lock; so does the
+/// death of the process, so a crashed run never blocks the others.
+pub struct RetrainLock {
+    _client: tokio_postgres::Client,
+}
+
+impl ModelRows {
+    pub(in crate::store) fn new(db: Arc<Postgres>) -> Self {
+        Self { db }
+    }
+
+    /// Stores a model's file bytes under its version; storing the same version again is a
+    /// no-op (versions name their content).
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn save(
+        &self,
+        version: &str,
+        provenance: &str,
+        bundle: &[u8],
+    ) -> Result<(), DbError> {
+        self.db
+            .execute(
+                "INSERT INTO models (version, provenance, bundle, stored_at)
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (version) DO NOTHING",
+                &[&version, &provenance, &bundle, &now_millis()],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// The file bytes of `version`, if stored.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn load(&self, version: &str) -> Result<Option<Vec<u8>>, DbError> {
+        let client = self.db.client().await?;
+        Ok(client
+            .query_opt("SELECT bundle FROM models WHERE version = $1", &[&version])
+            .await?
+            .map(|row| row.get(0)))
+    }
+
+    /// Every stored model, oldest first.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn list(&self) -> Result<Vec<StoredModelRow>, DbError> {
+        let client = self.db.client().await?;
+        let rows = client
+            .query(
+                "SELECT version, provenance FROM models ORDER BY stored_at, version",
+                &[],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|row| StoredModelRow {
+                version: row.get(0),
+                provenance: row.get(1),
+            })
+            .collect())
+    }
+
+    /// The active version (`None`: the base model) and the activation generation.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn active(&self) -> Result<(Option<String>, i64), DbError> {
+        let client = self.db.client().await?;
+        let statement = client
+            .prepare_cached("SELECT active, generation FROM model_state WHERE id = 1")
+            .await?;
+        let row = client.query_one(&statement, &[]).await?;
+        Ok((row.get(0), row.get(1)))
+    }
+
+    /// Makes `version` (stored; `None`: the base model) the one every instance runs, and
+    /// tells listening instances at once.
+    ///
+    /// # Errors
+    /// A database failure, or a version that is not stored.
+    pub async fn activate(&self, version: Option<&str>) -> Result<(), DbError> {
+        let mut client = self.db.client().await?;
+        let tx = client.transaction().await?;
+        tx.execute(
+            "UPDATE model_state SET active = $1, generation = generation + 1 WHERE id = 1",
+            &[&version],
+        )
+        .await?;
+        tx.batch_execute("NOTIFY replyguard_model").await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// When the last retraining run started, on any instance.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn last_retrain_at(&self) -> Result<Option<i64>, DbError> {
+        let client = self.db.client().await?;
+        Ok(client
+            .query_one("SELECT last_retrain_at FROM model_state WHERE id = 1", &[])
+            .await?
+            .get(0))
+    }
+
+    /// Takes the retraining lock if no instance holds it, and records the run's start.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn try_retrain_lock(&self) -> Result<Option<RetrainLock>, DbError> {
+        let (client, connection) = self.db.config.connect(NoTls).await?;
+        tokio::spawn(connection);
+        let got: bool = client
+            .query_one("SELECT pg_try_advisory_lock($1)", &[&RETRAIN_LOCK])
+            .await?
+            .get(0);
+        if !got {
+            return Ok(None);
+        }
+        client
+            .execute(
+                "UPDATE model_state SET last_retrain_at = $1 WHERE id = 1",
+                &[&now_millis()],
+            )
+            .await?;
+        Ok(Some(RetrainLock { _client: client }))
+    }
+}

@@ -1,0 +1,245 @@
+//! Sites and their Akismet keys, the block and hold lists, and personal data (retention,
+//! export and erasure).
+
+use super::comments::bump_thread_of;
+use super::{DbError, Postgres, limit_i64};
+use crate::domain::{
+    CommentId, KeyedSite, ModeratorId, NewRule, Rule, RuleKind, RuleList, Site, SiteId, now_millis,
+};
+use crate::store::sql::{ERASED_AUTHOR, ERASED_BODY};
+
+impl Postgres {
+    pub async fn upsert_site(&self, origin: String, name: String) -> Result<SiteId, DbError> {
+        let client = self.client().await?;
+        let row = client
+            .query_one(
+                "INSERT INTO sites (origin, name, created_at) VALUES ($1, $2, $3)
+                 ON CONFLICT (origin) DO UPDATE SET name = excluded.name
+                 RETURNING id",
+                &[&origin, &name, &now_millis()],
+            )
+            .await?;
+        Ok(SiteId(row.get(0)))
+    }
+
+    pub async fn list_sites(&self) -> Result<Vec<Site>, DbError> {
+        let client = self.client().await?;
+        let rows = client
+            .query("SELECT id, origin, name FROM sites ORDER BY id", &[])
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|row| Site {
+                id: row.get(0),
+                origin: row.get(1),
+                name: row.get(2),
+            })
+            .collect())
+    }
+
+    pub async fn site_by_origin(&self, origin: String) -> Result<Option<SiteId>, DbError> {
+        let client = self.client().await?;
+        Ok(client
+            .query_opt("SELECT id FROM sites WHERE origin = $1", &[&origin])
+            .await?
+            .map(|row| SiteId(row.get(0))))
+    }
+
+    pub async fn key_state(&self, origin: String) -> Result<Option<(SiteId, i64)>, DbError> {
+        let client = self.client().await?;
+        Ok(client
+            .query_opt(
+                "SELECT id, key_generation FROM sites WHERE origin = $1",
+                &[&origin],
+            )
+            .await?
+            .map(|row| (SiteId(row.get(0)), row.get(1))))
+    }
+
+    pub async fn set_site_key(
+        &self,
+        site: SiteId,
+        generation: i64,
+        hash: String,
+    ) -> Result<(), DbError> {
+        self.execute(
+            "UPDATE sites SET key_generation = $2, api_key_hash = $3 WHERE id = $1",
+            &[&site.0, &generation, &hash],
+        )
+        .await?;
+        Ok(())
+    }
+
+    pub async fn find_site_by_key(&self, hash: String) -> Result<Option<KeyedSite>, DbError> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached("SELECT id, origin, store_checked FROM sites WHERE api_key_hash = $1")
+            .await?;
+        Ok(client
+            .query_opt(&statement, &[&hash])
+            .await?
+            .map(|row| KeyedSite {
+                id: SiteId(row.get(0)),
+                origin: row.get(1),
+                store_checked: row.get(2),
+            }))
+    }
+
+    pub async fn set_store_checked(&self, origin: String, on: bool) -> Result<bool, DbError> {
+        Ok(self
+            .execute(
+                "UPDATE sites SET store_checked = $2 WHERE origin = $1",
+                &[&origin, &on],
+            )
+            .await?
+            == 1)
+    }
+
+    pub async fn add_rule(&self, rule: NewRule, by: ModeratorId, at: i64) -> Result<bool, DbError> {
+        Ok(self
+            .execute(
+                "INSERT INTO guard_rules (list, kind, pattern, shown, created_by, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6)
+                 ON CONFLICT (list, kind, pattern) DO NOTHING",
+                &[
+                    &rule.list.as_str(),
+                    &rule.kind.as_str(),
+                    &rule.pattern,
+                    &rule.shown,
+                    &by.0,
+                    &at,
+                ],
+            )
+            .await?
+            == 1)
+    }
+
+    pub async fn delete_rule(&self, id: i64) -> Result<bool, DbError> {
+        Ok(self
+            .execute("DELETE FROM guard_rules WHERE id = $1", &[&id])
+            .await?
+            == 1)
+    }
+
+    pub async fn rules(&self) -> Result<Vec<Rule>, DbError> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT id, list, kind, pattern, shown FROM guard_rules ORDER BY list, kind, shown",
+                &[],
+            )
+            .await?;
+        // A rule this binary does not know (written by a newer one) is skipped, not fatal.
+        Ok(rows
+            .iter()
+            .filter_map(|row| {
+                Some(Rule {
+                    id: row.get(0),
+                    list: RuleList::parse(row.get(1)).ok()?,
+                    kind: RuleKind::parse(row.get(2)).ok()?,
+                    pattern: row.get(3),
+                    shown: row.get(4),
+                })
+            })
+            .collect())
+    }
+
+    pub async fn purge_before(&self, cutoff: i64) -> Result<u64, DbError> {
+        self.execute(
+            "UPDATE comments
+             SET client_ip = NULL, client_ip_hash = NULL, user_agent = NULL, referrer = NULL
+             WHERE created_at < $1
+               AND (client_ip IS NOT NULL OR client_ip_hash IS NOT NULL
+                    OR user_agent IS NOT NULL OR referrer IS NOT NULL)",
+            &[&cutoff],
+        )
+        .await
+    }
+
+    pub async fn whole_addresses(&self, limit: u32) -> Result<Vec<(CommentId, String)>, DbError> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT id, client_ip FROM comments
+                 WHERE client_ip IS NOT NULL AND client_ip_hash IS NULL LIMIT $1",
+                &[&limit_i64(limit)],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|row| (CommentId(row.get(0)), row.get(1)))
+            .collect())
+    }
+
+    pub async fn set_addresses(
+        &self,
+        rows: Vec<(CommentId, Option<(String, String)>)>,
+    ) -> Result<(), DbError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let statement = tx
+            .prepare_cached("UPDATE comments SET client_ip = $2, client_ip_hash = $3 WHERE id = $1")
+            .await?;
+        for (id, address) in &rows {
+            let (network, hash) = match address {
+                Some((n, h)) => (Some(n.as_str()), Some(h.as_str())),
+                None => (None, None),
+            };
+            tx.execute(&statement, &[&id.0, &network, &hash]).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn comments_of(&self, email: String) -> Result<Vec<CommentId>, DbError> {
+        let client = self.client().await?;
+        comments_of(&client, &email).await
+    }
+
+    /// Anonymises every comment sent with `email`, deletes their labels and logs each
+    /// erasure, in one transaction.
+    pub async fn erase(&self, email: String, at: i64) -> Result<u64, DbError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let ids = comments_of(&tx, &email).await?;
+        for id in &ids {
+            let status: String = tx
+                .query_one(
+                    "UPDATE comments
+                     SET author = $2, email = '', website = NULL, body = $3, client_ip = NULL,
+                         client_ip_hash = NULL, user_agent = NULL, referrer = NULL,
+                         spam_reasons = NULL, signals = NULL, idempotency_key = NULL
+                     WHERE id = $1
+                     RETURNING status",
+                    &[&id.0, &ERASED_AUTHOR, &ERASED_BODY],
+                )
+                .await?
+                .get(0);
+            tx.execute("DELETE FROM labels WHERE comment_id = $1", &[&id.0])
+                .await?;
+            tx.execute(
+                "INSERT INTO mod_log (comment_id, moderator_id, action, from_status, to_status,
+                                      created_at)
+                 VALUES ($1, NULL, 'erase', $2, $2, $3)",
+                &[&id.0, &status, &at],
+            )
+            .await?;
+            bump_thread_of(&tx, *id).await?;
+        }
+        tx.commit().await?;
+        Ok(ids.len() as u64)
+    }
+}
+
+async fn comments_of(
+    client: &impl deadpool_postgres::GenericClient,
+    email: &str,
+) -> Result<Vec<CommentId>, DbError> {
+    let rows = client
+        .query(
+            "SELECT id FROM comments WHERE lower(email) = lower($1) AND email <> '' ORDER BY id",
+            &[&email],
+        )
+        .await?;
+    Ok(rows.iter().map(|row| CommentId(row.get(0))).collect())
+}

@@ -1,0 +1,33 @@
+//! SQL text both backends speak alike: the moderator's view of a comment, and search patterns.
+
+/// The columns of a [`crate::domain::ModComment`], over `comments c JOIN threads t`.
+pub(crate) const MOD_COLUMNS: &str = "c.id, t.url, c.parent_id, c.author, c.email, c.website, c.body, \
+     c.status, c.created_at, c.client_ip, c.user_agent, c.referrer, c.spam_score, \
+     c.spam_log_odds, c.spam_reasons, c.model_version, c.signals, c.campaign_id, \
+     CASE WHEN c.campaign_id IS NULL THEN NULL ELSE \
+         (SELECT COUNT(*) FROM comments m WHERE m.campaign_id = c.campaign_id) END, \
+     CASE WHEN c.campaign_id IS NULL THEN NULL ELSE \
+         (SELECT s.created_at FROM comments s WHERE s.id = c.campaign_id) END";
+
+/// A `LIKE … ESCAPE '\'` pattern finding `text` anywhere: `%` and `_` match literally.
+pub(crate) fn like_pattern(text: &str) -> String {
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// `where_sql` (empty or `WHERE …`) with one more condition.
+pub(crate) fn where_with(where_sql: &str, extra: &str) -> String {
+    match (where_sql.is_empty(), extra.is_empty()) {
+        (_, true) => where_sql.to_owned(),
+        (true, false) => format!("WHERE {extra}"),
+        (false, false) => format!("{where_sql} AND {extra}"),
+    }
+}
+
+/// What an erased comment says instead of its text.
+pub(crate) const ERASED_BODY: &str = "[This comment was removed at its author's request.]";
+/// What an erased comment shows as its author.
+pub(crate) const ERASED_AUTHOR: &str = "[deleted]";
