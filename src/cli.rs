@@ -46,6 +46,13 @@ pub enum Command {
     /// Copy the data directory (database, models, key) into a new directory while the
     /// service runs: a consistent snapshot (README, "Backup and restore").
     Backup { directory: PathBuf },
+    /// Copy this data directory's SQLite database and models into an empty PostgreSQL
+    /// database (README, "Running more than one instance"). Sessions are not copied.
+    CopyData {
+        /// `postgres://user:password@host:port/database`, migrated and checked empty first.
+        #[arg(long)]
+        to: String,
+    },
     /// Email to moderators.
     #[command(subcommand)]
     Notify(NotifyCommand),
@@ -196,6 +203,11 @@ fn components(cli: &Cli) -> Components {
 fn run(mut cli: Cli) -> anyhow::Result<()> {
     match cli.command.take().unwrap_or(Command::Serve) {
         Command::Serve => serve(&cli.serve, cli.data_dir.clone()),
+        Command::CopyData { to } => {
+            let report = block_on(crate::app::operations::copy_data(&components(&cli), &to))?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(())
+        }
         Command::Migrate => {
             // Opening migrates; say what the schema is now.
             let app = open_app(&cli)?;

@@ -75,6 +75,13 @@ impl App {
     /// # Errors
     /// The directory is not empty, or a copy fails.
     pub async fn backup(&self, directory: &Path) -> anyhow::Result<BackupReport> {
+        if !self.store.is_embedded() {
+            bail!(
+                "the database is PostgreSQL (REPLYGUARD_DATABASE_URL), which holds the comments \
+                 and the models: back it up with pg_dump or the server's own backups, and keep \
+                 REPLYGUARD_SECRET with it"
+            );
+        }
         if directory
             .read_dir()
             .is_ok_and(|mut entries| entries.next().is_some())
@@ -117,4 +124,60 @@ impl App {
     pub async fn close(&self) -> anyhow::Result<()> {
         Ok(self.store.close().await?)
     }
+}
+
+/// What `replyguard copy-data` moved.
+#[derive(Debug, Serialize)]
+pub struct CopyReport {
+    /// Rows per table, in the source and in the target (equal, or nothing was committed).
+    pub tables: Vec<crate::store::copy::CopiedTable>,
+    /// Retrained models copied into the database's model store.
+    pub models: usize,
+    /// The model the service runs (the base model: `None`).
+    pub active_model: Option<String>,
+}
+
+/// Copies the data directory's SQLite database and models into the empty PostgreSQL
+/// database at `to` (migrating it first): sites, threads, comments, moderators, labels, the
+/// moderation log, block and hold lists, API tokens and the stored models with the active
+/// one. Sessions are not copied: moderators sign in again.
+///
+/// # Errors
+/// No SQLite database in the data directory, a target that holds data, counts that do not
+/// match (nothing committed), or a database failure.
+pub async fn copy_data(components: &super::Components, to: &str) -> anyhow::Result<CopyReport> {
+    let path = components.database_path();
+    if !path.is_file() {
+        bail!("there is no SQLite database at {}", path.display());
+    }
+    // Opening migrates the source, so every column the copy reads exists.
+    let source = crate::store::Store::open_sqlite(&path)
+        .with_context(|| format!("failed to open {}", path.display()))?;
+    let target = crate::store::Store::open_postgres(to)
+        .context("failed to open the PostgreSQL database (--to)")?;
+    let tables = crate::store::copy::sqlite_to_postgres(&path, to).await?;
+    let base = super::filter::load_base(components.base_model.as_deref())?;
+    let from = crate::retrain::ModelStore::for_store(&components.data_dir, &source);
+    let into = crate::retrain::ModelStore::for_store(&components.data_dir, &target);
+    let mut models = 0;
+    for stored in from.list(&base).await? {
+        if !stored.base {
+            into.save(&from.load(&stored.version).await?).await?;
+            models += 1;
+        }
+    }
+    let active_model = match from.active_version().await? {
+        Some(v) if !crate::retrain::ModelStore::is_base(&v, &base) => {
+            into.activate(&v, &base).await?;
+            Some(v)
+        }
+        _ => None,
+    };
+    source.close().await?;
+    target.close().await?;
+    Ok(CopyReport {
+        tables,
+        models,
+        active_model,
+    })
 }

@@ -7,6 +7,7 @@
 //! backend adds a variant to `Backend` and implements the same methods, without touching a
 //! use case.
 
+pub mod copy;
 pub mod postgres;
 mod sql;
 pub mod sqlite;
@@ -92,6 +93,12 @@ impl Store {
             Backend::Sqlite(_) => None,
             Backend::Postgres(db) => Some(postgres::ModelRows::new(Arc::clone(db))),
         }
+    }
+
+    /// Whether the database is the data directory's own file (SQLite), which this service
+    /// backs up, rather than a server with its own tools.
+    pub fn is_embedded(&self) -> bool {
+        matches!(self.backend, Backend::Sqlite(_))
     }
 
     /// `sqlite` or `postgres`, for logs and `/readyz`.

@@ -22,6 +22,132 @@ pub fn binary() -> &'static str {
     env!("CARGO_BIN_EXE_replyguard")
 }
 
+/// `REPLYGUARD_TEST_POSTGRES` (a server URL such as `postgres://postgres@127.0.0.1:5433`):
+/// when set, every data directory a test makes is paired with a fresh PostgreSQL database
+/// and every server and CLI command of the suite runs on it. `.ci/run` runs the suite
+/// once on SQLite and once so.
+pub fn postgres_server() -> Option<String> {
+    std::env::var("REPLYGUARD_TEST_POSTGRES")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+        .map(|u| u.trim().trim_end_matches('/').to_owned())
+}
+
+/// Whether the suite runs on PostgreSQL.
+pub fn on_postgres() -> bool {
+    postgres_server().is_some()
+}
+
+/// The database paired with `data_dir` (created on first use), when the suite runs on
+/// PostgreSQL.
+pub fn database_url_for(data_dir: &Path) -> Option<String> {
+    use std::hash::{Hash, Hasher};
+    static CREATED: OnceLock<Mutex<std::collections::HashSet<String>>> = OnceLock::new();
+    let server = postgres_server()?;
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    data_dir.hash(&mut hasher);
+    let name = format!("rg_test_{:016x}", hasher.finish());
+    let mut created = CREATED.get_or_init(Default::default).lock().expect("lock");
+    if !created.contains(&name) {
+        create_database(&server, &name);
+        created.insert(name.clone());
+    }
+    Some(format!("{server}/{name}"))
+}
+
+/// Creates database `name` on the server at `server` (dropping a leftover of that name).
+pub fn create_database(server: &str, name: &str) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let (client, connection) =
+            tokio_postgres::connect(&format!("{server}/postgres"), tokio_postgres::NoTls)
+                .await
+                .expect("connect to the test PostgreSQL server");
+        tokio::spawn(connection);
+        // Two statements: neither may run inside the implicit transaction of a batch.
+        for sql in [
+            format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            format!("CREATE DATABASE {name}"),
+        ] {
+            client
+                .batch_execute(&sql)
+                .await
+                .expect("create the test database");
+        }
+    });
+}
+
+/// Every byte the database holds, to search for what must not be stored: the SQLite file
+/// and its log, or a `pg_dump` of the PostgreSQL database.
+pub fn database_bytes(data_dir: &Path) -> Vec<u8> {
+    match database_url_for(data_dir) {
+        None => {
+            let mut bytes = std::fs::read(data_dir.join("replyguard.sqlite3")).expect("database");
+            bytes
+                .extend(std::fs::read(data_dir.join("replyguard.sqlite3-wal")).unwrap_or_default());
+            bytes
+        }
+        Some(url) => {
+            let out = Command::new("pg_dump")
+                .args(["--data-only", "--inserts", &url])
+                .output()
+                .expect("pg_dump");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            out.stdout
+        }
+    }
+}
+
+/// Runs `f` with a connection to the database at `url`.
+pub fn run_on<F, Fut>(url: &str, f: F)
+where
+    F: FnOnce(tokio_postgres::Client) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+            .await
+            .expect("connect to the test database");
+        tokio::spawn(connection);
+        f(client).await;
+    });
+}
+
+/// The one BYTEA value `sql` (with one text parameter) selects.
+fn query_bytes(url: &str, sql: &str, param: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    run_on(url, |client| {
+        let out = &mut out;
+        async move {
+            *out = client
+                .query_one(sql, &[&param])
+                .await
+                .expect("query")
+                .get(0);
+        }
+    });
+    out
+}
+
+/// The environment that points a process at `data_dir`'s database.
+fn database_env(data_dir: &Path) -> Vec<(&'static str, String)> {
+    database_url_for(data_dir)
+        .map(|url| ("REPLYGUARD_DATABASE_URL", url))
+        .into_iter()
+        .collect()
+}
+
 /// Runs the CLI against `data_dir`, feeding `stdin`; returns (success, stdout, stderr).
 pub fn cli(data_dir: &Path, args: &[&str], stdin: &str) -> (bool, String, String) {
     cli_full(data_dir, args, stdin, &[])
@@ -46,6 +172,7 @@ fn cli_full(
         .args(args)
         .envs(env.iter().copied())
         .env("REPLYGUARD_DATA_DIR", data_dir)
+        .envs(database_env(data_dir))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -184,6 +311,7 @@ fn start_server(
         .args(["serve", "--bind", "127.0.0.1:0"])
         .envs(env.iter().map(|(k, v)| (k, v)))
         .env("REPLYGUARD_DATA_DIR", data_dir)
+        .envs(database_env(data_dir))
         .env("REPLYGUARD_MODEL", model)
         .env("REPLYGUARD_LOG", "debug")
         .env("REPLYGUARD_LOG_FORMAT", "pretty")
@@ -371,6 +499,7 @@ impl TestApp {
         command
             .args(args)
             .env("REPLYGUARD_DATA_DIR", self.data_dir.path())
+            .envs(database_env(self.data_dir.path()))
             .env("REPLYGUARD_MODEL", &self.model);
         let out = command.output().expect("CLI finished");
         (
@@ -388,6 +517,52 @@ impl TestApp {
             .json(&json!({ "force": force }))
             .send()
             .expect("retrain")
+    }
+
+    /// The stored file bytes of model `version`: a file in the data directory, or a row.
+    pub fn model_bytes(&self, version: &str) -> Vec<u8> {
+        match database_url_for(self.data_dir.path()) {
+            None => std::fs::read(
+                self.data_dir
+                    .path()
+                    .join("models")
+                    .join(format!("{version}.json")),
+            )
+            .expect("model file"),
+            Some(url) => query_bytes(
+                &url,
+                "SELECT bundle FROM models WHERE version = $1",
+                version,
+            ),
+        }
+    }
+
+    /// Cuts the last 100 bytes off stored model `version`, as a torn write or a bad disk
+    /// would.
+    pub fn truncate_model(&self, version: &str) {
+        let bytes = self.model_bytes(version);
+        let cut = &bytes[..bytes.len() - 100];
+        match database_url_for(self.data_dir.path()) {
+            None => std::fs::write(
+                self.data_dir
+                    .path()
+                    .join("models")
+                    .join(format!("{version}.json")),
+                cut,
+            )
+            .expect("write model file"),
+            Some(url) => {
+                run_on(&url, |client| async move {
+                    client
+                        .execute(
+                            "UPDATE models SET bundle = $2 WHERE version = $1",
+                            &[&version, &cut],
+                        )
+                        .await
+                        .expect("damage the stored model");
+                });
+            }
+        }
     }
 
     /// The version of the model in use.

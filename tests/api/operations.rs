@@ -154,12 +154,14 @@ fn sigterm_finishes_requests_in_flight_and_exits_zero() {
         (acknowledged, status)
     });
     assert!(status.success(), "exit status {status:?}");
-    let wal = app.data_dir.path().join("replyguard.sqlite3-wal");
-    let wal_len = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
-    assert_eq!(
-        wal_len, 0,
-        "the log was folded into the database on the way out"
-    );
+    if !crate::helpers::on_postgres() {
+        let wal = app.data_dir.path().join("replyguard.sqlite3-wal");
+        let wal_len = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+        assert_eq!(
+            wal_len, 0,
+            "the log was folded into the database on the way out"
+        );
+    }
     assert!(
         app.logs().iter().any(|l| l.contains("stopped cleanly")),
         "a clean stop is logged"
@@ -217,6 +219,14 @@ fn metrics_answer_loopback_and_the_allowed_ranges_only() {
 #[test]
 fn an_online_backup_restores_to_a_working_service() {
     let app = spawn_app();
+    if crate::helpers::on_postgres() {
+        // The server's own tools back PostgreSQL up; the command says so and writes nothing.
+        let target = app.data_dir.path().join("backups").join("tonight");
+        let (ok, _, err) = app.cli(&["backup", target.to_str().unwrap()]);
+        assert!(!ok && err.contains("pg_dump"), "{err}");
+        assert!(!target.exists());
+        return;
+    }
     let before: Vec<i64> = (0..20)
         .map(|i| {
             app.submit(

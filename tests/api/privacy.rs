@@ -6,10 +6,7 @@ use serde_json::{Value, json};
 use crate::helpers::{ARTICLE, spawn_app_with};
 
 fn database_bytes(app: &crate::helpers::TestApp) -> Vec<u8> {
-    let dir = app.data_dir.path();
-    let mut bytes = std::fs::read(dir.join("replyguard.sqlite3")).expect("database");
-    bytes.extend(std::fs::read(dir.join("replyguard.sqlite3-wal")).unwrap_or_default());
-    bytes
+    crate::helpers::database_bytes(app.data_dir.path())
 }
 
 fn contains(haystack: &[u8], needle: &str) -> bool {

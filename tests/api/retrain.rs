@@ -24,13 +24,7 @@ fn detail(app: &TestApp, id: i64) -> Value {
 }
 
 fn stored_nb(app: &TestApp, version: &str) -> String {
-    let path = app
-        .data_dir
-        .path()
-        .join("models")
-        .join(format!("{version}.json"));
-    let file: Value =
-        serde_json::from_slice(&std::fs::read(path).expect("model file")).expect("json");
+    let file: Value = serde_json::from_slice(&app.model_bytes(version)).expect("json");
     file["payload"]["nb"].to_string()
 }
 
@@ -279,9 +273,7 @@ fn a_swap_under_concurrent_submissions_loses_nothing_and_mixes_no_models() {
         Classifier::from_bundle(&base).expect("base classifier"),
     );
     for v in &versions {
-        let bundle =
-            ModelBundle::load(&app.data_dir.path().join("models").join(format!("{v}.json")))
-                .expect("stored");
+        let bundle = ModelBundle::from_file_bytes(v, &app.model_bytes(v)).expect("stored");
         models.insert(
             v.clone(),
             Classifier::from_bundle(&bundle).expect("classifier"),
@@ -381,13 +373,7 @@ fn the_cli_lists_activates_and_exports_labels() {
 
     let (ok, out, err) = app.cli(&["model", "activate", &version]);
     assert!(ok && out.contains("re-scored"), "{out}{err}");
-    let path = app
-        .data_dir
-        .path()
-        .join("models")
-        .join(format!("{version}.json"));
-    let bytes = std::fs::read(&path).unwrap();
-    std::fs::write(&path, &bytes[..bytes.len() - 100]).unwrap();
+    app.truncate_model(&version);
     let (ok, _, err) = app.cli(&["model", "activate", &version]);
     assert!(!ok && err.contains("truncated"), "{err}");
     let (ok, _, err) = app.cli(&["model", "activate", "../../etc/passwd"]);

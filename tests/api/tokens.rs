@@ -45,8 +45,7 @@ fn a_cli_token_opens_the_api_until_it_is_revoked() {
         "{out}"
     );
     assert!(
-        !std::fs::read(app.data_dir.path().join("replyguard.sqlite3"))
-            .unwrap()
+        !crate::helpers::database_bytes(app.data_dir.path())
             .windows(token.len())
             .any(|w| w == token.as_bytes()),
         "only the hash is stored"

@@ -333,23 +333,42 @@ impl Postgres {
             crate::domain::now_millis(),
         )
         .await?;
+        // Every key the chunk names, looked up at once; comments stored below join the map,
+        // so a reply finds a parent earlier in the same chunk without asking the server.
+        let keys: Vec<&str> = chunk
+            .comments
+            .iter()
+            .flat_map(|c| std::iter::once(c.import_key.as_str()).chain(c.parent_key.as_deref()))
+            .collect();
+        let mut known: std::collections::HashMap<String, CommentId> = tx
+            .query(
+                "SELECT import_key, id FROM comments WHERE import_key = ANY($1)",
+                &[&keys],
+            )
+            .await?
+            .iter()
+            .map(|row| (row.get(0), CommentId(row.get(1))))
+            .collect();
+        let insert = tx
+            .prepare_cached(
+                "INSERT INTO comments (thread_id, parent_id, author, email, website, body,
+                     status, created_at, client_ip, spam_score, spam_log_odds, spam_reasons,
+                     model_version, import_key, client_ip_hash)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                 RETURNING id",
+            )
+            .await?;
+        let mut published = false;
         for c in &chunk.comments {
-            if find_by_import_key(&tx, &c.import_key).await?.is_some() {
+            if known.contains_key(&c.import_key) {
                 done.already_present += 1;
                 continue;
             }
-            let parent = match &c.parent_key {
-                Some(k) => find_by_import_key(&tx, k).await?,
-                None => None,
-            };
+            let parent = c.parent_key.as_ref().and_then(|k| known.get(k).copied());
             let v = c.verdict.as_ref();
             let id: i64 = tx
                 .query_one(
-                    "INSERT INTO comments (thread_id, parent_id, author, email, website, body,
-                         status, created_at, client_ip, spam_score, spam_log_odds, spam_reasons,
-                         model_version, import_key, client_ip_hash)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-                     RETURNING id",
+                    &insert,
                     &[
                         &thread.0,
                         &parent.map(|p| p.0),
@@ -371,6 +390,7 @@ impl Postgres {
                 .await?
                 .get(0);
             let id = CommentId(id);
+            known.insert(c.import_key.clone(), id);
             if let (Some(key), None) = (&c.parent_key, parent) {
                 done.orphans.push((id, key.clone()));
             }
@@ -382,9 +402,15 @@ impl Postgres {
                 }
             }
             done.imported += 1;
-            if c.status == CommentStatus::Approved {
-                bump_thread_of(&tx, id).await?;
-            }
+            published |= c.status == CommentStatus::Approved;
+        }
+        // One raise of the thread's public version covers every comment the chunk published.
+        if published {
+            tx.execute(
+                "UPDATE threads SET public_version = public_version + 1 WHERE id = $1",
+                &[&thread.0],
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(done)
@@ -682,14 +708,19 @@ async fn set_label(
     moderator: Option<ModeratorId>,
     at: i64,
 ) -> Result<(), DbError> {
+    let statement = tx
+        .prepare_cached(
+            "INSERT INTO labels (comment_id, label, source, moderator_id, model_version,
+                                 spam_score, labelled_at)
+             SELECT id, $2, $3, $4, model_version, spam_score, $5 FROM comments WHERE id = $1
+             ON CONFLICT (comment_id) DO UPDATE SET
+                 label = excluded.label, source = excluded.source,
+                 moderator_id = excluded.moderator_id, model_version = excluded.model_version,
+                 spam_score = excluded.spam_score, labelled_at = excluded.labelled_at",
+        )
+        .await?;
     tx.execute(
-        "INSERT INTO labels (comment_id, label, source, moderator_id, model_version, spam_score,
-                             labelled_at)
-         SELECT id, $2, $3, $4, model_version, spam_score, $5 FROM comments WHERE id = $1
-         ON CONFLICT (comment_id) DO UPDATE SET
-             label = excluded.label, source = excluded.source,
-             moderator_id = excluded.moderator_id, model_version = excluded.model_version,
-             spam_score = excluded.spam_score, labelled_at = excluded.labelled_at",
+        &statement,
         &[
             &id.0,
             &label.as_str(),
