@@ -13,9 +13,14 @@ use crate::config::LogFormat;
 pub fn init(filter: &str, format: LogFormat) {
     let filter = EnvFilter::try_new(filter)
         .unwrap_or_else(|_| EnvFilter::new("info"))
-        // tokio-postgres logs every statement's parameters at debug level: a commenter's
-        // email and text would reach the log. Never below info, whatever the filter says.
-        .add_directive("tokio_postgres=info".parse().expect("a valid directive"));
+        // The PostgreSQL driver logs every statement's parameters at debug level: a
+        // commenter's email and text would reach the log. Never below info, whatever the
+        // filter says.
+        .add_directive(
+            crate::store::postgres::QUIET_DRIVER_LOGS
+                .parse()
+                .expect("a valid directive"),
+        );
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

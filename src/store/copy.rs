@@ -69,7 +69,9 @@ pub struct CopiedTable {
 pub enum CopyError {
     #[error("the target database already holds data ({0} has rows): copy into an empty one")]
     TargetNotEmpty(&'static str),
-    #[error("{table}: {in_sqlite} rows in SQLite but {target} in PostgreSQL; nothing was committed")]
+    #[error(
+        "{table}: {in_sqlite} rows in SQLite but {target} in PostgreSQL; nothing was committed"
+    )]
     CountMismatch {
         table: &'static str,
         in_sqlite: u64,

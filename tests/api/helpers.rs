@@ -44,6 +44,9 @@ pub fn database_url_for(data_dir: &Path) -> Option<String> {
     use std::hash::{Hash, Hasher};
     static CREATED: OnceLock<Mutex<std::collections::HashSet<String>>> = OnceLock::new();
     let server = postgres_server()?;
+    if sqlite_only().lock().expect("lock").contains(data_dir) {
+        return None;
+    }
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     data_dir.hash(&mut hasher);
     let name = format!("rg_test_{:016x}", hasher.finish());
@@ -53,6 +56,13 @@ pub fn database_url_for(data_dir: &Path) -> Option<String> {
         created.insert(name.clone());
     }
     Some(format!("{server}/{name}"))
+}
+
+/// Data directories that stay on SQLite even when the suite runs on PostgreSQL (the source
+/// of a `copy-data`).
+fn sqlite_only() -> &'static Mutex<std::collections::HashSet<PathBuf>> {
+    static PATHS: OnceLock<Mutex<std::collections::HashSet<PathBuf>>> = OnceLock::new();
+    PATHS.get_or_init(Default::default)
 }
 
 /// Creates database `name` on the server at `server` (dropping a leftover of that name).
@@ -168,11 +178,16 @@ fn cli_full(
     stdin: &str,
     env: &[(&str, &str)],
 ) -> (bool, String, String) {
+    let database = if env.iter().any(|(k, _)| *k == "REPLYGUARD_DATABASE_URL") {
+        Vec::new()
+    } else {
+        database_env(data_dir)
+    };
     let mut child = Command::new(binary())
         .args(args)
         .envs(env.iter().copied())
         .env("REPLYGUARD_DATA_DIR", data_dir)
-        .envs(database_env(data_dir))
+        .envs(database)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -263,7 +278,22 @@ pub fn spawn_app() -> TestApp {
 
 /// Like [`spawn_app`], with extra environment variables for the server.
 pub fn spawn_app_with(env: &[(&str, &str)]) -> TestApp {
+    spawn_app_on(env, false)
+}
+
+/// Like [`spawn_app_with`], on SQLite whatever the suite runs on.
+pub fn spawn_app_on_sqlite(env: &[(&str, &str)]) -> TestApp {
+    spawn_app_on(env, true)
+}
+
+fn spawn_app_on(env: &[(&str, &str)], sqlite: bool) -> TestApp {
     let data_dir = tempfile::tempdir().expect("temp dir");
+    if sqlite {
+        sqlite_only()
+            .lock()
+            .expect("lock")
+            .insert(data_dir.path().to_owned());
+    }
     let (ok, _, err) = cli(
         data_dir.path(),
         &["site", "add", SITE, "--name", "News"],
@@ -307,11 +337,17 @@ fn start_server(
     env: &[(String, String)],
     logs: &Arc<Mutex<Vec<String>>>,
 ) -> (Child, String) {
+    // A database named in `env` (a second instance's) wins over the data directory's own.
+    let database = if env.iter().any(|(k, _)| k == "REPLYGUARD_DATABASE_URL") {
+        Vec::new()
+    } else {
+        database_env(data_dir)
+    };
     let mut server = Command::new(binary())
         .args(["serve", "--bind", "127.0.0.1:0"])
         .envs(env.iter().map(|(k, v)| (k, v)))
         .env("REPLYGUARD_DATA_DIR", data_dir)
-        .envs(database_env(data_dir))
+        .envs(database)
         .env("REPLYGUARD_MODEL", model)
         .env("REPLYGUARD_LOG", "debug")
         .env("REPLYGUARD_LOG_FORMAT", "pretty")
@@ -387,6 +423,28 @@ impl TestApp {
             start_server(self.data_dir.path(), &self.model, &self.env, &self.logs);
         self.server = server;
         self.address = address;
+    }
+
+    /// Starts another instance on the same database, with a data directory of its own (as
+    /// on another machine) and the same settings. Its process, address and data directory.
+    pub fn another_instance(&self) -> (Child, String, TempDir) {
+        let url =
+            database_url_for(self.data_dir.path()).expect("only a shared database has instances");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut env = self.env.clone();
+        env.push(("REPLYGUARD_DATABASE_URL".to_owned(), url));
+        let (child, address) = start_server(dir.path(), &self.model, &env, &self.logs);
+        (child, address, dir)
+    }
+
+    /// The database URL this app runs on, when the suite runs on PostgreSQL.
+    pub fn database_url(&self) -> Option<String> {
+        database_url_for(self.data_dir.path())
+    }
+
+    /// Starts a server on `data_dir` with exactly `env` (and this app's model).
+    pub fn start_on_env(&self, data_dir: &Path, env: &[(String, String)]) -> (Child, String) {
+        start_server(data_dir, &self.model, env, &self.logs)
     }
 
     /// Starts a second server on another data directory (a restored backup, say).

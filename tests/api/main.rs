@@ -20,6 +20,7 @@ mod browser;
 mod dashboard;
 // Importing WordPress exports.
 mod import;
+mod instances;
 // The retraining loop: labels, guard, swap, store, export.
 mod retrain;
 // Durability across restarts and privacy of emails.

@@ -44,6 +44,10 @@ fn corrupt(what: String) -> DbError {
     )))
 }
 
+/// A log filter directive that keeps the driver at info: at debug it logs every
+/// statement's parameters (emails, comment text).
+pub const QUIET_DRIVER_LOGS: &str = "tokio_postgres=info";
+
 /// Connections per instance. PostgreSQL's default `max_connections` is 100: ten instances
 /// fit, with room for the operator's own sessions.
 const POOL_SIZE: usize = 8;
