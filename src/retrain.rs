@@ -282,6 +282,15 @@ impl ModelStore {
         }
     }
 
+    /// Activations made by any instance, as they happen; `None` for files, which the
+    /// schedule polls.
+    pub fn activations(&self) -> Option<tokio::sync::mpsc::Receiver<()>> {
+        match &self.place {
+            Place::Files(_) => None,
+            Place::Shared(rows) => Some(rows.activations()),
+        }
+    }
+
     /// The lock that lets one retraining run at a time across instances: `Ok(None)` while
     /// another instance holds it. Files need none beyond the process's own.
     ///

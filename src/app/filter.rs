@@ -392,6 +392,18 @@ impl ModelService {
 
     /// Starts the background task that follows the active model and retrains on `schedule`.
     pub fn spawn_schedule(self: Arc<Self>, schedule: Schedule) {
+        // Instances sharing a database hear each activation at once; the poll below is
+        // what catches up after a missed one.
+        if let Some(mut activations) = self.store.activations() {
+            let service = Arc::clone(&self);
+            actix_web::rt::spawn(async move {
+                while activations.recv().await.is_some() {
+                    if let Err(e) = service.sync_active().await {
+                        tracing::error!(error.message = %e, "cannot load the active model");
+                    }
+                }
+            });
+        }
         actix_web::rt::spawn(async move {
             let mut ticks = actix_web::rt::time::interval(schedule.poll);
             let mut last_run = now_millis();

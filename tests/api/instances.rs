@@ -53,7 +53,8 @@ impl Drop for Pair {
 fn pair(extra: &[(&str, &str)]) -> Pair {
     let mut env = vec![
         ("REPLYGUARD_SECRET", SHARED_SECRET),
-        ("REPLYGUARD_MODEL_POLL_SECS", "1"),
+        // Longer than `wait_until` waits: another instance swaps models on the notification.
+        ("REPLYGUARD_MODEL_POLL_SECS", "30"),
     ];
     env.extend_from_slice(extra);
     let a = spawn_app_with(&env);

@@ -133,6 +133,23 @@ impl ModelRows {
             .get(0))
     }
 
+    /// Activations on any instance as they are committed (`LISTEN replyguard_model` on a
+    /// connection of its own, reconnecting after a failure). Polling the generation stays
+    /// the fallback: a notification lost while reconnecting delays a swap to the next poll.
+    pub fn activations(&self) -> tokio::sync::mpsc::Receiver<()> {
+        let (sender, receiver) = tokio::sync::mpsc::channel(4);
+        let config = self.db.config.clone();
+        tokio::spawn(async move {
+            while !sender.is_closed() {
+                if let Err(e) = listen(&config, &sender).await {
+                    tracing::warn!(error.message = %e, "lost the model notifications; reconnecting");
+                }
+                tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            }
+        });
+        receiver
+    }
+
     /// Takes the retraining lock if no instance holds it, and records the run's start.
     ///
     /// # Errors
@@ -155,4 +172,44 @@ impl ModelRows {
             .await?;
         Ok(Some(RetrainLock { _client: client }))
     }
+}
+
+/// Listens for activations until the connection fails or nobody receives them.
+async fn listen(
+    config: &tokio_postgres::Config,
+    sender: &tokio::sync::mpsc::Sender<()>,
+) -> Result<(), DbError> {
+    let (client, mut connection) = config.connect(NoTls).await?;
+    let (heard, mut hear) = tokio::sync::mpsc::channel::<Result<(), tokio_postgres::Error>>(4);
+    let pump = tokio::spawn(async move {
+        loop {
+            match std::future::poll_fn(|cx| connection.poll_message(cx)).await {
+                Some(Ok(tokio_postgres::AsyncMessage::Notification(_))) => {
+                    if heard.send(Ok(())).await.is_err() {
+                        return;
+                    }
+                }
+                Some(Ok(_)) => {}
+                Some(Err(e)) => {
+                    let _ = heard.send(Err(e)).await;
+                    return;
+                }
+                None => return,
+            }
+        }
+    });
+    client.batch_execute("LISTEN replyguard_model").await?;
+    let result = loop {
+        match hear.recv().await {
+            Some(Ok(())) => {
+                if sender.send(()).await.is_err() {
+                    break Ok(());
+                }
+            }
+            Some(Err(e)) => break Err(e.into()),
+            None => break Ok(()),
+        }
+    };
+    pump.abort();
+    result
 }
