@@ -60,11 +60,13 @@ json_post_script "$work/pg-a.lua" "$a"
 json_post_script "$work/pg-b.lua" "$b"
 # Warm both, then measure both at once.
 wrk -t1 -c16 -d2s -s "$work/pg-a.lua" "$a" > /dev/null &
+load=$!
 wrk -t1 -c16 -d2s -s "$work/pg-b.lua" "$b" > /dev/null
-wait
+wait "$load"
 wrk -t1 -c16 -d"${duration}s" --latency -s "$work/pg-a.lua" "$a" > "$work/a.out" &
+load=$!
 wrk -t1 -c16 -d"${duration}s" --latency -s "$work/pg-b.lua" "$b" > "$work/b.out"
-wait
+wait "$load"
 sum=$(awk '/Requests\/sec/ {s += $2} END {printf "%.0f", s}' "$work/a.out" "$work/b.out")
 p99s=$(awk '$1 == "99%" {print $2}' "$work/a.out" "$work/b.out" | tr '\n' ' ')
 bad=$(awk '/Non-2xx or 3xx/ {s += $5} END {print s + 0}' "$work/a.out" "$work/b.out")

@@ -129,6 +129,13 @@ impl App {
         std::fs::create_dir_all(data_dir).with_context(|| {
             format!("failed to create the data directory {}", data_dir.display())
         })?;
+        if components.database_url.is_some() && components.secret.is_none() {
+            tracing::warn!(
+                "REPLYGUARD_SECRET is unset: this instance keys form tokens, Akismet keys and \
+                 hashes with its own data directory's secret.key; instances sharing the \
+                 database must share one REPLYGUARD_SECRET"
+            );
+        }
         let store = match &components.database_url {
             Some(url) => Store::open_postgres(url)
                 .context("failed to open the PostgreSQL database (REPLYGUARD_DATABASE_URL)")?,

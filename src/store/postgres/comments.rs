@@ -19,6 +19,14 @@ impl Postgres {
         filing: Filing,
     ) -> Result<Result<Submitted, SubmitRefusal>, DbError> {
         let mut client = self.client().await?;
+        if let Some(id) = submit_in_one_statement(&client, &comment, &meta, &filing).await? {
+            return Ok(Ok(Submitted {
+                id,
+                status: filing.status,
+                created_at: meta.created_at,
+            }));
+        }
+        // A new thread, a retry, or a refusal: the step-by-step path says which.
         let tx = client.transaction().await?;
         let result = submit(&tx, &comment, &meta, &filing).await?;
         tx.commit().await?;
@@ -489,6 +497,92 @@ impl Postgres {
     }
 }
 
+/// The common case in one round trip and one implicit transaction: the thread exists on a
+/// registered site, the parent (if any) is approved in that thread, and the idempotency key
+/// is new. Stores the comment with its campaign seed and, when filed as spam, its log
+/// entry. `None` when any of that does not hold: nothing was written.
+///
+/// A commit of its own per statement, instead of BEGIN, a lookup, the insert and COMMIT:
+/// the server's CPU, not the disk, bounds submissions on a small machine (BENCHMARKS.md).
+async fn submit_in_one_statement(
+    client: &impl GenericClient,
+    comment: &NewComment,
+    meta: &SubmissionMeta,
+    filing: &Filing,
+) -> Result<Option<CommentId>, DbError> {
+    let statement = client
+        .prepare_cached(
+            "WITH target AS (
+                 SELECT t.id FROM threads t JOIN sites s ON s.id = t.site_id
+                 WHERE t.url = $1 AND s.origin = $2
+                   AND ($3::BIGINT IS NULL OR EXISTS (
+                       SELECT 1 FROM comments p
+                       WHERE p.id = $3 AND p.thread_id = t.id AND p.status = 'approved'))
+             ), stored AS (
+                 INSERT INTO comments (thread_id, parent_id, author, email, website, body,
+                     status, status_before_spam, created_at, client_ip, user_agent, referrer,
+                     spam_score, spam_log_odds, spam_reasons, model_version, idempotency_key,
+                     signals, client_ip_hash, campaign_id)
+                 SELECT id, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+                        $18, $19, $20, $21
+                 FROM target
+                 ON CONFLICT (idempotency_key) DO NOTHING
+                 RETURNING id
+             ), seeded AS (
+                 UPDATE comments SET campaign_id = $21
+                 WHERE id = $21 AND campaign_id IS NULL AND EXISTS (SELECT 1 FROM stored)
+             ), logged AS (
+                 INSERT INTO mod_log (comment_id, moderator_id, action, from_status,
+                                      to_status, created_at)
+                 SELECT id, NULL, 'spam', 'pending', 'spam', $10 FROM stored
+                 WHERE $8 = 'spam'
+             )
+             SELECT id FROM stored",
+        )
+        .await?;
+    let status = filing.status;
+    let verdict = filing.verdict.as_ref();
+    let signals = signals_json(&filing.signals);
+    let url: &str = comment.thread.as_ref();
+    let row = client
+        .query_opt(
+            &statement,
+            &[
+                &url,
+                &comment.thread.origin(),
+                &comment.parent.map(|p| p.0),
+                &comment.author.as_ref(),
+                &comment.email.as_ref(),
+                &comment.website.as_ref().map(AsRef::<str>::as_ref),
+                &comment.body.as_ref(),
+                &status.as_str(),
+                &(status == CommentStatus::Spam).then_some(CommentStatus::Pending.as_str()),
+                &meta.created_at,
+                &meta.client_ip,
+                &meta.user_agent,
+                &meta.referrer,
+                &verdict.map(|v| v.probability),
+                &verdict.map(|v| v.log_odds),
+                &verdict.map(|v| v.reasons_json.as_str()),
+                &verdict.map(|v| v.model_version.as_str()),
+                &meta.idempotency_key,
+                &signals,
+                &meta.client_ip_hash,
+                &meta.campaign.map(|c| c.0),
+            ],
+        )
+        .await?;
+    Ok(row.map(|row| CommentId(row.get(0))))
+}
+
+/// The filter's and the guard's findings as stored: a JSON array of strings, or nothing.
+fn signals_json(signals: &[crate::domain::Signal]) -> Option<String> {
+    (!signals.is_empty()).then(|| {
+        serde_json::to_string(&signals.iter().map(ToString::to_string).collect::<Vec<_>>())
+            .expect("strings serialise")
+    })
+}
+
 /// Files a scored submission: checks the site and the parent, creates the thread on first
 /// use, stores the comment and, when the filter filed it as spam, its log entry.
 async fn submit(
@@ -503,19 +597,25 @@ async fn submit(
     {
         return Ok(Ok(found));
     }
-    let site = tx
-        .prepare_cached("SELECT id FROM sites WHERE origin = $1")
+    // The site and, nearly always, the thread in one round trip.
+    let lookup = tx
+        .prepare_cached(
+            "SELECT s.id, t.id FROM sites s
+             LEFT JOIN threads t ON t.url = $2 AND t.site_id = s.id
+             WHERE s.origin = $1",
+        )
         .await?;
-    let Some(site) = tx.query_opt(&site, &[&comment.thread.origin()]).await? else {
+    let url: &str = comment.thread.as_ref();
+    let Some(found) = tx
+        .query_opt(&lookup, &[&comment.thread.origin(), &url])
+        .await?
+    else {
         return Ok(Err(SubmitRefusal::UnknownSite));
     };
-    let thread = upsert_thread(
-        tx,
-        SiteId(site.get(0)),
-        comment.thread.as_ref(),
-        meta.created_at,
-    )
-    .await?;
+    let thread = match found.get::<_, Option<i64>>(1) {
+        Some(thread) => ThreadId(thread),
+        None => upsert_thread(tx, SiteId(found.get(0)), url, meta.created_at).await?,
+    };
     if let Some(parent) = comment.parent {
         let row = tx
             .query_opt(
@@ -534,16 +634,7 @@ async fn submit(
     }
     let status = filing.status;
     let verdict = filing.verdict.as_ref();
-    let signals = (!filing.signals.is_empty()).then(|| {
-        serde_json::to_string(
-            &filing
-                .signals
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>(),
-        )
-        .expect("strings serialise")
-    });
+    let signals = signals_json(&filing.signals);
     let insert = tx
         .prepare_cached(
             "INSERT INTO comments (thread_id, parent_id, author, email, website, body, status,

@@ -48,9 +48,10 @@ fn corrupt(what: String) -> DbError {
 /// statement's parameters (emails, comment text).
 pub const QUIET_DRIVER_LOGS: &str = "tokio_postgres=info";
 
-/// Connections per instance. PostgreSQL's default `max_connections` is 100: ten instances
-/// fit, with room for the operator's own sessions.
-const POOL_SIZE: usize = 8;
+/// Connections per instance. More connections commit more transactions at once (the
+/// server groups their WAL flushes); PostgreSQL's default `max_connections` is 100: five
+/// instances fit, with room for the operator's own sessions.
+const POOL_SIZE: usize = 16;
 
 /// The migrations, in order: `migrations/postgres/NNNN_*.sql`.
 const MIGRATIONS: &[&str] = &[include_str!("../../../migrations/postgres/0001_init.sql")];
@@ -77,9 +78,9 @@ impl Postgres {
     /// The server cannot be reached or refuses, or a migration fails.
     pub fn open(url: &str) -> Result<Self, DbError> {
         let config = tokio_postgres::Config::from_str(url)?;
-        let manager = Manager::from_config(
+        let manager = Manager::from_connect(
             config.clone(),
-            NoTls,
+            OnIoRuntime,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },
@@ -139,6 +140,52 @@ impl Postgres {
     pub async fn close(&self) -> Result<(), DbError> {
         self.pool.close();
         Ok(())
+    }
+}
+
+/// The runtime that owns every PostgreSQL connection's socket and task, for the life of the
+/// process. A connection made on an actix worker's runtime dies with that worker: during a
+/// graceful stop the workers end one by one, and a request still running on another worker
+/// with a connection from the first one failed (`operations::sigterm_…` on PostgreSQL).
+pub(super) fn io_runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("replyguard-postgres")
+            .enable_all()
+            .build()
+            .expect("the PostgreSQL I/O runtime starts")
+    })
+}
+
+/// Connects on [`io_runtime`], whichever runtime asks.
+struct OnIoRuntime;
+
+type Connected =
+    Result<(tokio_postgres::Client, tokio::task::JoinHandle<()>), tokio_postgres::Error>;
+
+impl deadpool_postgres::Connect for OnIoRuntime {
+    fn connect(
+        &self,
+        config: &tokio_postgres::Config,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Connected> + Send + '_>> {
+        let config = config.clone();
+        Box::pin(async move {
+            let joined = io_runtime()
+                .spawn(async move {
+                    let (client, connection) = config.connect(NoTls).await?;
+                    let task = tokio::spawn(async move {
+                        if let Err(e) = connection.await {
+                            tracing::warn!(error.message = %e, "a PostgreSQL connection failed");
+                        }
+                    });
+                    Ok((client, task))
+                })
+                .await;
+            // The runtime is never shut down, so the task either finished or panicked.
+            joined.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+        })
     }
 }
 

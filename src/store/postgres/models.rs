@@ -139,7 +139,7 @@ impl ModelRows {
     pub fn activations(&self) -> tokio::sync::mpsc::Receiver<()> {
         let (sender, receiver) = tokio::sync::mpsc::channel(4);
         let config = self.db.config.clone();
-        tokio::spawn(async move {
+        super::io_runtime().spawn(async move {
             while !sender.is_closed() {
                 if let Err(e) = listen(&config, &sender).await {
                     tracing::warn!(error.message = %e, "lost the model notifications; reconnecting");
@@ -155,8 +155,15 @@ impl ModelRows {
     /// # Errors
     /// A database failure.
     pub async fn try_retrain_lock(&self) -> Result<Option<RetrainLock>, DbError> {
-        let (client, connection) = self.db.config.connect(NoTls).await?;
-        tokio::spawn(connection);
+        let config = self.db.config.clone();
+        let client = super::io_runtime()
+            .spawn(async move {
+                let (client, connection) = config.connect(NoTls).await?;
+                tokio::spawn(connection);
+                Ok::<_, tokio_postgres::Error>(client)
+            })
+            .await
+            .map_err(|_| DbError::Cancelled)??;
         let got: bool = client
             .query_one("SELECT pg_try_advisory_lock($1)", &[&RETRAIN_LOCK])
             .await?
