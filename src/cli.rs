@@ -248,7 +248,7 @@ fn run(mut cli: Cli) -> anyhow::Result<()> {
         Command::Notify(NotifyCommand::Digest) => {
             crate::config::notify_settings(&cli.serve).map_err(|e| anyhow!(e))?;
             let app = open_app(&cli)?;
-            let sent = block_on(app.send_digests())?;
+            let sent = block_on(app.send_digests(std::time::Duration::ZERO))?;
             println!("{sent} digest(s) sent");
             Ok(())
         }

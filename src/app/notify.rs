@@ -24,6 +24,10 @@ const QUEUE: usize = 1024;
 const ATTEMPTS: u32 = 6;
 /// Characters of the comment an event carries.
 const EXCERPT_CHARS: usize = 280;
+/// The hourly task skips a moderator whose last digest is younger than this: with several
+/// instances on one database, each running the task, a moderator still gets one an hour.
+const DIGEST_GAP: Duration = Duration::from_secs(55 * 60);
+
 /// Comments listed in one digest.
 const DIGEST_LIMIT: u32 = 50;
 
@@ -266,7 +270,8 @@ impl App {
                 every.tick().await;
                 loop {
                     every.tick().await;
-                    if let Err(e) = app.send_digests().await {
+                    // Another instance on the same database may have sent this hour's.
+                    if let Err(e) = app.send_digests(DIGEST_GAP).await {
                         tracing::error!(error.message = %e, "digest failed");
                     }
                 }
@@ -306,14 +311,14 @@ impl App {
         }
     }
 
-    /// Sends each moderator who chose a digest the comments that arrived since their last
-    /// one (one step of the hourly task; `replyguard notify digest` runs it by hand). How
-    /// many digests were sent.
+    /// Sends each moderator who chose a digest, and whose last one is at least `min_gap`
+    /// old, the comments that arrived since (one step of the hourly task;
+    /// `replyguard notify digest` runs it by hand, with no gap). How many digests were sent.
     ///
     /// # Errors
     /// No SMTP server configured, or the database failed. A failed email is logged and
     /// retried at the next run.
-    pub async fn send_digests(&self) -> anyhow::Result<usize> {
+    pub async fn send_digests(&self, min_gap: Duration) -> anyhow::Result<usize> {
         let settings = &self.notifier.settings;
         let (Some(smtp), Some(from)) = (&settings.smtp_url, &settings.smtp_from) else {
             anyhow::bail!("set REPLYGUARD_SMTP_URL and REPLYGUARD_SMTP_FROM to send email");
@@ -323,6 +328,9 @@ impl App {
         let now = now_millis();
         for r in self.store.recipients(NotifyChoice::Digest).await? {
             let since = r.digest_sent_at.unwrap_or(0);
+            if since > 0 && now - since < i64::try_from(min_gap.as_millis()).unwrap_or(i64::MAX) {
+                continue;
+            }
             let (comments, total) = self.store.pending_since(since, DIGEST_LIMIT).await?;
             if total == 0 {
                 continue;
