@@ -472,7 +472,7 @@ pub fn retrain(
     // The candidate the guard judges: base plus the labels not held out. Naive Bayes keeps
     // counts, so the model that goes live is this one plus the held-out labels: every
     // label is fitted once (it used to be twice: once for the guard, once from the base).
-    let judged_nb = train::fit(
+    let judged_nb = train::fit_counts(
         docs.iter()
             .filter(|(_, h)| !*h)
             .map(|(d, _)| d.example(weight)),
@@ -494,7 +494,7 @@ pub fn retrain(
     let nb = if held_out == 0 {
         judged_nb
     } else {
-        train::fit(
+        train::fit_counts(
             held_docs.iter().map(|d| d.example(weight)),
             &base.features,
             &params,
