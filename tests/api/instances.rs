@@ -410,3 +410,41 @@ fn copy_data_moves_every_comment_label_and_log_entry_and_refuses_a_full_target()
     moved.kill().ok();
     moved.wait().ok();
 }
+
+#[test]
+fn the_retraining_schedule_runs_once_for_all_instances() {
+    if !postgres_available() {
+        return;
+    }
+    // Both instances check the schedule every second (the later setting wins); five new
+    // labels call for a run.
+    let p = pair(&[
+        ("REPLYGUARD_RETRAIN_AFTER_LABELS", "5"),
+        ("REPLYGUARD_RETRAIN_EVERY_HOURS", "0"),
+        ("REPLYGUARD_MODEL_POLL_SECS", "1"),
+    ]);
+    for i in 0..6 {
+        let id = p.a.submit(
+            "Reader",
+            "reader@mail.example",
+            &format!("A thought on the council vote, number {i}"),
+            None,
+        );
+        let action = if i % 2 == 0 { "approve" } else { "spam" };
+        assert_eq!(p.a.act(id, action).status().as_u16(), 200);
+    }
+    let models = || -> Vec<Value> {
+        let (ok, out, err) = p.a.cli(&["model", "list", "--json"]);
+        assert!(ok, "{err}");
+        serde_json::from_str::<Value>(&out)
+            .expect("json")
+            .as_array()
+            .cloned()
+            .expect("a list of models")
+    };
+    wait_until("a scheduled run stored a model", || models().len() == 2);
+    // Several more polls on both instances: no second run for the same labels.
+    std::thread::sleep(Duration::from_secs(4));
+    let after = models();
+    assert_eq!(after.len(), 2, "one run for both instances: {after:?}");
+}
