@@ -1,6 +1,7 @@
 //! Comments: filing a submission, decisions, the public listing, imports, re-scoring.
 
 use deadpool_postgres::GenericClient;
+use tokio_postgres::types::ToSql;
 
 use super::{DbError, Postgres, limit_i64, mod_comment, mod_comments, status, status_opt};
 use crate::domain::{
@@ -136,12 +137,7 @@ impl Postgres {
     pub async fn list_public(&self, url: String) -> Result<PublicThread, DbError> {
         let mut client = self.client().await?;
         // One snapshot: the version names exactly this set of comments.
-        let tx = client
-            .build_transaction()
-            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .await?;
+        let tx = super::snapshot(&mut client).await?;
         let version = thread_version(&tx, &url).await?.unwrap_or(0);
         // Selects no email, IP or user agent: what is not read cannot leak.
         let statement = tx
@@ -540,39 +536,80 @@ async fn submit_in_one_statement(
              SELECT id FROM stored",
         )
         .await?;
-    let status = filing.status;
-    let verdict = filing.verdict.as_ref();
-    let signals = signals_json(&filing.signals);
     let url: &str = comment.thread.as_ref();
-    let row = client
-        .query_opt(
-            &statement,
-            &[
-                &url,
-                &comment.thread.origin(),
-                &comment.parent.map(|p| p.0),
-                &comment.author.as_ref(),
-                &comment.email.as_ref(),
-                &comment.website.as_ref().map(AsRef::<str>::as_ref),
-                &comment.body.as_ref(),
-                &status.as_str(),
-                &(status == CommentStatus::Spam).then_some(CommentStatus::Pending.as_str()),
-                &meta.created_at,
-                &meta.client_ip,
-                &meta.user_agent,
-                &meta.referrer,
-                &verdict.map(|v| v.probability),
-                &verdict.map(|v| v.log_odds),
-                &verdict.map(|v| v.reasons_json.as_str()),
-                &verdict.map(|v| v.model_version.as_str()),
-                &meta.idempotency_key,
-                &signals,
-                &meta.client_ip_hash,
-                &meta.campaign.map(|c| c.0),
-            ],
-        )
-        .await?;
+    let origin = comment.thread.origin();
+    let columns = Columns::new(comment, meta, filing);
+    let mut params: Vec<&(dyn ToSql + Sync)> = vec![&url, &origin];
+    params.extend(columns.values());
+    let row = client.query_opt(&statement, &params).await?;
     Ok(row.map(|row| CommentId(row.get(0))))
+}
+
+/// A submission's stored columns, from `parent_id` to `campaign_id` in the order both
+/// inserts name them.
+struct Columns<'a> {
+    parent: Option<i64>,
+    author: &'a str,
+    email: &'a str,
+    website: Option<&'a str>,
+    body: &'a str,
+    status: &'static str,
+    status_before_spam: Option<&'static str>,
+    meta: &'a SubmissionMeta,
+    probability: Option<f64>,
+    log_odds: Option<f64>,
+    reasons: Option<&'a str>,
+    model_version: Option<&'a str>,
+    signals: Option<String>,
+    campaign: Option<i64>,
+}
+
+impl<'a> Columns<'a> {
+    fn new(comment: &'a NewComment, meta: &'a SubmissionMeta, filing: &'a Filing) -> Self {
+        let verdict = filing.verdict.as_ref();
+        Self {
+            parent: comment.parent.map(|p| p.0),
+            author: comment.author.as_ref(),
+            email: comment.email.as_ref(),
+            website: comment.website.as_ref().map(AsRef::<str>::as_ref),
+            body: comment.body.as_ref(),
+            status: filing.status.as_str(),
+            // Filed as spam on arrival: "not spam" returns it to the queue.
+            status_before_spam: (filing.status == CommentStatus::Spam)
+                .then_some(CommentStatus::Pending.as_str()),
+            meta,
+            probability: verdict.map(|v| v.probability),
+            log_odds: verdict.map(|v| v.log_odds),
+            reasons: verdict.map(|v| v.reasons_json.as_str()),
+            model_version: verdict.map(|v| v.model_version.as_str()),
+            signals: signals_json(&filing.signals),
+            campaign: meta.campaign.map(|c| c.0),
+        }
+    }
+
+    fn values(&self) -> [&(dyn ToSql + Sync); 19] {
+        [
+            &self.parent,
+            &self.author,
+            &self.email,
+            &self.website,
+            &self.body,
+            &self.status,
+            &self.status_before_spam,
+            &self.meta.created_at,
+            &self.meta.client_ip,
+            &self.meta.user_agent,
+            &self.meta.referrer,
+            &self.probability,
+            &self.log_odds,
+            &self.reasons,
+            &self.model_version,
+            &self.meta.idempotency_key,
+            &self.signals,
+            &self.meta.client_ip_hash,
+            &self.campaign,
+        ]
+    }
 }
 
 /// The filter's and the guard's findings as stored: a JSON array of strings, or nothing.
@@ -633,8 +670,6 @@ async fn submit(
         }
     }
     let status = filing.status;
-    let verdict = filing.verdict.as_ref();
-    let signals = signals_json(&filing.signals);
     let insert = tx
         .prepare_cached(
             "INSERT INTO comments (thread_id, parent_id, author, email, website, body, status,
@@ -646,35 +681,10 @@ async fn submit(
              RETURNING id",
         )
         .await?;
-    let id: i64 = tx
-        .query_one(
-            &insert,
-            &[
-                &thread.0,
-                &comment.parent.map(|p| p.0),
-                &comment.author.as_ref(),
-                &comment.email.as_ref(),
-                &comment.website.as_ref().map(AsRef::<str>::as_ref),
-                &comment.body.as_ref(),
-                &status.as_str(),
-                // Filed as spam on arrival: "not spam" returns it to the queue.
-                &(status == CommentStatus::Spam).then_some(CommentStatus::Pending.as_str()),
-                &meta.created_at,
-                &meta.client_ip,
-                &meta.user_agent,
-                &meta.referrer,
-                &verdict.map(|v| v.probability),
-                &verdict.map(|v| v.log_odds),
-                &verdict.map(|v| v.reasons_json.as_str()),
-                &verdict.map(|v| v.model_version.as_str()),
-                &meta.idempotency_key,
-                &signals,
-                &meta.client_ip_hash,
-                &meta.campaign.map(|c| c.0),
-            ],
-        )
-        .await?
-        .get(0);
+    let columns = Columns::new(comment, meta, filing);
+    let mut params: Vec<&(dyn ToSql + Sync)> = vec![&thread.0];
+    params.extend(columns.values());
+    let id: i64 = tx.query_one(&insert, &params).await?.get(0);
     let id = CommentId(id);
     if let Some(seed) = meta.campaign {
         tx.execute(

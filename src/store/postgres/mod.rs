@@ -242,6 +242,18 @@ async fn migrate(config: &tokio_postgres::Config) -> Result<(), DbError> {
     result
 }
 
+/// A read-only transaction whose queries all see one snapshot of the database.
+async fn snapshot(
+    client: &mut deadpool_postgres::Object,
+) -> Result<deadpool_postgres::Transaction<'_>, DbError> {
+    Ok(client
+        .build_transaction()
+        .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .await?)
+}
+
 fn status(row: &Row, i: usize) -> Result<CommentStatus, DbError> {
     let text: &str = row.get(i);
     text.parse().map_err(corrupt)

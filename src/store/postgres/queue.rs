@@ -98,12 +98,7 @@ impl Postgres {
 
         let mut client = self.client().await?;
         // One snapshot: the page, its total and the tabs' counts agree.
-        let tx = client
-            .build_transaction()
-            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .await?;
+        let tx = super::snapshot(&mut client).await?;
         let total = tx
             .query_one(
                 &format!(
