@@ -118,6 +118,14 @@ pub struct TrainArgs {
     /// repeat for several. Default: youtube=2 (comments count double; `none` for no extra weight).
     #[arg(long = "source-weight", value_name = "NAME=FACTOR")]
     source_weights: Vec<String>,
+    /// Texts of the site the model will serve, without labels (a line without a tab is all
+    /// text; TSV labels and a YouTube CSV's CLASS are ignored): the model is adapted to them
+    /// by expectation-maximisation before its threshold is chosen.
+    #[arg(long, num_args = 1.., value_name = "FILE")]
+    unlabelled: Vec<PathBuf>,
+    /// Weight of one unlabelled text against one labelled text (with `--unlabelled`).
+    #[arg(long, default_value_t = crate::classifier::pipeline::DEFAULT_UNLABELLED_WEIGHT)]
+    unlabelled_weight: f64,
     /// Memory of one dense batch handed to linfa, in MiB.
     #[arg(long, default_value_t = TrainParams::default().batch_bytes >> 20)]
     batch_mib: usize,
@@ -148,6 +156,9 @@ impl TrainArgs {
         features
             .check()
             .map_err(|e| anyhow!("--width-bits/--char-ngrams: {e}"))?;
+        if !(self.unlabelled_weight.is_finite() && self.unlabelled_weight > 0.0) {
+            bail!("--unlabelled-weight must be a positive number");
+        }
         if !(0.0..1.0).contains(&self.target_fpr) {
             bail!("--target-fpr must be in [0, 1)");
         }
@@ -177,6 +188,7 @@ impl TrainArgs {
                 batch_bytes: self.batch_mib << 20,
             },
             target_false_positive_rate: self.target_fpr,
+            unlabelled_weight: self.unlabelled_weight,
             ..TrainOptions::default()
         })
     }
@@ -280,8 +292,9 @@ pub fn run(command: ModelCommand, components: &Components) -> anyhow::Result<()>
         ModelCommand::Train(args) if args.in_process => {
             let options = args.options()?;
             let texts = pipeline::load_labelled(&args.files)?;
+            let unlabelled = pipeline::load_unlabelled(&args.unlabelled)?;
             let started = std::time::Instant::now();
-            let bundle = pipeline::train_bundle(&texts, &args.files, &options)?;
+            let bundle = pipeline::train_bundle(&texts, &args.files, &unlabelled, &options)?;
             bundle
                 .save(&args.out)
                 .with_context(|| format!("failed to write {}", args.out.display()))?;

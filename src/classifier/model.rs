@@ -35,6 +35,13 @@ pub struct TrainingSummary {
     pub texts: usize,
     pub spam: usize,
     pub ham: usize,
+    /// Unlabelled texts the model was adapted to (`model train --unlabelled`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub unlabelled: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// How the model did on a held-out slice of its training data when it was made.

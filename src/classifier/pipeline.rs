@@ -26,6 +26,9 @@ pub struct TrainOptions {
     /// Extra weight for files whose name starts with the given text (case-insensitive),
     /// applied on top of the per-file balancing: see [`DEFAULT_SOURCE_WEIGHTS`].
     pub source_weights: Vec<(String, f64)>,
+    /// Weight of one unlabelled text relative to one labelled text in adaptation (see
+    /// [`adapt`]).
+    pub unlabelled_weight: f64,
 }
 
 /// Comments count double: the service scores web comments, and the YouTube collection is
@@ -40,12 +43,89 @@ impl Default for TrainOptions {
             params: TrainParams::default(),
             target_false_positive_rate: 0.005,
             calibration_share: 0.2,
+            unlabelled_weight: DEFAULT_UNLABELLED_WEIGHT,
             source_weights: DEFAULT_SOURCE_WEIGHTS
                 .iter()
                 .map(|(name, w)| ((*name).to_owned(), *w))
                 .collect(),
         }
     }
+}
+
+/// Rounds of expectation-maximisation over unlabelled texts (Nigam et al., 2000): the
+/// first rounds move the model, later ones little.
+pub const EM_ROUNDS: usize = 3;
+
+/// An unlabelled text weighs this much against a labelled one ("EM-λ"): enough for the
+/// target site's words to get counts, too little for the model's own guesses to outvote
+/// the labels.
+pub const DEFAULT_UNLABELLED_WEIGHT: f64 = 0.1;
+
+/// Loads texts to adapt to: every text of each file, labels ignored (a line without a tab is
+/// all text; a TSV line's label and a YouTube CSV's CLASS are dropped).
+///
+/// # Errors
+/// The first file that cannot be read or parsed.
+pub fn load_unlabelled(files: &[PathBuf]) -> anyhow::Result<Vec<String>> {
+    let mut texts = Vec::new();
+    for path in files {
+        texts.extend(
+            corpus::load_file(path, false)?
+                .texts
+                .into_iter()
+                .map(|t| t.text),
+        );
+    }
+    Ok(texts)
+}
+
+/// Adapts `bundle` (fitted on labelled texts only) to a site's unlabelled texts by
+/// expectation-maximisation: each round scores every text with the current model and
+/// refits from the labelled counts plus every text in both classes, weighted by its
+/// probability of each times `options.unlabelled_weight`. Still naive Bayes fitted by
+/// linfa-bayes; only the counts it is given change.
+///
+/// # Errors
+/// A damaged model or a linfa failure.
+pub fn adapt(
+    bundle: &ModelBundle,
+    unlabelled: &[String],
+    options: &TrainOptions,
+) -> anyhow::Result<linfa_bayes::MultinomialNb<f64, usize>> {
+    let docs: Vec<Document<'_>> = unlabelled.iter().map(|t| Document::text(t)).collect();
+    let labelled = bundle.nb.clone();
+    let mut current = bundle.clone();
+    let lambda = options.unlabelled_weight;
+    for _ in 0..EM_ROUNDS {
+        let classifier = Classifier::from_bundle(&current)?;
+        let examples: Vec<Example<'_>> = docs
+            .iter()
+            .flat_map(|doc| {
+                let p = crate::domain::SpamScore::from_log_odds(classifier.log_odds(doc))
+                    .map_or(0.5, crate::domain::SpamScore::probability);
+                [
+                    Example {
+                        doc: *doc,
+                        label: Label::Spam,
+                        weight: lambda * p,
+                    },
+                    Example {
+                        doc: *doc,
+                        label: Label::Ham,
+                        weight: lambda * (1.0 - p),
+                    },
+                ]
+            })
+            .collect();
+        current.nb = train::fit_soft(
+            examples,
+            &options.features,
+            &options.params,
+            Some(labelled.clone()),
+        )
+        .map_err(anyhow::Error::msg)?;
+    }
+    Ok(current.nb)
 }
 
 /// Loads labelled training or test files.
@@ -136,6 +216,7 @@ fn is_calibration(key: &str, share: f64) -> bool {
 pub fn train_bundle(
     texts: &[LabelledText],
     files: &[PathBuf],
+    unlabelled: &[String],
     options: &TrainOptions,
 ) -> anyhow::Result<ModelBundle> {
     let all: Vec<&LabelledText> = texts.iter().collect();
@@ -145,6 +226,11 @@ pub fn train_bundle(
         .partition(|t| is_calibration(&t.key, options.calibration_share));
     let held_out = examples_of(&held_out, &weights);
     let mut bundle = fit_bundle(examples_of(&fit_part, &weights), files, options, None)?;
+    // Adapted before the threshold is chosen, so the threshold is the adapted model's.
+    if !unlabelled.is_empty() {
+        bundle.nb = adapt(&bundle, unlabelled, options)?;
+        bundle.training.unlabelled = unlabelled.len();
+    }
     if held_out.is_empty() {
         return Ok(bundle);
     }
@@ -217,6 +303,7 @@ fn fit_bundle(
         texts: examples.len(),
         spam,
         ham: examples.len() - spam,
+        unlabelled: 0,
     };
     if training.spam == 0 || training.ham == 0 {
         anyhow::bail!(

@@ -157,12 +157,45 @@ pub fn fit_counts<'a>(
     params: &TrainParams,
     start: Option<MultinomialNb<f64, usize>>,
 ) -> Result<MultinomialNb<f64, usize>, String> {
+    fit_summed(examples, settings, params, start, Documents::PerExample)
+}
+
+/// Like [`fit_counts`] for examples whose weights are shares of a document (the soft labels
+/// of unlabelled texts: a text is in the spam class with weight p and in the ham class with
+/// 1 − p): each class counts the sum of its weights, rounded, as its documents.
+///
+/// # Errors
+/// A message for bad parameters, no examples, or a linfa failure.
+pub fn fit_soft<'a>(
+    examples: impl IntoIterator<Item = Example<'a>>,
+    settings: &FeatureSettings,
+    params: &TrainParams,
+    start: Option<MultinomialNb<f64, usize>>,
+) -> Result<MultinomialNb<f64, usize>, String> {
+    fit_summed(examples, settings, params, start, Documents::ByWeight)
+}
+
+/// How a class's documents are counted from its examples.
+#[derive(Clone, Copy, PartialEq)]
+enum Documents {
+    PerExample,
+    ByWeight,
+}
+
+fn fit_summed<'a>(
+    examples: impl IntoIterator<Item = Example<'a>>,
+    settings: &FeatureSettings,
+    params: &TrainParams,
+    start: Option<MultinomialNb<f64, usize>>,
+    counting: Documents,
+) -> Result<MultinomialNb<f64, usize>, String> {
     let valid = params.check()?;
     settings.check()?;
     let width = settings.width();
     // Indexed by class: HAM, SPAM.
     let mut sums = [vec![0.0f64; width], vec![0.0f64; width]];
     let mut documents = [0usize; 2];
+    let mut weights = [0.0f64; 2];
     for example in examples {
         let class = match example.label {
             Label::Ham => HAM,
@@ -172,6 +205,15 @@ pub fn fit_counts<'a>(
             sums[class][column] += value * example.weight;
         }
         documents[class] += 1;
+        weights[class] += example.weight;
+    }
+    if counting == Documents::ByWeight {
+        // At least one document for a class that got any weight: linfa is given one row.
+        for class in [HAM, SPAM] {
+            if documents[class] > 0 {
+                documents[class] = (weights[class].round() as usize).max(1);
+            }
+        }
     }
     let mut model = start;
     let mut added = [0usize; 2];

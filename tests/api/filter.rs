@@ -323,3 +323,86 @@ fn the_shipped_model_loads_and_tells_spam_from_ham() {
     let p = |i: usize| lines[i][0].parse::<f64>().expect("probability");
     assert!(p(0) > 0.99 && p(1) < p(0) - 0.4, "{out}");
 }
+
+#[test]
+fn model_train_adapts_to_unlabelled_texts_of_the_target_site() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let corpus = dir.path().join("corpus.tsv");
+    std::fs::write(&corpus, crate::helpers::FIXTURE_CORPUS).expect("write corpus");
+    // The site's own texts: spam the labelled corpus never saw ("crypto", "airdrop"), next to
+    // its usual words. A TSV line's label is ignored, like a line without one.
+    let site = dir.path().join("site.txt");
+    std::fs::write(
+        &site,
+        "subscribe to my channel for the crypto airdrop\n\
+         check out my channel, crypto airdrop bonus http://bit.ly/x\n\
+         ham\tfree crypto airdrop, subscribe now\n",
+    )
+    .expect("write site texts");
+    let train = |out: &str, extra: &[&str]| -> Value {
+        let path = dir.path().join(out);
+        let mut args = vec![
+            "model",
+            "train",
+            "--width-bits",
+            "10",
+            "--out",
+            path.to_str().unwrap(),
+            corpus.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let (ok, stdout, err) = cli(dir.path(), &args, "");
+        assert!(ok, "{stdout}{err}");
+        let (ok, scored, err) = cli(
+            dir.path(),
+            &["model", "score", "--model", path.to_str().unwrap()],
+            "claim your crypto airdrop\n",
+        );
+        assert!(ok, "{err}");
+        let file: Value =
+            serde_json::from_slice(&std::fs::read(&path).expect("model")).expect("json");
+        json!({"training": file["payload"]["training"], "scored": scored})
+    };
+    let plain = train("plain.json", &[]);
+    let adapted = train(
+        "adapted.json",
+        &[
+            "--unlabelled",
+            site.to_str().unwrap(),
+            "--unlabelled-weight",
+            "1",
+        ],
+    );
+    assert_eq!(adapted["training"]["unlabelled"], 3, "{adapted}");
+    assert!(plain["training"].get("unlabelled").is_none(), "{plain}");
+    // `model score` prints P(spam), the label and the log-odds, tab-separated.
+    let p = |v: &Value| -> f64 {
+        let line = v["scored"].as_str().expect("output");
+        line.split('\t')
+            .next()
+            .and_then(|x| x.trim().parse().ok())
+            .unwrap_or_else(|| panic!("not a score line: {line}"))
+    };
+    assert!(
+        p(&adapted) > p(&plain),
+        "the site's spam words now count as spam: {} vs {}",
+        p(&adapted),
+        p(&plain)
+    );
+    let (ok, _, err) = cli(
+        dir.path(),
+        &[
+            "model",
+            "train",
+            "--out",
+            dir.path().join("x.json").to_str().unwrap(),
+            corpus.to_str().unwrap(),
+            "--unlabelled",
+            site.to_str().unwrap(),
+            "--unlabelled-weight",
+            "0",
+        ],
+        "",
+    );
+    assert!(!ok && err.contains("--unlabelled-weight"), "{err}");
+}
