@@ -288,6 +288,11 @@ pub fn registrable_domain(host: &str) -> &str {
 
 /// If `chunk` (lower-case, no whitespace) is a link, its host.
 fn link_host(chunk: &str) -> Option<&str> {
+    // Every host has a dot: most words end here, before the substring searches below (they
+    // were an eighth of scoring's time).
+    if !chunk.as_bytes().contains(&b'.') {
+        return None;
+    }
     let chunk = chunk
         .trim_matches(|c: char| matches!(c, '(' | ')' | '[' | ']' | '"' | '\'' | ',' | '<' | '>'));
     let (rest, explicit) = match chunk.find("://") {
@@ -319,10 +324,30 @@ pub fn normalise(text: &str, out: &mut String) {
     out.clear();
     if text.is_ascii() {
         out.extend(text.chars().map(|c| c.to_ascii_lowercase()));
+    } else if unicode_normalization::is_nfkc_quick(text.chars())
+        == unicode_normalization::IsNormalized::Yes
+    {
+        // Already NFKC (most non-ASCII text: accents, emoji): the normaliser would return it
+        // unchanged, at a tenth of scoring's time.
+        for c in text.chars() {
+            out.extend(c.to_lowercase());
+        }
     } else {
         for c in text.nfkc() {
             out.extend(c.to_lowercase());
         }
+    }
+}
+
+/// `ln(1 + n)` for a count `n`, from a table for the small counts nearly every feature has
+/// (the same `ln_1p` values, computed once).
+fn ln_1p_count(n: f64) -> f64 {
+    static TABLE: std::sync::LazyLock<[f64; 16]> =
+        std::sync::LazyLock::new(|| std::array::from_fn(|i| (i as f64).ln_1p()));
+    if (0.0..16.0).contains(&n) && n.fract() == 0.0 {
+        TABLE[n as usize]
+    } else {
+        n.ln_1p()
     }
 }
 
@@ -349,7 +374,7 @@ pub fn vector_of_columns(mut columns: Vec<usize>, settings: &FeatureSettings) ->
         CountTransform::Raw => {}
         CountTransform::Binary => vector.iter_mut().for_each(|(_, v)| *v = 1.0),
         CountTransform::Log | CountTransform::LogL2 => {
-            vector.iter_mut().for_each(|(_, v)| *v = v.ln_1p())
+            vector.iter_mut().for_each(|(_, v)| *v = ln_1p_count(*v))
         }
     }
     if settings.counts == CountTransform::LogL2 {
@@ -520,6 +545,10 @@ fn char_grams<'a>(word: &'a str, lo: usize, hi: usize, emit: &mut impl FnMut(Fea
 /// Seven or more digits in one run, allowing single spaces, dots or dashes between them
 /// (`0800 195 6669`, `+44-7700-900123`).
 fn has_phone_number(text: &str) -> bool {
+    // Seven digits in a run need seven digits in all: most texts have fewer.
+    if text.bytes().filter(u8::is_ascii_digit).take(7).count() < 7 {
+        return false;
+    }
     let mut digits = 0;
     let mut last_was_sep = false;
     for c in text.chars() {
@@ -564,6 +593,35 @@ fn field_features<'a>(doc: &Document<'a>, emit: &mut impl FnMut(Feature<'_>)) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_shortcuts_give_what_the_full_paths_give() {
+        let samples = [
+            (
+                "Plain ASCII, with a link http://bit.ly/x and 0800 123 4567.",
+                true,
+            ),
+            ("Café crème — déjà vu 😀 naïve", false),
+            ("ＦＵＬＬ　ｗｉｄｔｈ ｓｐａｍ ①②③ ﬁne", false),
+            ("Ünïcödé with combining e\u{301} and K\u{212A}elvin", false),
+            ("digits 12 34 56 7, not a phone; 1234567 is", true),
+            ("six 123456 and one 7 apart", false),
+            ("www.example.com bit.ly/abc no.dots.here? end.", false),
+        ];
+        for (text, phone) in samples {
+            let mut fast = String::new();
+            normalise(text, &mut fast);
+            let full: String = text.nfkc().flat_map(char::to_lowercase).collect();
+            assert_eq!(fast, full, "{text}");
+            assert_eq!(has_phone_number(text), phone, "{text}");
+        }
+        for n in 0..40 {
+            assert_eq!(
+                ln_1p_count(n as f64).to_bits(),
+                (n as f64).ln_1p().to_bits()
+            );
+        }
+    }
 
     fn features(body: &str) -> Vec<String> {
         let settings = FeatureSettings {
