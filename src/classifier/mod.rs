@@ -16,7 +16,6 @@ pub mod reasons;
 pub mod tokenize;
 pub mod train;
 
-use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use serde::Serialize;
@@ -212,10 +211,16 @@ impl Classifier {
     ) -> Option<Scored> {
         let bits = self.settings.width_bits;
         // One pass over the text: every occurrence's column and what a person reads for it
-        // (tokenizing three times was most of the cost of a submission's scoring).
-        let mut occurrences: Vec<(usize, String)> = Vec::with_capacity(doc.body.len() / 2 + 16);
+        // (tokenizing three times was most of the cost of a submission's scoring). The
+        // descriptions go into one buffer, each occurrence holding its range: a string per
+        // token was most of the rest.
+        let mut described = String::with_capacity(doc.body.len() * 2 + 64);
+        let mut occurrences: Vec<(usize, std::ops::Range<usize>)> =
+            Vec::with_capacity(doc.body.len() / 2 + 16);
         for_each_feature(doc, &self.settings, &mut |f| {
-            occurrences.push((f.column(bits), f.describe()));
+            let start = described.len();
+            f.describe_into(&mut described);
+            occurrences.push((f.column(bits), start..described.len()));
         });
         let vector = vector_of_columns(
             occurrences.iter().map(|(c, _)| *c).collect(),
@@ -237,14 +242,22 @@ impl Classifier {
             let count = if n == 0 { 1.0 } else { n as f64 };
             vector[i].1 * self.weights[column] / count
         };
-        let mut by_signal: HashMap<String, f64> = HashMap::new();
-        for (column, signal) in occurrences {
-            let w = share(column);
-            if w != 0.0 {
-                *by_signal.entry(signal).or_default() += w;
+        // Each signal's weight: the shares of its occurrences, summed in text order (a stable
+        // sort by description keeps that order within a signal).
+        let mut weighed: Vec<(&str, f64)> = occurrences
+            .iter()
+            .map(|(column, range)| (&described[range.clone()], share(*column)))
+            .filter(|(_, w)| *w != 0.0)
+            .collect();
+        weighed.sort_by(|a, b| a.0.cmp(b.0));
+        let mut by_signal: Vec<(&str, f64)> = Vec::with_capacity(weighed.len());
+        for (signal, w) in weighed {
+            match by_signal.last_mut() {
+                Some((last, total)) if *last == signal => *total += w,
+                _ => by_signal.push((signal, w)),
             }
         }
-        let mut signals = reasons::presentable(by_signal.into_iter().collect());
+        let mut signals = reasons::presentable(by_signal);
         signals.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         let spam = signals
             .iter()
@@ -260,7 +273,7 @@ impl Classifier {
         let reasons = spam
             .chain(ham)
             .map(|(signal, weight, towards)| Reason {
-                signal: signal.clone(),
+                signal: signal.to_string(),
                 towards,
                 weight,
             })

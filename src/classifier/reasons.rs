@@ -2,6 +2,8 @@
 //! name's digits are never shown on their own (they move the score, but say nothing to a
 //! person), and all the evidence about links is one line.
 
+use std::borrow::Cow;
+
 /// English function words: articles, pronouns, auxiliaries, prepositions, conjunctions.
 /// True to the arithmetic as reasons, useless to a person.
 const STOP_WORDS: &[&str] = &[
@@ -214,15 +216,15 @@ fn shown(signal: &str) -> Shown<'_> {
 
 /// Folds `(description, weight)` evidence into the reasons shown: function words and bare
 /// digits dropped, link evidence summed into one "links to …" line. Weights stay exact.
-pub fn presentable(signals: Vec<(String, f64)>) -> Vec<(String, f64)> {
+pub fn presentable(signals: Vec<(&str, f64)>) -> Vec<(Cow<'_, str>, f64)> {
     let mut out = Vec::with_capacity(signals.len());
     let mut link_weight = 0.0;
     let mut hosts: Vec<String> = Vec::new();
     let mut any_link = false;
     for (signal, weight) in signals {
-        match shown(&signal) {
+        match shown(signal) {
             Shown::Hidden => {}
-            Shown::Own => out.push((signal, weight)),
+            Shown::Own => out.push((Cow::Borrowed(signal), weight)),
             Shown::Link(host) => {
                 any_link = true;
                 link_weight += weight;
@@ -241,7 +243,7 @@ pub fn presentable(signals: Vec<(String, f64)>) -> Vec<(String, f64)> {
             1..=3 => format!("links to {}", hosts.join(", ")),
             n => format!("links to {} and {} more", hosts[..3].join(", "), n - 3),
         };
-        out.push((line, link_weight));
+        out.push((Cow::Owned(line), link_weight));
     }
     out
 }
@@ -253,20 +255,20 @@ mod tests {
     #[test]
     fn function_words_and_digits_are_hidden_and_links_are_one_line() {
         let evidence = vec![
-            ("\"the\"".to_owned(), -0.4),
-            ("\"for\"".to_owned(), 0.3),
-            ("\"of the\"".to_owned(), 0.2),
-            ("name \"5\"".to_owned(), 0.6),
-            ("\"subscribe\"".to_owned(), 1.5),
-            ("\"my channel\"".to_owned(), 1.1),
-            ("link to bit.ly".to_owned(), 1.0),
-            ("link to bit.ly".to_owned(), 0.25),
-            ("contains a link".to_owned(), 0.5),
-            ("2 links".to_owned(), 0.25),
-            ("name \"Ann\"".to_owned(), -0.3),
+            ("\"the\"", -0.4),
+            ("\"for\"", 0.3),
+            ("\"of the\"", 0.2),
+            ("name \"5\"", 0.6),
+            ("\"subscribe\"", 1.5),
+            ("\"my channel\"", 1.1),
+            ("link to bit.ly", 1.0),
+            ("link to bit.ly", 0.25),
+            ("contains a link", 0.5),
+            ("2 links", 0.25),
+            ("name \"Ann\"", -0.3),
         ];
         let shown = presentable(evidence);
-        let names: Vec<&str> = shown.iter().map(|(s, _)| s.as_str()).collect();
+        let names: Vec<&str> = shown.iter().map(|(s, _)| s.as_ref()).collect();
         assert_eq!(
             names,
             [

@@ -209,33 +209,41 @@ impl Feature<'_> {
     /// What a moderator reads for this feature. Features that mean the same to a person
     /// (a link's host and domain, a word's n-grams and the word) share a description.
     pub fn describe(&self) -> String {
-        match *self {
-            Feature::Word(w) | Feature::CharGram { word: w, .. } => format!("\"{w}\""),
-            Feature::Bigram(a, b) => format!("\"{a} {b}\""),
-            Feature::NumberLength(n) => format!("a {n}-digit number"),
-            Feature::UrlHost(h) | Feature::UrlDomain(h) => format!("link to {h}"),
-            Feature::HasLink => "contains a link".into(),
-            Feature::LinkCount(n) if n >= 3 => "3 or more links".into(),
-            Feature::LinkCount(n) => format!("{n} link{}", if n == 1 { "" } else { "s" }),
-            Feature::HasEmail => "email address in the text".into(),
-            Feature::HasPhone => "phone number".into(),
-            Feature::Emoji(c) => format!("emoji {c}"),
-            Feature::HasEmoji => "uses emoji".into(),
-            Feature::Punct(p) => format!("repeated \"{p}\""),
-            Feature::Currency(c) => format!("currency sign {c}"),
-            Feature::Caps(Caps::High) => "ALL CAPS".into(),
-            Feature::Caps(Caps::Mixed) => "many capital letters".into(),
-            Feature::Caps(Caps::Low) => "few capital letters".into(),
-            Feature::Length(b) => LENGTH_NAMES
-                .get(b)
-                .copied()
-                .unwrap_or("very long text")
-                .into(),
-            Feature::AuthorWord(w) => format!("name \"{w}\""),
-            Feature::SiteHost(h) => format!("website {h}"),
-            Feature::EmailDomain(d) => format!("email at {d}"),
-            Feature::Shortener => "link to a shortener".into(),
-        }
+        let mut out = String::new();
+        self.describe_into(&mut out);
+        out
+    }
+
+    /// Appends [`Feature::describe`]'s text to `out`: explaining a score writes every
+    /// occurrence's description into one buffer instead of a string each.
+    pub fn describe_into(&self, out: &mut String) {
+        use std::fmt::Write as _;
+        // Writing into a String cannot fail.
+        let _ = match *self {
+            Feature::Word(w) | Feature::CharGram { word: w, .. } => write!(out, "\"{w}\""),
+            Feature::Bigram(a, b) => write!(out, "\"{a} {b}\""),
+            Feature::NumberLength(n) => write!(out, "a {n}-digit number"),
+            Feature::UrlHost(h) | Feature::UrlDomain(h) => write!(out, "link to {h}"),
+            Feature::HasLink => out.write_str("contains a link"),
+            Feature::LinkCount(n) if n >= 3 => out.write_str("3 or more links"),
+            Feature::LinkCount(n) => write!(out, "{n} link{}", if n == 1 { "" } else { "s" }),
+            Feature::HasEmail => out.write_str("email address in the text"),
+            Feature::HasPhone => out.write_str("phone number"),
+            Feature::Emoji(c) => write!(out, "emoji {c}"),
+            Feature::HasEmoji => out.write_str("uses emoji"),
+            Feature::Punct(p) => write!(out, "repeated \"{p}\""),
+            Feature::Currency(c) => write!(out, "currency sign {c}"),
+            Feature::Caps(Caps::High) => out.write_str("ALL CAPS"),
+            Feature::Caps(Caps::Mixed) => out.write_str("many capital letters"),
+            Feature::Caps(Caps::Low) => out.write_str("few capital letters"),
+            Feature::Length(b) => {
+                out.write_str(LENGTH_NAMES.get(b).copied().unwrap_or("very long text"))
+            }
+            Feature::AuthorWord(w) => write!(out, "name \"{w}\""),
+            Feature::SiteHost(h) => write!(out, "website {h}"),
+            Feature::EmailDomain(d) => write!(out, "email at {d}"),
+            Feature::Shortener => out.write_str("link to a shortener"),
+        };
     }
 }
 
