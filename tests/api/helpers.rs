@@ -38,6 +38,20 @@ pub fn on_postgres() -> bool {
     postgres_server().is_some()
 }
 
+/// Whether a test that needs PostgreSQL runs here: it says so when it skips, and
+/// `REPLYGUARD_REQUIRE_POSTGRES` (set by `.ci/run`) makes the skip a failure.
+pub fn postgres_or_skip() -> bool {
+    if on_postgres() {
+        return true;
+    }
+    assert!(
+        std::env::var_os("REPLYGUARD_REQUIRE_POSTGRES").is_none(),
+        "REPLYGUARD_REQUIRE_POSTGRES is set but REPLYGUARD_TEST_POSTGRES is not"
+    );
+    eprintln!("skipped: set REPLYGUARD_TEST_POSTGRES to run the PostgreSQL tests");
+    false
+}
+
 /// The database paired with `data_dir` (created on first use), when the suite runs on
 /// PostgreSQL.
 pub fn database_url_for(data_dir: &Path) -> Option<String> {

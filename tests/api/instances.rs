@@ -12,8 +12,8 @@ use reqwest::blocking::Client;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    ARTICLE, MODERATOR, PASSWORD, TestApp, dashboard_session, on_postgres, run_on,
-    spawn_app_on_sqlite, spawn_app_with,
+    ARTICLE, MODERATOR, PASSWORD, TestApp, dashboard_session, run_on, spawn_app_on_sqlite,
+    spawn_app_with,
 };
 
 /// The secret every instance of a site shares (form tokens, hashed addresses).
@@ -22,17 +22,8 @@ const SHARED_SECRET: &str = "a shared secret of at least thirty-two characters";
 /// The advisory lock key a retraining run holds (`store/postgres/models.rs`).
 const RETRAIN_LOCK: i64 = 0x0072_6774_7261_696e;
 
-/// Whether the PostgreSQL tests run here; panics when they are required and cannot.
 fn postgres_available() -> bool {
-    if on_postgres() {
-        return true;
-    }
-    assert!(
-        std::env::var_os("REPLYGUARD_REQUIRE_POSTGRES").is_none(),
-        "REPLYGUARD_REQUIRE_POSTGRES is set but REPLYGUARD_TEST_POSTGRES is not"
-    );
-    eprintln!("skipped: set REPLYGUARD_TEST_POSTGRES to run the multi-instance tests");
-    false
+    crate::helpers::postgres_or_skip()
 }
 
 /// Instance A (the app) and instance B on A's database.
@@ -409,42 +400,4 @@ fn copy_data_moves_every_comment_label_and_log_entry_and_refuses_a_full_target()
     assert!(next.json::<Value>().expect("json")["id"].as_i64() > Some(reply));
     moved.kill().ok();
     moved.wait().ok();
-}
-
-#[test]
-fn the_retraining_schedule_runs_once_for_all_instances() {
-    if !postgres_available() {
-        return;
-    }
-    // Both instances check the schedule every second (the later setting wins); five new
-    // labels call for a run.
-    let p = pair(&[
-        ("REPLYGUARD_RETRAIN_AFTER_LABELS", "5"),
-        ("REPLYGUARD_RETRAIN_EVERY_HOURS", "0"),
-        ("REPLYGUARD_MODEL_POLL_SECS", "1"),
-    ]);
-    for i in 0..6 {
-        let id = p.a.submit(
-            "Reader",
-            "reader@mail.example",
-            &format!("A thought on the council vote, number {i}"),
-            None,
-        );
-        let action = if i % 2 == 0 { "approve" } else { "spam" };
-        assert_eq!(p.a.act(id, action).status().as_u16(), 200);
-    }
-    let models = || -> Vec<Value> {
-        let (ok, out, err) = p.a.cli(&["model", "list", "--json"]);
-        assert!(ok, "{err}");
-        serde_json::from_str::<Value>(&out)
-            .expect("json")
-            .as_array()
-            .cloned()
-            .expect("a list of models")
-    };
-    wait_until("a scheduled run stored a model", || models().len() == 2);
-    // Several more polls on both instances: no second run for the same labels.
-    std::thread::sleep(Duration::from_secs(4));
-    let after = models();
-    assert_eq!(after.len(), 2, "one run for both instances: {after:?}");
 }

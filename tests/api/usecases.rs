@@ -17,7 +17,22 @@ use crate::helpers::{ARTICLE, MODERATOR, PASSWORD, SITE, binary, fixture_model};
 
 fn open_app() -> (App, TempDir) {
     let dir = tempfile::tempdir().expect("tmp");
-    let app = App::open(&Components {
+    // On PostgreSQL when the suite runs there (`REPLYGUARD_TEST_POSTGRES`).
+    let app = open_on(&dir, crate::helpers::database_url_for(dir.path()));
+    block_on(async {
+        app.add_site(SITE.into(), "News".into()).await?;
+        app.add_moderator(MODERATOR, PASSWORD.into(), Some(true))
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(())
+    })
+    .expect("site and moderator");
+    (app, dir)
+}
+
+/// An `App` on `dir`, and on the PostgreSQL database at `database_url` if given.
+fn open_on(dir: &TempDir, database_url: Option<String>) -> App {
+    App::open(&Components {
         data_dir: dir.path().to_owned(),
         base_model: Some(fixture_model().to_owned()),
         spam_threshold: None,
@@ -28,22 +43,13 @@ fn open_app() -> (App, TempDir) {
         },
         bots: replyguard::app::guard::BotPolicy::default(),
         secret: None,
-        database_url: None,
+        database_url,
         retention: replyguard::app::privacy::DEFAULT_RETENTION,
         akismet_discard: 0.995,
         notify: Default::default(),
         campaigns: true,
     })
-    .expect("open");
-    block_on(async {
-        app.add_site(SITE.into(), "News".into()).await?;
-        app.add_moderator(MODERATOR, PASSWORD.into(), Some(true))
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        Ok(())
-    })
-    .expect("site and moderator");
-    (app, dir)
+    .expect("open")
 }
 
 fn comment(thread: &str, body: &str, parent: Option<i64>) -> NewComment {
@@ -230,4 +236,47 @@ fn one_step_of_the_schedule_retrains_once_enough_labels_arrived() {
     .expect("use cases");
     let now = app.filter.models.current().info().version.clone();
     assert_ne!(now, base, "the retrained model was not swapped in");
+}
+
+#[test]
+fn one_step_on_each_of_two_instances_sharing_a_database_retrains_once() {
+    if !crate::helpers::postgres_or_skip() {
+        return;
+    }
+    let (a, dir_a) = open_app();
+    let url = crate::helpers::database_url_for(dir_a.path()).expect("a database");
+    let dir_b = tempfile::tempdir().expect("tmp");
+    let b = open_on(&dir_b, Some(url));
+    let schedule = Schedule {
+        after_labels: 3,
+        every: None,
+        poll: Duration::from_secs(1),
+    };
+    block_on(async {
+        let moderator = a.authenticate(MODERATOR.into(), PASSWORD.into()).await?;
+        let since = now_millis() - 1;
+        for i in 0..3 {
+            let c = a
+                .submit(
+                    comment(ARTICLE, &format!("The ferry timetable, part {i}."), None),
+                    meta(),
+                )
+                .await?;
+            a.act(&moderator, c.id, ModAction::Approve, None).await?;
+        }
+        // Each instance's schedule has counted from the same moment; A's step runs first.
+        assert!(a.models.step(schedule, since).await.is_some(), "A retrains");
+        assert_eq!(
+            b.models.step(schedule, since).await,
+            None,
+            "B counts the labels since A's run, and there are none"
+        );
+        Ok(())
+    })
+    .expect("use cases");
+    assert_eq!(
+        b.filter.models.current().info().version,
+        a.filter.models.current().info().version,
+        "B's step followed A's new model"
+    );
 }
