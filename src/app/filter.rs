@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 
+use super::model_store::ModelStore;
 use crate::classifier::model::ModelBundle;
 use crate::classifier::tokenize::Document;
 use crate::classifier::{Classifier, ModelHandle};
@@ -19,7 +20,7 @@ use crate::domain::comment::{email_domain, website_host};
 use crate::domain::{
     CommentId, CommentStatus, LabelledComment, NewComment, StoredVerdict, now_millis,
 };
-use crate::retrain::{ModelStore, RetrainOptions, Retrained};
+use crate::retrain::{RetrainOptions, Retrained};
 use crate::store::Store;
 
 /// Signals that most pushed a score towards spam, and towards ham, kept with a comment.
@@ -256,7 +257,7 @@ impl ModelService {
     ///
     /// # Errors
     /// An unreadable model store.
-    pub async fn list(&self) -> anyhow::Result<Vec<crate::retrain::StoredModel>> {
+    pub async fn list(&self) -> anyhow::Result<Vec<super::model_store::StoredModel>> {
         self.store.list(&self.base).await
     }
 

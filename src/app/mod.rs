@@ -14,6 +14,7 @@ pub mod filter;
 pub mod guard;
 pub mod import;
 pub mod limits;
+pub mod model_store;
 pub mod moderation;
 pub mod notify;
 pub mod operations;
@@ -28,9 +29,9 @@ use std::sync::Arc;
 use anyhow::Context;
 
 use crate::classifier::{Classifier, ModelHandle};
-use crate::retrain::ModelStore;
 use crate::store::Store;
 use filter::{ModelService, ModelSources, Schedule, SpamFilter, load_base};
+use model_store::ModelStore;
 
 /// The file name of the SQLite database inside the data directory.
 pub const DATABASE_FILE: &str = "replyguard.sqlite3";

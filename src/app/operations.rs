@@ -157,8 +157,8 @@ pub async fn copy_data(components: &super::Components, to: &str) -> anyhow::Resu
         .context("failed to open the PostgreSQL database (--to)")?;
     let tables = crate::store::copy::sqlite_to_postgres(&path, to).await?;
     let base = super::filter::load_base(components.base_model.as_deref())?;
-    let from = crate::retrain::ModelStore::for_store(&components.data_dir, &source);
-    let into = crate::retrain::ModelStore::for_store(&components.data_dir, &target);
+    let from = super::model_store::ModelStore::for_store(&components.data_dir, &source);
+    let into = super::model_store::ModelStore::for_store(&components.data_dir, &target);
     let mut models = 0;
     for stored in from.list(&base).await? {
         if !stored.base {
@@ -167,7 +167,7 @@ pub async fn copy_data(components: &super::Components, to: &str) -> anyhow::Resu
         }
     }
     let active_model = match from.active_version().await? {
-        Some(v) if !crate::retrain::ModelStore::is_base(&v, &base) => {
+        Some(v) if !super::model_store::ModelStore::is_base(&v, &base) => {
             into.activate(&v, &base).await?;
             Some(v)
         }

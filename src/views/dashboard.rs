@@ -6,6 +6,7 @@
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use crate::app::accounts::Session;
+use crate::app::model_store::StoredModel;
 use crate::app::moderation::QueueQuery;
 use crate::classifier::ModelInfo;
 use crate::classifier::Reason;
@@ -13,7 +14,6 @@ use crate::domain::{
     Agreement, CommentContext, CommentStatus, Counts, ModComment, ModeratorRow, QueueOrder,
 };
 use crate::render::body_html;
-use crate::retrain::StoredModel;
 
 fn layout(title: &str, session: Option<&Session>, body: Markup) -> Markup {
     html! {
