@@ -77,7 +77,12 @@ impl Postgres {
     /// # Errors
     /// The server cannot be reached or refuses, or a migration fails.
     pub fn open(url: &str) -> Result<Self, DbError> {
-        let config = tokio_postgres::Config::from_str(url)?;
+        let mut config = tokio_postgres::Config::from_str(url)?;
+        // Unset, a server that does not answer holds the start (and each new connection)
+        // for the operating system's TCP timeout, minutes; `connect_timeout=` in the URL wins.
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(Duration::from_secs(10));
+        }
         let manager = Manager::from_connect(
             config.clone(),
             OnIoRuntime,
