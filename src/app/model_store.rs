@@ -51,11 +51,6 @@ impl ModelStore {
         Self { place }
     }
 
-    /// Whether the models live in a database other instances share.
-    pub fn is_shared(&self) -> bool {
-        matches!(self.place, Place::Shared(_))
-    }
-
     /// Checks that `version` is a version name (it becomes a file name: no paths allowed).
     ///
     /// # Errors
@@ -112,7 +107,7 @@ impl ModelStore {
         }
         match &self.place {
             Place::Files(dir) => Ok(Self::path_of(dir, version)?.exists()),
-            Place::Shared(rows) => Ok(rows.list().await?.iter().any(|m| m.version == version)),
+            Place::Shared(rows) => Ok(rows.exists(version).await?),
         }
     }
 
@@ -272,15 +267,23 @@ impl ModelStore {
         }
     }
 
-    /// The lock that lets one retraining run at a time across instances: `Ok(None)` while
-    /// another instance holds it. Files need none beyond the process's own.
+    /// The right to run a retraining now: `None` while another instance sharing the
+    /// database runs one. Files need nothing beyond the process's own mutex.
     ///
     /// # Errors
     /// A database error.
-    pub async fn retrain_lock(&self) -> anyhow::Result<Option<Option<RetrainLock>>> {
+    pub async fn retrain_lock(&self) -> anyhow::Result<Option<RunLock>> {
         match &self.place {
-            Place::Files(_) => Ok(Some(None)),
-            Place::Shared(rows) => Ok(rows.try_retrain_lock().await?.map(Some)),
+            Place::Files(_) => Ok(Some(RunLock { _held: None })),
+            Place::Shared(rows) => Ok(rows
+                .try_retrain_lock()
+                .await?
+                .map(|l| RunLock { _held: Some(l) })),
         }
     }
+}
+
+/// Held while this process retrains; for a shared database, the database's lock with it.
+pub struct RunLock {
+    _held: Option<RetrainLock>,
 }

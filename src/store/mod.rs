@@ -101,14 +101,6 @@ impl Store {
         matches!(self.backend, Backend::Sqlite(_))
     }
 
-    /// `sqlite` or `postgres`, for logs and `/readyz`.
-    pub fn backend_name(&self) -> &'static str {
-        match &self.backend {
-            Backend::Sqlite(_) => "sqlite",
-            Backend::Postgres(_) => "postgres",
-        }
-    }
-
     /// The schema version the database is at.
     ///
     /// # Errors

@@ -81,16 +81,7 @@ fn sqlite_only() -> &'static Mutex<std::collections::HashSet<PathBuf>> {
 
 /// Creates database `name` on the server at `server` (dropping a leftover of that name).
 pub fn create_database(server: &str, name: &str) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    runtime.block_on(async {
-        let (client, connection) =
-            tokio_postgres::connect(&format!("{server}/postgres"), tokio_postgres::NoTls)
-                .await
-                .expect("connect to the test PostgreSQL server");
-        tokio::spawn(connection);
+    run_on(&format!("{server}/postgres"), |client| async move {
         // Two statements: neither may run inside the implicit transaction of a batch.
         for sql in [
             format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
@@ -102,6 +93,22 @@ pub fn create_database(server: &str, name: &str) {
                 .expect("create the test database");
         }
     });
+}
+
+/// Posts a comment with an idempotency key; `Some(id)` when acknowledged, `None` when the
+/// server was not there to answer (killed or stopping).
+pub fn post_with_key(client: &Client, base: &str, key: &str) -> Option<i64> {
+    let response = client
+        .post(format!("{base}/api/v1/comments"))
+        .header("idempotency-key", key)
+        .json(&json!({
+            "thread": ARTICLE, "author": "Crash Tester", "email": "crash@mail.example",
+            "body": format!("comment {key}"),
+        }))
+        .send()
+        .ok()?;
+    assert_eq!(response.status().as_u16(), 202, "refused {key}");
+    response.json::<Value>().ok()?["id"].as_i64()
 }
 
 /// Every byte the database holds, to search for what must not be stored: the SQLite file

@@ -238,19 +238,7 @@ fn killing_one_instance_under_load_loses_nothing_either_acknowledged() {
         .timeout(Duration::from_secs(10))
         .build()
         .expect("client");
-    let post = |base: &str, key: &str| -> Option<i64> {
-        let response = client
-            .post(format!("{base}/api/v1/comments"))
-            .header("idempotency-key", key)
-            .json(&json!({
-                "thread": ARTICLE, "author": "Load", "email": "load@mail.example",
-                "body": format!("comment {key}"),
-            }))
-            .send()
-            .ok()?;
-        assert_eq!(response.status().as_u16(), 202, "refused {key}");
-        response.json::<Value>().ok()?["id"].as_i64()
-    };
+    let post = |base: &str, key: &str| crate::helpers::post_with_key(&client, base, key);
     let (a_url, b_url) = (p.a.address.clone(), p.b_url.clone());
     let acknowledged: Vec<i64> = std::thread::scope(|s| {
         let workers: Vec<_> = (0..4)

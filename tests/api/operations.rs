@@ -6,9 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use reqwest::blocking::Client;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::helpers::{ARTICLE, TestApp, spawn_app, spawn_app_with};
+use crate::helpers::{ARTICLE, TestApp, post_with_key as post, spawn_app, spawn_app_with};
 
 /// Every comment id in `status`, through the moderation API, page by page.
 fn all_ids(app: &TestApp, status: &str) -> BTreeMap<i64, String> {
@@ -32,22 +32,6 @@ fn all_ids(app: &TestApp, status: &str) -> BTreeMap<i64, String> {
         }
     }
     ids
-}
-
-/// Posts with an idempotency key; `Some(id)` when acknowledged, `None` when the server was
-/// not there to answer.
-fn post(client: &Client, base: &str, key: &str) -> Option<i64> {
-    let response = client
-        .post(format!("{base}/api/v1/comments"))
-        .header("idempotency-key", key)
-        .json(&json!({
-            "thread": ARTICLE, "author": "Crash Tester", "email": "crash@mail.example",
-            "body": format!("comment {key}"),
-        }))
-        .send()
-        .ok()?;
-    assert_eq!(response.status().as_u16(), 202, "refused {key}");
-    response.json::<Value>().ok()?["id"].as_i64()
 }
 
 #[test]

@@ -57,6 +57,21 @@ impl ModelRows {
         Ok(())
     }
 
+    /// Whether `version` is stored.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn exists(&self, version: &str) -> Result<bool, DbError> {
+        let client = self.db.client().await?;
+        Ok(client
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM models WHERE version = $1)",
+                &[&version],
+            )
+            .await?
+            .get(0))
+    }
+
     /// The file bytes of `version`, if stored.
     ///
     /// # Errors
