@@ -212,8 +212,8 @@ impl Classifier {
         let bits = self.settings.width_bits;
         // One pass over the text: every occurrence's column and what a person reads for it
         // (tokenizing three times was most of the cost of a submission's scoring). The
-        // descriptions go into one buffer, each occurrence holding its range: a string per
-        // token was most of the rest.
+        // descriptions go into one buffer, each occurrence holding its range instead of a
+        // string of its own (BENCHMARKS.md, "Scoring").
         let mut described = String::with_capacity(doc.body.len() * 2 + 64);
         let mut occurrences: Vec<(usize, std::ops::Range<usize>)> =
             Vec::with_capacity(doc.body.len() / 2 + 16);
