@@ -536,9 +536,15 @@ impl TestApp {
     }
 
     pub fn public_comments(&self, thread: &str) -> Value {
+        self.public_comments_at(&self.address, thread)
+    }
+
+    /// The public listing of `thread` from the server at `base` (another instance, a
+    /// restored backup).
+    pub fn public_comments_at(&self, base: &str, thread: &str) -> Value {
         let response = self
             .client
-            .get(self.url("/api/v1/comments"))
+            .get(format!("{base}/api/v1/comments"))
             .query(&[("thread", thread)])
             .send()
             .expect("GET /api/v1/comments");

@@ -354,14 +354,7 @@ fn copy_data_moves_every_comment_label_and_log_entry_and_refuses_a_full_target()
         env.push(("REPLYGUARD_LIMITS".into(), "off".into()));
         old.start_on_env(new_dir.path(), &env)
     };
-    let listing_after: Value = old
-        .client
-        .get(format!("{address}/api/v1/comments"))
-        .query(&[("thread", ARTICLE)])
-        .send()
-        .expect("listing")
-        .json()
-        .expect("json");
+    let listing_after = old.public_comments_at(&address, ARTICLE);
     assert_eq!(listing_after["comments"], listing_before["comments"]);
     let detail_after = get_json(
         &old.client,

@@ -242,14 +242,7 @@ fn an_online_backup_restores_to_a_working_service() {
 
     // Restore: a new data directory holding the backup's files.
     let (mut restored, address) = app.start_on(&target);
-    let listing: Value = app
-        .client
-        .get(format!("{address}/api/v1/comments"))
-        .query(&[("thread", ARTICLE)])
-        .send()
-        .expect("listing")
-        .json()
-        .expect("json");
+    let listing = app.public_comments_at(&address, ARTICLE);
     assert_eq!(listing["count"], 1, "the approved comment is there");
     let pending: Value = app
         .client
