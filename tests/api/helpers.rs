@@ -5,7 +5,7 @@ use std::path::Path;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reqwest::blocking::{Client, Response};
 use serde_json::{Value, json};
@@ -286,6 +286,9 @@ pub struct TestApp {
     server: Child,
     /// Every line the server wrote to stderr (its log), across restarts.
     logs: Arc<Mutex<Vec<String>>>,
+    /// The thread copying the running server's stderr into `logs`: it ends at EOF, so
+    /// joining it after the process exits means every line is in.
+    log_reader: Option<std::thread::JoinHandle<()>>,
     /// The model file the server was started with.
     model: PathBuf,
     /// Extra environment of the server.
@@ -335,7 +338,7 @@ fn spawn_app_on(env: &[(&str, &str)], sqlite: bool) -> TestApp {
         .chain(env.iter().copied())
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
-    let (server, address) = start_server(data_dir.path(), &model, &env, &logs);
+    let (server, address, log_reader) = start_server(data_dir.path(), &model, &env, &logs);
     let client = Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(30))
@@ -347,6 +350,7 @@ fn spawn_app_on(env: &[(&str, &str)], sqlite: bool) -> TestApp {
         client,
         server,
         logs,
+        log_reader: Some(log_reader),
         model,
         env,
     }
@@ -357,7 +361,7 @@ fn start_server(
     model: &Path,
     env: &[(String, String)],
     logs: &Arc<Mutex<Vec<String>>>,
-) -> (Child, String) {
+) -> (Child, String, std::thread::JoinHandle<()>) {
     // A database named in `env` (a second instance's) wins over the data directory's own.
     let database = if env.iter().any(|(k, _)| k == "REPLYGUARD_DATABASE_URL") {
         Vec::new()
@@ -379,7 +383,7 @@ fn start_server(
         .expect("start replyguard serve");
     let stderr = server.stderr.take().expect("stderr");
     let sink = Arc::clone(logs);
-    std::thread::spawn(move || {
+    let reader = std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
             if std::env::var_os("TEST_LOG").is_some() {
                 eprintln!("[server] {line}");
@@ -398,7 +402,7 @@ fn start_server(
         .unwrap_or_else(|| panic!("unexpected first line: {line:?}; logs: {:?}", logs.lock()))
         .to_owned();
     std::thread::spawn(move || for _ in stdout.lines() {});
-    (server, address)
+    (server, address, reader)
 }
 
 impl TestApp {
@@ -435,15 +439,25 @@ impl TestApp {
             .status()
             .expect("kill -TERM");
         assert!(sent.success());
-        self.server.wait().expect("wait for exit")
+        let status = self.server.wait().expect("wait for exit");
+        self.join_log_reader();
+        status
+    }
+
+    /// Waits until the stopped server's last log line is in [`TestApp::logs`].
+    fn join_log_reader(&mut self) {
+        if let Some(reader) = self.log_reader.take() {
+            reader.join().expect("log reader");
+        }
     }
 
     /// Starts the server again on the same data (after [`TestApp::terminate`]).
     pub fn start_again(&mut self) {
-        let (server, address) =
+        let (server, address, log_reader) =
             start_server(self.data_dir.path(), &self.model, &self.env, &self.logs);
         self.server = server;
         self.address = address;
+        self.log_reader = Some(log_reader);
     }
 
     /// Starts another instance on the same database, with a data directory of its own (as
@@ -454,7 +468,7 @@ impl TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut env = self.env.clone();
         env.push(("REPLYGUARD_DATABASE_URL".to_owned(), url));
-        let (child, address) = start_server(dir.path(), &self.model, &env, &self.logs);
+        let (child, address, _) = start_server(dir.path(), &self.model, &env, &self.logs);
         (child, address, dir)
     }
 
@@ -465,12 +479,14 @@ impl TestApp {
 
     /// Starts a server on `data_dir` with exactly `env` (and this app's model).
     pub fn start_on_env(&self, data_dir: &Path, env: &[(String, String)]) -> (Child, String) {
-        start_server(data_dir, &self.model, env, &self.logs)
+        let (child, address, _) = start_server(data_dir, &self.model, env, &self.logs);
+        (child, address)
     }
 
     /// Starts a second server on another data directory (a restored backup, say).
     pub fn start_on(&self, data_dir: &Path) -> (Child, String) {
-        start_server(data_dir, &self.model, &self.env, &self.logs)
+        let (child, address, _) = start_server(data_dir, &self.model, &self.env, &self.logs);
+        (child, address)
     }
 
     /// Kills the server without warning (SIGKILL) and starts it again on the same data.
@@ -483,9 +499,11 @@ impl TestApp {
     pub fn restart_with_model(&mut self, model: &Path) {
         self.server.kill().expect("kill");
         self.server.wait().expect("reap");
-        let (server, address) = start_server(self.data_dir.path(), model, &self.env, &self.logs);
+        let (server, address, log_reader) =
+            start_server(self.data_dir.path(), model, &self.env, &self.logs);
         self.server = server;
         self.address = address;
+        self.log_reader = Some(log_reader);
         self.model = model.to_owned();
     }
 
@@ -493,17 +511,7 @@ impl TestApp {
     pub fn stop_and_collect_logs(&mut self) -> Vec<String> {
         self.server.kill().ok();
         self.server.wait().ok();
-        // The reader thread drains the pipe until EOF; give it a moment after the kill.
-        let deadline = Instant::now() + Duration::from_secs(5);
-        let mut last = 0;
-        while Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(100));
-            let n = self.logs.lock().expect("log lock").len();
-            if n == last {
-                break;
-            }
-            last = n;
-        }
+        self.join_log_reader();
         self.logs.lock().expect("log lock").clone()
     }
 
