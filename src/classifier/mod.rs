@@ -13,6 +13,7 @@ pub mod minhash;
 pub mod model;
 pub mod pipeline;
 pub mod reasons;
+pub mod tally;
 pub mod tokenize;
 pub mod train;
 
@@ -21,7 +22,11 @@ use std::sync::{Arc, RwLock};
 use serde::Serialize;
 
 use self::model::{HAM, ModelBundle, ModelError, SPAM};
-use self::tokenize::{Document, FeatureSettings, for_each_feature, vector_of_columns, vectorize};
+use self::tally::{Tally, Weighed};
+use self::tokenize::{
+    Document, FeatureSettings, column_of_hash, for_each_feature, for_each_hashed,
+    vector_of_columns, vectorize,
+};
 use crate::domain::{Label, SpamScore};
 
 /// The bytes of `models/default.json`.
@@ -188,11 +193,15 @@ impl Classifier {
 
     /// Log-odds of spam for `doc`: the bias plus the weight of every feature occurrence.
     pub fn log_odds(&self, doc: &Document<'_>) -> f64 {
-        vectorize(doc, &self.settings)
-            .iter()
-            .fold(self.bias, |z, (column, value)| {
-                z + value * self.weights[*column]
-            })
+        let bits = self.settings.width_bits;
+        Tally::with(bits, |tally| {
+            for_each_hashed(doc, &self.settings, &mut |_, h| {
+                tally.add(column_of_hash(h, bits));
+            });
+            let mut weighed = Weighed::new(self.settings.counts);
+            tally.drain(|column, tf| weighed.add(tf, self.weights[column]));
+            self.bias + weighed.total()
+        })
     }
 
     /// Scores `doc`. `None` only if the sum is not finite (it cannot be for a valid model,
@@ -283,6 +292,16 @@ impl Classifier {
             reasons,
             model_version: self.info.version.clone(),
         })
+    }
+
+    /// `ln P(spam) − ln P(ham)`: the log-odds of a comment with no features.
+    pub fn bias(&self) -> f64 {
+        self.bias
+    }
+
+    /// The log-odds a unit of `column`'s value adds (0 for a column never seen in training).
+    pub fn weight(&self, column: usize) -> f64 {
+        self.weights.get(column).copied().unwrap_or(0.0)
     }
 
     /// The feature vector linfa would be given for `doc`, as `(column, value)` pairs,

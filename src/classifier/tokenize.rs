@@ -4,6 +4,8 @@
 //! Text is NFKC-folded and lower-cased first, so `ＦＲＥＥ`, `Free` and `free` are one word.
 //! Every feature borrows from one normalised buffer: scoring a comment allocates once.
 
+use std::cell::RefCell;
+
 use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 
@@ -151,14 +153,20 @@ impl Fnv {
     const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
     const PRIME: u64 = 0x0000_0100_0000_01b3;
 
-    fn new(tag: u8) -> Self {
+    /// The states after the tags of a word and of a bigram.
+    const WORD: Self = Self::new(1);
+    const BIGRAM: Self = Self::new(2);
+
+    const fn new(tag: u8) -> Self {
         Self(Self::OFFSET).bytes(&[tag])
     }
 
-    fn bytes(mut self, bytes: &[u8]) -> Self {
-        for b in bytes {
-            self.0 ^= u64::from(*b);
+    const fn bytes(mut self, bytes: &[u8]) -> Self {
+        let mut i = 0;
+        while i < bytes.len() {
+            self.0 ^= bytes[i] as u64;
             self.0 = self.0.wrapping_mul(Self::PRIME);
+            i += 1;
         }
         self
     }
@@ -170,6 +178,7 @@ impl Fnv {
 
 impl Feature<'_> {
     /// The feature's stable 64-bit hash.
+    #[inline]
     pub fn hash(&self) -> u64 {
         let h = match *self {
             Feature::Word(w) => Fnv::new(1).bytes(w.as_bytes()),
@@ -200,10 +209,9 @@ impl Feature<'_> {
     }
 
     /// The hashed column in a vector of `2^width_bits` columns.
+    #[inline]
     pub fn column(&self, width_bits: u8) -> usize {
-        let h = self.hash();
-        // Fold the high bits in: FNV's low bits alone mix less well.
-        ((h ^ (h >> 29) ^ (h >> 47)) & ((1u64 << width_bits) - 1)) as usize
+        column_of_hash(self.hash(), width_bits)
     }
 
     /// What a moderator reads for this feature. Features that mean the same to a person
@@ -245,6 +253,13 @@ impl Feature<'_> {
             Feature::Shortener => out.write_str("link to a shortener"),
         };
     }
+}
+
+/// The column of a feature hash in a vector of `2^width_bits` columns.
+#[inline]
+pub fn column_of_hash(h: u64, width_bits: u8) -> usize {
+    // Fold the high bits in: FNV's low bits alone mix less well.
+    ((h ^ (h >> 29) ^ (h >> 47)) & ((1u64 << width_bits) - 1)) as usize
 }
 
 /// Upper bounds (in characters) of the length buckets, and their names.
@@ -331,15 +346,22 @@ fn is_emoji(c: char) -> bool {
 pub fn normalise(text: &str, out: &mut String) {
     out.clear();
     if text.is_ascii() {
-        out.extend(text.chars().map(|c| c.to_ascii_lowercase()));
-    } else if unicode_normalization::is_nfkc_quick(text.chars())
-        == unicode_normalization::IsNormalized::Yes
+        out.push_str(text);
+        out.make_ascii_lowercase();
+        return;
+    }
+    // ASCII is NFKC already and has canonical combining class 0, so the quick check can skip
+    // it: most comments are ASCII but for an emoji, a curly quote or a byte-order mark, and
+    // `perf` found the check of every character costly. Skipping ASCII can only turn a "yes"
+    // into a "no" (a mark of a lower class after one of a higher class, with ASCII between),
+    // and a "no" takes the full normaliser, which is always right.
+    let first = text.bytes().position(|b| b >= 0x80).unwrap_or(text.len());
+    let tail = &text[first..];
+    if tail.is_empty()
+        || unicode_normalization::is_nfkc_quick(tail.chars().filter(|c| !c.is_ascii()))
+            == unicode_normalization::IsNormalized::Yes
     {
-        // Already NFKC (most non-ASCII text: accents, emoji): the normaliser would return it
-        // unchanged, and it is one of scoring's larger costs (`perf`, as above).
-        for c in text.chars() {
-            out.extend(c.to_lowercase());
-        }
+        push_lowercase(text, out);
     } else {
         for c in text.nfkc() {
             out.extend(c.to_lowercase());
@@ -347,9 +369,26 @@ pub fn normalise(text: &str, out: &mut String) {
     }
 }
 
+/// Appends `text` lower-cased, ASCII runs in bulk and other characters one by one.
+fn push_lowercase(text: &str, out: &mut String) {
+    let mut rest = text;
+    loop {
+        let ascii = rest.bytes().position(|b| b >= 0x80).unwrap_or(rest.len());
+        let start = out.len();
+        out.push_str(&rest[..ascii]);
+        out[start..].make_ascii_lowercase();
+        rest = &rest[ascii..];
+        let Some(c) = rest.chars().next() else {
+            break;
+        };
+        out.extend(c.to_lowercase());
+        rest = &rest[c.len_utf8()..];
+    }
+}
+
 /// `ln(1 + n)` for a count `n`, from a table for the small counts nearly every feature has
 /// (the same `ln_1p` values, computed once).
-fn ln_1p_count(n: f64) -> f64 {
+pub(crate) fn ln_1p_count(n: f64) -> f64 {
     static TABLE: std::sync::LazyLock<[f64; 16]> =
         std::sync::LazyLock::new(|| std::array::from_fn(|i| (i as f64).ln_1p()));
     if (0.0..16.0).contains(&n) && n.fract() == 0.0 {
@@ -370,9 +409,20 @@ pub fn vectorize(doc: &Document<'_>, settings: &FeatureSettings) -> Vec<(usize, 
 /// The feature vector from the column of every feature occurrence (in any order): counts per
 /// column, transformed as `settings.counts` says, in column order.
 pub fn vector_of_columns(mut columns: Vec<usize>, settings: &FeatureSettings) -> Vec<(usize, f64)> {
+    let mut vector = Vec::with_capacity(columns.len());
+    vector_into(&mut columns, settings, &mut vector);
+    vector
+}
+
+/// [`vector_of_columns`] into a caller's buffer (cleared first); sorts `columns`.
+pub fn vector_into(
+    columns: &mut [usize],
+    settings: &FeatureSettings,
+    vector: &mut Vec<(usize, f64)>,
+) {
     columns.sort_unstable();
-    let mut vector: Vec<(usize, f64)> = Vec::with_capacity(columns.len());
-    for column in columns {
+    vector.clear();
+    for &column in columns.iter() {
         match vector.last_mut() {
             Some((c, tf)) if *c == column => *tf += 1.0,
             _ => vector.push((column, 1.0)),
@@ -391,7 +441,6 @@ pub fn vector_of_columns(mut columns: Vec<usize>, settings: &FeatureSettings) ->
             vector.iter_mut().for_each(|(_, v)| *v /= norm);
         }
     }
-    vector
 }
 
 /// Calls `emit` for every feature occurrence of `doc` (a feature may occur many times).
@@ -400,98 +449,282 @@ pub fn for_each_feature(
     settings: &FeatureSettings,
     emit: &mut impl FnMut(Feature<'_>),
 ) {
-    let mut text = String::with_capacity(doc.body.len() + 8);
-    normalise(doc.body, &mut text);
-    if settings.fold {
-        text = super::fold::fold(&text);
+    for_each_hashed(doc, settings, &mut |feature, _| emit(feature));
+}
+
+/// [`for_each_feature`] with each occurrence's [`Feature::hash`], computed on the way: a
+/// word's hash and the hash of the bigram it starts are made in the same pass over its bytes.
+pub fn for_each_hashed(
+    doc: &Document<'_>,
+    settings: &FeatureSettings,
+    emit: &mut impl FnMut(Feature<'_>, u64),
+) {
+    thread_local! {
+        /// The normalised text of the comment being tokenized, kept between calls so that
+        /// scoring allocates nothing in the common case.
+        static TEXT: RefCell<String> = const { RefCell::new(String::new()) };
     }
-    body_features(doc.body, &text, settings, emit);
+    TEXT.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut text) => {
+            features_in(doc, settings, &mut text, emit);
+            // A huge comment does not leave its buffer behind on the thread.
+            if text.capacity() > SCRATCH_KEPT {
+                *text = String::new();
+            }
+        }
+        // Only when `emit` itself tokenizes: it gets a buffer of its own.
+        Err(_) => features_in(doc, settings, &mut String::new(), emit),
+    });
+}
+
+/// The largest scratch buffer a thread keeps between comments, in bytes or items.
+pub(crate) const SCRATCH_KEPT: usize = 1 << 16;
+
+fn features_in(
+    doc: &Document<'_>,
+    settings: &FeatureSettings,
+    text: &mut String,
+    emit: &mut impl FnMut(Feature<'_>, u64),
+) {
+    normalise(doc.body, text);
+    if settings.fold {
+        *text = super::fold::fold(text);
+    }
+    body_features(doc.body, text, settings, emit);
     field_features(doc, emit);
+}
+
+/// Byte classes for the one-pass scan of the normalised text. A byte from 0x80 up starts a
+/// character that is decoded and judged by its Unicode properties instead.
+const SPACE: u8 = 1;
+const WORD: u8 = 2;
+const DOT: u8 = 4;
+const AT: u8 = 8;
+/// `!`, `?`, `.` and `$`: what [`chunk_symbols`] looks for in ASCII.
+const SYMBOL: u8 = 16;
+const HIGH: u8 = 32;
+
+static CLASSES: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        let mut class = 0;
+        // What `char::is_whitespace` and `char::is_alphanumeric` say for ASCII.
+        if matches!(b, b'\t'..=b'\r' | b' ') {
+            class |= SPACE;
+        }
+        if b.is_ascii_alphanumeric() {
+            class |= WORD;
+        }
+        if b == b'.' {
+            class |= DOT;
+        }
+        if b == b'@' {
+            class |= AT;
+        }
+        if matches!(b, b'!' | b'?' | b'.' | b'$') {
+            class |= SYMBOL;
+        }
+        if b >= 0x80 {
+            class |= HIGH;
+        }
+        table[i] = class;
+        i += 1;
+    }
+    table
+};
+
+/// The character starting at byte `i` of `s` (a character boundary).
+fn char_at(s: &str, i: usize) -> char {
+    s[i..].chars().next().unwrap_or_default()
 }
 
 fn body_features(
     original: &str,
     text: &str,
     settings: &FeatureSettings,
-    emit: &mut impl FnMut(Feature<'_>),
+    emit: &mut impl FnMut(Feature<'_>, u64),
 ) {
     let mut links = 0usize;
     let mut has_emoji = false;
-    let mut previous_word: Option<&str> = None;
-    for chunk in text.split_whitespace() {
-        chunk_symbols(chunk, &mut has_emoji, emit);
-        if let Some(host) = link_host(chunk) {
+    let mut previous_word: Option<Previous<'_>> = None;
+    // One pass over the bytes, cut into whitespace-separated chunks as `split_whitespace`
+    // would, noting on the way which of the per-chunk checks below can apply at all.
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let start = i;
+        let mut seen = 0u8;
+        while i < bytes.len() {
+            let class = CLASSES[usize::from(bytes[i])];
+            if class & SPACE != 0 {
+                break;
+            }
+            if class & HIGH != 0 {
+                let c = char_at(text, i);
+                if c.is_whitespace() {
+                    break;
+                }
+                i += c.len_utf8();
+            } else {
+                i += 1;
+            }
+            seen |= class;
+        }
+        if i == start {
+            // A whitespace character.
+            i += char_at(text, i).len_utf8();
+            continue;
+        }
+        let chunk = &text[start..i];
+        if seen & (SYMBOL | HIGH) != 0 {
+            chunk_symbols(chunk, &mut has_emoji, emit);
+        }
+        if seen & DOT != 0
+            && let Some(host) = link_host(chunk)
+        {
             links += 1;
             if settings.fold && super::fold::is_shortener(host) {
-                emit(Feature::Shortener);
+                put(emit, Feature::Shortener);
             }
-            emit(Feature::UrlHost(host));
+            put(emit, Feature::UrlHost(host));
             let domain = registrable_domain(host);
             if domain != host {
-                emit(Feature::UrlDomain(domain));
+                put(emit, Feature::UrlDomain(domain));
             }
             previous_word = None;
             continue;
         }
-        if chunk.contains('@') && chunk.rsplit('@').next().is_some_and(|d| d.contains('.')) {
-            emit(Feature::HasEmail);
+        if seen & AT != 0 && chunk.rsplit('@').next().is_some_and(|d| d.contains('.')) {
+            put(emit, Feature::HasEmail);
             previous_word = None;
             continue;
         }
-        for word in chunk
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-        {
-            let word = truncate_chars(word, 40);
-            if word.bytes().all(|b| b.is_ascii_digit()) {
-                emit(Feature::NumberLength(word.len()));
-            }
-            emit(Feature::Word(word));
-            if settings.word_bigrams
-                && let Some(prev) = previous_word
-            {
-                emit(Feature::Bigram(prev, word));
-            }
-            if let Some((lo, hi)) = settings.char_ngrams {
-                char_grams(word, lo as usize, hi as usize, emit);
-            }
-            previous_word = Some(word);
-        }
+        chunk_words(chunk, settings, &mut previous_word, emit);
     }
     if has_emoji {
-        emit(Feature::HasEmoji);
+        put(emit, Feature::HasEmoji);
     }
     if links > 0 {
-        emit(Feature::HasLink);
-        emit(Feature::LinkCount(links.min(3)));
+        put(emit, Feature::HasLink);
+        put(emit, Feature::LinkCount(links.min(3)));
     }
     if has_phone_number(text) {
-        emit(Feature::HasPhone);
+        put(emit, Feature::HasPhone);
     }
-    let chars = original.chars().count();
+    let (chars, upper, letters) = if original.is_ascii() {
+        let upper = original.bytes().filter(u8::is_ascii_uppercase).count();
+        let lower = original.bytes().filter(u8::is_ascii_lowercase).count();
+        (original.len(), upper, upper + lower)
+    } else {
+        original.chars().fold((0, 0, 0), |(n, u, l), c| {
+            let letter = c.is_alphabetic();
+            (
+                n + 1,
+                u + usize::from(letter && c.is_uppercase()),
+                l + usize::from(letter),
+            )
+        })
+    };
     let bucket = LENGTH_BOUNDS
         .iter()
         .position(|b| chars <= *b)
         .unwrap_or(LENGTH_BOUNDS.len());
-    emit(Feature::Length(bucket));
-    let (upper, letters) = original
-        .chars()
-        .filter(|c| c.is_alphabetic())
-        .fold((0, 0), |(u, l), c| {
-            (u + usize::from(c.is_uppercase()), l + 1)
-        });
+    put(emit, Feature::Length(bucket));
     if letters >= 6 {
         let caps = match upper * 100 / letters {
             0..=15 => Caps::Low,
             16..=60 => Caps::Mixed,
             _ => Caps::High,
         };
-        emit(Feature::Caps(caps));
+        put(emit, Feature::Caps(caps));
     }
 }
 
+/// The word before, and the hash state of a bigram starting with it (up to the separator).
+#[derive(Clone, Copy)]
+struct Previous<'a> {
+    word: &'a str,
+    bigram: Fnv,
+}
+
+/// The words of a chunk that is neither a link nor an email address: runs of alphanumeric
+/// characters, each cut to 40 characters, with the bigram it makes with the word before.
+fn chunk_words<'a>(
+    chunk: &'a str,
+    settings: &FeatureSettings,
+    previous_word: &mut Option<Previous<'a>>,
+    emit: &mut impl FnMut(Feature<'a>, u64),
+) {
+    let bytes = chunk.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let start = i;
+        let mut ascii = true;
+        while i < bytes.len() {
+            let class = CLASSES[usize::from(bytes[i])];
+            if class & WORD != 0 {
+                i += 1;
+            } else if class & HIGH != 0 && char_at(chunk, i).is_alphanumeric() {
+                ascii = false;
+                i += char_at(chunk, i).len_utf8();
+            } else {
+                break;
+            }
+        }
+        if i == start {
+            // A separator.
+            i += char_at(chunk, i).len_utf8();
+            continue;
+        }
+        let word = &chunk[start..i];
+        let word = if ascii {
+            &word[..word.len().min(40)]
+        } else {
+            truncate_chars(word, 40)
+        };
+        if word.bytes().all(|b| b.is_ascii_digit()) {
+            put(emit, Feature::NumberLength(word.len()));
+        }
+        // Three FNV chains in one pass over the word: the word, the bigram it ends (going on
+        // from the previous word's prefix) and the bigram it starts. Each equals
+        // `Feature::hash` (a unit test checks).
+        let (mut alone, mut first, mut second) = (
+            Fnv::WORD.0,
+            Fnv::BIGRAM.0,
+            previous_word.map_or(0, |p| p.bigram.0),
+        );
+        for &b in word.as_bytes() {
+            alone = (alone ^ u64::from(b)).wrapping_mul(Fnv::PRIME);
+            first = (first ^ u64::from(b)).wrapping_mul(Fnv::PRIME);
+            second = (second ^ u64::from(b)).wrapping_mul(Fnv::PRIME);
+        }
+        emit(Feature::Word(word), alone);
+        if settings.word_bigrams
+            && let Some(prev) = *previous_word
+        {
+            emit(Feature::Bigram(prev.word, word), second);
+        }
+        if let Some((lo, hi)) = settings.char_ngrams {
+            char_grams(word, lo as usize, hi as usize, emit);
+        }
+        *previous_word = Some(Previous {
+            word,
+            bigram: Fnv(first).bytes(&[0xff]),
+        });
+    }
+}
+
+/// Emits `feature` with its hash.
+#[inline]
+fn put<'a>(emit: &mut impl FnMut(Feature<'a>, u64), feature: Feature<'a>) {
+    let hash = feature.hash();
+    emit(feature, hash);
+}
+
 /// Emoji, currency signs and runs of `!`, `?` or `.` inside one whitespace-free chunk.
-fn chunk_symbols(chunk: &str, has_emoji: &mut bool, emit: &mut impl FnMut(Feature<'_>)) {
+fn chunk_symbols(chunk: &str, has_emoji: &mut bool, emit: &mut impl FnMut(Feature<'_>, u64)) {
     let bytes = chunk.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
@@ -499,7 +732,7 @@ fn chunk_symbols(chunk: &str, has_emoji: &mut bool, emit: &mut impl FnMut(Featur
         if matches!(b, b'!' | b'?' | b'.') {
             let run = bytes[i..].iter().take_while(|x| **x == b).count();
             if run >= 2 {
-                emit(Feature::Punct(&chunk[i..i + run.min(3)]));
+                put(emit, Feature::Punct(&chunk[i..i + run.min(3)]));
             }
             i += run;
             continue;
@@ -509,15 +742,15 @@ fn chunk_symbols(chunk: &str, has_emoji: &mut bool, emit: &mut impl FnMut(Featur
         {
             if is_emoji(c) {
                 *has_emoji = true;
-                emit(Feature::Emoji(c));
+                put(emit, Feature::Emoji(c));
             } else if matches!(c, '£' | '€' | '¥' | '₹') {
-                emit(Feature::Currency(c));
+                put(emit, Feature::Currency(c));
             }
             i += c.len_utf8();
             continue;
         }
         if b == b'$' {
-            emit(Feature::Currency('$'));
+            put(emit, Feature::Currency('$'));
         }
         i += 1;
     }
@@ -531,7 +764,7 @@ fn truncate_chars(word: &str, max: usize) -> &str {
 }
 
 /// Character n-grams of `^word$`, using the edge markers only in the grams that touch them.
-fn char_grams<'a>(word: &'a str, lo: usize, hi: usize, emit: &mut impl FnMut(Feature<'a>)) {
+fn char_grams<'a>(word: &'a str, lo: usize, hi: usize, emit: &mut impl FnMut(Feature<'a>, u64)) {
     // Short words are their own signal; their n-grams would only repeat them.
     if word.chars().count() < lo + 1 {
         return;
@@ -545,7 +778,7 @@ fn char_grams<'a>(word: &'a str, lo: usize, hi: usize, emit: &mut impl FnMut(Fea
     for n in lo..=hi.min(chars) {
         for start in 0..=chars - n {
             let gram = &word[bounds[start]..bounds[start + n]];
-            emit(Feature::CharGram { gram, word });
+            put(emit, Feature::CharGram { gram, word });
         }
     }
 }
@@ -559,16 +792,18 @@ fn has_phone_number(text: &str) -> bool {
     }
     let mut digits = 0;
     let mut last_was_sep = false;
-    for c in text.chars() {
+    // Bytes, not characters: every byte of a non-ASCII character resets the run, as the
+    // character would.
+    for &c in text.as_bytes() {
         if c.is_ascii_digit() {
             digits += 1;
             last_was_sep = false;
             if digits >= 7 {
                 return true;
             }
-        } else if matches!(c, ' ' | '-' | '.') && digits > 0 && !last_was_sep {
+        } else if matches!(c, b' ' | b'-' | b'.') && digits > 0 && !last_was_sep {
             last_was_sep = true;
-        } else if c == '+' && digits == 0 {
+        } else if c == b'+' && digits == 0 {
             continue;
         } else {
             digits = 0;
@@ -578,7 +813,7 @@ fn has_phone_number(text: &str) -> bool {
     false
 }
 
-fn field_features<'a>(doc: &Document<'a>, emit: &mut impl FnMut(Feature<'_>)) {
+fn field_features<'a>(doc: &Document<'a>, emit: &mut impl FnMut(Feature<'_>, u64)) {
     if let Some(author) = doc.author {
         let mut name = String::with_capacity(author.len());
         normalise(author, &mut name);
@@ -586,15 +821,15 @@ fn field_features<'a>(doc: &Document<'a>, emit: &mut impl FnMut(Feature<'_>)) {
             .split(|c: char| !c.is_alphanumeric())
             .filter(|w| !w.is_empty())
         {
-            emit(Feature::AuthorWord(truncate_chars(word, 40)));
+            put(emit, Feature::AuthorWord(truncate_chars(word, 40)));
         }
     }
     if let Some(host) = doc.website_host {
         let host = host.to_ascii_lowercase();
-        emit(Feature::SiteHost(registrable_domain(&host)));
+        put(emit, Feature::SiteHost(registrable_domain(&host)));
     }
     if let Some(domain) = doc.email_domain {
-        emit(Feature::EmailDomain(domain));
+        put(emit, Feature::EmailDomain(domain));
     }
 }
 
@@ -759,14 +994,14 @@ mod tests {
     #[test]
     fn char_ngrams_cover_each_word() {
         let mut grams = Vec::new();
-        char_grams("spam", 3, 4, &mut |f| {
+        char_grams("spam", 3, 4, &mut |f, _| {
             if let Feature::CharGram { gram, .. } = f {
                 grams.push(gram.to_owned());
             }
         });
         assert_eq!(grams, ["spa", "pam", "spam"]);
         let mut count = 0;
-        char_grams("héllo", 3, 3, &mut |_| count += 1);
+        char_grams("héllo", 3, 3, &mut |_, _| count += 1);
         assert_eq!(count, 3);
     }
 

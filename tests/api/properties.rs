@@ -2,7 +2,10 @@
 //! tokenizer, and the public listing's tree and serializer.
 
 use proptest::prelude::*;
-use replyguard::classifier::tokenize::{Document, FeatureSettings, for_each_feature, vectorize};
+use replyguard::classifier::Classifier;
+use replyguard::classifier::tokenize::{
+    Document, FeatureSettings, for_each_feature, for_each_hashed, vectorize,
+};
 use replyguard::domain::comment::{AUTHOR_MAX_BYTES, BODY_MAX_BYTES};
 use replyguard::domain::{
     AuthorEmail, AuthorName, CommentBody, CommentId, NewComment, PublicComment, RawComment,
@@ -87,6 +90,24 @@ proptest! {
         prop_assert!(vector.windows(2).all(|w| w[0].0 < w[1].0));
         prop_assert!(vector.iter().all(|(c, v)| *c < (1usize << settings.width_bits) && v.is_finite()));
         prop_assert!(vector.len() <= count);
+    }
+
+    #[test]
+    fn scoring_agrees_with_the_features_it_is_built_from(
+        body in hostile_text(), author in hostile_text(), fold in any::<bool>(), bigrams in any::<bool>(),
+    ) {
+        let classifier = Classifier::shipped().expect("shipped model");
+        let settings = FeatureSettings { fold, word_bigrams: bigrams, ..*classifier.settings() };
+        let doc = Document { body: &body, author: Some(&author), website_host: Some("Shop.Example.co.uk"), email_domain: Some("example.com") };
+        // The hashes made on the way are the features' own.
+        let mut mismatched = Vec::new();
+        for_each_hashed(&doc, &settings, &mut |f, h| if h != f.hash() { mismatched.push(format!("{f:?}")) });
+        prop_assert!(mismatched.is_empty(), "{mismatched:?}");
+        // The tallied score is the vector's dot product with the weights.
+        let shipped = *classifier.settings();
+        let by_vector = classifier.feature_vector(&doc).iter().map(|(c, v)| v * classifier.weight(*c)).sum::<f64>();
+        let tallied = classifier.log_odds(&doc) - classifier.bias();
+        prop_assert!((by_vector - tallied).abs() < 1e-9, "{by_vector} vs {tallied} under {shipped:?}");
     }
 
     #[test]
