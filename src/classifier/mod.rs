@@ -7,6 +7,7 @@
 //! dense `predict`.
 
 pub mod corpus;
+mod explain;
 pub mod fold;
 pub mod metrics;
 pub mod minhash;
@@ -23,10 +24,7 @@ use serde::Serialize;
 
 use self::model::{HAM, ModelBundle, ModelError, SPAM};
 use self::tally::{Tally, Weighed};
-use self::tokenize::{
-    Document, FeatureSettings, column_of_hash, for_each_feature, for_each_hashed,
-    vector_of_columns, vectorize,
-};
+use self::tokenize::{Document, FeatureSettings, column_of_hash, for_each_hashed, vectorize};
 use crate::domain::{Label, SpamScore};
 
 /// The bytes of `models/default.json`.
@@ -199,7 +197,7 @@ impl Classifier {
                 tally.add(column_of_hash(h, bits));
             });
             let mut weighed = Weighed::new(self.settings.counts);
-            tally.drain(|column, tf| weighed.add(tf, self.weights[column]));
+            tally.for_each(|column, tf| weighed.add(tf, self.weights[column]));
             self.bias + weighed.total()
         })
     }
@@ -218,80 +216,7 @@ impl Classifier {
         max_spam: usize,
         max_ham: usize,
     ) -> Option<Scored> {
-        let bits = self.settings.width_bits;
-        // One pass over the text: every occurrence's column and what a person reads for it
-        // (tokenizing three times was most of the cost of a submission's scoring). The
-        // descriptions go into one buffer, each occurrence holding its range instead of a
-        // string of its own (BENCHMARKS.md, "Scoring").
-        let mut described = String::with_capacity(doc.body.len() * 2 + 64);
-        let mut occurrences: Vec<(usize, std::ops::Range<usize>)> =
-            Vec::with_capacity(doc.body.len() / 2 + 16);
-        for_each_feature(doc, &self.settings, &mut |f| {
-            let start = described.len();
-            f.describe_into(&mut described);
-            occurrences.push((f.column(bits), start..described.len()));
-        });
-        let vector = vector_of_columns(
-            occurrences.iter().map(|(c, _)| *c).collect(),
-            &self.settings,
-        );
-        let score =
-            SpamScore::from_log_odds(vector.iter().fold(self.bias, |z, (column, value)| {
-                z + value * self.weights[*column]
-            }))?;
-        // A column's contribution is shared equally by the feature occurrences hashed to it.
-        let mut per_column: Vec<usize> = occurrences.iter().map(|(c, _)| *c).collect();
-        per_column.sort_unstable();
-        let share = |column: usize| -> f64 {
-            let Ok(i) = vector.binary_search_by_key(&column, |(c, _)| *c) else {
-                return 0.0;
-            };
-            let n = per_column.partition_point(|c| *c <= column)
-                - per_column.partition_point(|c| *c < column);
-            let count = if n == 0 { 1.0 } else { n as f64 };
-            vector[i].1 * self.weights[column] / count
-        };
-        // Each signal's weight: the shares of its occurrences, summed in text order (a stable
-        // sort by description keeps that order within a signal).
-        let mut weighed: Vec<(&str, f64)> = occurrences
-            .iter()
-            .map(|(column, range)| (&described[range.clone()], share(*column)))
-            .filter(|(_, w)| *w != 0.0)
-            .collect();
-        weighed.sort_by(|a, b| a.0.cmp(b.0));
-        let mut by_signal: Vec<(&str, f64)> = Vec::with_capacity(weighed.len());
-        for (signal, w) in weighed {
-            match by_signal.last_mut() {
-                Some((last, total)) if *last == signal => *total += w,
-                _ => by_signal.push((signal, w)),
-            }
-        }
-        let mut signals = reasons::presentable(by_signal);
-        signals.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        let spam = signals
-            .iter()
-            .filter(|(_, w)| *w > 0.0)
-            .take(max_spam)
-            .map(|(s, w)| (s, *w, Label::Spam));
-        let ham = signals
-            .iter()
-            .rev()
-            .filter(|(_, w)| *w < 0.0)
-            .take(max_ham)
-            .map(|(s, w)| (s, *w, Label::Ham));
-        let reasons = spam
-            .chain(ham)
-            .map(|(signal, weight, towards)| Reason {
-                signal: signal.to_string(),
-                towards,
-                weight,
-            })
-            .collect();
-        Some(Scored {
-            score,
-            reasons,
-            model_version: self.info.version.clone(),
-        })
+        explain::score_and_explain(self, doc, max_spam, max_ham)
     }
 
     /// `ln P(spam) − ln P(ham)`: the log-odds of a comment with no features.

@@ -4,7 +4,9 @@
 
 use std::borrow::Cow;
 
-/// English function words: articles, pronouns, auxiliaries, prepositions, conjunctions.
+use super::tokenize::Feature;
+
+/// English function words (sorted, unique; a unit test checks): articles, pronouns, auxiliaries, prepositions, conjunctions.
 /// True to the arithmetic as reasons, useless to a person.
 const STOP_WORDS: &[&str] = &[
     "a",
@@ -170,73 +172,129 @@ const STOP_WORDS: &[&str] = &[
 
 /// Whether `word` is a function word.
 pub fn is_stop_word(word: &str) -> bool {
-    // Sorted (a unit test checks): a binary search, not a scan of every word per signal.
-    STOP_WORDS.binary_search(&word).is_ok()
+    // An open-addressed table of the words packed into integers, built at compile time:
+    // explaining a score asks this of every word, and `perf` found the string comparisons of
+    // a binary search, and then its mispredicted branches, its largest cost.
+    let Some(key) = packed(word.as_bytes()) else {
+        return false;
+    };
+    let mut slot = slot(key);
+    loop {
+        match STOP_TABLE[slot] {
+            0 => return false,
+            k if k == key => return true,
+            _ => slot = (slot + 1) % STOP_TABLE.len(),
+        }
+    }
 }
 
-/// How a raw feature description is shown: dropped, kept, or folded into the link line.
-enum Shown<'a> {
+/// `word`'s bytes as one integer, if it has 1 to 15 (every stop word does); the length is the
+/// lowest byte, so no two words share a key and no word's key is 0, the empty slot.
+const fn packed(word: &[u8]) -> Option<u128> {
+    if word.is_empty() || word.len() > 15 {
+        return None;
+    }
+    let mut bytes = [0u8; 16];
+    bytes[0] = word.len() as u8;
+    let mut i = 0;
+    while i < word.len() {
+        bytes[i + 1] = word[i];
+        i += 1;
+    }
+    Some(u128::from_le_bytes(bytes))
+}
+
+const fn slot(key: u128) -> usize {
+    let mixed = ((key as u64) ^ ((key >> 64) as u64)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    (mixed >> 55) as usize % STOP_TABLE_SIZE
+}
+
+/// Slots of the stop-word table: a power of two at most a third full.
+const STOP_TABLE_SIZE: usize = 512;
+
+static STOP_TABLE: [u128; STOP_TABLE_SIZE] = {
+    let mut table = [0u128; STOP_TABLE_SIZE];
+    let mut i = 0;
+    while i < STOP_WORDS.len() {
+        let Some(key) = packed(STOP_WORDS[i].as_bytes()) else {
+            panic!("a stop word longer than 15 bytes");
+        };
+        let mut slot = slot(key);
+        while table[slot] != 0 {
+            slot = (slot + 1) % STOP_TABLE_SIZE;
+        }
+        table[slot] = key;
+        i += 1;
+    }
+    table
+};
+
+/// How a signal is shown: dropped, kept, or folded into the link line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
     Hidden,
     Own,
-    /// Evidence about links; `Some(host)` for a link to a named host.
-    Link(Option<&'a str>),
+    /// Evidence about links in general ("contains a link", "2 links").
+    Link,
+    /// A link to the host that follows "link to " in the signal's description.
+    LinkTo,
 }
 
-fn quoted(signal: &str) -> Option<&str> {
-    signal.strip_prefix('"')?.strip_suffix('"')
+/// A word worth showing on its own: not a function word, not bare digits.
+fn meaningful(word: &str) -> bool {
+    !is_stop_word(word) && !word.bytes().all(|b| b.is_ascii_digit())
 }
 
-fn shown(signal: &str) -> Shown<'_> {
-    if let Some(host) = signal.strip_prefix("link to ") {
-        return Shown::Link(Some(host));
+/// How `feature`'s description is shown. Features with one description are shown alike.
+pub fn shown(feature: &Feature<'_>) -> Shown {
+    match *feature {
+        Feature::Word(w) | Feature::CharGram { word: w, .. } | Feature::AuthorWord(w) => {
+            if meaningful(w) {
+                Shown::Own
+            } else {
+                Shown::Hidden
+            }
+        }
+        Feature::Bigram(a, b) => {
+            if meaningful(a) || meaningful(b) {
+                Shown::Own
+            } else {
+                Shown::Hidden
+            }
+        }
+        Feature::UrlHost(_) | Feature::UrlDomain(_) | Feature::Shortener => Shown::LinkTo,
+        Feature::HasLink | Feature::LinkCount(_) => Shown::Link,
+        _ => Shown::Own,
     }
-    if signal == "contains a link" || signal.ends_with(" link") || signal.ends_with(" links") {
-        return Shown::Link(None);
-    }
-    if let Some(name) = signal.strip_prefix("name ").and_then(quoted) {
-        return if name.chars().all(|c| c.is_ascii_digit()) || is_stop_word(name) {
-            Shown::Hidden
-        } else {
-            Shown::Own
-        };
-    }
-    if let Some(words) = quoted(signal) {
-        let meaningful = words
-            .split(' ')
-            .any(|w| !is_stop_word(w) && !w.chars().all(|c| c.is_ascii_digit()));
-        return if meaningful {
-            Shown::Own
-        } else {
-            Shown::Hidden
-        };
-    }
-    Shown::Own
 }
 
-/// Folds `(description, weight)` evidence into the reasons shown: function words and bare
-/// digits dropped, link evidence summed into one "links to …" line. Weights stay exact.
-pub fn presentable(signals: Vec<(&str, f64)>) -> Vec<(Cow<'_, str>, f64)> {
-    let mut out = Vec::with_capacity(signals.len());
+/// Folds `(description, shown, weight)` evidence into the reasons shown: hidden signals
+/// dropped, link evidence summed into one "links to …" line. Weights stay exact.
+pub fn presentable<'a>(
+    signals: impl Iterator<Item = (&'a str, Shown, f64)>,
+) -> Vec<(Cow<'a, str>, f64)> {
+    let mut out = Vec::new();
     let mut link_weight = 0.0;
-    let mut hosts: Vec<String> = Vec::new();
+    let mut hosts: Vec<&str> = Vec::new();
     let mut any_link = false;
-    for (signal, weight) in signals {
-        match shown(signal) {
+    for (signal, shown, weight) in signals {
+        match shown {
             Shown::Hidden => {}
             Shown::Own => out.push((Cow::Borrowed(signal), weight)),
-            Shown::Link(host) => {
+            Shown::Link | Shown::LinkTo => {
                 any_link = true;
                 link_weight += weight;
-                if let Some(h) = host
-                    && !hosts.iter().any(|known| known == h)
+                if shown == Shown::LinkTo
+                    && let Some(h) = signal.strip_prefix("link to ")
+                    && !hosts.contains(&h)
                 {
-                    hosts.push(h.to_owned());
+                    hosts.push(h);
                 }
             }
         }
     }
     if any_link {
-        hosts.sort();
+        hosts.sort_unstable();
         let line = match hosts.len() {
             0 => "contains links".to_owned(),
             1..=3 => format!("links to {}", hosts.join(", ")),
@@ -252,33 +310,48 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_stop_words_are_sorted_for_binary_search() {
+    fn the_stop_words_are_sorted_unique_and_found() {
         assert!(STOP_WORDS.windows(2).all(|w| w[0] < w[1]));
+        assert!(STOP_WORDS.iter().all(|w| is_stop_word(w)));
+        for word in [
+            "",
+            "them5",
+            "thee",
+            "yourselvesx",
+            "subscribe",
+            "a very long word here",
+        ] {
+            assert!(!is_stop_word(word), "{word}");
+        }
     }
 
     #[test]
     fn function_words_and_digits_are_hidden_and_links_are_one_line() {
-        let evidence = vec![
-            ("\"the\"", -0.4),
-            ("\"for\"", 0.3),
-            ("\"of the\"", 0.2),
-            ("name \"5\"", 0.6),
-            ("\"subscribe\"", 1.5),
-            ("\"my channel\"", 1.1),
-            ("link to bit.ly", 1.0),
-            ("link to bit.ly", 0.25),
-            ("contains a link", 0.5),
-            ("2 links", 0.25),
-            ("name \"Ann\"", -0.3),
+        let evidence = [
+            (Feature::Word("the"), -0.4),
+            (Feature::Word("for"), 0.3),
+            (Feature::Bigram("of", "the"), 0.2),
+            (Feature::AuthorWord("5"), 0.6),
+            (Feature::Word("subscribe"), 1.5),
+            (Feature::Bigram("my", "channel"), 1.1),
+            (Feature::UrlHost("bit.ly"), 1.0),
+            (Feature::UrlDomain("bit.ly"), 0.25),
+            (Feature::HasLink, 0.5),
+            (Feature::LinkCount(2), 0.25),
+            (Feature::AuthorWord("ann"), -0.3),
         ];
-        let shown = presentable(evidence);
+        let described: Vec<(String, Shown, f64)> = evidence
+            .iter()
+            .map(|(f, w)| (f.describe(), shown(f), *w))
+            .collect();
+        let shown = presentable(described.iter().map(|(d, s, w)| (d.as_str(), *s, *w)));
         let names: Vec<&str> = shown.iter().map(|(s, _)| s.as_ref()).collect();
         assert_eq!(
             names,
             [
                 "\"subscribe\"",
                 "\"my channel\"",
-                "name \"Ann\"",
+                "name \"ann\"",
                 "links to bit.ly"
             ]
         );

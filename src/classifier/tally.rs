@@ -9,18 +9,19 @@ use super::tokenize::{CountTransform, SCRATCH_KEPT};
 /// count by sorting instead.
 const DENSE_BITS: u8 = 16;
 
-/// Occurrence counts per column for one comment. Reset by [`Tally::drain`].
+/// Occurrence counts per column for one comment.
 #[derive(Default)]
 pub struct Tally {
     /// Per column, its count so far (dense mode); empty in sorted mode.
     counts: Vec<u32>,
     /// Dense mode: each column once, in order of first occurrence. Sorted mode: every
-    /// occurrence.
+    /// occurrence, sorted by [`Tally::for_each`].
     columns: Vec<usize>,
+    sorted: bool,
 }
 
 impl Tally {
-    /// Runs `f` with this thread's tally for a table of `2^width_bits` columns.
+    /// Runs `f` with this thread's tally, empty, for a table of `2^width_bits` columns.
     pub fn with<R>(width_bits: u8, f: impl FnOnce(&mut Tally) -> R) -> R {
         thread_local! {
             static TALLY: RefCell<Tally> = RefCell::new(Tally::default());
@@ -29,6 +30,7 @@ impl Tally {
             Ok(mut tally) => {
                 tally.prepare(width_bits);
                 let result = f(&mut tally);
+                tally.reset();
                 if tally.columns.capacity() > SCRATCH_KEPT {
                     tally.columns = Vec::new();
                 }
@@ -53,6 +55,17 @@ impl Tally {
             self.counts = vec![0; width];
         }
         self.columns.clear();
+        self.sorted = false;
+    }
+
+    /// Zeroes the counts this comment touched, for the next one.
+    fn reset(&mut self) {
+        if !self.counts.is_empty() {
+            for &column in &self.columns {
+                self.counts[column] = 0;
+            }
+        }
+        self.columns.clear();
     }
 
     /// Counts one occurrence of `column`.
@@ -65,24 +78,45 @@ impl Tally {
                 }
                 *n = n.saturating_add(1);
             }
-            None => self.columns.push(column),
+            None => {
+                self.columns.push(column);
+                self.sorted = false;
+            }
         }
     }
 
-    /// Calls `each(column, count)` once per column counted and resets the tally. Columns
-    /// come in order of first occurrence (dense) or in column order (sorted).
-    pub fn drain(&mut self, mut each: impl FnMut(usize, u32)) {
+    /// Calls `each(column, count)` once per column counted: in order of first occurrence
+    /// (dense) or in column order (sorted).
+    pub fn for_each(&mut self, mut each: impl FnMut(usize, u32)) {
         if self.counts.is_empty() {
-            self.columns.sort_unstable();
+            self.sort();
             for run in self.columns.chunk_by(|a, b| a == b) {
                 each(run[0], u32::try_from(run.len()).unwrap_or(u32::MAX));
             }
         } else {
             for &column in &self.columns {
-                each(column, std::mem::take(&mut self.counts[column]));
+                each(column, self.counts[column]);
             }
         }
-        self.columns.clear();
+    }
+
+    /// How many times `column` was counted.
+    pub fn count(&mut self, column: usize) -> u32 {
+        if self.counts.is_empty() {
+            self.sort();
+            let n = self.columns.partition_point(|c| *c <= column)
+                - self.columns.partition_point(|c| *c < column);
+            u32::try_from(n).unwrap_or(u32::MAX)
+        } else {
+            self.counts.get(column).copied().unwrap_or(0)
+        }
+    }
+
+    fn sort(&mut self) {
+        if !self.sorted {
+            self.columns.sort_unstable();
+            self.sorted = true;
+        }
     }
 }
 

@@ -228,8 +228,21 @@ impl Feature<'_> {
         use std::fmt::Write as _;
         // Writing into a String cannot fail.
         let _ = match *self {
-            Feature::Word(w) | Feature::CharGram { word: w, .. } => write!(out, "\"{w}\""),
-            Feature::Bigram(a, b) => write!(out, "\"{a} {b}\""),
+            // The common cases without the formatting machinery.
+            Feature::Word(w) | Feature::CharGram { word: w, .. } => {
+                out.push('"');
+                out.push_str(w);
+                out.push('"');
+                Ok(())
+            }
+            Feature::Bigram(a, b) => {
+                out.push('"');
+                out.push_str(a);
+                out.push(' ');
+                out.push_str(b);
+                out.push('"');
+                Ok(())
+            }
             Feature::NumberLength(n) => write!(out, "a {n}-digit number"),
             Feature::UrlHost(h) | Feature::UrlDomain(h) => write!(out, "link to {h}"),
             Feature::HasLink => out.write_str("contains a link"),

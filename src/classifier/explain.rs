@@ -1,0 +1,286 @@
+//! Why a comment scored as it did: each feature occurrence's share of the log-odds, summed
+//! per description a moderator reads, and the strongest of those shown as reasons.
+
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::cmp::Ordering;
+use std::ops::Range;
+
+use super::reasons::Shown;
+use super::tally::{Tally, Weighed};
+use super::tokenize::{Document, Feature, SCRATCH_KEPT, column_of_hash, for_each_hashed};
+use super::{Classifier, Reason, Scored, reasons};
+use crate::domain::{Label, SpamScore};
+
+/// One description and the evidence summed under it.
+struct Signal {
+    /// Its text in [`Scratch::described`].
+    text: Range<usize>,
+    /// [`slot_hash`] of the text, compared before the text itself.
+    hash: usize,
+    shown: Shown,
+    weight: f64,
+    /// Whether any occurrence carried evidence: a signal made only of columns never seen
+    /// in training is no reason.
+    weighed: bool,
+}
+
+/// Per-thread buffers, kept between comments so that explaining allocates only the reasons.
+#[derive(Default)]
+struct Scratch {
+    /// Every signal's description, each once.
+    described: String,
+    signals: Vec<Signal>,
+    /// Open-addressed index of `signals` by description; [`EMPTY`] marks a free slot.
+    slots: Vec<u32>,
+    /// Each occurrence in text order: its column and its signal.
+    occurrences: Vec<(usize, u32)>,
+}
+
+const EMPTY: u32 = u32::MAX;
+
+/// A fast hash of a description for the slot table (never stored, so free to change).
+fn slot_hash(text: &str) -> usize {
+    let mut h: u64 = 0;
+    for chunk in text.as_bytes().chunks(8) {
+        let mut word = [0u8; 8];
+        word[..chunk.len()].copy_from_slice(chunk);
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+    (h ^ (h >> 32)) as usize
+}
+
+impl Scratch {
+    fn clear(&mut self) {
+        self.described.clear();
+        self.signals.clear();
+        self.slots.clear();
+        self.slots.resize(64, EMPTY);
+        self.occurrences.clear();
+    }
+
+    /// The signal whose description was just written at `described[start..]`: an earlier
+    /// one with the same text (the new copy is dropped), or a new one.
+    fn signal_of(&mut self, start: usize, feature: &Feature<'_>) -> u32 {
+        if self.signals.len() * 2 >= self.slots.len() {
+            self.grow();
+        }
+        let mask = self.slots.len() - 1;
+        let hash = slot_hash(&self.described[start..]);
+        let mut slot = hash & mask;
+        loop {
+            match self.slots[slot] {
+                EMPTY => {
+                    let index = self.signals.len() as u32;
+                    self.signals.push(Signal {
+                        text: start..self.described.len(),
+                        hash,
+                        shown: reasons::shown(feature),
+                        weight: 0.0,
+                        weighed: false,
+                    });
+                    self.slots[slot] = index;
+                    return index;
+                }
+                index => {
+                    let known = &self.signals[index as usize];
+                    if known.hash == hash
+                        && self.described[known.text.clone()] == self.described[start..]
+                    {
+                        self.described.truncate(start);
+                        return index;
+                    }
+                    slot = (slot + 1) & mask;
+                }
+            }
+        }
+    }
+
+    fn grow(&mut self) {
+        let size = self.slots.len() * 2;
+        self.slots.clear();
+        self.slots.resize(size, EMPTY);
+        for (index, signal) in self.signals.iter().enumerate() {
+            let mut slot = signal.hash & (size - 1);
+            while self.slots[slot] != EMPTY {
+                slot = (slot + 1) & (size - 1);
+            }
+            self.slots[slot] = index as u32;
+        }
+    }
+}
+
+/// Scores `doc` with `classifier` and explains the score with up to `max_spam` signals that
+/// pushed towards spam and `max_ham` towards ham, strongest first.
+pub(super) fn score_and_explain(
+    classifier: &Classifier,
+    doc: &Document<'_>,
+    max_spam: usize,
+    max_ham: usize,
+) -> Option<Scored> {
+    thread_local! {
+        static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+    }
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut scratch) => {
+            let scored = explain_in(classifier, doc, max_spam, max_ham, &mut scratch);
+            if scratch.described.capacity() > SCRATCH_KEPT
+                || scratch.occurrences.capacity() > SCRATCH_KEPT
+            {
+                *scratch = Scratch::default();
+            }
+            scored
+        }
+        Err(_) => explain_in(classifier, doc, max_spam, max_ham, &mut Scratch::default()),
+    })
+}
+
+fn explain_in(
+    classifier: &Classifier,
+    doc: &Document<'_>,
+    max_spam: usize,
+    max_ham: usize,
+    scratch: &mut Scratch,
+) -> Option<Scored> {
+    let settings = &classifier.settings;
+    let bits = settings.width_bits;
+    scratch.clear();
+    Tally::with(bits, |tally| {
+        // One pass over the text: every occurrence's column and, once per distinct
+        // description, what a person reads for it.
+        for_each_hashed(doc, settings, &mut |feature, hash| {
+            let column = column_of_hash(hash, bits);
+            tally.add(column);
+            let start = scratch.described.len();
+            feature.describe_into(&mut scratch.described);
+            let signal = scratch.signal_of(start, &feature);
+            scratch.occurrences.push((column, signal));
+        });
+        let mut weighed = Weighed::new(settings.counts);
+        tally.for_each(|column, tf| weighed.add(tf, classifier.weights[column]));
+        let score = SpamScore::from_log_odds(classifier.bias + weighed.total())?;
+        // A column's contribution is shared equally by the occurrences hashed to it, and a
+        // signal's weight is its occurrences' shares summed in text order.
+        let scale = weighed.scale();
+        for &(column, signal) in &scratch.occurrences {
+            let tf = tally.count(column);
+            let share = Weighed::value(settings.counts, tf) * scale * classifier.weights[column]
+                / f64::from(tf.max(1));
+            if share != 0.0 {
+                let signal = &mut scratch.signals[signal as usize];
+                signal.weight += share;
+                signal.weighed = true;
+            }
+        }
+        let described = &scratch.described;
+        let evidence = scratch
+            .signals
+            .iter()
+            .filter(|s| s.weighed)
+            .map(|s| (&described[s.text.clone()], s.shown, s.weight));
+        let signals = reasons::presentable(evidence);
+        // The strongest `max_spam` towards spam, then the strongest `max_ham` towards ham;
+        // among equal weights, in the order of their text.
+        let spam = strongest(
+            &signals,
+            max_spam,
+            |w| w > 0.0,
+            |a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)),
+        );
+        let ham = strongest(
+            &signals,
+            max_ham,
+            |w| w < 0.0,
+            |a, b| a.1.total_cmp(&b.1).then_with(|| b.0.cmp(&a.0)),
+        );
+        let reasons = spam
+            .into_iter()
+            .map(|s| (s, Label::Spam))
+            .chain(ham.into_iter().map(|s| (s, Label::Ham)))
+            .map(|((signal, weight), towards)| Reason {
+                signal: signal.to_string(),
+                towards,
+                weight: *weight,
+            })
+            .collect();
+        Some(Scored {
+            score,
+            reasons,
+            model_version: classifier.info.version.clone(),
+        })
+    })
+}
+
+/// A reason's text and weight, before it is owned by a [`Reason`].
+type Candidate<'a> = (Cow<'a, str>, f64);
+
+/// The first `n` of the signals whose weight passes `keep`, in `order`: a selection, not a
+/// sort of every signal.
+fn strongest<'s, 'a>(
+    signals: &'s [Candidate<'a>],
+    n: usize,
+    keep: impl Fn(f64) -> bool,
+    order: impl Fn(&Candidate<'a>, &Candidate<'a>) -> Ordering,
+) -> Vec<&'s Candidate<'a>> {
+    if n == 0 {
+        return Vec::new();
+    }
+    let mut kept: Vec<&Candidate<'a>> = signals.iter().filter(|s| keep(s.1)).collect();
+    if kept.len() > n {
+        kept.select_nth_unstable_by(n - 1, |a, b| order(a, b));
+        kept.truncate(n);
+    }
+    kept.sort_by(|a, b| order(a, b));
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_description_is_one_signal_across_the_table_growing() {
+        let mut scratch = Scratch::default();
+        scratch.clear();
+        let mut first = Vec::new();
+        for round in 0..2 {
+            for i in 0..300 {
+                let start = scratch.described.len();
+                scratch.described.push_str(&format!("\"word{i}\""));
+                let index = scratch.signal_of(start, &Feature::Word("x"));
+                if round == 0 {
+                    first.push(index);
+                } else {
+                    assert_eq!(index, first[i], "word{i}");
+                }
+            }
+        }
+        assert_eq!(scratch.signals.len(), 300);
+        let mut distinct = first.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert_eq!(distinct.len(), 300);
+        assert_eq!(
+            &scratch.described[scratch.signals[7].text.clone()],
+            "\"word7\""
+        );
+    }
+
+    #[test]
+    fn the_strongest_are_selected_in_order_with_ties_by_text() {
+        let signals: Vec<Candidate<'_>> =
+            [("b", 1.0), ("a", 1.0), ("c", 3.0), ("d", -2.0), ("e", 0.5)]
+                .into_iter()
+                .map(|(s, w)| (Cow::Borrowed(s), w))
+                .collect();
+        let top = strongest(
+            &signals,
+            3,
+            |w| w > 0.0,
+            |a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)),
+        );
+        let names: Vec<&str> = top.iter().map(|s| s.0.as_ref()).collect();
+        assert_eq!(names, ["c", "a", "b"]);
+        assert!(strongest(&signals, 0, |w| w > 0.0, |a, b| a.1.total_cmp(&b.1)).is_empty());
+    }
+}
