@@ -14,10 +14,10 @@ use crate::domain::{Label, SpamScore};
 
 /// One description and the evidence summed under it.
 struct Signal {
-    /// Its text in [`Scratch::described`].
+    /// [`Feature::description_hash`]: equal for features with one description.
+    key: u64,
+    /// Its text in [`Scratch::described`]; empty for a hidden signal, never shown.
     text: Range<usize>,
-    /// [`slot_hash`] of the text, compared before the text itself.
-    hash: usize,
     shown: Shown,
     weight: f64,
     /// Whether any occurrence carried evidence: a signal made only of columns never seen
@@ -28,27 +28,16 @@ struct Signal {
 /// Per-thread buffers, kept between comments so that explaining allocates only the reasons.
 #[derive(Default)]
 struct Scratch {
-    /// Every signal's description, each once.
+    /// Every shown signal's description, each once.
     described: String,
     signals: Vec<Signal>,
-    /// Open-addressed index of `signals` by description; [`EMPTY`] marks a free slot.
+    /// Open-addressed index of `signals` by key; [`EMPTY`] marks a free slot.
     slots: Vec<u32>,
     /// Each occurrence in text order: its column and its signal.
     occurrences: Vec<(usize, u32)>,
 }
 
 const EMPTY: u32 = u32::MAX;
-
-/// A fast hash of a description for the slot table (never stored, so free to change).
-fn slot_hash(text: &str) -> usize {
-    let mut h: u64 = 0;
-    for chunk in text.as_bytes().chunks(8) {
-        let mut word = [0u8; 8];
-        word[..chunk.len()].copy_from_slice(chunk);
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-    (h ^ (h >> 32)) as usize
-}
 
 impl Scratch {
     fn clear(&mut self) {
@@ -59,39 +48,38 @@ impl Scratch {
         self.occurrences.clear();
     }
 
-    /// The signal whose description was just written at `described[start..]`: an earlier
-    /// one with the same text (the new copy is dropped), or a new one.
-    fn signal_of(&mut self, start: usize, feature: &Feature<'_>) -> u32 {
+    /// The signal of `feature`, whose description hash is `key`: the earlier one with that
+    /// key, or a new one, described only if it is ever shown.
+    ///
+    /// Signals are told apart by the 64-bit key alone. Two descriptions whose keys collide in
+    /// one comment would share a line: that changes the wording of a reason, never a score.
+    fn signal_of(&mut self, key: u64, feature: &Feature<'_>) -> u32 {
         if self.signals.len() * 2 >= self.slots.len() {
             self.grow();
         }
         let mask = self.slots.len() - 1;
-        let hash = slot_hash(&self.described[start..]);
-        let mut slot = hash & mask;
+        let mut slot = key as usize & mask;
         loop {
             match self.slots[slot] {
                 EMPTY => {
                     let index = self.signals.len() as u32;
+                    let shown = reasons::shown(feature);
+                    let start = self.described.len();
+                    if shown != Shown::Hidden {
+                        feature.describe_into(&mut self.described);
+                    }
                     self.signals.push(Signal {
+                        key,
                         text: start..self.described.len(),
-                        hash,
-                        shown: reasons::shown(feature),
+                        shown,
                         weight: 0.0,
                         weighed: false,
                     });
                     self.slots[slot] = index;
                     return index;
                 }
-                index => {
-                    let known = &self.signals[index as usize];
-                    if known.hash == hash
-                        && self.described[known.text.clone()] == self.described[start..]
-                    {
-                        self.described.truncate(start);
-                        return index;
-                    }
-                    slot = (slot + 1) & mask;
-                }
+                index if self.signals[index as usize].key == key => return index,
+                _ => slot = (slot + 1) & mask,
             }
         }
     }
@@ -101,7 +89,7 @@ impl Scratch {
         self.slots.clear();
         self.slots.resize(size, EMPTY);
         for (index, signal) in self.signals.iter().enumerate() {
-            let mut slot = signal.hash & (size - 1);
+            let mut slot = signal.key as usize & (size - 1);
             while self.slots[slot] != EMPTY {
                 slot = (slot + 1) & (size - 1);
             }
@@ -147,13 +135,11 @@ fn explain_in(
     scratch.clear();
     Tally::with(bits, |tally| {
         // One pass over the text: every occurrence's column and, once per distinct
-        // description, what a person reads for it.
+        // description that is ever shown, what a person reads for it.
         for_each_hashed(doc, settings, &mut |feature, hash| {
             let column = column_of_hash(hash, bits);
             tally.add(column);
-            let start = scratch.described.len();
-            feature.describe_into(&mut scratch.described);
-            let signal = scratch.signal_of(start, &feature);
+            let signal = scratch.signal_of(feature.description_hash(hash), &feature);
             scratch.occurrences.push((column, signal));
         });
         let mut weighed = Weighed::new(settings.counts);
@@ -176,7 +162,7 @@ fn explain_in(
         let evidence = scratch
             .signals
             .iter()
-            .filter(|s| s.weighed)
+            .filter(|s| s.weighed && s.shown != Shown::Hidden)
             .map(|s| (&described[s.text.clone()], s.shown, s.weight));
         let signals = reasons::presentable(evidence);
         // The strongest `max_spam` towards spam, then the strongest `max_ham` towards ham;
@@ -240,18 +226,19 @@ mod tests {
 
     #[test]
     fn one_description_is_one_signal_across_the_table_growing() {
+        let words: Vec<String> = (0..300).map(|i| format!("word{i}")).collect();
         let mut scratch = Scratch::default();
         scratch.clear();
         let mut first = Vec::new();
         for round in 0..2 {
-            for i in 0..300 {
-                let start = scratch.described.len();
-                scratch.described.push_str(&format!("\"word{i}\""));
-                let index = scratch.signal_of(start, &Feature::Word("x"));
+            for (i, word) in words.iter().enumerate() {
+                let feature = Feature::Word(word);
+                let key = feature.description_hash(feature.hash());
+                let index = scratch.signal_of(key, &feature);
                 if round == 0 {
                     first.push(index);
                 } else {
-                    assert_eq!(index, first[i], "word{i}");
+                    assert_eq!(index, first[i], "{word}");
                 }
             }
         }
@@ -264,6 +251,10 @@ mod tests {
             &scratch.described[scratch.signals[7].text.clone()],
             "\"word7\""
         );
+        // A hidden word is a signal with no description.
+        let the = Feature::Word("the");
+        let index = scratch.signal_of(the.description_hash(the.hash()), &the);
+        assert!(scratch.signals[index as usize].text.is_empty());
     }
 
     #[test]

@@ -2,22 +2,22 @@
 //! collecting every occurrence and sorting it (a fifth of scoring's time under `perf`).
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 
-use super::tokenize::{CountTransform, SCRATCH_KEPT};
+use super::tokenize::{CountTransform, SCRATCH_KEPT, ln_1p_count};
 
 /// The widest table kept densely: 2^16 counts (256 KiB). Wider models, which nothing ships,
-/// count by sorting instead.
+/// count in a map instead.
 const DENSE_BITS: u8 = 16;
 
 /// Occurrence counts per column for one comment.
 #[derive(Default)]
 pub struct Tally {
-    /// Per column, its count so far (dense mode); empty in sorted mode.
-    counts: Vec<u32>,
-    /// Dense mode: each column once, in order of first occurrence. Sorted mode: every
-    /// occurrence, sorted by [`Tally::for_each`].
-    columns: Vec<usize>,
-    sorted: bool,
+    /// Per column, its count so far; empty for a wide model, which uses `sparse`.
+    dense: Vec<u32>,
+    /// Each column counted, once, in order of first occurrence.
+    touched: Vec<usize>,
+    sparse: HashMap<usize, u32>,
 }
 
 impl Tally {
@@ -31,9 +31,6 @@ impl Tally {
                 tally.prepare(width_bits);
                 let result = f(&mut tally);
                 tally.reset();
-                if tally.columns.capacity() > SCRATCH_KEPT {
-                    tally.columns = Vec::new();
-                }
                 result
             }
             // Only if `f` itself scores: a tally of its own.
@@ -51,77 +48,60 @@ impl Tally {
         } else {
             0
         };
-        if self.counts.len() != width {
-            self.counts = vec![0; width];
+        if self.dense.len() != width {
+            self.dense = vec![0; width];
         }
-        self.columns.clear();
-        self.sorted = false;
     }
 
     /// Zeroes the counts this comment touched, for the next one.
     fn reset(&mut self) {
-        if !self.counts.is_empty() {
-            for &column in &self.columns {
-                self.counts[column] = 0;
+        if !self.dense.is_empty() {
+            for &column in &self.touched {
+                self.dense[column] = 0;
             }
         }
-        self.columns.clear();
+        self.touched.clear();
+        self.sparse.clear();
+        if self.touched.capacity() > SCRATCH_KEPT {
+            self.touched = Vec::new();
+        }
+        if self.sparse.capacity() > SCRATCH_KEPT {
+            self.sparse = HashMap::new();
+        }
     }
 
-    /// Counts one occurrence of `column`.
+    /// Counts one occurrence of `column` and returns its count so far.
     #[inline]
-    pub fn add(&mut self, column: usize) {
-        match self.counts.get_mut(column) {
-            Some(n) => {
-                if *n == 0 {
-                    self.columns.push(column);
-                }
-                *n = n.saturating_add(1);
-            }
-            None => {
-                self.columns.push(column);
-                self.sorted = false;
-            }
+    pub fn add(&mut self, column: usize) -> u32 {
+        let n = match self.dense.get_mut(column) {
+            Some(n) => n,
+            None => self.sparse.entry(column).or_insert(0),
+        };
+        if *n == 0 {
+            self.touched.push(column);
         }
+        *n = n.saturating_add(1);
+        *n
     }
 
-    /// Calls `each(column, count)` once per column counted: in order of first occurrence
-    /// (dense) or in column order (sorted).
-    pub fn for_each(&mut self, mut each: impl FnMut(usize, u32)) {
-        if self.counts.is_empty() {
-            self.sort();
-            for run in self.columns.chunk_by(|a, b| a == b) {
-                each(run[0], u32::try_from(run.len()).unwrap_or(u32::MAX));
-            }
-        } else {
-            for &column in &self.columns {
-                each(column, self.counts[column]);
-            }
+    /// Calls `each(column, count)` for every column counted, in order of first occurrence.
+    pub fn for_each(&self, mut each: impl FnMut(usize, u32)) {
+        for &column in &self.touched {
+            each(column, self.count(column));
         }
     }
 
     /// How many times `column` was counted.
-    pub fn count(&mut self, column: usize) -> u32 {
-        if self.counts.is_empty() {
-            self.sort();
-            let n = self.columns.partition_point(|c| *c <= column)
-                - self.columns.partition_point(|c| *c < column);
-            u32::try_from(n).unwrap_or(u32::MAX)
-        } else {
-            self.counts.get(column).copied().unwrap_or(0)
-        }
-    }
-
-    fn sort(&mut self) {
-        if !self.sorted {
-            self.columns.sort_unstable();
-            self.sorted = true;
+    pub fn count(&self, column: usize) -> u32 {
+        match self.dense.get(column) {
+            Some(n) => *n,
+            None => self.sparse.get(&column).copied().unwrap_or(0),
         }
     }
 }
 
-/// The log-odds contribution of a comment's columns: `Σ value·weight`, with each value the
-/// count transformed as `counts` says (for `LogL2`, divided by the vector's length).
+/// A comment's `Σ value·weight` over its columns, with each value the column's count
+/// transformed as `counts` says (and for `LogL2` divided by the vector's length).
 pub struct Weighed {
     dot: f64,
     squares: f64,
@@ -141,10 +121,8 @@ impl Weighed {
     pub fn value(counts: CountTransform, tf: u32) -> f64 {
         match counts {
             CountTransform::Raw => f64::from(tf),
-            CountTransform::Binary => 1.0,
-            CountTransform::Log | CountTransform::LogL2 => {
-                super::tokenize::ln_1p_count(f64::from(tf))
-            }
+            CountTransform::Binary => f64::from(u8::from(tf > 0)),
+            CountTransform::Log | CountTransform::LogL2 => ln_1p_count(f64::from(tf)),
         }
     }
 
@@ -169,6 +147,57 @@ impl Weighed {
         match self.counts {
             CountTransform::LogL2 if self.squares > 0.0 => self.dot / self.squares.sqrt(),
             _ => self.dot,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_and_sums_agree_with_the_vector_they_stand_for() {
+        for counts in [
+            CountTransform::Raw,
+            CountTransform::Binary,
+            CountTransform::Log,
+            CountTransform::LogL2,
+        ] {
+            for bits in [8, 20] {
+                let columns = [3usize, 200, 3, 7, 3, 200, 9, 3];
+                let weight = |c: usize| c as f64 / 10.0 - 1.0;
+                let (total, scale) = Tally::with(bits, |tally| {
+                    for c in columns {
+                        tally.add(c);
+                    }
+                    let mut weighed = Weighed::new(counts);
+                    tally.for_each(|c, tf| weighed.add(tf, weight(c)));
+                    assert_eq!(tally.count(3), 4);
+                    assert_eq!(tally.count(200), 2);
+                    assert_eq!(tally.count(5), 0);
+                    (weighed.total(), weighed.scale())
+                });
+                let tf = [(3, 4), (7, 1), (9, 1), (200, 2)];
+                let values: Vec<f64> = tf.iter().map(|(_, n)| Weighed::value(counts, *n)).collect();
+                let norm = values.iter().map(|v| v * v).sum::<f64>().sqrt();
+                let expected_scale = if counts == CountTransform::LogL2 {
+                    1.0 / norm
+                } else {
+                    1.0
+                };
+                let expected: f64 = tf
+                    .iter()
+                    .zip(&values)
+                    .map(|((c, _), v)| v * expected_scale * weight(*c))
+                    .sum();
+                assert!(
+                    (total - expected).abs() < 1e-12,
+                    "{counts:?} at {bits} bits"
+                );
+                assert!((scale - expected_scale).abs() < 1e-12);
+                // The next comment starts from nothing.
+                Tally::with(bits, |tally| assert_eq!(tally.count(3), 0));
+            }
         }
     }
 }
