@@ -172,61 +172,80 @@ const STOP_WORDS: &[&str] = &[
 
 /// Whether `word` is a function word.
 pub fn is_stop_word(word: &str) -> bool {
-    // An open-addressed table of the words packed into integers, built at compile time:
-    // explaining a score asks this of every word, and `perf` found the string comparisons of
-    // a binary search, and then its mispredicted branches, its largest cost.
-    let Some(key) = packed(word.as_bytes()) else {
+    // An open-addressed table of the words' keys: explaining a score asks this of every word,
+    // and `perf` found the string comparisons of a binary search, and then building a key a
+    // byte at a time, its largest costs.
+    static TABLE: std::sync::LazyLock<Vec<Key>> = std::sync::LazyLock::new(|| {
+        let mut table = vec![Key::default(); STOP_TABLE_SIZE];
+        for word in STOP_WORDS {
+            let key = Key::of(word.as_bytes()).expect("stop words are 1 to 16 bytes");
+            let mut slot = key.slot();
+            while table[slot] != Key::default() {
+                slot = (slot + 1) % STOP_TABLE_SIZE;
+            }
+            table[slot] = key;
+        }
+        table
+    });
+    let Some(key) = Key::of(word.as_bytes()) else {
         return false;
     };
-    let mut slot = slot(key);
+    let mut slot = key.slot();
     loop {
-        match STOP_TABLE[slot] {
-            0 => return false,
+        match TABLE[slot] {
             k if k == key => return true,
-            _ => slot = (slot + 1) % STOP_TABLE.len(),
+            k if k == Key::default() => return false,
+            _ => slot = (slot + 1) % STOP_TABLE_SIZE,
         }
     }
-}
-
-/// `word`'s bytes as one integer, if it has 1 to 15 (every stop word does); the length is the
-/// lowest byte, so no two words share a key and no word's key is 0, the empty slot.
-const fn packed(word: &[u8]) -> Option<u128> {
-    if word.is_empty() || word.len() > 15 {
-        return None;
-    }
-    let mut bytes = [0u8; 16];
-    bytes[0] = word.len() as u8;
-    // One copy rather than a loop: the loop compiled to a shift of the whole key per byte.
-    let (_, rest) = bytes.split_at_mut(1);
-    let (to, _) = rest.split_at_mut(word.len());
-    to.copy_from_slice(word);
-    Some(u128::from_le_bytes(bytes))
-}
-
-const fn slot(key: u128) -> usize {
-    let mixed = ((key as u64) ^ ((key >> 64) as u64)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    (mixed >> 55) as usize % STOP_TABLE_SIZE
 }
 
 /// Slots of the stop-word table: a power of two at most a third full.
 const STOP_TABLE_SIZE: usize = 512;
 
-static STOP_TABLE: [u128; STOP_TABLE_SIZE] = {
-    let mut table = [0u128; STOP_TABLE_SIZE];
-    let mut i = 0;
-    while i < STOP_WORDS.len() {
-        let Some(key) = packed(STOP_WORDS[i].as_bytes()) else {
-            panic!("a stop word longer than 15 bytes");
+/// A word of 1 to 16 bytes as its length and two integers read whole from its ends (they
+/// overlap in short words; with the length they still tell every word apart).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Key {
+    len: usize,
+    head: u64,
+    tail: u64,
+}
+
+impl Key {
+    fn of(word: &[u8]) -> Option<Self> {
+        let len = word.len();
+        let (head, tail) = match len {
+            0 | 17.. => return None,
+            1..=3 => (
+                u64::from(word[0]) | u64::from(word[len / 2]) << 8 | u64::from(word[len - 1]) << 16,
+                0,
+            ),
+            4..=7 => (
+                u64::from(read_u32(&word[..4])),
+                u64::from(read_u32(&word[len - 4..])),
+            ),
+            _ => (read_u64(&word[..8]), read_u64(&word[len - 8..])),
         };
-        let mut slot = slot(key);
-        while table[slot] != 0 {
-            slot = (slot + 1) % STOP_TABLE_SIZE;
-        }
-        table[slot] = key;
-        i += 1;
+        Some(Self { len, head, tail })
     }
-    table
-};
+
+    fn slot(&self) -> usize {
+        let mixed = (self.head ^ self.tail.rotate_left(29) ^ self.len as u64)
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        (mixed >> 55) as usize % STOP_TABLE_SIZE
+    }
+}
+
+fn read_u32(bytes: &[u8]) -> u32 {
+    u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]])
+}
+
+fn read_u64(bytes: &[u8]) -> u64 {
+    let mut word = [0u8; 8];
+    word.copy_from_slice(&bytes[..8]);
+    u64::from_le_bytes(word)
+}
 
 /// How a signal is shown: dropped, kept, or folded into the link line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -319,6 +338,11 @@ mod tests {
             "yourselvesx",
             "subscribe",
             "a very long word here",
+            "hte",
+            "tthe",
+            "whom ",
+            "hers\0",
+            "ourselvez",
         ] {
             assert!(!is_stop_word(word), "{word}");
         }
