@@ -428,27 +428,18 @@ pub(crate) fn ln_1p_count(n: f64) -> f64 {
 pub fn vectorize(doc: &Document<'_>, settings: &FeatureSettings) -> Vec<(usize, f64)> {
     let bits = settings.width_bits;
     let mut columns = Vec::with_capacity(doc.body.len() / 2 + 16);
-    for_each_feature(doc, settings, &mut |f| columns.push(f.column(bits)));
+    for_each_hashed(doc, settings, &mut |_, h| {
+        columns.push(column_of_hash(h, bits))
+    });
     vector_of_columns(columns, settings)
 }
 
 /// The feature vector from the column of every feature occurrence (in any order): counts per
 /// column, transformed as `settings.counts` says, in column order.
 pub fn vector_of_columns(mut columns: Vec<usize>, settings: &FeatureSettings) -> Vec<(usize, f64)> {
-    let mut vector = Vec::with_capacity(columns.len());
-    vector_into(&mut columns, settings, &mut vector);
-    vector
-}
-
-/// [`vector_of_columns`] into a caller's buffer (cleared first); sorts `columns`.
-pub fn vector_into(
-    columns: &mut [usize],
-    settings: &FeatureSettings,
-    vector: &mut Vec<(usize, f64)>,
-) {
     columns.sort_unstable();
-    vector.clear();
-    for &column in columns.iter() {
+    let mut vector: Vec<(usize, f64)> = Vec::with_capacity(columns.len());
+    for column in columns {
         match vector.last_mut() {
             Some((c, tf)) if *c == column => *tf += 1.0,
             _ => vector.push((column, 1.0)),
@@ -467,6 +458,7 @@ pub fn vector_into(
             vector.iter_mut().for_each(|(_, v)| *v /= norm);
         }
     }
+    vector
 }
 
 /// Calls `emit` for every feature occurrence of `doc` (a feature may occur many times).
