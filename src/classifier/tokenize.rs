@@ -314,24 +314,19 @@ const SECOND_LEVEL: &[&str] = &["co", "com", "org", "net", "ac", "gov", "edu", "
 /// The registrable part of `host`: the last two labels, or three under a country's
 /// second-level domain. Good enough for grouping links; not a public-suffix list.
 pub fn registrable_domain(host: &str) -> &str {
-    let labels: Vec<usize> = host.match_indices('.').map(|(i, _)| i).collect();
-    let n = labels.len();
-    if n < 1 {
+    // The last three dots, found from the end without collecting every dot: this runs for
+    // every link a comment holds.
+    let mut dots = host.rmatch_indices('.').map(|(i, _)| i);
+    let Some(last) = dots.next() else {
         return host;
-    }
-    let last_two = &host[labels[n - 1] + 1..];
-    let second = if n >= 2 {
-        &host[labels[n - 2] + 1..labels[n - 1]]
-    } else {
-        &host[..labels[n - 1]]
     };
-    let keep_three = last_two.len() == 2 && SECOND_LEVEL.contains(&second);
-    match (keep_three, n) {
-        (true, 1) => host,
-        (true, _) if n >= 3 => &host[labels[n - 3] + 1..],
-        (true, _) => host,
-        (false, _) if n >= 2 => &host[labels[n - 2] + 1..],
-        (false, _) => host,
+    let (second_dot, third_dot) = (dots.next(), dots.next());
+    let tld = &host[last + 1..];
+    let second = &host[second_dot.map_or(0, |d| d + 1)..last];
+    let keep_three = tld.len() == 2 && SECOND_LEVEL.contains(&second);
+    match if keep_three { third_dot } else { second_dot } {
+        Some(d) => &host[d + 1..],
+        None => host,
     }
 }
 
@@ -972,6 +967,12 @@ mod tests {
         assert_eq!(registrable_domain("bit.ly"), "bit.ly");
         assert_eq!(registrable_domain("localhost"), "localhost");
         assert_eq!(registrable_domain("co.uk"), "co.uk");
+        assert_eq!(registrable_domain("bbc.co.uk"), "bbc.co.uk");
+        assert_eq!(registrable_domain("a.b.bbc.co.uk"), "bbc.co.uk");
+        assert_eq!(registrable_domain("example.com"), "example.com");
+        assert_eq!(registrable_domain("x.example.de"), "example.de");
+        assert_eq!(registrable_domain("shop.com.au"), "shop.com.au");
+        assert_eq!(registrable_domain(".com"), ".com");
     }
 
     #[test]
