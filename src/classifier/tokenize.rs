@@ -208,12 +208,6 @@ impl Feature<'_> {
         h.0
     }
 
-    /// The hashed column in a vector of `2^width_bits` columns.
-    #[inline]
-    pub fn column(&self, width_bits: u8) -> usize {
-        column_of_hash(self.hash(), width_bits)
-    }
-
     /// A hash equal for features that [`Feature::describe`] gives one text (a word and its
     /// n-grams, a link's host and domain, every count of 3 links or more), given this
     /// feature's own [`Feature::hash`]: explaining a score groups by it without writing
@@ -456,17 +450,9 @@ pub fn vector_of_columns(mut columns: Vec<usize>, settings: &FeatureSettings) ->
     vector
 }
 
-/// Calls `emit` for every feature occurrence of `doc` (a feature may occur many times).
-pub fn for_each_feature(
-    doc: &Document<'_>,
-    settings: &FeatureSettings,
-    emit: &mut impl FnMut(Feature<'_>),
-) {
-    for_each_hashed(doc, settings, &mut |feature, _| emit(feature));
-}
-
-/// [`for_each_feature`] with each occurrence's [`Feature::hash`], computed on the way: a
-/// word's hash and the hash of the bigram it starts are made in the same pass over its bytes.
+/// Calls `emit` for every feature occurrence of `doc` (a feature may occur many times) with
+/// its [`Feature::hash`], computed on the way: a word's hash and the hashes of the bigrams it
+/// ends and starts are made in the same pass over its bytes.
 pub fn for_each_hashed(
     doc: &Document<'_>,
     settings: &FeatureSettings,
@@ -679,9 +665,13 @@ fn chunk_words<'a>(
             let class = CLASSES[usize::from(bytes[i])];
             if class & WORD != 0 {
                 i += 1;
-            } else if class & HIGH != 0 && char_at(chunk, i).is_alphanumeric() {
+            } else if class & HIGH != 0 {
+                let c = char_at(chunk, i);
+                if !c.is_alphanumeric() {
+                    break;
+                }
                 ascii = false;
-                i += char_at(chunk, i).len_utf8();
+                i += c.len_utf8();
             } else {
                 break;
             }
@@ -885,7 +875,7 @@ mod tests {
             ..FeatureSettings::default()
         };
         let mut out = Vec::new();
-        for_each_feature(&Document::text(body), &settings, &mut |f| {
+        for_each_hashed(&Document::text(body), &settings, &mut |f, _| {
             out.push(format!("{f:?}"))
         });
         out
@@ -899,7 +889,7 @@ mod tests {
             ..FeatureSettings::default()
         };
         let mut seen = Vec::new();
-        for_each_feature(&Document::text(body), &folded, &mut |f| {
+        for_each_hashed(&Document::text(body), &folded, &mut |f, _| {
             seen.push(format!("{f:?}"))
         });
         for expected in [
@@ -1033,7 +1023,7 @@ mod tests {
             email_domain: Some("mail.example"),
         };
         let mut f = Vec::new();
-        for_each_feature(&doc, &FeatureSettings::default(), &mut |x| {
+        for_each_hashed(&doc, &FeatureSettings::default(), &mut |x, _| {
             f.push(format!("{x:?}"))
         });
         assert!(f.contains(&"AuthorWord(\"cheap\")".to_owned()));
@@ -1051,7 +1041,7 @@ mod tests {
         let v = vectorize(&Document::text("spam spam spam eggs"), &settings);
         let norm: f64 = v.iter().map(|(_, x)| x * x).sum::<f64>().sqrt();
         assert!((norm - 1.0).abs() < 1e-12);
-        let column = |w| Feature::Word(w).column(settings.width_bits);
+        let column = |w| column_of_hash(Feature::Word(w).hash(), settings.width_bits);
         let spam = v
             .iter()
             .find(|(c, _)| *c == column("spam"))
@@ -1123,8 +1113,8 @@ mod tests {
         // Changing these values invalidates every saved model: bump the model format instead.
         assert_eq!(Feature::Word("free").hash(), 0x1114_80a9_072b_a2e2);
         assert_eq!(
-            Feature::Word("free").column(16),
-            Feature::Word("free").column(16)
+            column_of_hash(Feature::Word("free").hash(), 16),
+            column_of_hash(Feature::Word("free").hash(), 16)
         );
         assert_ne!(
             Feature::Word("free").hash(),

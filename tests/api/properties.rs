@@ -3,9 +3,7 @@
 
 use proptest::prelude::*;
 use replyguard::classifier::Classifier;
-use replyguard::classifier::tokenize::{
-    Document, FeatureSettings, for_each_feature, for_each_hashed, vectorize,
-};
+use replyguard::classifier::tokenize::{Document, FeatureSettings, for_each_hashed, vectorize};
 use replyguard::domain::comment::{AUTHOR_MAX_BYTES, BODY_MAX_BYTES};
 use replyguard::domain::{
     AuthorEmail, AuthorName, CommentBody, CommentId, NewComment, PublicComment, RawComment,
@@ -85,7 +83,7 @@ proptest! {
         let settings = FeatureSettings::default();
         let doc = Document { body: &body, author: Some(&author), website_host: None, email_domain: Some("example.com") };
         let mut count = 0usize;
-        for_each_feature(&doc, &settings, &mut |_| count += 1);
+        for_each_hashed(&doc, &settings, &mut |_, _| count += 1);
         let vector = vectorize(&doc, &settings);
         prop_assert!(vector.windows(2).all(|w| w[0].0 < w[1].0));
         prop_assert!(vector.iter().all(|(c, v)| *c < (1usize << settings.width_bits) && v.is_finite()));
