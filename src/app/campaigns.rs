@@ -9,7 +9,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
-use crate::classifier::minhash::Signature;
+use crate::classifier::minhash::{BANDS, Signature};
 use crate::domain::CommentId;
 
 /// Comments remembered at most: the index is hash maps of band keys, and at 50,000 their
@@ -30,11 +30,20 @@ struct Entry {
     at: Instant,
 }
 
+/// A comment under a band key, with its campaign: a lookup skips the members of a campaign
+/// already matched without touching their entries (a cache miss each, in a wave of
+/// thousands).
+#[derive(Clone, Copy)]
+struct Member {
+    id: CommentId,
+    seed: CommentId,
+}
+
 #[derive(Default)]
 struct Inner {
     entries: HashMap<CommentId, Entry>,
     order: VecDeque<CommentId>,
-    bands: HashMap<(u8, u64), VecDeque<CommentId>>,
+    bands: HashMap<(u8, u64), VecDeque<Member>>,
     /// Members in the window, per campaign seed.
     sizes: HashMap<CommentId, usize>,
 }
@@ -63,7 +72,7 @@ impl Inner {
                 }
                 for key in e.signature.bands() {
                     if let Some(ids) = self.bands.get_mut(&key) {
-                        ids.retain(|id| *id != oldest);
+                        ids.retain(|m| m.id != oldest);
                         if ids.is_empty() {
                             self.bands.remove(&key);
                         }
@@ -91,16 +100,31 @@ impl CampaignIndex {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let now = Instant::now();
         let mut best: Option<(f64, CommentId)> = None;
+        // In a wave every band holds the same recent members: compare each once, and once
+        // one member of a campaign matched, let it speak for the campaign.
+        let mut compared = [CommentId(0); BANDS * PER_BAND];
+        let mut n = 0;
+        let mut matched = [CommentId(0); BANDS * PER_BAND];
+        let mut m = 0;
         for key in signature.bands() {
-            for id in inner.bands.get(&key).into_iter().flatten() {
+            for member in inner.bands.get(&key).into_iter().flatten() {
+                if matched[..m].contains(&member.seed) || compared[..n].contains(&member.id) {
+                    continue;
+                }
+                compared[n] = member.id;
+                n += 1;
                 if let Some(e) = inner
                     .entries
-                    .get(id)
+                    .get(&member.id)
                     .filter(|e| now.duration_since(e.at) <= WINDOW)
                 {
                     let s = e.signature.similarity(signature);
-                    if s >= SIMILAR && best.is_none_or(|(b, _)| s > b) {
-                        best = Some((s, e.seed));
+                    if s >= SIMILAR {
+                        matched[m] = member.seed;
+                        m += 1;
+                        if best.is_none_or(|(b, _)| s > b) {
+                            best = Some((s, member.seed));
+                        }
                     }
                 }
             }
@@ -119,7 +143,7 @@ impl CampaignIndex {
             if ids.len() == PER_BAND {
                 ids.pop_front();
             }
-            ids.push_back(id);
+            ids.push_back(Member { id, seed });
         }
         *inner.sizes.entry(seed).or_default() += 1;
         inner.order.push_back(id);
@@ -157,5 +181,39 @@ mod tests {
         let other =
             Signature::of("The library opening hours changed again this week, sadly.").unwrap();
         assert!(index.find(&other).is_none());
+    }
+
+    #[test]
+    fn a_wave_filling_the_bands_does_not_hide_another_campaign() {
+        let index = CampaignIndex::default();
+        let wave = |n: usize| format!("Win a free phone at my page number {n} today, just click");
+        let texts = [
+            (
+                1,
+                "Win a free phone at my page today, just click the link and claim it now",
+            ),
+            (
+                2,
+                "Win a free phone at my page today, just click the link and claim it nowww",
+            ),
+        ];
+        for (id, text) in texts {
+            index.add(CommentId(id), CommentId(id), Signature::of(text).unwrap());
+        }
+        // Campaign 3 fills the bands with members that all share one seed.
+        let first = Signature::of(&wave(0)).unwrap();
+        index.add(CommentId(3), CommentId(3), first);
+        for n in 1..40 {
+            let s = Signature::of(&wave(n)).unwrap();
+            let (seed, _) = index.find(&s).expect("joins the wave");
+            assert_eq!(seed, CommentId(3));
+            index.add(CommentId(3 + n as i64), seed, s);
+        }
+        let near_first = Signature::of(
+            "Win a free phone at my page today, just click the link and claim it now!",
+        )
+        .unwrap();
+        let (seed, _) = index.find(&near_first).expect("joins");
+        assert!(seed == CommentId(1) || seed == CommentId(2), "{seed:?}");
     }
 }

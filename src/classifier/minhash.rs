@@ -18,8 +18,14 @@ static FAMILIES: std::sync::OnceLock<[(u64, u64); HASHES]> = std::sync::OnceLock
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Signature(pub [u32; HASHES]);
 
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
 fn fnv(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    fnv_on(FNV_OFFSET, bytes)
+}
+
+/// FNV-1a continued from `h` over `bytes`.
+fn fnv_on(mut h: u64, bytes: &[u8]) -> u64 {
     for b in bytes {
         h ^= u64::from(*b);
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
@@ -102,9 +108,13 @@ impl Signature {
 
     /// The band keys: (band number, hash of its rows).
     pub fn bands(&self) -> impl Iterator<Item = (u8, u64)> + '_ {
+        // FNV over the rows' little-endian bytes, fed a row at a time (no buffer: this
+        // runs three times per submission).
         self.0.chunks(ROWS).enumerate().map(|(i, rows)| {
-            let bytes: Vec<u8> = rows.iter().flat_map(|r| r.to_le_bytes()).collect();
-            (i as u8, fnv(&bytes))
+            let h = rows
+                .iter()
+                .fold(FNV_OFFSET, |h, r| fnv_on(h, &r.to_le_bytes()));
+            (i as u8, h)
         })
     }
 }
