@@ -3,13 +3,17 @@
 # connections, 50 articles, empty database) against a release build and prints requests/s
 # and the CPU time per request of the whole service, of its writer thread and of its WAL
 # sync thread (from /proc/<pid>/task/*/stat), and of wrk itself.
-# Usage: bench/cpu.sh [DURATION_SECONDS=10]   (needs wrk, bc and /usr/bin/time: apt-get install wrk bc time)
+# Usage: bench/cpu.sh [DURATION_SECONDS=10]   (needs wrk, bc and /usr/bin/time: apt-get install wrk bc time;
+# BIN=path/to/replyguard measures that binary instead of a fresh release build, for A/B runs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
 duration=${1:-10}
-cargo build --release --quiet
-bin=$(pwd)/target/release/replyguard
+if [ -z "${BIN:-}" ]; then
+  cargo build --release --quiet
+  BIN=target/release/replyguard
+fi
+bin=$(realpath "$BIN")
 work=$(mktemp -d)
 server=
 trap 'if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi; rm -rf "$work"' EXIT

@@ -61,6 +61,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0013_campaigns",
         include_str!("../../../migrations/sqlite/0013_campaigns.sql"),
     ),
+    (
+        "0014_one_status_index",
+        include_str!("../../../migrations/sqlite/0014_one_status_index.sql"),
+    ),
 ];
 
 /// Applies every migration newer than the database's `user_version`; returns how many ran.
