@@ -3,82 +3,129 @@
 //! them together, and so the size of a wave is a signal in itself.
 //!
 //! The index holds the last day's comments, at most [`MAX_ENTRIES`], in this process's
-//! memory (a few MB); the grouping itself is stored with each comment.
+//! memory (about 6 MB, allocated once); the grouping itself is stored with each comment.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
 use crate::classifier::minhash::{BANDS, Signature};
 use crate::domain::CommentId;
 
-/// Comments remembered at most: the index is hash maps of band keys, and at 50,000 their
-/// cache misses and allocations cost a one-template flood about 75 µs of CPU per comment
-/// (`bench/cpu.sh`); at 10,000 about 20 µs, and a wave is found within its latest 10,000.
+/// Comments remembered at most, the latest: a wave is found within its latest 10,000.
 const MAX_ENTRIES: usize = 10_000;
 /// How long a comment can start or join a campaign.
 const WINDOW: Duration = Duration::from_secs(24 * 3600);
 /// Estimated Jaccard similarity at or above which two texts are the same template.
 pub const SIMILAR: f64 = 0.5;
-/// Comments kept per band key: the most recent. A big wave shares its band keys, and its
-/// newest members speak for it, so a lookup costs at most `BANDS` × this comparisons.
-const PER_BAND: usize = 16;
+/// Slots per band (a power of two), each holding the latest comment whose band key falls in
+/// it. At 3.3 slots per remembered comment a slot is rarely taken over by another key while
+/// its comment is still in the index, and a near-duplicate needs only one of its eight
+/// bands to find its campaign.
+const SLOTS: usize = 1 << 15;
 
 struct Entry {
+    /// The entry's sequence number: a slot pointing at an overwritten entry sees another.
+    seq: u64,
+    id: CommentId,
     seed: CommentId,
     signature: Signature,
     at: Instant,
 }
 
-/// A comment under a band key, with its campaign: a lookup skips the members of a campaign
-/// already matched without touching their entries (a cache miss each, in a wave of
-/// thousands).
-#[derive(Clone, Copy)]
-struct Member {
-    id: CommentId,
-    seed: CommentId,
+/// A band key's latest comment: its key, and its entry's sequence number plus one (0 for
+/// an empty slot).
+#[derive(Clone, Copy, Default)]
+struct Slot {
+    key: u64,
+    seq: u64,
 }
 
-#[derive(Default)]
+/// Why flat tables: the first version kept hash maps of band keys with a queue of members
+/// each, and their cache misses, allocations and expiry cost a one-template flood about
+/// 20 µs of CPU per comment at 10,000 comments (75 µs at 50,000; `bench/cpu.sh`). Here a
+/// lookup reads eight slots and the few entries they name, and a comment is filed by
+/// writing the same eight slots and one entry, with nothing allocated.
 struct Inner {
-    entries: HashMap<CommentId, Entry>,
-    order: VecDeque<CommentId>,
-    bands: HashMap<(u8, u64), VecDeque<Member>>,
+    /// Entries by sequence number modulo `MAX_ENTRIES`; the oldest is overwritten.
+    ring: Vec<Option<Entry>>,
+    /// The next entry's sequence number.
+    next: u64,
+    /// The oldest sequence number that may still be in the window.
+    oldest: u64,
+    /// `BANDS` tables of `SLOTS` slots.
+    slots: Vec<Slot>,
     /// Members in the window, per campaign seed.
     sizes: HashMap<CommentId, usize>,
+}
+
+impl Default for Inner {
+    /// Empty tables: they are allocated by the first comment filed, so an instance with
+    /// grouping off never holds them.
+    fn default() -> Self {
+        Self {
+            ring: Vec::new(),
+            next: 0,
+            oldest: 0,
+            slots: Vec::new(),
+            sizes: HashMap::new(),
+        }
+    }
 }
 
 /// The recent comments' signatures, by band.
 #[derive(Default)]
 pub struct CampaignIndex(RwLock<Inner>);
 
+fn slot_of(band: u8, key: u64) -> usize {
+    usize::from(band) * SLOTS + (key as usize & (SLOTS - 1))
+}
+
 impl Inner {
+    /// The live entry that band `band`'s slot for `key` names, if it still holds it.
+    fn entry(&self, band: u8, key: u64) -> Option<&Entry> {
+        let slot = self.slots.get(slot_of(band, key))?;
+        if slot.seq == 0 || slot.key != key {
+            return None;
+        }
+        let seq = slot.seq - 1;
+        self.ring
+            .get((seq % MAX_ENTRIES as u64) as usize)?
+            .as_ref()
+            .filter(|e| e.seq == seq)
+    }
+
+    /// Forgets the entry at `seq`, if it is there, and counts it out of its campaign.
+    fn forget(&mut self, seq: u64) {
+        let at = (seq % MAX_ENTRIES as u64) as usize;
+        if let Some(e) = self
+            .ring
+            .get_mut(at)
+            .and_then(|e| e.take_if(|e| e.seq == seq))
+            && let Some(n) = self.sizes.get_mut(&e.seed)
+        {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                self.sizes.remove(&e.seed);
+            }
+        }
+    }
+
+    /// Forgets the entries older than the window, and the oldest when the ring is full.
     fn expire(&mut self, now: Instant) {
-        while let Some(oldest) = self.order.front().copied() {
+        while self.oldest < self.next {
+            let at = (self.oldest % MAX_ENTRIES as u64) as usize;
+            let full = self.next - self.oldest >= MAX_ENTRIES as u64;
             let old = self
-                .entries
-                .get(&oldest)
+                .ring
+                .get(at)
+                .and_then(Option::as_ref)
                 .is_none_or(|e| now.duration_since(e.at) > WINDOW);
-            if !old && self.entries.len() < MAX_ENTRIES {
+            if !old && !full {
                 break;
             }
-            self.order.pop_front();
-            if let Some(e) = self.entries.remove(&oldest) {
-                if let Some(n) = self.sizes.get_mut(&e.seed) {
-                    *n = n.saturating_sub(1);
-                    if *n == 0 {
-                        self.sizes.remove(&e.seed);
-                    }
-                }
-                for key in e.signature.bands() {
-                    if let Some(ids) = self.bands.get_mut(&key) {
-                        ids.retain(|m| m.id != oldest);
-                        if ids.is_empty() {
-                            self.bands.remove(&key);
-                        }
-                    }
-                }
-            }
+            self.forget(self.oldest);
+            self.oldest += 1;
         }
     }
 }
@@ -100,33 +147,24 @@ impl CampaignIndex {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let now = Instant::now();
         let mut best: Option<(f64, CommentId)> = None;
-        // In a wave every band holds the same recent members: compare each once, and once
-        // one member of a campaign matched, let it speak for the campaign.
-        let mut compared = [CommentId(0); BANDS * PER_BAND];
+        // In a wave several bands name the same comment: compare it once.
+        let mut compared = [CommentId(0); BANDS];
         let mut n = 0;
-        let mut matched = [CommentId(0); BANDS * PER_BAND];
-        let mut m = 0;
-        for key in signature.bands() {
-            for member in inner.bands.get(&key).into_iter().flatten() {
-                if matched[..m].contains(&member.seed) || compared[..n].contains(&member.id) {
-                    continue;
-                }
-                compared[n] = member.id;
-                n += 1;
-                if let Some(e) = inner
-                    .entries
-                    .get(&member.id)
-                    .filter(|e| now.duration_since(e.at) <= WINDOW)
-                {
-                    let s = e.signature.similarity(signature);
-                    if s >= SIMILAR {
-                        matched[m] = member.seed;
-                        m += 1;
-                        if best.is_none_or(|(b, _)| s > b) {
-                            best = Some((s, member.seed));
-                        }
-                    }
-                }
+        for (band, key) in signature.bands() {
+            let Some(e) = inner
+                .entry(band, key)
+                .filter(|e| now.duration_since(e.at) <= WINDOW)
+            else {
+                continue;
+            };
+            if compared[..n].contains(&e.id) {
+                continue;
+            }
+            compared[n] = e.id;
+            n += 1;
+            let s = e.signature.similarity(signature);
+            if s >= SIMILAR && best.is_none_or(|(b, _)| s > b) {
+                best = Some((s, e.seed));
             }
         }
         let (_, seed) = best?;
@@ -136,25 +174,25 @@ impl CampaignIndex {
     /// Remembers a stored comment and the campaign it belongs to (itself, for a new one).
     pub fn add(&self, id: CommentId, seed: CommentId, signature: Signature) {
         let mut inner = self.write();
+        if inner.ring.is_empty() {
+            inner.ring = (0..MAX_ENTRIES).map(|_| None).collect();
+            inner.slots = vec![Slot::default(); BANDS * SLOTS];
+        }
         let now = Instant::now();
         inner.expire(now);
-        for key in signature.bands() {
-            let ids = inner.bands.entry(key).or_default();
-            if ids.len() == PER_BAND {
-                ids.pop_front();
-            }
-            ids.push_back(Member { id, seed });
+        let seq = inner.next;
+        inner.next += 1;
+        for (band, key) in signature.bands() {
+            inner.slots[slot_of(band, key)] = Slot { key, seq: seq + 1 };
         }
         *inner.sizes.entry(seed).or_default() += 1;
-        inner.order.push_back(id);
-        inner.entries.insert(
+        inner.ring[(seq % MAX_ENTRIES as u64) as usize] = Some(Entry {
+            seq,
             id,
-            Entry {
-                seed,
-                signature,
-                at: now,
-            },
-        );
+            seed,
+            signature,
+            at: now,
+        });
     }
 }
 
@@ -181,6 +219,35 @@ mod tests {
         let other =
             Signature::of("The library opening hours changed again this week, sadly.").unwrap();
         assert!(index.find(&other).is_none());
+    }
+
+    #[test]
+    fn the_oldest_comments_leave_the_index_and_their_campaign_count() {
+        let index = CampaignIndex::default();
+        let wave = |n: usize| format!("Claim the prize waiting at my page, ticket {n}, today");
+        index.add(CommentId(1), CommentId(1), Signature::of(&wave(1)).unwrap());
+        index.add(CommentId(2), CommentId(1), Signature::of(&wave(2)).unwrap());
+        assert_eq!(
+            index.find(&Signature::of(&wave(3)).unwrap()),
+            Some((CommentId(1), 2))
+        );
+        // Unrelated comments push the wave's two out of the ring, one at a time.
+        let other = |n: usize| format!("Reader {n} asks about item {} of the budget", n * 7919);
+        for n in 0..MAX_ENTRIES - 1 {
+            let id = CommentId(10 + n as i64);
+            index.add(id, id, Signature::of(&other(n)).unwrap());
+        }
+        assert_eq!(
+            index.find(&Signature::of(&wave(3)).unwrap()),
+            Some((CommentId(1), 1))
+        );
+        index.add(
+            CommentId(99_999),
+            CommentId(99_999),
+            Signature::of(&other(99_999)).unwrap(),
+        );
+        assert_eq!(index.find(&Signature::of(&wave(3)).unwrap()), None);
+        assert!(!index.0.read().unwrap().sizes.contains_key(&CommentId(1)));
     }
 
     #[test]
