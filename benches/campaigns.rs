@@ -1,42 +1,22 @@
 //! What campaign grouping costs per submitted comment, on one core.
 //!
 //! `cargo bench --bench campaigns`. `signature` computes the MinHash of every text of
-//! `../shared/data` (7,530; a small built-in set without it); `find_and_add` runs the
+//! `../shared/data` (7,530; a few built-in texts without it); `find_and_add` runs the
 //! submission path's lookup and insert for 10,000 comments against an index already holding
 //! its maximum, once for a flood of one template with a number swapped (the load of
 //! `bench/cpu.sh`) and once for the corpus texts (mostly unrelated comments).
 
+mod common;
+
 use std::hint::black_box;
-use std::path::Path;
 
 use divan::counter::ItemsCount;
 use replyguard::app::campaigns::CampaignIndex;
-use replyguard::classifier::corpus;
 use replyguard::classifier::minhash::Signature;
 use replyguard::domain::CommentId;
 
 fn main() {
     divan::main();
-}
-
-fn corpus_texts() -> Vec<String> {
-    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
-    let mut files: Vec<_> = std::fs::read_dir(data.join("youtube-spam-collection"))
-        .map(|dir| dir.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
-    files.push(data.join("sms-spam-collection/SMSSpamCollection"));
-    let texts: Vec<String> = files
-        .iter()
-        .filter_map(|p| corpus::load_file(p, true).ok())
-        .flat_map(|f| f.texts.into_iter().map(|t| t.text))
-        .collect();
-    if texts.is_empty() {
-        eprintln!("../shared/data not found: using built-in texts");
-        return (0..1000)
-            .map(|n| format!("Reader {n} thinks the bus route {} matters", n * 7))
-            .collect();
-    }
-    texts
 }
 
 fn flood(n: usize) -> String {
@@ -45,7 +25,7 @@ fn flood(n: usize) -> String {
 
 #[divan::bench(sample_count = 20)]
 fn signature(bencher: divan::Bencher) {
-    let texts = corpus_texts();
+    let texts = common::texts();
     bencher
         .counter(ItemsCount::new(texts.len()))
         .bench_local(|| {
@@ -61,7 +41,7 @@ const ROUND: usize = 10_000;
 fn find_and_add(bencher: divan::Bencher, load: &str) {
     let texts: Vec<String> = match load {
         "flood" => (0..ROUND * 4).map(flood).collect(),
-        _ => corpus_texts(),
+        _ => common::texts(),
     };
     let signatures: Vec<Signature> = texts.iter().filter_map(|t| Signature::of(t)).collect();
     let index = CampaignIndex::default();

@@ -6,55 +6,23 @@
 //! `replyguard model train` on both corpora (it runs as a process: linfa-bayes 0.8.1 dumps
 //! its arrays to stderr on every fit). Peak memory: `bench/model.sh`.
 
+mod common;
+
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use divan::counter::ItemsCount;
 use replyguard::classifier::Classifier;
-use replyguard::classifier::corpus;
 use replyguard::classifier::tokenize::Document;
 
 fn main() {
     divan::main();
 }
 
-fn corpus_files() -> Vec<PathBuf> {
-    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(data.join("youtube-spam-collection"))
-        .map(|dir| dir.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
-    files.sort();
-    files.push(data.join("sms-spam-collection/SMSSpamCollection"));
-    files.retain(|p| p.exists());
-    files
-}
-
-fn texts() -> Vec<String> {
-    let texts: Vec<String> = corpus_files()
-        .iter()
-        .filter_map(|p| corpus::load_file(p, true).ok())
-        .flat_map(|f| f.texts.into_iter().map(|t| t.text))
-        .collect();
-    if texts.is_empty() {
-        eprintln!("../shared/data not found: using built-in texts");
-        return [
-            "Check out my channel and subscribe!!! http://bit.ly/free-views",
-            "Thanks for the careful reporting on the council vote.",
-            "FREE prize! Call now 0800 123 4567 to claim your cash",
-            "I disagree with the decision, the bus route matters to my commute.",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    }
-    texts
-}
-
 #[divan::bench(sample_count = 20)]
 fn score_comment(bencher: divan::Bencher) {
     let classifier = Classifier::shipped().expect("shipped model");
-    let texts = texts();
+    let texts = common::texts();
     bencher
         .counter(ItemsCount::new(texts.len()))
         .bench_local(|| {
@@ -67,7 +35,7 @@ fn score_comment(bencher: divan::Bencher) {
 #[divan::bench(sample_count = 20)]
 fn score_and_explain_comment(bencher: divan::Bencher) {
     let classifier = Classifier::shipped().expect("shipped model");
-    let texts = texts();
+    let texts = common::texts();
     bencher
         .counter(ItemsCount::new(texts.len()))
         .bench_local(|| {
@@ -79,7 +47,7 @@ fn score_and_explain_comment(bencher: divan::Bencher) {
 
 #[divan::bench(sample_count = 5)]
 fn train_7530_texts(bencher: divan::Bencher) {
-    let files = corpus_files();
+    let files = common::corpus_files();
     if files.len() < 6 {
         eprintln!("../shared/data not found: skipping the training benchmark");
         return;
