@@ -109,7 +109,7 @@ impl Signature {
     /// The band keys: (band number, hash of its rows).
     pub fn bands(&self) -> impl Iterator<Item = (u8, u64)> + '_ {
         // FNV over the rows' little-endian bytes, fed a row at a time (no buffer: this
-        // runs three times per submission).
+        // runs twice per submission).
         self.0.chunks(ROWS).enumerate().map(|(i, rows)| {
             let h = rows
                 .iter()
