@@ -8,8 +8,8 @@ use std::ops::Range;
 
 use super::reasons::Shown;
 use super::tally::{Tally, Weighed};
-use super::tokenize::{Document, Feature, SCRATCH_KEPT, column_of_hash, for_each_hashed};
-use super::{Classifier, Reason, Scored, reasons};
+use super::tokenize::{Document, Feature, column_of_hash, for_each_hashed};
+use super::{Classifier, Reason, Scored, reasons, scratch};
 use crate::domain::{Label, SpamScore};
 
 /// One description and the evidence summed under it.
@@ -109,18 +109,17 @@ pub(super) fn score_and_explain(
     thread_local! {
         static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
     }
-    SCRATCH.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut scratch) => {
-            let scored = explain_in(classifier, doc, max_spam, max_ham, &mut scratch);
-            if scratch.described.capacity() > SCRATCH_KEPT
-                || scratch.occurrences.capacity() > SCRATCH_KEPT
+    scratch::with(
+        &SCRATCH,
+        |buffers| explain_in(classifier, doc, max_spam, max_ham, buffers),
+        |buffers| {
+            if buffers.described.capacity() > scratch::KEPT
+                || buffers.occurrences.capacity() > scratch::KEPT
             {
-                *scratch = Scratch::default();
+                *buffers = Scratch::default();
             }
-            scored
-        }
-        Err(_) => explain_in(classifier, doc, max_spam, max_ham, &mut Scratch::default()),
-    })
+        },
+    )
 }
 
 fn explain_in(
@@ -142,8 +141,7 @@ fn explain_in(
             let signal = scratch.signal_of(feature.description_hash(hash), &feature);
             scratch.occurrences.push((column, signal));
         });
-        let mut weighed = Weighed::new(settings.counts);
-        tally.for_each(|column, tf| weighed.add(tf, classifier.weights[column]));
+        let weighed = Weighed::of(tally, settings.counts, &classifier.weights);
         let score = SpamScore::from_log_odds(classifier.bias + weighed.total())?;
         // A column's contribution is shared equally by the occurrences hashed to it, and a
         // signal's weight is its occurrences' shares summed in text order.

@@ -14,6 +14,7 @@ pub mod minhash;
 pub mod model;
 pub mod pipeline;
 pub mod reasons;
+mod scratch;
 pub mod tally;
 pub mod tokenize;
 pub mod train;
@@ -196,9 +197,7 @@ impl Classifier {
             for_each_hashed(doc, &self.settings, &mut |_, h| {
                 tally.add(column_of_hash(h, bits));
             });
-            let mut weighed = Weighed::new(self.settings.counts);
-            tally.for_each(|column, tf| weighed.add(tf, self.weights[column]));
-            self.bias + weighed.total()
+            self.bias + Weighed::of(tally, self.settings.counts, &self.weights).total()
         })
     }
 

@@ -5,7 +5,8 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use super::tokenize::{CountTransform, SCRATCH_KEPT, ln_1p_count};
+use super::scratch;
+use super::tokenize::{CountTransform, ln_1p_count};
 
 /// The widest table kept densely: 2^16 counts (256 KiB). Wider models, which nothing ships,
 /// count in a map instead.
@@ -27,20 +28,14 @@ impl Tally {
         thread_local! {
             static TALLY: RefCell<Tally> = RefCell::new(Tally::default());
         }
-        TALLY.with(|cell| match cell.try_borrow_mut() {
-            Ok(mut tally) => {
+        scratch::with(
+            &TALLY,
+            |tally| {
                 tally.prepare(width_bits);
-                let result = f(&mut tally);
-                tally.reset();
-                result
-            }
-            // Only if `f` itself scores: a tally of its own.
-            Err(_) => {
-                let mut tally = Tally::default();
-                tally.prepare(width_bits);
-                f(&mut tally)
-            }
-        })
+                f(tally)
+            },
+            Tally::reset,
+        )
     }
 
     fn prepare(&mut self, width_bits: u8) {
@@ -63,10 +58,10 @@ impl Tally {
         }
         self.touched.clear();
         self.sparse.clear();
-        if self.touched.capacity() > SCRATCH_KEPT {
+        if self.touched.capacity() > scratch::KEPT {
             self.touched = Vec::new();
         }
-        if self.sparse.capacity() > SCRATCH_KEPT {
+        if self.sparse.capacity() > scratch::KEPT {
             self.sparse = HashMap::new();
         }
     }
@@ -116,6 +111,13 @@ impl Weighed {
             squares: 0.0,
             counts,
         }
+    }
+
+    /// The sum over the columns `tally` counted, each weighed by its entry in `weights`.
+    pub fn of(tally: &Tally, counts: CountTransform, weights: &[f64]) -> Self {
+        let mut weighed = Self::new(counts);
+        tally.for_each(|column, tf| weighed.add(tf, weights[column]));
+        weighed
     }
 
     /// The value of a column counted `tf` times, before any length normalisation.

@@ -9,6 +9,8 @@ use std::cell::RefCell;
 use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 
+use super::scratch;
+
 /// Which features are produced and how wide the hashed vector is. Saved in the model file,
 /// because a model only means something with the features it was trained on.
 ///
@@ -459,25 +461,20 @@ pub fn for_each_hashed(
     emit: &mut impl FnMut(Feature<'_>, u64),
 ) {
     thread_local! {
-        /// The normalised text of the comment being tokenized, kept between calls so that
-        /// scoring allocates nothing in the common case.
+        /// The normalised text of the comment being tokenized.
         static TEXT: RefCell<String> = const { RefCell::new(String::new()) };
     }
-    TEXT.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut text) => {
-            features_in(doc, settings, &mut text, emit);
-            // A huge comment does not leave its buffer behind on the thread.
-            if text.capacity() > SCRATCH_KEPT {
+    scratch::with(
+        &TEXT,
+        |text| features_in(doc, settings, text, emit),
+        // A huge comment does not leave its buffer behind on the thread.
+        |text| {
+            if text.capacity() > scratch::KEPT {
                 *text = String::new();
             }
-        }
-        // Only when `emit` itself tokenizes: it gets a buffer of its own.
-        Err(_) => features_in(doc, settings, &mut String::new(), emit),
-    });
+        },
+    );
 }
-
-/// The largest scratch buffer a thread keeps between comments, in bytes or items.
-pub(crate) const SCRATCH_KEPT: usize = 1 << 16;
 
 fn features_in(
     doc: &Document<'_>,
