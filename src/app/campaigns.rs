@@ -41,11 +41,15 @@ struct Slot {
     seq: u64,
 }
 
+/// Empty until the first comment is filed, which allocates the ring and the slots: an
+/// instance with grouping off never holds them.
+///
 /// Why flat tables: the first version kept hash maps of band keys with a queue of members
 /// each, and their cache misses, allocations and expiry cost a one-template flood about
 /// 20 µs of CPU per comment at 10,000 comments (75 µs at 50,000; `bench/cpu.sh`). Here a
 /// lookup reads eight slots and the few entries they name, and a comment is filed by
 /// writing the same eight slots and one entry, with nothing allocated.
+#[derive(Default)]
 struct Inner {
     /// Entries by sequence number modulo `MAX_ENTRIES`; the oldest is overwritten.
     ring: Vec<Option<Entry>>,
@@ -57,20 +61,6 @@ struct Inner {
     slots: Vec<Slot>,
     /// Members in the window, per campaign seed.
     sizes: HashMap<CommentId, usize>,
-}
-
-impl Default for Inner {
-    /// Empty tables: they are allocated by the first comment filed, so an instance with
-    /// grouping off never holds them.
-    fn default() -> Self {
-        Self {
-            ring: Vec::new(),
-            next: 0,
-            oldest: 0,
-            slots: Vec::new(),
-            sizes: HashMap::new(),
-        }
-    }
 }
 
 /// The recent comments' signatures, by band.
@@ -251,7 +241,7 @@ mod tests {
     }
 
     #[test]
-    fn a_wave_filling_the_bands_does_not_hide_another_campaign() {
+    fn another_campaign_is_still_found_after_a_wave() {
         let index = CampaignIndex::default();
         let wave = |n: usize| format!("Win a free phone at my page number {n} today, just click");
         let texts = [
@@ -267,7 +257,7 @@ mod tests {
         for (id, text) in texts {
             index.add(CommentId(id), CommentId(id), Signature::of(text).unwrap());
         }
-        // Campaign 3 fills the bands with members that all share one seed.
+        // Then a wave of 40 members of campaign 3, written over whichever slots they share.
         let first = Signature::of(&wave(0)).unwrap();
         index.add(CommentId(3), CommentId(3), first);
         for n in 1..40 {

@@ -427,7 +427,7 @@ pub fn vectorize(doc: &Document<'_>, settings: &FeatureSettings) -> Vec<(usize, 
 
 /// The feature vector from the column of every feature occurrence (in any order): counts per
 /// column, transformed as `settings.counts` says, in column order.
-pub fn vector_of_columns(mut columns: Vec<usize>, settings: &FeatureSettings) -> Vec<(usize, f64)> {
+fn vector_of_columns(mut columns: Vec<usize>, settings: &FeatureSettings) -> Vec<(usize, f64)> {
     columns.sort_unstable();
     let mut vector: Vec<(usize, f64)> = Vec::with_capacity(columns.len());
     for column in columns {
