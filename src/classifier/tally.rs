@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use super::scratch;
-use super::tokenize::{CountTransform, ln_1p_count};
+use super::tokenize::{CountTransform, ln_1p_count, ln_1p_table};
 
 /// The widest table kept densely: 2^16 counts (256 KiB). Wider models, which nothing ships,
 /// count in a map instead.
@@ -116,7 +116,20 @@ impl Weighed {
     /// The sum over the columns `tally` counted, each weighed by its entry in `weights`.
     pub fn of(tally: &Tally, counts: CountTransform, weights: &[f64]) -> Self {
         let mut weighed = Self::new(counts);
-        tally.for_each(|column, tf| weighed.add(tf, weights[column]));
+        if matches!(counts, CountTransform::Log | CountTransform::LogL2) {
+            // The shipped transform, with its table looked up once rather than per column.
+            let table = ln_1p_table();
+            tally.for_each(|column, tf| {
+                let v = match table.get(tf as usize) {
+                    Some(v) => *v,
+                    None => f64::from(tf).ln_1p(),
+                };
+                weighed.dot += v * weights[column];
+                weighed.squares += v * v;
+            });
+        } else {
+            tally.for_each(|column, tf| weighed.add(tf, weights[column]));
+        }
         weighed
     }
 

@@ -3,13 +3,16 @@
 
 use proptest::prelude::*;
 use replyguard::classifier::Classifier;
-use replyguard::classifier::tokenize::{Document, FeatureSettings, for_each_hashed, vectorize};
+use replyguard::classifier::tokenize::{
+    Document, FeatureSettings, for_each_hashed, normalise, vectorize,
+};
 use replyguard::domain::comment::{AUTHOR_MAX_BYTES, BODY_MAX_BYTES};
 use replyguard::domain::{
     AuthorEmail, AuthorName, CommentBody, CommentId, NewComment, PublicComment, RawComment,
     ThreadUrl, Timestamp,
 };
 use replyguard::render::{MAX_REPLY_DEPTH, thread_tree};
+use unicode_normalization::UnicodeNormalization;
 
 /// Any text, weighted towards what attackers send: controls, bidi and invisible characters,
 /// markup, and long runs.
@@ -35,8 +38,43 @@ fn hostile_text() -> impl Strategy<Value = String> {
     ]
 }
 
+/// Text where normalising depends on neighbours: ASCII letters with combining marks after
+/// them, compatibility characters, Hangul jamo that compose, and spaces of every kind.
+fn text_to_normalise() -> impl Strategy<Value = String> {
+    proptest::collection::vec(
+        prop_oneof![
+            "[a-zA-Z<=> .]",
+            Just("\u{301}".to_string()),
+            Just("\u{308}".to_string()),
+            Just("\u{338}".to_string()),
+            Just("\u{345}".to_string()),
+            Just("\u{a0}".to_string()),
+            Just("\u{2026}".to_string()),
+            Just("\u{ff26}".to_string()),
+            Just("\u{212a}".to_string()),
+            Just("\u{1100}\u{1161}".to_string()),
+            Just("\u{11a8}".to_string()),
+            Just("\u{feff}".to_string()),
+            Just("\u{3a3}".to_string()),
+            any::<char>().prop_map(String::from),
+        ],
+        0..24,
+    )
+    .prop_map(|parts| parts.concat())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn normalising_gives_nfkc_lower_case_of_the_whole_text(
+        text in prop_oneof![text_to_normalise(), hostile_text()],
+    ) {
+        let mut fast = String::new();
+        normalise(&text, &mut fast);
+        let whole: String = text.nfkc().flat_map(char::to_lowercase).collect();
+        prop_assert_eq!(fast, whole);
+    }
 
     #[test]
     fn accepted_names_are_trimmed_bounded_single_line_and_visible(raw in hostile_text()) {
