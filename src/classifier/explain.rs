@@ -35,6 +35,10 @@ struct Scratch {
     slots: Vec<u32>,
     /// Each occurrence in text order: its column and its signal.
     occurrences: Vec<(usize, u32)>,
+    /// The last two words (where they lie in the text, and whether each is meaningful):
+    /// a bigram's words are the two words before it, so its signal needs no new look-up
+    /// of a stop word (`cg_annotate` counted those look-ups among explaining's largest costs).
+    recent: [(usize, usize, bool); 2],
 }
 
 const EMPTY: u32 = u32::MAX;
@@ -46,6 +50,25 @@ impl Scratch {
         self.slots.clear();
         self.slots.resize(64, EMPTY);
         self.occurrences.clear();
+        self.recent = Default::default();
+    }
+
+    /// Notes that the word `word` made signal `index`.
+    fn remember(&mut self, word: &str, index: u32) {
+        let meaningful = self.signals[index as usize].shown == Shown::Own;
+        self.recent = [
+            self.recent[1],
+            (word.as_ptr() as usize, word.len(), meaningful),
+        ];
+    }
+
+    /// Whether `word` is meaningful, from the last two words if it is one of them.
+    fn meaningful(&self, word: &str) -> bool {
+        let at = (word.as_ptr() as usize, word.len());
+        match self.recent.iter().find(|(p, n, _)| (*p, *n) == at) {
+            Some(&(_, _, known)) => known,
+            None => reasons::meaningful(word),
+        }
     }
 
     /// The signal of `feature`, whose description hash is `key`: the earlier one with that
@@ -63,7 +86,7 @@ impl Scratch {
             match self.slots[slot] {
                 EMPTY => {
                     let index = self.signals.len() as u32;
-                    let shown = reasons::shown(feature);
+                    let shown = reasons::shown_by(feature, |w| self.meaningful(w));
                     let start = self.described.len();
                     if shown != Shown::Hidden {
                         feature.describe_into(&mut self.described);
@@ -139,6 +162,9 @@ fn explain_in(
             let column = column_of_hash(hash, bits);
             tally.add(column);
             let signal = scratch.signal_of(feature.description_hash(hash), &feature);
+            if let Feature::Word(word) = feature {
+                scratch.remember(word, signal);
+            }
             scratch.occurrences.push((column, signal));
         });
         let weighed = Weighed::of(tally, settings.counts, &classifier.weights);
@@ -209,7 +235,8 @@ fn strongest<'s, 'a>(
     if n == 0 {
         return Vec::new();
     }
-    let mut kept: Vec<&Candidate<'a>> = signals.iter().filter(|s| keep(s.1)).collect();
+    let mut kept: Vec<&Candidate<'a>> = Vec::with_capacity(signals.len());
+    kept.extend(signals.iter().filter(|s| keep(s.1)));
     if kept.len() > n {
         kept.select_nth_unstable_by(n - 1, |a, b| order(a, b));
         kept.truncate(n);

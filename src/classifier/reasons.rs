@@ -259,12 +259,18 @@ pub enum Shown {
 }
 
 /// A word worth showing on its own: not a function word, not bare digits.
-fn meaningful(word: &str) -> bool {
+pub fn meaningful(word: &str) -> bool {
     !is_stop_word(word) && !word.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// How `feature`'s description is shown. Features with one description are shown alike.
 pub fn shown(feature: &Feature<'_>) -> Shown {
+    shown_by(feature, meaningful)
+}
+
+/// [`shown`], asking `meaningful` whether a word is [`meaningful`]: explaining answers for a
+/// bigram's words from what it found for them as words.
+pub fn shown_by(feature: &Feature<'_>, mut meaningful: impl FnMut(&str) -> bool) -> Shown {
     match *feature {
         Feature::Word(w) | Feature::CharGram { word: w, .. } | Feature::AuthorWord(w) => {
             if meaningful(w) {
@@ -291,7 +297,7 @@ pub fn shown(feature: &Feature<'_>) -> Shown {
 pub fn presentable<'a>(
     signals: impl Iterator<Item = (&'a str, Shown, f64)>,
 ) -> Vec<(Cow<'a, str>, f64)> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(signals.size_hint().1.unwrap_or(0));
     let mut link_weight = 0.0;
     let mut hosts: Vec<&str> = Vec::new();
     let mut any_link = false;
