@@ -23,6 +23,8 @@ fn main() {
 fn score_comment(bencher: divan::Bencher) {
     let classifier = Classifier::shipped().expect("shipped model");
     let texts = common::texts();
+    // For bench/instructions.sh, which divides by it.
+    eprintln!("scoring {} texts", texts.len());
     bencher
         .counter(ItemsCount::new(texts.len()))
         .bench_local(|| {

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Instructions per comment of scoring, and of scoring with reasons, counted by valgrind's
+# cachegrind: unlike time, the count does not move with this VM's speed, so two builds can
+# be compared in one run each. Runs the classifier benchmark with one sample and with three
+# (one pass over the corpus texts per sample) and divides the difference by the comments
+# scored, so start-up (loading the model and the texts) cancels out.
+# Usage: bench/instructions.sh   (needs valgrind: apt-get install valgrind; reads
+# ../shared/data like the benchmark; BENCH=path/to/classifier-bench-binary counts that build)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ -z "${BENCH:-}" ]; then
+  BENCH=$(cargo bench --bench classifier --no-run --message-format=json 2>/dev/null |
+    sed -n 's/.*"executable":"\([^"]*classifier-[^"]*\)".*/\1/p' | tail -1)
+fi
+# count BENCH_NAME SAMPLES: instructions of a whole run, and the number of texts scored.
+count() {
+  valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \
+    "$BENCH" --bench "$1" --sample-count "$2" --sample-size 1 2>&1 >/dev/null |
+    awk '/I *refs/ {gsub(",", "", $4); refs = $4} /^scoring [0-9]+ texts/ {texts = $2}
+         END {print refs, texts}'
+}
+# A build from before the benchmark printed its count needs TEXTS= (7530 with the corpora).
+texts=${TEXTS:-$(count score_comment 1 | cut -d' ' -f2)}
+for name in score_comment score_and_explain_comment; do
+  one=$(count "$name" 1 | cut -d' ' -f1)
+  three=$(count "$name" 3 | cut -d' ' -f1)
+  echo "$name: $(( (three - one) / (2 * texts) )) instructions per comment ($texts texts)"
+done
