@@ -191,6 +191,9 @@ pub enum Op {
     Close {
         reply: Reply<()>,
     },
+    /// From the sync thread, when it has answered a batch: a writer waiting for that, to
+    /// commit the batch it holds open, looks again. Nothing to run, nobody to answer.
+    Wake,
     InsertToken {
         token: NewApiToken,
         reply: Reply<i64>,
@@ -401,6 +404,7 @@ impl Op {
             // Only reached inside a batch (`run` handles a Close that starts one): the
             // checkpoint happens when the loop sees it next.
             Op::Close { reply } | Op::Checkpoint { reply } => answer(reply, Ok(())),
+            Op::Wake => Box::new(|_| {}),
             Op::InsertToken { token, reply } => answer(
                 reply,
                 savepoint(conn, |c| super::tokens::insert_token(c, &token)),
@@ -432,6 +436,7 @@ impl Op {
     /// Answers the caller with `e` without running (the transaction could not begin).
     fn fail(self, e: &DbError) {
         let answer_now: Answer = match self {
+            Op::Wake => return,
             Op::Submit { reply, .. } => answer(reply, Err(e.clone())),
             Op::Decide { reply, .. } => answer(reply, Err(e.clone())),
             Op::Import { reply, .. } => answer(reply, Err(e.clone())),
@@ -486,6 +491,7 @@ impl Writer {
     /// The thread cannot be started.
     pub fn start(conn: Connection, limits: Limits) -> Result<Self, DbError> {
         let (tx, rx) = mpsc::channel(limits.queue);
+        let wake = tx.downgrade();
         let wal = conn
             .path()
             .filter(|p| !p.is_empty())
@@ -501,7 +507,7 @@ impl Writer {
         let in_sync = Arc::clone(&unsynced);
         std::thread::Builder::new()
             .name("replyguard-sync".into())
-            .spawn(move || sync_loop(&wal, &synced_rx, &in_sync))
+            .spawn(move || sync_loop(&wal, &synced_rx, &in_sync, &wake))
             .map_err(|e| DbError::Backend(std::sync::Arc::new(e)))?;
         let to_sync = SyncHandle {
             tx: synced_tx,
@@ -541,9 +547,6 @@ struct SyncHandle {
     unsynced: Arc<AtomicUsize>,
 }
 
-/// How long the writer waits between looks at the channel while it lingers.
-const LINGER_POLL: Duration = Duration::from_micros(50);
-
 fn run(conn: Connection, mut rx: mpsc::Receiver<Op>, synced: &SyncHandle, limits: Limits) {
     while let Some(first) = rx.blocking_recv() {
         // Every batch before these was committed: fold the WAL back into the file (and, for
@@ -557,6 +560,7 @@ fn run(conn: Connection, mut rx: mpsc::Receiver<Op>, synced: &SyncHandle, limits
                 let _ = reply.send(checkpoint(&conn));
                 continue;
             }
+            Op::Wake => continue,
             op => op,
         };
         if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
@@ -572,16 +576,25 @@ fn run(conn: Connection, mut rx: mpsc::Receiver<Op>, synced: &SyncHandle, limits
         let mut answers = vec![first.run(&conn)];
         // Take what is waiting. While the sync thread is still busy with an earlier batch,
         // keep the transaction open and take what arrives meanwhile: this batch could not
-        // be synced any sooner, and one commit for more operations writes fewer pages.
+        // be synced any sooner, and one commit for more operations writes fewer pages. The
+        // sync thread sends a wake-up when it is done, so waiting for "an operation or the
+        // sync" is one blocking receive (a sleep-and-look loop overslept each wait by the
+        // timer's slack, idling the writer).
         while answers.len() < limits.batch && started.elapsed() < limits.batch_time {
-            match rx.try_recv() {
-                Ok(op) => answers.push(op.run(&conn)),
+            let op = match rx.try_recv() {
+                Ok(op) => op,
                 Err(mpsc::error::TryRecvError::Empty)
                     if synced.unsynced.load(Ordering::Acquire) > 0 =>
                 {
-                    std::thread::sleep(LINGER_POLL);
+                    match rx.blocking_recv() {
+                        Some(op) => op,
+                        None => break,
+                    }
                 }
                 Err(_) => break,
+            };
+            if !matches!(op, Op::Wake) {
+                answers.push(op.run(&conn));
             }
         }
         crate::metrics::global()
@@ -623,6 +636,7 @@ fn sync_loop(
     wal: &std::path::Path,
     batches: &std::sync::mpsc::Receiver<Vec<Answer>>,
     unsynced: &AtomicUsize,
+    writer: &mpsc::WeakSender<Op>,
 ) {
     let mut file: Option<(std::fs::File, u64)> = None;
     while let Ok(first) = batches.recv() {
@@ -640,6 +654,12 @@ fn sync_loop(
             answer(failed.as_ref());
         }
         unsynced.fetch_sub(taken, Ordering::AcqRel);
+        // After the count, so a writer that saw it non-zero and waits is woken. A full
+        // channel needs no wake-up: the writer has operations to take. A weak sender, so
+        // that the channel still closes when the service drops its writer.
+        if let Some(tx) = writer.upgrade() {
+            let _ = tx.try_send(Op::Wake);
+        }
     }
 }
 
