@@ -3,11 +3,20 @@
 
 # wrk_measure WRK_ARGS...: 2 s of the same load first (files grow, caches fill), then the
 # measured run (32 connections, 2 threads); sets rps, p99, bad (non-2xx/3xx) and
-# socket_errors. BENCH_DEBUG=1 prints wrk's own output on stderr.
+# socket_errors, and cpu_us: the CPU time (user and system) per request of the process
+# $server over the measured run, when the caller set $server (else empty). BENCH_DEBUG=1
+# prints wrk's own output on stderr.
 wrk_measure() {
   wrk -t2 -c32 -d2s "$@" > /dev/null
-  local out
+  local out ticks0= ticks1 requests
+  if [ -n "${server:-}" ]; then ticks0=$(awk '{print $14 + $15}' "/proc/$server/stat"); fi
   out=$(wrk -t2 -c32 -d"${duration}s" --latency "$@")
+  cpu_us=
+  requests=$(echo "$out" | awk '/requests in/ {print $1}')
+  if [ -n "$ticks0" ] && [ "${requests:-0}" -gt 0 ]; then
+    ticks1=$(awk '{print $14 + $15}' "/proc/$server/stat")
+    cpu_us=$(( (ticks1 - ticks0) * 1000000 / $(getconf CLK_TCK) / requests ))
+  fi
   if [ -n "${BENCH_DEBUG:-}" ]; then echo "$out" >&2; fi
   rps=$(echo "$out" | awk '/Requests\/sec/ {printf "%.0f", $2}')
   p99=$(echo "$out" | awk '$1 == "99%" {print $2}')

@@ -60,12 +60,14 @@ measure() {
   local label=$1
   shift
   wrk_measure "$@"
-  printf '| %-62s | %8s/s | %8s | %s |\n' "$label" "$rps" "$p99" "$bad errors${socket_errors:+; $socket_errors}"
+  printf '| %-62s | %8s/s | %8s | %6s µs | %s |\n' "$label" "$rps" "$p99" "$cpu_us" "$bad errors${socket_errors:+; $socket_errors}"
   note_peak
 }
 
-echo "| what | throughput | p99 | failures |"
-echo "| --- | --- | --- | --- |"
+# The CPU column is the service's own CPU time per request (user and system, all threads)
+# over the measured run: it tells a slower run on a busy VM from a costlier code path.
+echo "| what | throughput | p99 | service CPU per request | failures |"
+echo "| --- | --- | --- | --- | --- |"
 
 # 1–3 on an empty database.
 empty="$work/empty"
