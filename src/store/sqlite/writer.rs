@@ -638,6 +638,9 @@ fn sync_loop(
     unsynced: &AtomicUsize,
     writer: &mpsc::WeakSender<Op>,
 ) {
+    // However this thread ends (its channel closed, or a panic), a writer holding a batch
+    // open for a sync that will not come must not wait for the next operation to notice.
+    let _on_exit = StopWaiting { unsynced, writer };
     let mut file: Option<(std::fs::File, u64)> = None;
     while let Ok(first) = batches.recv() {
         let mut answers = first;
@@ -654,12 +657,30 @@ fn sync_loop(
             answer(failed.as_ref());
         }
         unsynced.fetch_sub(taken, Ordering::AcqRel);
-        // After the count, so a writer that saw it non-zero and waits is woken. A full
-        // channel needs no wake-up: the writer has operations to take. A weak sender, so
-        // that the channel still closes when the service drops its writer.
-        if let Some(tx) = writer.upgrade() {
-            let _ = tx.try_send(Op::Wake);
-        }
+        // After the count, so a writer that saw it non-zero and waits is woken.
+        wake(writer);
+    }
+}
+
+/// Tells a waiting writer to look again. A full channel needs no wake-up: the writer has
+/// operations to take. The sender is weak so that the channel still closes when the
+/// service drops its writer.
+fn wake(writer: &mpsc::WeakSender<Op>) {
+    if let Some(tx) = writer.upgrade() {
+        let _ = tx.try_send(Op::Wake);
+    }
+}
+
+/// Dropped when the sync thread ends: no batch is waiting for it any more.
+struct StopWaiting<'a> {
+    unsynced: &'a AtomicUsize,
+    writer: &'a mpsc::WeakSender<Op>,
+}
+
+impl Drop for StopWaiting<'_> {
+    fn drop(&mut self) {
+        self.unsynced.store(0, Ordering::Release);
+        wake(self.writer);
     }
 }
 
@@ -794,5 +815,26 @@ mod tests {
         });
         assert_eq!(count_sites(&path), 4);
         assert!(writer.tx.try_reserve().is_ok());
+    }
+
+    #[test]
+    fn a_sync_thread_that_stops_releases_a_waiting_writer() {
+        let (tx, mut rx) = mpsc::channel(4);
+        let unsynced = AtomicUsize::new(2);
+        let weak = tx.downgrade();
+        drop(StopWaiting {
+            unsynced: &unsynced,
+            writer: &weak,
+        });
+        // No batch waits for a sync any more, and the writer is told to look again.
+        assert_eq!(unsynced.load(Ordering::Acquire), 0);
+        assert!(matches!(rx.try_recv(), Ok(Op::Wake)));
+        // With every strong sender gone, it stops instead of keeping the channel open.
+        drop(tx);
+        drop(StopWaiting {
+            unsynced: &unsynced,
+            writer: &weak,
+        });
+        assert!(rx.try_recv().is_err());
     }
 }
