@@ -232,25 +232,30 @@ fn explain_in(
 /// A reason's text and weight, before it is owned by a [`Reason`].
 type Candidate<'a> = (Cow<'a, str>, f64);
 
-/// The first `n` of the signals whose weight passes `keep`, in `order`: a selection, not a
-/// sort of every signal.
+/// The first `n` of the signals whose weight passes `keep`, in `order`: each candidate is
+/// compared with the weakest of the best so far and inserted only if it beats it, so
+/// nothing is sorted but the `n` kept.
 fn strongest<'s, 'a>(
     signals: &'s [Candidate<'a>],
     n: usize,
     keep: impl Fn(f64) -> bool,
     order: impl Fn(&Candidate<'a>, &Candidate<'a>) -> Ordering,
 ) -> Vec<&'s Candidate<'a>> {
+    let mut top: Vec<&Candidate<'a>> = Vec::with_capacity(n);
     if n == 0 {
-        return Vec::new();
+        return top;
     }
-    let mut kept: Vec<&Candidate<'a>> = Vec::with_capacity(signals.len());
-    kept.extend(signals.iter().filter(|s| keep(s.1)));
-    if kept.len() > n {
-        kept.select_nth_unstable_by(n - 1, |a, b| order(a, b));
-        kept.truncate(n);
+    for signal in signals.iter().filter(|s| keep(s.1)) {
+        if top.len() == n && order(signal, top[n - 1]) != Ordering::Less {
+            continue;
+        }
+        let at = top.partition_point(|t| order(t, signal) != Ordering::Greater);
+        if top.len() == n {
+            top.pop();
+        }
+        top.insert(at, signal);
     }
-    kept.sort_by(|a, b| order(a, b));
-    kept
+    top
 }
 
 #[cfg(test)]
