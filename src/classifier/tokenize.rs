@@ -328,10 +328,9 @@ pub fn registrable_domain(host: &str) -> &str {
 
 /// If `chunk` (lower-case, no whitespace) is a link, its host.
 fn link_host(chunk: &str) -> Option<&str> {
-    // Every host has a dot: most words end here, before the substring searches below (among
-    // scoring's largest costs in `perf record` of `cargo bench --bench classifier`).
-    // The host keeps an inner dot, one followed by something else: "end." and "..." stop
-    // here too.
+    // Every host keeps an inner dot, one followed by something else: most words (and "end."
+    // or "...") end here, before the substring searches below (among scoring's largest
+    // costs in `perf record` of `cargo bench --bench classifier`).
     if !chunk
         .as_bytes()
         .windows(2)
@@ -369,8 +368,7 @@ fn is_emoji(c: char) -> bool {
 pub fn normalise(text: &str, out: &mut String) {
     out.clear();
     if text.is_ascii() {
-        out.push_str(text);
-        out.make_ascii_lowercase();
+        push_ascii_lowercase(text, out);
         return;
     }
     // ASCII is NFKC already and has canonical combining class 0, so the quick check can skip
@@ -378,8 +376,7 @@ pub fn normalise(text: &str, out: &mut String) {
     // `perf` found the check of every character costly. Skipping ASCII can only turn a "yes"
     // into a "no" (a mark of a lower class after one of a higher class, with ASCII between),
     // and a "no" takes the full normaliser, which is always right.
-    let first = text.bytes().position(|b| b >= 0x80).unwrap_or(text.len());
-    let tail = &text[first..];
+    let tail = &text[ascii_len(text)..];
     if tail.is_empty()
         || unicode_normalization::is_nfkc_quick(tail.chars().filter(|c| !c.is_ascii()))
             == unicode_normalization::IsNormalized::Yes
@@ -399,25 +396,16 @@ pub fn normalise(text: &str, out: &mut String) {
 /// character. A unit test and a property test compare it with normalising the whole text.
 fn push_normalised(text: &str, out: &mut String) {
     let mut rest = text;
-    while !rest.is_empty() {
-        let ascii = rest.bytes().position(|b| b >= 0x80).unwrap_or(rest.len());
-        let plain = if ascii < rest.len() {
-            ascii.saturating_sub(1)
-        } else {
-            ascii
-        };
-        let start = out.len();
-        out.push_str(&rest[..plain]);
-        out[start..].make_ascii_lowercase();
-        rest = &rest[plain..];
-        let Some(high) = rest.bytes().position(|b| b >= 0x80) else {
-            break;
-        };
-        let end = rest[high..]
-            .bytes()
-            .position(|b| b < 0x80)
-            .map_or(rest.len(), |p| high + p);
-        for c in rest[..end].nfkc() {
+    loop {
+        let ascii = ascii_len(rest);
+        if ascii == rest.len() {
+            push_ascii_lowercase(rest, out);
+            return;
+        }
+        let start = ascii.saturating_sub(1);
+        let end = ascii + non_ascii_len(&rest[ascii..]);
+        push_ascii_lowercase(&rest[..start], out);
+        for c in rest[start..end].nfkc() {
             out.extend(c.to_lowercase());
         }
         rest = &rest[end..];
@@ -428,10 +416,8 @@ fn push_normalised(text: &str, out: &mut String) {
 fn push_lowercase(text: &str, out: &mut String) {
     let mut rest = text;
     loop {
-        let ascii = rest.bytes().position(|b| b >= 0x80).unwrap_or(rest.len());
-        let start = out.len();
-        out.push_str(&rest[..ascii]);
-        out[start..].make_ascii_lowercase();
+        let ascii = ascii_len(rest);
+        push_ascii_lowercase(&rest[..ascii], out);
         rest = &rest[ascii..];
         let Some(c) = rest.chars().next() else {
             break;
@@ -439,6 +425,23 @@ fn push_lowercase(text: &str, out: &mut String) {
         out.extend(c.to_lowercase());
         rest = &rest[c.len_utf8()..];
     }
+}
+
+/// The length in bytes of `text`'s leading ASCII run.
+fn ascii_len(text: &str) -> usize {
+    text.bytes().position(|b| b >= 0x80).unwrap_or(text.len())
+}
+
+/// The length in bytes of `text`'s leading run of characters beyond ASCII.
+fn non_ascii_len(text: &str) -> usize {
+    text.bytes().position(|b| b < 0x80).unwrap_or(text.len())
+}
+
+/// Appends `ascii` (ASCII text) lower-cased.
+fn push_ascii_lowercase(ascii: &str, out: &mut String) {
+    let start = out.len();
+    out.push_str(ascii);
+    out[start..].make_ascii_lowercase();
 }
 
 /// `ln(1 + n)` for a count `n`, from a table for the small counts nearly every feature has
@@ -678,14 +681,15 @@ fn letter_counts(text: &str) -> (usize, usize, usize) {
     let mut upper = count_bytes(bytes, |b| b.is_ascii_uppercase());
     let mut letters = upper + count_bytes(bytes, |b| b.is_ascii_lowercase());
     if chars != bytes.len() {
-        let mut rest = text;
-        while let Some(at) = rest.bytes().position(|b| b >= 0x80) {
-            let c = char_at(rest, at);
+        let mut rest = &text[ascii_len(text)..];
+        while let Some(c) = rest.chars().next() {
             if c.is_alphabetic() {
                 letters += 1;
                 upper += usize::from(c.is_uppercase());
             }
-            rest = &rest[at + c.len_utf8()..];
+            // On to the next character beyond ASCII.
+            rest = &rest[c.len_utf8()..];
+            rest = &rest[ascii_len(rest)..];
         }
     }
     (chars, upper, letters)
