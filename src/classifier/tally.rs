@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use super::scratch;
-use super::tokenize::{CountTransform, ln_1p_count, ln_1p_table};
+use super::tokenize::{CountTransform, ln_1p_table};
 
 /// The widest table kept densely: 2^16 counts (256 KiB). Wider models, which nothing ships,
 /// count in a map instead.
@@ -116,20 +116,7 @@ impl Weighed {
     /// The sum over the columns `tally` counted, each weighed by its entry in `weights`.
     pub fn of(tally: &Tally, counts: CountTransform, weights: &[f64]) -> Self {
         let mut weighed = Self::new(counts);
-        if matches!(counts, CountTransform::Log | CountTransform::LogL2) {
-            // The shipped transform, with its table looked up once rather than per column.
-            let table = ln_1p_table();
-            tally.for_each(|column, tf| {
-                let v = match table.get(tf as usize) {
-                    Some(v) => *v,
-                    None => f64::from(tf).ln_1p(),
-                };
-                weighed.dot += v * weights[column];
-                weighed.squares += v * v;
-            });
-        } else {
-            tally.for_each(|column, tf| weighed.add(tf, weights[column]));
-        }
+        tally.for_each(|column, tf| weighed.add(tf, weights[column]));
         weighed
     }
 
@@ -138,7 +125,12 @@ impl Weighed {
         match counts {
             CountTransform::Raw => f64::from(tf),
             CountTransform::Binary => f64::from(u8::from(tf > 0)),
-            CountTransform::Log | CountTransform::LogL2 => ln_1p_count(f64::from(tf)),
+            // From the table directly: a count is a whole number, so `ln_1p_count`'s checks
+            // of its argument would be spent on every column.
+            CountTransform::Log | CountTransform::LogL2 => match ln_1p_table().get(tf as usize) {
+                Some(v) => *v,
+                None => f64::from(tf).ln_1p(),
+            },
         }
     }
 
