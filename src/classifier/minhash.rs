@@ -1,6 +1,7 @@
 //! Near-duplicate texts by MinHash over character 5-grams: spam arrives in waves of the
 //! same template with a few words swapped, which a word filter sees as new text each time.
 
+use super::fnv::Fnv;
 use super::tokenize::normalise;
 
 /// Hash functions in a signature.
@@ -18,19 +19,8 @@ static FAMILIES: std::sync::OnceLock<[(u64, u64); HASHES]> = std::sync::OnceLock
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Signature(pub [u32; HASHES]);
 
-const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-
 fn fnv(bytes: &[u8]) -> u64 {
-    fnv_on(FNV_OFFSET, bytes)
-}
-
-/// FNV-1a continued from `h` over `bytes`.
-fn fnv_on(mut h: u64, bytes: &[u8]) -> u64 {
-    for b in bytes {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
+    Fnv::START.bytes(bytes).0
 }
 
 /// The multipliers of the hash family `h_i(x) = a_i·x + b_i` (odd, fixed: signatures must
@@ -113,8 +103,8 @@ impl Signature {
         self.0.chunks(ROWS).enumerate().map(|(i, rows)| {
             let h = rows
                 .iter()
-                .fold(FNV_OFFSET, |h, r| fnv_on(h, &r.to_le_bytes()));
-            (i as u8, h)
+                .fold(Fnv::START, |h, r| h.bytes(&r.to_le_bytes()));
+            (i as u8, h.0)
         })
     }
 }

@@ -8,6 +8,7 @@
 
 pub mod corpus;
 mod explain;
+mod fnv;
 pub mod fold;
 pub mod metrics;
 pub mod minhash;

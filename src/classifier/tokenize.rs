@@ -9,6 +9,7 @@ use std::cell::RefCell;
 use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 
+use super::fnv::Fnv;
 use super::scratch;
 
 /// Which features are produced and how wide the hashed vector is. Saved in the model file,
@@ -146,31 +147,14 @@ pub enum Feature<'a> {
     Shortener,
 }
 
-/// 64-bit FNV-1a: stable across platforms and releases, unlike std's `DefaultHasher`, so a
-/// saved model keeps meaning what it meant.
-#[derive(Clone, Copy)]
-struct Fnv(u64);
-
+/// A feature's hash starts with its kind's tag byte, so a word and a name's word differ.
 impl Fnv {
-    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-    const PRIME: u64 = 0x0000_0100_0000_01b3;
-
     /// The states after the tags of a word and of a bigram.
     const WORD: Self = Self::new(1);
     const BIGRAM: Self = Self::new(2);
 
     const fn new(tag: u8) -> Self {
-        Self(Self::OFFSET).bytes(&[tag])
-    }
-
-    const fn bytes(mut self, bytes: &[u8]) -> Self {
-        let mut i = 0;
-        while i < bytes.len() {
-            self.0 ^= bytes[i] as u64;
-            self.0 = self.0.wrapping_mul(Self::PRIME);
-            i += 1;
-        }
-        self
+        Self::START.bytes(&[tag])
     }
 
     fn number(self, n: usize) -> Self {
