@@ -67,6 +67,11 @@ struct Inner {
 #[derive(Default)]
 pub struct CampaignIndex(RwLock<Inner>);
 
+/// Where the entry with sequence number `seq` lives in the ring.
+fn ring_index(seq: u64) -> usize {
+    (seq % MAX_ENTRIES as u64) as usize
+}
+
 fn slot_of(band: u8, key: u64) -> usize {
     usize::from(band) * SLOTS + (key as usize & (SLOTS - 1))
 }
@@ -80,14 +85,14 @@ impl Inner {
         }
         let seq = slot.seq - 1;
         self.ring
-            .get((seq % MAX_ENTRIES as u64) as usize)?
+            .get(ring_index(seq))?
             .as_ref()
             .filter(|e| e.seq == seq)
     }
 
     /// Forgets the entry at `seq`, if it is there, and counts it out of its campaign.
     fn forget(&mut self, seq: u64) {
-        let at = (seq % MAX_ENTRIES as u64) as usize;
+        let at = ring_index(seq);
         if let Some(e) = self
             .ring
             .get_mut(at)
@@ -104,7 +109,7 @@ impl Inner {
     /// Forgets the entries older than the window, and the oldest when the ring is full.
     fn expire(&mut self, now: Instant) {
         while self.oldest < self.next {
-            let at = (self.oldest % MAX_ENTRIES as u64) as usize;
+            let at = ring_index(self.oldest);
             let full = self.next - self.oldest >= MAX_ENTRIES as u64;
             let old = self
                 .ring
@@ -176,7 +181,7 @@ impl CampaignIndex {
             inner.slots[slot_of(band, key)] = Slot { key, seq: seq + 1 };
         }
         *inner.sizes.entry(seed).or_default() += 1;
-        inner.ring[(seq % MAX_ENTRIES as u64) as usize] = Some(Entry {
+        inner.ring[ring_index(seq)] = Some(Entry {
             seq,
             id,
             seed,
