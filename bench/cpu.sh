@@ -32,10 +32,10 @@ thread_ticks() {
   done
   echo "$total"
 }
-all0=$(awk '{print $14 + $15}' "/proc/$server/stat"); w0=$(thread_ticks replyguard-writ); s0=$(thread_ticks replyguard-sync)
+all0=$(process_ticks "$server"); w0=$(thread_ticks replyguard-writ); s0=$(thread_ticks replyguard-sync)
 t0=$(date +%s.%N)
 out=$( { /usr/bin/time -f 'wrk_cpu %U %S' wrk -t2 -c32 -d"${duration}s" -s "$work/post.lua" "$base"; } 2>&1 )
-all1=$(awk '{print $14 + $15}' "/proc/$server/stat"); w1=$(thread_ticks replyguard-writ); s1=$(thread_ticks replyguard-sync)
+all1=$(process_ticks "$server"); w1=$(thread_ticks replyguard-writ); s1=$(thread_ticks replyguard-sync)
 n=$(echo "$out" | awk '/requests in/ {print $1}')
 rps=$(echo "$out" | awk '/Requests\/sec/ {printf "%.0f", $2}')
 wrk_s=$(echo "$out" | awk '/wrk_cpu/ {print $2 + $3}')

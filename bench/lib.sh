@@ -6,15 +6,21 @@
 # socket_errors, and cpu_us: the CPU time (user and system) per request of the process
 # $server over the measured run, when the caller set $server (else empty). BENCH_DEBUG=1
 # prints wrk's own output on stderr.
+# process_ticks PID: the CPU time (user and system, all threads) the process has used, in
+# clock ticks (getconf CLK_TCK per second).
+process_ticks() {
+  awk '{print $14 + $15}' "/proc/$1/stat"
+}
+
 wrk_measure() {
   wrk -t2 -c32 -d2s "$@" > /dev/null
   local out ticks0= ticks1 requests
-  if [ -n "${server:-}" ]; then ticks0=$(awk '{print $14 + $15}' "/proc/$server/stat"); fi
+  if [ -n "${server:-}" ]; then ticks0=$(process_ticks "$server"); fi
   out=$(wrk -t2 -c32 -d"${duration}s" --latency "$@")
   cpu_us=
   requests=$(echo "$out" | awk '/requests in/ {print $1}')
   if [ -n "$ticks0" ] && [ "${requests:-0}" -gt 0 ]; then
-    ticks1=$(awk '{print $14 + $15}' "/proc/$server/stat")
+    ticks1=$(process_ticks "$server")
     cpu_us=$(( (ticks1 - ticks0) * 1000000 / $(getconf CLK_TCK) / requests ))
   fi
   if [ -n "${BENCH_DEBUG:-}" ]; then echo "$out" >&2; fi
