@@ -182,8 +182,8 @@ fn explain_in(
         let scale = weighed.scale();
         for &(column, signal) in &scratch.occurrences {
             let tf = tally.count(column);
-            let share = Weighed::value(settings.counts, tf) * scale * classifier.weights[column]
-                / f64::from(tf.max(1));
+            let share =
+                weighed.value(tf) * scale * classifier.weights[column] / f64::from(tf.max(1));
             if share != 0.0 {
                 let signal = &mut scratch.signals[signal as usize];
                 signal.weight += share;

@@ -69,10 +69,25 @@ impl Tally {
     /// Counts one occurrence of `column` and returns its count so far.
     #[inline]
     pub fn add(&mut self, column: usize) -> u32 {
-        let n = match self.dense.get_mut(column) {
-            Some(n) => n,
-            None => self.sparse.entry(column).or_insert(0),
-        };
+        match self.dense.get_mut(column) {
+            Some(n) => {
+                if *n == 0 {
+                    self.touched.push(column);
+                }
+                *n = n.saturating_add(1);
+                *n
+            }
+            None => self.add_sparse(column),
+        }
+    }
+
+    /// [`Tally::add`] for a model too wide for the dense table. Kept out of line so that
+    /// the map's insertion code does not stop `add` being inlined into the tokenizer's
+    /// per-feature callback (cachegrind of the classifier benchmark).
+    #[cold]
+    #[inline(never)]
+    fn add_sparse(&mut self, column: usize) -> u32 {
+        let n = self.sparse.entry(column).or_insert(0);
         if *n == 0 {
             self.touched.push(column);
         }
@@ -102,6 +117,9 @@ pub struct Weighed {
     dot: f64,
     squares: f64,
     counts: CountTransform,
+    /// `ln(1 + n)` for small counts, fetched once per comment: fetching it per column
+    /// checked its initialisation every time (cachegrind of the classifier benchmark).
+    ln_1p: &'static [f64; 16],
 }
 
 impl Weighed {
@@ -110,6 +128,7 @@ impl Weighed {
             dot: 0.0,
             squares: 0.0,
             counts,
+            ln_1p: ln_1p_table(),
         }
     }
 
@@ -121,13 +140,14 @@ impl Weighed {
     }
 
     /// The value of a column counted `tf` times, before any length normalisation.
-    pub fn value(counts: CountTransform, tf: u32) -> f64 {
-        match counts {
+    #[inline]
+    pub fn value(&self, tf: u32) -> f64 {
+        match self.counts {
             CountTransform::Raw => f64::from(tf),
             CountTransform::Binary => f64::from(u8::from(tf > 0)),
             // From the table directly: a count is a whole number, so `ln_1p_count`'s checks
             // of its argument would be spent on every column.
-            CountTransform::Log | CountTransform::LogL2 => match ln_1p_table().get(tf as usize) {
+            CountTransform::Log | CountTransform::LogL2 => match self.ln_1p.get(tf as usize) {
                 Some(v) => *v,
                 None => f64::from(tf).ln_1p(),
             },
@@ -137,7 +157,7 @@ impl Weighed {
     /// Adds a column counted `tf` times whose weight is `weight`.
     #[inline]
     pub fn add(&mut self, tf: u32, weight: f64) {
-        let v = Self::value(self.counts, tf);
+        let v = self.value(tf);
         self.dot += v * weight;
         self.squares += v * v;
     }
@@ -186,7 +206,10 @@ mod tests {
                     (weighed.total(), weighed.scale())
                 });
                 let tf = [(3, 4), (7, 1), (9, 1), (200, 2)];
-                let values: Vec<f64> = tf.iter().map(|(_, n)| Weighed::value(counts, *n)).collect();
+                let values: Vec<f64> = tf
+                    .iter()
+                    .map(|(_, n)| Weighed::new(counts).value(*n))
+                    .collect();
                 let norm = values.iter().map(|v| v * v).sum::<f64>().sqrt();
                 let expected_scale = if counts == CountTransform::LogL2 {
                     1.0 / norm
