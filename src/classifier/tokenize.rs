@@ -529,6 +529,9 @@ const AT: u8 = 8;
 /// `!`, `?`, `.` and `$`: what [`chunk_symbols`] looks for in ASCII.
 const SYMBOL: u8 = 16;
 const HIGH: u8 = 32;
+/// Any other ASCII byte that is neither a letter, a digit nor whitespace (`,`, `'`, `-`…):
+/// a chunk without it or [`HIGH`] is one word.
+const OTHER: u8 = 64;
 
 static CLASSES: [u8; 256] = {
     let mut table = [0u8; 256];
@@ -554,6 +557,8 @@ static CLASSES: [u8; 256] = {
         }
         if b >= 0x80 {
             class |= HIGH;
+        } else if class & (SPACE | WORD) == 0 {
+            class |= OTHER;
         }
         table[i] = class;
         i += 1;
@@ -627,7 +632,13 @@ fn body_features(
             previous_word = None;
             continue;
         }
-        chunk_words(chunk, settings, &mut previous_word, emit);
+        if seen == WORD {
+            // Letters and digits of ASCII only, as most chunks are: the chunk is one word,
+            // and `chunk_words` would only scan it again to find that out.
+            word_features(truncate_ascii(chunk), settings, &mut previous_word, emit);
+        } else {
+            chunk_words(chunk, settings, &mut previous_word, emit);
+        }
     }
     if has_emoji {
         put(emit, Feature::HasEmoji);
@@ -734,40 +745,60 @@ fn chunk_words<'a>(
         }
         let word = &chunk[start..i];
         let word = if ascii {
-            &word[..word.len().min(40)]
+            truncate_ascii(word)
         } else {
-            truncate_chars(word, 40)
+            truncate_chars(word, MAX_WORD_CHARS)
         };
-        if word.bytes().all(|b| b.is_ascii_digit()) {
-            put(emit, Feature::NumberLength(word.len()));
-        }
-        // Three FNV chains in one pass over the word: the word, the bigram it ends (going on
-        // from the previous word's prefix) and the bigram it starts. Each equals
-        // `Feature::hash` (a unit test checks).
-        let (mut alone, mut first, mut second) = (
-            Fnv::WORD.0,
-            Fnv::BIGRAM.0,
-            previous_word.map_or(0, |p| p.bigram.0),
-        );
-        for &b in word.as_bytes() {
-            alone = (alone ^ u64::from(b)).wrapping_mul(Fnv::PRIME);
-            first = (first ^ u64::from(b)).wrapping_mul(Fnv::PRIME);
-            second = (second ^ u64::from(b)).wrapping_mul(Fnv::PRIME);
-        }
-        emit(Feature::Word(word), alone);
-        if settings.word_bigrams
-            && let Some(prev) = *previous_word
-        {
-            emit(Feature::Bigram(prev.word, word), second);
-        }
-        if let Some((lo, hi)) = settings.char_ngrams {
-            char_grams(word, lo as usize, hi as usize, emit);
-        }
-        *previous_word = Some(Previous {
-            word,
-            bigram: Fnv(first).bytes(&[0xff]),
-        });
+        word_features(word, settings, previous_word, emit);
     }
+}
+
+/// The longest word kept, in characters: longer ones are cut to it.
+const MAX_WORD_CHARS: usize = 40;
+
+/// `word`, of ASCII characters only, cut to [`MAX_WORD_CHARS`].
+fn truncate_ascii(word: &str) -> &str {
+    &word[..word.len().min(MAX_WORD_CHARS)]
+}
+
+/// The features of one word (already cut to length): a number's length, the word, the
+/// bigram it ends and its character n-grams.
+#[inline]
+fn word_features<'a>(
+    word: &'a str,
+    settings: &FeatureSettings,
+    previous_word: &mut Option<Previous<'a>>,
+    emit: &mut impl FnMut(Feature<'a>, u64),
+) {
+    if word.bytes().all(|b| b.is_ascii_digit()) {
+        put(emit, Feature::NumberLength(word.len()));
+    }
+    // Three FNV chains in one pass over the word: the word, the bigram it ends (going on
+    // from the previous word's prefix) and the bigram it starts. Each equals
+    // `Feature::hash` (a unit test checks).
+    let (mut alone, mut first, mut second) = (
+        Fnv::WORD.0,
+        Fnv::BIGRAM.0,
+        previous_word.map_or(0, |p| p.bigram.0),
+    );
+    for &b in word.as_bytes() {
+        alone = (alone ^ u64::from(b)).wrapping_mul(Fnv::PRIME);
+        first = (first ^ u64::from(b)).wrapping_mul(Fnv::PRIME);
+        second = (second ^ u64::from(b)).wrapping_mul(Fnv::PRIME);
+    }
+    emit(Feature::Word(word), alone);
+    if settings.word_bigrams
+        && let Some(prev) = *previous_word
+    {
+        emit(Feature::Bigram(prev.word, word), second);
+    }
+    if let Some((lo, hi)) = settings.char_ngrams {
+        char_grams(word, lo as usize, hi as usize, emit);
+    }
+    *previous_word = Some(Previous {
+        word,
+        bigram: Fnv(first).bytes(&[0xff]),
+    });
 }
 
 /// Emits `feature` with its hash.
@@ -876,7 +907,10 @@ fn field_features<'a>(doc: &Document<'a>, emit: &mut impl FnMut(Feature<'_>, u64
             .split(|c: char| !c.is_alphanumeric())
             .filter(|w| !w.is_empty())
         {
-            put(emit, Feature::AuthorWord(truncate_chars(word, 40)));
+            put(
+                emit,
+                Feature::AuthorWord(truncate_chars(word, MAX_WORD_CHARS)),
+            );
         }
     }
     if let Some(host) = doc.website_host {
@@ -1054,6 +1088,26 @@ mod tests {
     fn bigrams_join_adjacent_words() {
         assert!(
             features("check out my channel").contains(&"Bigram(\"check\", \"out\")".to_owned())
+        );
+    }
+
+    #[test]
+    fn punctuation_inside_a_chunk_separates_words() {
+        // A chunk of letters and digits only is taken as one word without a second scan;
+        // one with punctuation in it is not.
+        assert_eq!(
+            features("huh, don't x-ray 4u")[..9],
+            [
+                "Word(\"huh\")",
+                "Word(\"don\")",
+                "Bigram(\"huh\", \"don\")",
+                "Word(\"t\")",
+                "Bigram(\"don\", \"t\")",
+                "Word(\"x\")",
+                "Bigram(\"t\", \"x\")",
+                "Word(\"ray\")",
+                "Bigram(\"x\", \"ray\")",
+            ]
         );
     }
 
