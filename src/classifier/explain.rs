@@ -8,7 +8,7 @@ use std::ops::Range;
 
 use super::reasons::Shown;
 use super::tally::{Tally, Weighed};
-use super::tokenize::{Document, Feature, column_of_hash, for_each_hashed};
+use super::tokenize::{Columns, Document, Feature, for_each_hashed};
 use super::{Classifier, Reason, Scored, reasons, scratch};
 use crate::domain::{Label, SpamScore};
 
@@ -162,12 +162,13 @@ fn explain_in(
 ) -> Option<Scored> {
     let settings = &classifier.settings;
     let bits = settings.width_bits;
+    let columns = Columns::new(bits);
     scratch.clear();
     Tally::with(bits, |tally| {
         // One pass over the text: every occurrence's column and, once per distinct
         // description that is ever shown, what a person reads for it.
         for_each_hashed(doc, settings, &mut |feature, hash| {
-            let column = column_of_hash(hash, bits);
+            let column = columns.of(hash);
             tally.add(column);
             let signal = scratch.signal_of(feature.description_hash(hash), &feature);
             if let Feature::Word(word) = feature {

@@ -26,7 +26,7 @@ use serde::Serialize;
 
 use self::model::{HAM, ModelBundle, ModelError, SPAM};
 use self::tally::{Tally, Weighed};
-use self::tokenize::{Document, FeatureSettings, column_of_hash, for_each_hashed, vectorize};
+use self::tokenize::{Columns, Document, FeatureSettings, for_each_hashed, vectorize};
 use crate::domain::{Label, SpamScore};
 
 /// The bytes of `models/default.json`.
@@ -194,9 +194,10 @@ impl Classifier {
     /// Log-odds of spam for `doc`: the bias plus the weight of every feature occurrence.
     pub fn log_odds(&self, doc: &Document<'_>) -> f64 {
         let bits = self.settings.width_bits;
+        let columns = Columns::new(bits);
         Tally::with(bits, |tally| {
             for_each_hashed(doc, &self.settings, &mut |_, h| {
-                tally.add(column_of_hash(h, bits));
+                tally.add(columns.of(h));
             });
             self.bias + Weighed::of(tally, self.settings.counts, &self.weights).total()
         })
