@@ -238,8 +238,8 @@ fn explain_in(
 type Candidate<'a> = (Cow<'a, str>, f64);
 
 /// The first `n` of the signals whose weight passes `keep`, in `order`: each candidate is
-/// compared with the weakest of the best so far and inserted only if it beats it, so
-/// nothing is sorted but the `n` kept.
+/// compared with the weakest of the best so far and kept only if it beats it, so nothing is
+/// sorted but the `n` kept.
 fn strongest<'s, 'a>(
     signals: &'s [Candidate<'a>],
     n: usize,
@@ -251,14 +251,20 @@ fn strongest<'s, 'a>(
         return top;
     }
     for signal in signals.iter().filter(|s| keep(s.1)) {
-        if top.len() == n && order(signal, top[n - 1]) != Ordering::Less {
+        if top.len() < n {
+            top.push(signal);
+        } else if order(signal, top[n - 1]) == Ordering::Less {
+            top[n - 1] = signal;
+        } else {
             continue;
         }
-        let at = top.partition_point(|t| order(t, signal) != Ordering::Greater);
-        if top.len() == n {
-            top.pop();
+        // Moved up past every weaker one only, so equals stay in text order. The list is a
+        // handful long: swaps cost less than `Vec::insert`'s call to move memory.
+        let mut at = top.len() - 1;
+        while at > 0 && order(top[at], top[at - 1]) == Ordering::Less {
+            top.swap(at, at - 1);
+            at -= 1;
         }
-        top.insert(at, signal);
     }
     top
 }
