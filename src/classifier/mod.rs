@@ -199,7 +199,9 @@ impl Classifier {
             for_each_hashed(doc, &self.settings, &mut |_, h| {
                 tally.add(columns.of(h));
             });
-            self.bias + Weighed::of(tally, self.settings.counts, &self.weights).total()
+            let mut weighed = Weighed::new(self.settings.counts);
+            tally.drain(|column, tf| weighed.add(tf, self.weights[column]));
+            self.bias + weighed.total()
         })
     }
 

@@ -97,9 +97,30 @@ impl Tally {
 
     /// Calls `each(column, count)` for every column counted, in order of first occurrence.
     pub fn for_each(&self, mut each: impl FnMut(usize, u32)) {
-        for &column in &self.touched {
-            each(column, self.count(column));
+        if self.dense.is_empty() {
+            for &column in &self.touched {
+                each(column, self.sparse.get(&column).copied().unwrap_or(0));
+            }
+        } else {
+            for &column in &self.touched {
+                each(column, self.dense[column]);
+            }
         }
+    }
+
+    /// [`Tally::for_each`], zeroing each count as it is read, for a caller that needs the
+    /// counts once: scoring then skips the reset's second pass over the columns.
+    pub fn drain(&mut self, mut each: impl FnMut(usize, u32)) {
+        if self.dense.is_empty() {
+            for &column in &self.touched {
+                each(column, self.sparse.remove(&column).unwrap_or(0));
+            }
+        } else {
+            for &column in &self.touched {
+                each(column, std::mem::take(&mut self.dense[column]));
+            }
+        }
+        self.touched.clear();
     }
 
     /// How many times `column` was counted.
@@ -226,6 +247,17 @@ mod tests {
                     "{counts:?} at {bits} bits"
                 );
                 assert!((scale - expected_scale).abs() < 1e-12);
+                // Draining gives the same counts and leaves nothing behind.
+                Tally::with(bits, |tally| {
+                    for c in columns {
+                        tally.add(c);
+                    }
+                    let mut drained = Vec::new();
+                    tally.drain(|c, tf| drained.push((c, tf)));
+                    assert_eq!(drained, [(3, 4), (200, 2), (7, 1), (9, 1)]);
+                    assert_eq!(tally.count(3), 0);
+                    tally.drain(|c, tf| panic!("{c} counted {tf} times after draining"));
+                });
                 // The next comment starts from nothing.
                 Tally::with(bits, |tally| assert_eq!(tally.count(3), 0));
             }
