@@ -5,24 +5,33 @@
 # (one pass over the corpus texts per sample) and divides the difference by the comments
 # scored, so start-up (loading the model and the texts) cancels out.
 # Usage: bench/instructions.sh   (needs valgrind: apt-get install valgrind; reads
-# ../shared/data like the benchmark; BENCH=path/to/classifier-bench-binary counts that build)
+# ../shared/data like the benchmark; BENCH=path/to/classifier-bench-binary counts that build;
+# CACHE=1 also simulates the caches and prints first-level data cache misses per comment)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${BENCH:-}" ]; then
   BENCH=$(cargo bench --bench classifier --no-run --message-format=json 2>/dev/null |
     sed -n 's/.*"executable":"\([^"]*classifier-[^"]*\)".*/\1/p' | tail -1)
 fi
-# count BENCH_NAME SAMPLES: instructions of a whole run, and the number of texts scored.
+cache=no
+[ "${CACHE:-0}" = 1 ] && cache=yes
+# count BENCH_NAME SAMPLES: instructions of a whole run, the number of texts scored, and (with
+# CACHE=1) the first-level data cache misses.
 count() {
-  valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \
+  valgrind --tool=cachegrind --cache-sim=$cache --cachegrind-out-file=/dev/null \
     "$BENCH" --bench "$1" --sample-count "$2" --sample-size 1 2>&1 >/dev/null |
     awk '/I *refs/ {gsub(",", "", $4); refs = $4} /^scoring [0-9]+ texts/ {texts = $2}
-         END {print refs, texts}'
+         /D1 *misses/ {gsub(",", "", $4); misses = $4}
+         END {print refs, texts + 0, misses + 0}'
 }
 # A build from before the benchmark printed its count needs TEXTS= (7530 with the corpora).
 texts=${TEXTS:-$(count score_comment 1 | cut -d' ' -f2)}
 for name in score_comment score_and_explain_comment; do
-  one=$(count "$name" 1 | cut -d' ' -f1)
-  three=$(count "$name" 3 | cut -d' ' -f1)
-  echo "$name: $(( (three - one) / (2 * texts) )) instructions per comment ($texts texts)"
+  read -r one _ one_misses < <(count "$name" 1)
+  read -r three _ three_misses < <(count "$name" 3)
+  line="$name: $(( (three - one) / (2 * texts) )) instructions per comment ($texts texts)"
+  if [ "$cache" = yes ]; then
+    line="$line, $(( (three_misses - one_misses) / (2 * texts) )) L1 data misses per comment"
+  fi
+  echo "$line"
 done
