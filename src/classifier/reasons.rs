@@ -172,29 +172,30 @@ const STOP_WORDS: &[&str] = &[
 
 /// Whether `word` is a function word.
 pub fn is_stop_word(word: &str) -> bool {
-    // An open-addressed table of the words' keys: explaining a score asks this of every word,
-    // and `perf` found the string comparisons of a binary search, and then building a key a
-    // byte at a time, its largest costs.
-    static TABLE: std::sync::LazyLock<Vec<Key>> = std::sync::LazyLock::new(|| {
-        let mut table = vec![Key::default(); STOP_TABLE_SIZE];
-        for word in STOP_WORDS {
-            let key = Key::of(word.as_bytes()).expect("stop words are 1 to 16 bytes");
-            let mut slot = key.slot();
-            while table[slot] != Key::default() {
+    is_stop_word_hashed(word, Feature::Word(word).hash())
+}
+
+/// [`is_stop_word`] for a word whose hash as a [`Feature::Word`] is `hash`, as explaining has
+/// it already. The table holds the stop words' hashes, so a look-up is a probe or two and,
+/// on a match, one comparison of the words; `cg_annotate` counted the keys the table used
+/// to build from a word's bytes among explaining's larger costs.
+pub fn is_stop_word_hashed(word: &str, hash: u64) -> bool {
+    static TABLE: std::sync::LazyLock<Vec<u16>> = std::sync::LazyLock::new(|| {
+        let mut table = vec![FREE; STOP_TABLE_SIZE];
+        for (index, word) in STOP_WORDS.iter().enumerate() {
+            let mut slot = stop_slot(Feature::Word(word).hash());
+            while table[slot] != FREE {
                 slot = (slot + 1) % STOP_TABLE_SIZE;
             }
-            table[slot] = key;
+            table[slot] = index as u16;
         }
         table
     });
-    let Some(key) = Key::of(word.as_bytes()) else {
-        return false;
-    };
-    let mut slot = key.slot();
+    let mut slot = stop_slot(hash);
     loop {
         match TABLE[slot] {
-            k if k == key => return true,
-            k if k == Key::default() => return false,
+            FREE => return false,
+            index if STOP_WORDS[usize::from(index)] == word => return true,
             _ => slot = (slot + 1) % STOP_TABLE_SIZE,
         }
     }
@@ -202,49 +203,11 @@ pub fn is_stop_word(word: &str) -> bool {
 
 /// Slots of the stop-word table: a power of two at most a third full.
 const STOP_TABLE_SIZE: usize = 512;
+const FREE: u16 = u16::MAX;
 
-/// A word of 1 to 16 bytes as its length and two integers read whole from its ends (they
-/// overlap in short words; with the length they still tell every word apart).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-struct Key {
-    len: usize,
-    head: u64,
-    tail: u64,
-}
-
-impl Key {
-    fn of(word: &[u8]) -> Option<Self> {
-        let len = word.len();
-        let (head, tail) = match len {
-            0 | 17.. => return None,
-            1..=3 => (
-                u64::from(word[0]) | u64::from(word[len / 2]) << 8 | u64::from(word[len - 1]) << 16,
-                0,
-            ),
-            4..=7 => (
-                u64::from(read_u32(&word[..4])),
-                u64::from(read_u32(&word[len - 4..])),
-            ),
-            _ => (read_u64(&word[..8]), read_u64(&word[len - 8..])),
-        };
-        Some(Self { len, head, tail })
-    }
-
-    fn slot(&self) -> usize {
-        let mixed = (self.head ^ self.tail.rotate_left(29) ^ self.len as u64)
-            .wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        (mixed >> 55) as usize % STOP_TABLE_SIZE
-    }
-}
-
-fn read_u32(bytes: &[u8]) -> u32 {
-    u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]])
-}
-
-fn read_u64(bytes: &[u8]) -> u64 {
-    let mut word = [0u8; 8];
-    word.copy_from_slice(&bytes[..8]);
-    u64::from_le_bytes(word)
+/// The first slot for a word hash: its high bits mixed in (FNV's low bits mix less well).
+fn stop_slot(hash: u64) -> usize {
+    (hash.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 55) as usize % STOP_TABLE_SIZE
 }
 
 /// How a signal is shown: dropped, kept, or folded into the link line.
@@ -260,7 +223,12 @@ pub enum Shown {
 
 /// A word worth showing on its own: not a function word, not bare digits.
 pub fn meaningful(word: &str) -> bool {
-    !is_stop_word(word) && !word.bytes().all(|b| b.is_ascii_digit())
+    meaningful_hashed(word, Feature::Word(word).hash())
+}
+
+/// [`meaningful`] for a word whose hash as a [`Feature::Word`] is `hash`.
+pub fn meaningful_hashed(word: &str, hash: u64) -> bool {
+    !is_stop_word_hashed(word, hash) && !word.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// How `feature`'s description is shown. Features with one description are shown alike.
