@@ -31,6 +31,39 @@ wrk_measure() {
   socket_errors=$(echo "$out" | awk '/Socket errors/ {print $0}' | sed 's/^ *//')
 }
 
+# form_post_script FILE BASE_URL: the same comments as json_post_script's, through the HTML
+# form (application/x-www-form-urlencoded, answered with a 303).
+form_post_script() {
+  cat > "$1" <<LUA
+local n = 0
+request = function()
+  n = n + 1
+  local body = string.format("thread=%s%%2Fbench%%2F%d&author=Reader+%d&email=r%d%%40example.com&comment=Thanks+for+the+article%%2C+comment+%d+about+the+council+vote.", "$2", n % 50, n, n % 1000, n)
+  return wrk.format("POST", "/comments", {["Content-Type"] = "application/x-www-form-urlencoded"}, body)
+end
+LUA
+}
+
+# prefill_comments DATABASE N: N older comments over 5,000 threads of one site, written
+# straight into a migrated DATABASE (six in ten approved, two spam, one rejected, one pending).
+prefill_comments() {
+  sqlite3 "$1" > /dev/null <<SQL
+PRAGMA journal_mode = WAL;
+INSERT INTO sites (origin, name, created_at) VALUES ('http://old.example', 'old', 0);
+WITH RECURSIVE t(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM t WHERE i < 5000)
+INSERT INTO threads (site_id, url, created_at) SELECT 1, 'http://old.example/post-' || i, 0 FROM t;
+WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < $2)
+INSERT INTO comments (thread_id, author, email, body, status, created_at, spam_score,
+                      spam_log_odds, spam_reasons, model_version)
+SELECT 1 + i % 5000, 'Reader ' || (i % 7919), 'r' || (i % 7919) || '@mail.example',
+       'An older comment number ' || i || ' about the council budget, the river and the bus route.',
+       CASE WHEN i % 10 < 6 THEN 'approved' WHEN i % 10 < 8 THEN 'spam'
+            WHEN i % 10 < 9 THEN 'rejected' ELSE 'pending' END,
+       1700000000000 + i, (i % 1000) / 1000.0, ((i % 1000) - 500) / 50.0, '[]', 'bench'
+FROM c;
+SQL
+}
+
 # json_post_script FILE BASE_URL: a wrk script posting distinct comments over 50 articles
 # of BASE_URL to Replyguard's JSON API.
 json_post_script() {

@@ -43,14 +43,7 @@ post_script() {
   if [ "$kind" = json ]; then
     json_post_script "$file" "$base"
   else
-    cat > "$file" <<LUA
-local n = 0
-request = function()
-  n = n + 1
-  local body = string.format("thread=%s%%2Fbench%%2F%d&author=Reader+%d&email=r%d%%40example.com&comment=Thanks+for+the+article%%2C+comment+%d+about+the+council+vote.", "$base", n % 50, n, n % 1000, n)
-  return wrk.format("POST", "/comments", {["Content-Type"] = "application/x-www-form-urlencoded"}, body)
-end
-LUA
+    form_post_script "$file" "$base"
   fi
   echo "$file"
 }
@@ -102,21 +95,7 @@ stop
 full="$work/full"
 mkdir -p "$full"
 (cd "$full" && "$bin" migrate > /dev/null)
-sqlite3 "$full/data/replyguard.sqlite3" > /dev/null <<SQL
-PRAGMA journal_mode = WAL;
-INSERT INTO sites (origin, name, created_at) VALUES ('http://old.example', 'old', 0);
-WITH RECURSIVE t(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM t WHERE i < 5000)
-INSERT INTO threads (site_id, url, created_at) SELECT 1, 'http://old.example/post-' || i, 0 FROM t;
-WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < $prefill)
-INSERT INTO comments (thread_id, author, email, body, status, created_at, spam_score,
-                      spam_log_odds, spam_reasons, model_version)
-SELECT 1 + i % 5000, 'Reader ' || (i % 7919), 'r' || (i % 7919) || '@mail.example',
-       'An older comment number ' || i || ' about the council budget, the river and the bus route.',
-       CASE WHEN i % 10 < 6 THEN 'approved' WHEN i % 10 < 8 THEN 'spam'
-            WHEN i % 10 < 9 THEN 'rejected' ELSE 'pending' END,
-       1700000000000 + i, (i % 1000) / 1000.0, ((i % 1000) - 500) / 50.0, '[]', 'bench'
-FROM c;
-SQL
+prefill_comments "$full/data/replyguard.sqlite3" "$prefill"
 start "$full"
 stored=$(sqlite3 "$full/data/replyguard.sqlite3" 'SELECT COUNT(*) FROM comments')
 measure "JSON submissions, $stored comments stored" -s "$(post_script json)" "$base"
