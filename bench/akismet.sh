@@ -8,19 +8,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
 duration=${1:-10}
-cargo build --release --quiet
-bin=$(pwd)/target/release/replyguard
-work=$(mktemp -d)
-server=
-stop() { if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; server=; fi; }
-trap 'stop; rm -rf "$work"' EXIT
+service_setup
 export REPLYGUARD_DATA_DIR="$work/data"
 "$bin" site add https://news.example >/dev/null 2>&1
 key=$("$bin" site key https://news.example)
-(REPLYGUARD_LOG=warn REPLYGUARD_LIMITS=off exec "$bin" --bind 127.0.0.1:0 > "$work/out.log" 2>/dev/null) &
-server=$!
-until grep -q listening "$work/out.log" 2>/dev/null; do sleep 0.1; done
-base=$(sed 's/.*listening on //' "$work/out.log")
+serve "$work"
 cat > "$work/check.lua" <<LUA
 local n = 0
 request = function()
@@ -35,9 +27,6 @@ wrk_measure -s "$work/check.lua" "$base"
 echo "| comment-check, answer only | ${rps}/s | ${p99} | ${bad} non-2xx ${socket_errors} |"
 stop
 "$bin" site store-checked https://news.example on >/dev/null
-(REPLYGUARD_LOG=warn REPLYGUARD_LIMITS=off exec "$bin" --bind 127.0.0.1:0 > "$work/out.log" 2>/dev/null) &
-server=$!
-until grep -q listening "$work/out.log" 2>/dev/null; do sleep 0.1; done
-base=$(sed 's/.*listening on //' "$work/out.log")
+serve "$work"
 wrk_measure -s "$work/check.lua" "$base"
 echo "| comment-check, filed in the queue | ${rps}/s | ${p99} | ${bad} non-2xx ${socket_errors} |"

@@ -9,19 +9,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
 duration=${1:-10}
-if [ -z "${BIN:-}" ]; then
-  cargo build --release --quiet
-  BIN=target/release/replyguard
-fi
-bin=$(realpath "$BIN")
-work=$(mktemp -d)
-server=
-trap 'if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
-(cd "$work" && REPLYGUARD_LOG=warn REPLYGUARD_LIMITS=off exec "$bin" --bind 127.0.0.1:0 > out.log 2>/dev/null) &
-server=$!
-until grep -q listening "$work/out.log" 2>/dev/null; do sleep 0.1; done
-base=$(sed 's/.*listening on //' "$work/out.log")
-json_post_script "$work/post.lua" "$base"
+service_setup
+serve "$work"
+post_script "$work/post.lua" "$base"
 wrk -t2 -c32 -d2s -s "$work/post.lua" "$base" > /dev/null
 ticks=$(getconf CLK_TCK)
 # thread_ticks NAME: user + system ticks of the service's threads whose name starts with NAME.

@@ -42,7 +42,7 @@ mkdir -p "$work/rg"
 pids+=($!)
 until grep -q listening "$work/rg/out.log" 2>/dev/null; do sleep 0.1; done
 rg=$(sed 's/.*listening on //' "$work/rg/out.log")
-json_post_script "$work/rg.lua" "$rg"
+post_script "$work/rg.lua" "$rg"
 wrk_row "Replyguard (release, SQLite, group commit)" -s "$work/rg.lua" "$rg"
 rg_rps=$rps
 kill "${pids[0]}"

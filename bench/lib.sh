@@ -1,5 +1,40 @@
-# Shared by the bench scripts (sourced, not run): one measured wrk run, and the load of
-# distinct JSON submissions. Callers set `duration` (seconds).
+# Shared by the bench scripts (sourced, not run): the release service in a scratch
+# directory, one measured wrk run, and the load of distinct submissions. Callers set
+# `duration` (seconds).
+
+# service_setup: the release binary in $bin (a fresh build, or $BIN when set, for A/B runs
+# of two builds), a scratch directory in $work, and on exit the service stopped and $work
+# removed.
+service_setup() {
+  if [ -z "${BIN:-}" ]; then
+    cargo build --release --quiet
+    BIN=target/release/replyguard
+  fi
+  bin=$(realpath "$BIN")
+  work=$(mktemp -d)
+  server=
+  trap 'stop; rm -rf "$work"' EXIT
+}
+
+# serve DIR: the service on a free local port, its data directory under DIR (quiet, limits
+# off, output in DIR/out.log); sets $server and $base once it listens.
+serve() {
+  # A log left by an earlier run in DIR would say "listening" before this one does.
+  rm -f "$1/out.log"
+  (cd "$1" && REPLYGUARD_LOG=warn REPLYGUARD_LIMITS=off exec "$bin" --bind 127.0.0.1:0 > out.log 2>/dev/null) &
+  server=$!
+  until grep -q listening "$1/out.log" 2>/dev/null; do sleep 0.1; done
+  base=$(sed 's/.*listening on //' "$1/out.log")
+}
+
+# stop: stops the service `serve` started, if it runs.
+stop() {
+  if [ -n "${server:-}" ]; then
+    kill "$server" 2>/dev/null || true
+    wait "$server" 2>/dev/null || true
+    server=
+  fi
+}
 
 # wrk_measure WRK_ARGS...: 2 s of the same load first (files grow, caches fill), then the
 # measured run (32 connections, 2 threads); sets rps, p99, bad (non-2xx/3xx) and
@@ -31,19 +66,6 @@ wrk_measure() {
   socket_errors=$(echo "$out" | awk '/Socket errors/ {print $0}' | sed 's/^ *//')
 }
 
-# form_post_script FILE BASE_URL: the same comments as json_post_script's, through the HTML
-# form (application/x-www-form-urlencoded, answered with a 303).
-form_post_script() {
-  cat > "$1" <<LUA
-local n = 0
-request = function()
-  n = n + 1
-  local body = string.format("thread=%s%%2Fbench%%2F%d&author=Reader+%d&email=r%d%%40example.com&comment=Thanks+for+the+article%%2C+comment+%d+about+the+council+vote.", "$2", n % 50, n, n % 1000, n)
-  return wrk.format("POST", "/comments", {["Content-Type"] = "application/x-www-form-urlencoded"}, body)
-end
-LUA
-}
-
 # prefill_comments DATABASE N: N older comments over 5,000 threads of one site, written
 # straight into a migrated DATABASE (six in ten approved, two spam, one rejected, one pending).
 prefill_comments() {
@@ -64,15 +86,25 @@ FROM c;
 SQL
 }
 
-# json_post_script FILE BASE_URL: a wrk script posting distinct comments over 50 articles
-# of BASE_URL to Replyguard's JSON API.
-json_post_script() {
+# post_script FILE BASE_URL [json|form]: a wrk script posting distinct comments over 50
+# articles of BASE_URL, to the JSON API (202) or through the HTML form (303).
+post_script() {
+  local format path type
+  if [ "${3:-json}" = json ]; then
+    format='{"thread":"%s/bench/%d","author":"Reader %d","email":"r%d@example.com","body":"Thanks for the article, comment %d about the council vote."}'
+    path=/api/v1/comments
+    type=application/json
+  else
+    format='thread=%s%%2Fbench%%2F%d&author=Reader+%d&email=r%d%%40example.com&comment=Thanks+for+the+article%%2C+comment+%d+about+the+council+vote.'
+    path=/comments
+    type=application/x-www-form-urlencoded
+  fi
   cat > "$1" <<LUA
 local n = 0
 request = function()
   n = n + 1
-  local body = string.format('{"thread":"%s/bench/%d","author":"Reader %d","email":"r%d@example.com","body":"Thanks for the article, comment %d about the council vote."}', "$2", n % 50, n, n % 1000, n)
-  return wrk.format("POST", "/api/v1/comments", {["Content-Type"] = "application/json"}, body)
+  local body = string.format([[$format]], "$2", n % 50, n, n % 1000, n)
+  return wrk.format("POST", "$path", {["Content-Type"] = "$type"}, body)
 end
 LUA
 }

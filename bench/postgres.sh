@@ -41,7 +41,7 @@ echo "| --- | --- | --- | --- |"
 row() { printf '| %-58s | %8s/s | %8s | %s |\n' "$1" "$2" "$3" "$4"; }
 
 start "$work/sqlite"
-json_post_script "$work/sqlite.lua" "$base"
+post_script "$work/sqlite.lua" "$base"
 wrk_measure -s "$work/sqlite.lua" "$base"
 row "one instance, SQLite (data directory)" "$rps" "$p99" "$bad errors${socket_errors:+; $socket_errors}"
 stop_all
@@ -50,14 +50,14 @@ stop_all
 url="$PGURL/bench"
 start "$work/pg-a" "$url"
 a=$base
-json_post_script "$work/pg-one.lua" "$a"
+post_script "$work/pg-one.lua" "$a"
 wrk_measure -s "$work/pg-one.lua" "$a"
 row "one instance, PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}')" "$rps" "$p99" "$bad errors${socket_errors:+; $socket_errors}"
 
 start "$work/pg-b" "$url"
 b=$base
-json_post_script "$work/pg-a.lua" "$a"
-json_post_script "$work/pg-b.lua" "$b"
+post_script "$work/pg-a.lua" "$a"
+post_script "$work/pg-b.lua" "$b"
 # Warm both, then measure both at once.
 wrk -t1 -c16 -d2s -s "$work/pg-a.lua" "$a" > /dev/null &
 load=$!

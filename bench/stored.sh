@@ -14,12 +14,7 @@ kind=${1:-form}
 rounds=${2:-4}
 duration=${3:-10}
 prefill=${4:-1000000}
-cargo build --release --quiet
-bin=$(pwd)/target/release/replyguard
-work=$(mktemp -d)
-server=
-stop() { if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; server=; fi; }
-trap 'stop; rm -rf "$work"' EXIT
+service_setup
 
 for name in empty full; do
   mkdir -p "$work/$name.orig"
@@ -32,16 +27,8 @@ stored=$(sqlite3 "$work/full.orig/data/replyguard.sqlite3" 'SELECT COUNT(*) FROM
 run() {
   rm -rf "$work/run"
   cp -r "$work/$1.orig" "$work/run"
-  (cd "$work/run" && REPLYGUARD_LOG=warn REPLYGUARD_LIMITS=off exec "$bin" --bind 127.0.0.1:0 > out.log 2>/dev/null) &
-  server=$!
-  until grep -q listening "$work/run/out.log" 2>/dev/null; do sleep 0.1; done
-  local base
-  base=$(sed 's/.*listening on //' "$work/run/out.log")
-  if [ "$kind" = json ]; then
-    json_post_script "$work/post.lua" "$base"
-  else
-    form_post_script "$work/post.lua" "$base"
-  fi
+  serve "$work/run"
+  post_script "$work/post.lua" "$base" "$kind"
   wrk_measure -s "$work/post.lua" "$base"
   stop
   if [ "$bad" != 0 ]; then echo "$bad failed requests in a $1 run" >&2; exit 1; fi

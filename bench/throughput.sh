@@ -15,20 +15,7 @@ cd "$(dirname "$0")/.."
 . bench/lib.sh
 duration=${1:-10}
 prefill=${2:-1000000}
-cargo build --release --quiet
-bin=$(pwd)/target/release/replyguard
-work=$(mktemp -d)
-server=
-stop() { if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; server=; fi; }
-trap 'stop; rm -rf "$work"' EXIT
-
-# start DIR: serve DIR's data directory; sets $server and $base.
-start() {
-  (cd "$1" && REPLYGUARD_LOG=warn REPLYGUARD_LIMITS=off exec "$bin" --bind 127.0.0.1:0 > out.log 2>/dev/null) &
-  server=$!
-  until grep -q listening "$1/out.log" 2>/dev/null; do sleep 0.1; done
-  base=$(sed 's/.*listening on //' "$1/out.log")
-}
+service_setup
 
 peak_kb=0
 note_peak() {
@@ -37,15 +24,10 @@ note_peak() {
   if [ "$kb" -gt "$peak_kb" ]; then peak_kb=$kb; fi
 }
 
-# post_script KIND: a wrk script posting distinct comments as json or form to $base.
-post_script() {
-  local kind=$1 file="$work/post-$1.lua"
-  if [ "$kind" = json ]; then
-    json_post_script "$file" "$base"
-  else
-    form_post_script "$file" "$base"
-  fi
-  echo "$file"
+# posting KIND: the file of a wrk script posting distinct comments as json or form to $base.
+posting() {
+  post_script "$work/post-$1.lua" "$base" "$1"
+  echo "$work/post-$1.lua"
 }
 
 # measure LABEL WRK_ARGS...: one row of the table.
@@ -65,9 +47,9 @@ echo "| --- | --- | --- | --- | --- |"
 # 1–3 on an empty database.
 empty="$work/empty"
 mkdir -p "$empty"
-start "$empty"
-measure "JSON submissions, empty database" -s "$(post_script json)" "$base"
-measure "form submissions (303), empty database" -s "$(post_script form)" "$base"
+serve "$empty"
+measure "JSON submissions, empty database" -s "$(posting json)" "$base"
+measure "form submissions (303), empty database" -s "$(posting form)" "$base"
 article="$base/listing"
 for i in $(seq 1 200); do
   parent=null
@@ -86,7 +68,7 @@ UPDATE comments SET parent_id = id - 1
  WHERE thread_id = (SELECT id FROM threads WHERE url = '$article') AND id % 3 = 0;
 UPDATE threads SET public_version = public_version + 1 WHERE url = '$article';
 SQL
-start "$empty"
+serve "$empty"
 count=$(curl -s "$base/api/v1/comments?thread=$article" | grep -o '"count":[0-9]*')
 measure "public listing of 200 approved comments ($count)" "$base/api/v1/comments?thread=$article"
 stop
@@ -96,10 +78,10 @@ full="$work/full"
 mkdir -p "$full"
 (cd "$full" && "$bin" migrate > /dev/null)
 prefill_comments "$full/data/replyguard.sqlite3" "$prefill"
-start "$full"
+serve "$full"
 stored=$(sqlite3 "$full/data/replyguard.sqlite3" 'SELECT COUNT(*) FROM comments')
-measure "JSON submissions, $stored comments stored" -s "$(post_script json)" "$base"
-measure "form submissions (303), $stored comments stored" -s "$(post_script form)" "$base"
+measure "JSON submissions, $stored comments stored" -s "$(posting json)" "$base"
+measure "form submissions (303), $stored comments stored" -s "$(posting form)" "$base"
 stop
 echo
 echo "peak resident memory of the service over the runs above: $((peak_kb / 1024)) MB"
@@ -121,7 +103,7 @@ SELECT 1 + i % 200, 'Reader ' || (i % 5000), 'r' || (i % 5000) || '@mail.example
        '[{"feature":"word \"festival\"","weight":-0.4}]', 'bench'
 FROM c;
 SQL
-start "$queue"
+serve "$queue"
 jar="$work/jar"
 csrf=$(curl -s -c "$jar" "$base/dashboard/login" | grep -o 'name="csrf" value="[0-9a-f]*"' | sed 's/.*value="//;s/"//')
 curl -s -b "$jar" -c "$jar" -o /dev/null -d "csrf=$csrf&name=bench&password=bench+password+1" "$base/dashboard/login"
