@@ -98,12 +98,7 @@ impl Scratch {
             match self.slots[slot] {
                 EMPTY => {
                     let index = self.signals.len() as u32;
-                    let shown = match *feature {
-                        // As `shown_by` decides, from the hash the word has already: its key.
-                        Feature::Word(w) if !reasons::meaningful_hashed(w, key) => Shown::Hidden,
-                        Feature::Word(_) => Shown::Own,
-                        _ => reasons::shown_by(feature, |w| self.meaningful(w)),
-                    };
+                    let shown = reasons::shown_by(feature, key, |w| self.meaningful(w));
                     let start = self.described.len();
                     if shown != Shown::Hidden {
                         feature.describe_into(&mut self.described);

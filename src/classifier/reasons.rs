@@ -233,16 +233,34 @@ pub fn meaningful_hashed(word: &str, hash: u64) -> bool {
 
 /// How `feature`'s description is shown. Features with one description are shown alike.
 pub fn shown(feature: &Feature<'_>) -> Shown {
-    shown_by(feature, meaningful)
+    shown_by(
+        feature,
+        feature.description_hash(feature.hash()),
+        meaningful,
+    )
 }
 
-/// [`shown`], asking `meaningful` whether a word is [`meaningful`]: explaining answers for a
-/// bigram's words from what it found for them as words. Inlined: left a call, it cost
-/// explaining about 2 % more instructions (`bench/instructions.sh`).
+/// [`shown`] for a feature whose [`Feature::description_hash`] is `key`, asking
+/// `meaningful` whether a bigram's or a name's word is [`meaningful`]: explaining answers
+/// for a bigram's words from what it found for them as words. A word's key (and an n-gram's)
+/// is its word's hash, which the stop-word table is keyed by, so that word is not hashed
+/// again. Inlined: left a call, it cost explaining about 2 % more instructions
+/// (`bench/instructions.sh`).
 #[inline]
-pub fn shown_by(feature: &Feature<'_>, mut meaningful: impl FnMut(&str) -> bool) -> Shown {
+pub fn shown_by(
+    feature: &Feature<'_>,
+    key: u64,
+    mut meaningful: impl FnMut(&str) -> bool,
+) -> Shown {
     match *feature {
-        Feature::Word(w) | Feature::CharGram { word: w, .. } | Feature::AuthorWord(w) => {
+        Feature::Word(w) | Feature::CharGram { word: w, .. } => {
+            if meaningful_hashed(w, key) {
+                Shown::Own
+            } else {
+                Shown::Hidden
+            }
+        }
+        Feature::AuthorWord(w) => {
             if meaningful(w) {
                 Shown::Own
             } else {
