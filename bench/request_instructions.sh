@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Instructions the whole service process spends per submission, counted by valgrind's
+# cachegrind: unlike requests/s on this VM, the count does not move with the machine's
+# speed, so two builds can be compared in one run each. The service runs under cachegrind
+# twice, taking 100 and then 1,100 distinct JSON (or form) submissions one at a time over
+# one keep-alive connection; the difference divided by 1,000 leaves start-up and shutdown
+# out. One at a time, every submission is its own commit: the count includes a commit's
+# work that group commit shares among a batch under load (bench/cpu.sh measures that case).
+# Usage: bench/request_instructions.sh [json|form]   (needs valgrind and python3;
+# BIN=path/to/replyguard counts that build instead of a fresh release build)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. bench/lib.sh
+kind=${1:-json}
+service_setup
+real=$bin
+bin=$work/under-cachegrind
+cat > "$bin" <<SH
+#!/bin/sh
+exec valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \
+  --log-file="$work/cachegrind.log" "$real" "\$@"
+SH
+chmod +x "$bin"
+
+# count N: the service's instructions over start-up, N submissions and shutdown.
+count() {
+  mkdir -p "$work/$1"
+  serve "$work/$1"
+  python3 - "$base" "$1" "$kind" <<'PY'
+import http.client, json, sys, urllib.parse
+base, n, kind = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+url = urllib.parse.urlparse(base)
+conn = http.client.HTTPConnection(url.hostname, url.port)
+for i in range(n):
+    fields = {"thread": f"{base}/bench/{i % 50}", "author": f"Reader {i}",
+              "email": f"r{i % 1000}@example.com",
+              "body": f"Thanks for the article, comment {i} about the council vote."}
+    if kind == "json":
+        path, body, ctype = "/api/v1/comments", json.dumps(fields), "application/json"
+    else:
+        fields["comment"] = fields.pop("body")
+        path, ctype = "/comments", "application/x-www-form-urlencoded"
+        body = urllib.parse.urlencode(fields)
+    conn.request("POST", path, body, {"Content-Type": ctype})
+    answer = conn.getresponse()
+    answer.read()
+    if answer.status not in (202, 303):
+        sys.exit(f"submission {i}: HTTP {answer.status}")
+PY
+  stop
+  awk '/I *refs/ {gsub(",", "", $4); print $4}' "$work/cachegrind.log"
+}
+
+few=$(count 100)
+many=$(count 1100)
+echo "$kind submission, one at a time: $(((many - few) / 1000)) instructions per request"
