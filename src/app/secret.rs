@@ -18,7 +18,9 @@ pub const SECRET_FILE: &str = "secret.key";
 /// A secret key and the keyed hashes made with it.
 #[derive(Clone)]
 pub struct Secret {
-    key: Vec<u8>,
+    /// HMAC-SHA256 with the key already absorbed: every submission hashes its address, and
+    /// cloning this state skips hashing the key again each time.
+    keyed: Hmac<Sha256>,
 }
 
 impl std::fmt::Debug for Secret {
@@ -38,20 +40,16 @@ impl Secret {
             if value.len() < 32 {
                 bail!("REPLYGUARD_SECRET must be at least 32 characters");
             }
-            return Ok(Self {
-                key: value.as_bytes().to_vec(),
-            });
+            return Ok(Self::with_key(value.as_bytes()));
         }
         let path = data_dir.join(SECRET_FILE);
         match std::fs::read_to_string(&path) {
-            Ok(text) if text.trim().len() >= 32 => Ok(Self {
-                key: text.trim().as_bytes().to_vec(),
-            }),
+            Ok(text) if text.trim().len() >= 32 => Ok(Self::with_key(text.trim().as_bytes())),
             Ok(_) => bail!("{} is too short to be a key", path.display()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let mut bytes = [0u8; 32];
                 getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
-                let text: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+                let text = hex(&bytes);
                 let mut options = std::fs::OpenOptions::new();
                 options.write(true).create_new(true);
                 #[cfg(unix)]
@@ -61,9 +59,7 @@ impl Secret {
                         file.write_all(text.as_bytes())
                             .and_then(|()| file.sync_all())
                             .with_context(|| format!("failed to write {}", path.display()))?;
-                        Ok(Self {
-                            key: text.into_bytes(),
-                        })
+                        Ok(Self::with_key(text.as_bytes()))
                     }
                     // Another process created it first: use theirs.
                     Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
@@ -78,10 +74,16 @@ impl Secret {
         }
     }
 
+    fn with_key(key: &[u8]) -> Self {
+        Self {
+            keyed: Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key"),
+        }
+    }
+
     /// HMAC-SHA256 of the parts under a purpose label, each part length-prefixed so that no
     /// two different lists of parts hash alike.
     pub fn mac(&self, purpose: &str, parts: &[&[u8]]) -> [u8; 32] {
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes any key");
+        let mut mac = self.keyed.clone();
         for part in std::iter::once(purpose.as_bytes()).chain(parts.iter().copied()) {
             mac.update(&(part.len() as u64).to_le_bytes());
             mac.update(part);
@@ -102,7 +104,13 @@ impl Secret {
 
 /// Lower-case hex.
 pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut text = String::with_capacity(2 * bytes.len());
+    for b in bytes {
+        text.push(char::from(DIGITS[usize::from(b >> 4)]));
+        text.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    text
 }
 
 #[cfg(test)]
@@ -133,5 +141,22 @@ mod tests {
             other.email_key("ann@example.com")
         );
         assert!(Secret::load(Some("short"), dir.path()).is_err());
+    }
+
+    /// Stored hashes must stay matchable across versions: these are HMAC-SHA256 over the
+    /// length-prefixed parts as Python's `hmac` module computes them.
+    #[test]
+    fn keyed_hashes_are_hmac_sha256_of_the_length_prefixed_parts() {
+        let dir = tempfile::tempdir().unwrap();
+        let secret = Secret::load(Some(&"x".repeat(32)), dir.path()).unwrap();
+        let ip = "203.0.113.7".parse().unwrap();
+        assert_eq!(secret.address_key(ip), "61f5e9f3279223755f59fa3466239596");
+        // The second use of the keyed state must not see the first one's input.
+        assert_eq!(secret.address_key(ip), "61f5e9f3279223755f59fa3466239596");
+        assert_eq!(
+            secret.email_key(" Ann@Example.com"),
+            "2217dc3c5da26854b72817c65be2ef1c33989a5df6d8ff0183bb30e337baaa14"
+        );
+        assert_eq!(hex(&[0x00, 0x0f, 0xa0, 0xff]), "000fa0ff");
     }
 }
