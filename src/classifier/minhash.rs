@@ -161,19 +161,8 @@ mod tests {
             }
             Some(mins.map(|m| (m >> 32) as u32))
         }
-        const PIECES: [&str; 8] = ["a", "Zb", " ", "7", "é", "мир", "🎉", ", "];
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        for _ in 0..5_000 {
-            let mut text = String::new();
-            for _ in 0..(state % 40) {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                text.push_str(PIECES[(state % PIECES.len() as u64) as usize]);
-            }
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
+        const PIECES: &[&str] = &["a", "Zb", " ", "7", "é", "мир", "🎉", ", "];
+        for text in crate::test_strings::generated(0x2545_f491_4f6c_dd1d, 5_000, 40, PIECES) {
             assert_eq!(Signature::of(&text).map(|s| s.0), plain(&text), "{text:?}");
         }
     }

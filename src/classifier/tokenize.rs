@@ -1162,16 +1162,8 @@ mod tests {
             }
             false
         }
-        let pieces = ["1", "1", "1", "23", " ", "-", ".", "+", "x", "é", "  "];
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        for _ in 0..20_000 {
-            let mut text = String::new();
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            for k in 0..(state % 24) {
-                text.push_str(pieces[((state >> (k * 2 % 56)) % 11) as usize]);
-            }
+        const PIECES: &[&str] = &["1", "1", "1", "23", " ", "-", ".", "+", "x", "é", "  "];
+        for text in crate::test_strings::generated(0x2545_f491_4f6c_dd1d, 20_000, 24, PIECES) {
             assert_eq!(has_phone_number(&text), plain(&text), "{text:?}");
         }
     }
