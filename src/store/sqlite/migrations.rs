@@ -65,6 +65,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0014_one_status_index",
         include_str!("../../../migrations/sqlite/0014_one_status_index.sql"),
     ),
+    (
+        "0015_checks_without_lists",
+        include_str!("../../../migrations/sqlite/0015_checks_without_lists.sql"),
+    ),
 ];
 
 /// Applies every migration newer than the database's `user_version`; returns how many ran.
@@ -149,5 +153,73 @@ mod tests {
         .expect("seed");
         assert!(conn.execute("UPDATE mod_log SET action = 'x'", []).is_err());
         assert!(conn.execute("DELETE FROM mod_log", []).is_err());
+    }
+
+    /// 0015 rewrites the status checks in place: a version-14 database keeps its rows, and
+    /// on a fresh connection the checks refuse and accept what the lists did, without the
+    /// temporary b-tree per insert that the lists cost.
+    #[test]
+    fn the_status_checks_keep_their_meaning_without_a_list() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("db.sqlite3");
+        let mut conn = Connection::open(&path).expect("open");
+        for (_, sql) in &MIGRATIONS[..14] {
+            conn.execute_batch(sql).expect("old migration");
+        }
+        conn.pragma_update(None, "user_version", 14)
+            .expect("version");
+        conn.execute_batch(
+            "INSERT INTO sites (id, origin, name, created_at) VALUES (1, 'https://a.example', 'a', 0);
+             INSERT INTO threads (id, site_id, url, created_at) VALUES (1, 1, 'https://a.example/x', 0);
+             INSERT INTO comments (id, thread_id, author, email, body, status, status_before_spam, created_at)
+                 VALUES (1, 1, 'a', 'a@b.c', 'hi', 'spam', 'approved', 0);",
+        )
+        .expect("seed");
+        assert_eq!(migrate(&mut conn).expect("migrate"), 1);
+        drop(conn);
+
+        let conn = Connection::open(&path).expect("reopen");
+        let check: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .expect("integrity");
+        assert_eq!(check, "ok");
+        let kept: (String, String) = conn
+            .query_row(
+                "SELECT status, status_before_spam FROM comments WHERE id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .expect("row");
+        assert_eq!(kept, ("spam".to_owned(), "approved".to_owned()));
+        let insert = |id: i64, status: &str, before: Option<&str>| {
+            conn.execute(
+                "INSERT INTO comments (id, thread_id, author, email, body, status, status_before_spam, created_at)
+                 VALUES (?1, 1, 'a', 'a@b.c', 'hi', ?2, ?3, 0)",
+                rusqlite::params![id, status, before],
+            )
+        };
+        for (id, status) in [
+            (2, "pending"),
+            (3, "approved"),
+            (4, "rejected"),
+            (5, "spam"),
+        ] {
+            insert(id, status, None).expect("a known status");
+        }
+        insert(6, "spam", Some("rejected")).expect("a known earlier status");
+        assert!(insert(7, "Pending", None).is_err(), "statuses are exact");
+        assert!(insert(8, "deleted", None).is_err());
+        assert!(
+            insert(9, "spam", Some("spam")).is_err(),
+            "spam is no earlier status"
+        );
+        let plan: Vec<String> = conn
+            .prepare("EXPLAIN INSERT INTO comments (thread_id, author, email, body, status, created_at) VALUES (1, 'a', 'a@b.c', 'hi', ?1, 0)")
+            .expect("explain")
+            .query_map(["pending"], |r| r.get::<_, String>(1))
+            .expect("plan")
+            .collect::<Result<_, _>>()
+            .expect("opcodes");
+        assert!(!plan.iter().any(|op| op == "OpenEphemeral"), "{plan:?}");
     }
 }

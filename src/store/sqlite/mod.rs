@@ -67,7 +67,12 @@ impl Sqlite {
     /// The file cannot be opened, or a migration fails.
     pub fn open(path: &Path) -> Result<Self, DbError> {
         let mut conn = open_writer_connection(path)?;
-        migrations::migrate(&mut conn)?;
+        if migrations::migrate(&mut conn)? > 0 {
+            // A migration may rewrite a table's definition in place (0015); a new
+            // connection parses the schema as it now is.
+            drop(conn);
+            conn = open_writer_connection(path)?;
+        }
         Ok(Self {
             path: path.to_owned(),
             writer: Writer::start(conn, writer::Limits::default())?,
