@@ -35,6 +35,4 @@ pub mod routes;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
-#[cfg(test)]
-mod test_strings;
 pub mod views;

@@ -475,6 +475,8 @@ fn parse_parent(raw: Option<&str>) -> Result<Option<CommentId>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+    use proptest::test_runner::TestRunner;
 
     fn valid() -> RawComment {
         RawComment {
@@ -524,20 +526,26 @@ mod tests {
             "\u{202e}",
             "\u{212b}",
         ];
-        for raw in crate::test_strings::generated(0x9e37_79b9_7f4a_7c15, 20_000, 9, PIECES) {
-            let body: String = raw.nfc().filter(|c| !is_neutralised_in_body(*c)).collect();
-            let body = body.trim().replace("\r\n", "\n").replace('\r', "\n");
-            let parsed = CommentBody::parse(&raw).ok();
-            assert_eq!(
-                parsed.as_ref().map(AsRef::as_ref),
-                (!body.is_empty()).then_some(body.as_str()),
-                "{raw:?}"
-            );
-            let name: String = raw.trim().nfc().collect();
-            if let Ok(parsed) = AuthorName::parse(&raw) {
-                assert_eq!(parsed.as_ref(), name, "{raw:?}");
-            }
-        }
+        let raws = proptest::collection::vec(proptest::sample::select(PIECES), 0..9)
+            .prop_map(|pieces| pieces.concat());
+        TestRunner::new(ProptestConfig::with_cases(20_000))
+            .run(&raws, |raw| {
+                let body: String = raw.nfc().filter(|c| !is_neutralised_in_body(*c)).collect();
+                let body = body.trim().replace("\r\n", "\n").replace('\r', "\n");
+                let parsed = CommentBody::parse(&raw).ok();
+                prop_assert_eq!(
+                    parsed.as_ref().map(AsRef::as_ref),
+                    (!body.is_empty()).then_some(body.as_str()),
+                    "{:?}",
+                    raw
+                );
+                let name: String = raw.trim().nfc().collect();
+                if let Ok(parsed) = AuthorName::parse(&raw) {
+                    prop_assert_eq!(parsed.as_ref(), name.as_str(), "{:?}", raw);
+                }
+                Ok(())
+            })
+            .unwrap();
     }
 
     #[test]
