@@ -86,11 +86,11 @@ FROM c;
 SQL
 }
 
-# post_script FILE BASE_URL [json|form]: a wrk script posting distinct comments over 50
-# articles of BASE_URL, to the JSON API (202) or through the HTML form (303).
-post_script() {
-  local format path type
-  if [ "${3:-json}" = json ]; then
+# submission_template [json|form]: the load's request, in $format (a printf format of the
+# base URL, the article number, the reader number twice and the comment number), $path and
+# $type, for the JSON API (202) or the HTML form (303).
+submission_template() {
+  if [ "${1:-json}" = json ]; then
     format='{"thread":"%s/bench/%d","author":"Reader %d","email":"r%d@example.com","body":"Thanks for the article, comment %d about the council vote."}'
     path=/api/v1/comments
     type=application/json
@@ -99,6 +99,13 @@ post_script() {
     path=/comments
     type=application/x-www-form-urlencoded
   fi
+}
+
+# post_script FILE BASE_URL [json|form]: a wrk script posting distinct comments over 50
+# articles of BASE_URL, to the JSON API (202) or through the HTML form (303).
+post_script() {
+  local format path type
+  submission_template "${3:-json}"
   cat > "$1" <<LUA
 local n = 0
 request = function()

@@ -13,6 +13,7 @@ cd "$(dirname "$0")/.."
 . bench/lib.sh
 kind=${1:-json}
 service_setup
+submission_template "$kind"
 real=$bin
 bin=$work/under-cachegrind
 cat > "$bin" <<SH
@@ -26,21 +27,14 @@ chmod +x "$bin"
 count() {
   mkdir -p "$work/$1"
   serve "$work/$1"
-  python3 - "$base" "$1" "$kind" <<'PY'
-import http.client, json, sys, urllib.parse
-base, n, kind = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+  python3 - "$base" "$1" "$format" "$path" "$type" <<'PY'
+import http.client, sys, urllib.parse
+base, n, template, path, ctype = sys.argv[1], int(sys.argv[2]), *sys.argv[3:]
 url = urllib.parse.urlparse(base)
 conn = http.client.HTTPConnection(url.hostname, url.port)
 for i in range(n):
-    fields = {"thread": f"{base}/bench/{i % 50}", "author": f"Reader {i}",
-              "email": f"r{i % 1000}@example.com",
-              "body": f"Thanks for the article, comment {i} about the council vote."}
-    if kind == "json":
-        path, body, ctype = "/api/v1/comments", json.dumps(fields), "application/json"
-    else:
-        fields["comment"] = fields.pop("body")
-        path, ctype = "/comments", "application/x-www-form-urlencoded"
-        body = urllib.parse.urlencode(fields)
+    # The same requests as bench/lib.sh's wrk load, one at a time.
+    body = template % (base, i % 50, i, i % 1000, i)
     conn.request("POST", path, body, {"Content-Type": ctype})
     answer = conn.getresponse()
     answer.read()
