@@ -11,6 +11,7 @@ use crate::domain::{
 use crate::password;
 
 use super::App;
+use super::secret::{hex, random_token};
 
 /// A session ends after this long without a request…
 pub const IDLE_MILLIS: i64 = 30 * 60 * 1000;
@@ -221,18 +222,9 @@ pub fn same_secret(a: &str, b: &str) -> bool {
             == 0
 }
 
-pub fn random_token() -> anyhow::Result<String> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
-}
-
 /// What is stored for a token: its SHA-256.
 pub fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&Sha256::digest(token.as_bytes()))
 }
 
 fn session_is_live(row: &SessionRecord, now: i64) -> bool {

@@ -47,9 +47,7 @@ impl Secret {
             Ok(text) if text.trim().len() >= 32 => Ok(Self::with_key(text.trim().as_bytes())),
             Ok(_) => bail!("{} is too short to be a key", path.display()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let mut bytes = [0u8; 32];
-                getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
-                let text = hex(&bytes);
+                let text = random_token()?;
                 let mut options = std::fs::OpenOptions::new();
                 options.write(true).create_new(true);
                 #[cfg(unix)]
@@ -100,6 +98,16 @@ impl Secret {
     pub fn address_key(&self, ip: std::net::IpAddr) -> String {
         hex(&self.mac("address", &[ip.to_string().as_bytes()])[..16])
     }
+}
+
+/// 32 random bytes in lower-case hex: a new key, session or API token.
+///
+/// # Errors
+/// The system has no randomness.
+pub fn random_token() -> anyhow::Result<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    Ok(hex(&bytes))
 }
 
 /// Lower-case hex.

@@ -2,7 +2,8 @@
 //! revoked in the dashboard and the CLI, checked by one indexed lookup of their SHA-256.
 
 use super::App;
-use super::accounts::{AccountError, AuthError, Moderator, random_token, token_hash};
+use super::accounts::{AccountError, AuthError, Moderator, token_hash};
+use super::secret::random_token;
 use crate::domain::{ApiTokenRow, ModeratorName, NewApiToken, now_millis};
 
 /// Every API token starts with this, so a leaked one is recognisable in logs and scanners.

@@ -29,7 +29,7 @@ pub const SESSION_COOKIE: &str = "rg_session";
 
 /// 32 random bytes as hex: session tokens and CSRF tokens.
 pub fn random_token() -> Result<String, DashError> {
-    Ok(crate::app::accounts::random_token()?)
+    Ok(crate::app::secret::random_token()?)
 }
 
 pub use crate::app::accounts::same_secret;
