@@ -7,7 +7,9 @@
 # out. One at a time, every submission is its own commit: the count includes a commit's
 # work that group commit shares among a batch under load (bench/cpu.sh measures that case).
 # Usage: bench/request_instructions.sh [json|form]   (needs valgrind and python3;
-# BIN=path/to/replyguard counts that build instead of a fresh release build)
+# BIN=path/to/replyguard counts that build instead of a fresh release build;
+# CALLGRIND=/absolute/file also profiles start-up and 1,000 submissions under callgrind into
+# that file, for `callgrind_annotate --inclusive=yes FILE`: where the count goes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
@@ -15,13 +17,16 @@ kind=${1:-json}
 service_setup
 submission_template "$kind"
 real=$bin
-bin=$work/under-cachegrind
-cat > "$bin" <<SH
+bin=$work/under-valgrind
+# under TOOL_ARGS...: $bin runs the build under valgrind with these arguments.
+under() {
+  cat > "$bin" <<SH
 #!/bin/sh
-exec valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \
-  --log-file="$work/cachegrind.log" "$real" "\$@"
+exec valgrind $* --log-file="$work/valgrind.log" "$real" "\$@"
 SH
-chmod +x "$bin"
+  chmod +x "$bin"
+}
+under --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null
 
 # count N: the service's instructions over start-up, N submissions and shutdown.
 count() {
@@ -42,9 +47,14 @@ for i in range(n):
         sys.exit(f"submission {i}: HTTP {answer.status}")
 PY
   stop
-  awk '/I *refs/ {gsub(",", "", $4); print $4}' "$work/cachegrind.log"
+  awk '/I *refs/ {gsub(",", "", $4); print $4}' "$work/valgrind.log"
 }
 
 few=$(count 100)
 many=$(count 1100)
 echo "$kind submission, one at a time: $(((many - few) / 1000)) instructions per request"
+if [ -n "${CALLGRIND:-}" ]; then
+  under --tool=callgrind "--callgrind-out-file=$CALLGRIND"
+  count 1000 > /dev/null
+  echo "callgrind profile of start-up and 1,000 submissions: $CALLGRIND"
+fi
