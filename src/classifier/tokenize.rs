@@ -571,6 +571,8 @@ const HIGH: u8 = 32;
 /// Any other ASCII byte that is neither a letter, a digit nor whitespace (`,`, `'`, `-`…):
 /// a chunk without it or [`HIGH`] is one word.
 const OTHER: u8 = 64;
+/// An ASCII letter (also [`WORD`]): a word without one is a number.
+const LETTER: u8 = 128;
 
 static CLASSES: [u8; 256] = {
     let mut table = [0u8; 256];
@@ -584,6 +586,9 @@ static CLASSES: [u8; 256] = {
         }
         if b.is_ascii_alphanumeric() {
             class |= WORD;
+        }
+        if b.is_ascii_alphabetic() {
+            class |= LETTER;
         }
         if b == b'.' {
             class |= DOT;
@@ -626,21 +631,32 @@ fn body_features(
     while i < bytes.len() {
         let start = i;
         let mut seen = 0u8;
-        while i < bytes.len() {
-            let class = CLASSES[usize::from(bytes[i])];
-            // One test for the common case, an ASCII byte that is not whitespace.
-            if class & (SPACE | HIGH) == 0 {
-                i += 1;
-            } else if class & SPACE != 0 {
-                break;
-            } else {
-                let c = char_at(text, i);
-                if c.is_whitespace() {
+        // The chunk's hashes as a word, made on the way in case it is one (most chunks are):
+        // a second loop over its bytes cost a mispredicted exit per word (cachegrind's
+        // branch simulation of the classifier benchmark).
+        let mut hashes = WordHashes::new(previous_word.as_ref());
+        loop {
+            // The common case in a loop of its own: ASCII bytes that are not whitespace.
+            while let Some(&b) = bytes.get(i) {
+                let class = CLASSES[usize::from(b)];
+                if class & (SPACE | HIGH) != 0 {
                     break;
                 }
-                i += c.len_utf8();
+                hashes.push(b);
+                seen |= class;
+                i += 1;
             }
-            seen |= class;
+            match bytes.get(i) {
+                Some(&b) if CLASSES[usize::from(b)] & HIGH != 0 => {
+                    let c = char_at(text, i);
+                    if c.is_whitespace() {
+                        break;
+                    }
+                    i += c.len_utf8();
+                    seen |= HIGH;
+                }
+                _ => break,
+            }
         }
         if i == start {
             // A whitespace character.
@@ -671,10 +687,16 @@ fn body_features(
             previous_word = None;
             continue;
         }
-        if seen == WORD {
+        if seen & !LETTER == WORD {
             // Letters and digits of ASCII only, as most chunks are: the chunk is one word,
-            // and `chunk_words` would only scan it again to find that out.
-            word_features(truncate_ascii(chunk), settings, &mut previous_word, emit);
+            // and `chunk_words` would only scan it again to find that out. Its hashes are
+            // made unless it is cut to length.
+            if chunk.len() <= MAX_WORD_CHARS {
+                let number = seen & LETTER == 0;
+                emit_word(chunk, number, hashes, settings, &mut previous_word, emit);
+            } else {
+                word_features(truncate_ascii(chunk), settings, &mut previous_word, emit);
+            }
         } else {
             chunk_words(chunk, settings, &mut previous_word, emit);
         }
@@ -806,6 +828,34 @@ fn truncate_ascii(word: &str) -> &str {
     &word[..word.len().min(MAX_WORD_CHARS)]
 }
 
+/// Three FNV chains over a word's bytes, made in one pass: the word, the bigram it ends
+/// (going on from the previous word's prefix) and the bigram it starts. Each equals
+/// [`Feature::hash`] of its feature (a property test checks).
+#[derive(Clone, Copy)]
+struct WordHashes {
+    alone: u64,
+    first: u64,
+    second: u64,
+}
+
+impl WordHashes {
+    #[inline(always)]
+    fn new(previous_word: Option<&Previous<'_>>) -> Self {
+        Self {
+            alone: Fnv::WORD.0,
+            first: Fnv::BIGRAM.0,
+            second: previous_word.map_or(0, |p| p.bigram.0),
+        }
+    }
+
+    #[inline(always)]
+    fn push(&mut self, b: u8) {
+        self.alone = (self.alone ^ u64::from(b)).wrapping_mul(Fnv::PRIME);
+        self.first = (self.first ^ u64::from(b)).wrapping_mul(Fnv::PRIME);
+        self.second = (self.second ^ u64::from(b)).wrapping_mul(Fnv::PRIME);
+    }
+}
+
 /// The features of one word (already cut to length): a number's length, the word, the
 /// bigram it ends and its character n-grams. Always inlined into its two callers: left a
 /// call, it cost about 4 % more instructions per comment (`bench/instructions.sh`).
@@ -816,34 +866,39 @@ fn word_features<'a>(
     previous_word: &mut Option<Previous<'a>>,
     emit: &mut impl FnMut(Feature<'a>, u64),
 ) {
-    if word.bytes().all(|b| b.is_ascii_digit()) {
+    let number = word.bytes().all(|b| b.is_ascii_digit());
+    let mut hashes = WordHashes::new(previous_word.as_ref());
+    for &b in word.as_bytes() {
+        hashes.push(b);
+    }
+    emit_word(word, number, hashes, settings, previous_word, emit);
+}
+
+/// [`word_features`] given whether `word` is all digits and its [`WordHashes`].
+#[inline(always)]
+fn emit_word<'a>(
+    word: &'a str,
+    number: bool,
+    hashes: WordHashes,
+    settings: &FeatureSettings,
+    previous_word: &mut Option<Previous<'a>>,
+    emit: &mut impl FnMut(Feature<'a>, u64),
+) {
+    if number {
         put(emit, Feature::NumberLength(word.len()));
     }
-    // Three FNV chains in one pass over the word: the word, the bigram it ends (going on
-    // from the previous word's prefix) and the bigram it starts. Each equals
-    // `Feature::hash` (a unit test checks).
-    let (mut alone, mut first, mut second) = (
-        Fnv::WORD.0,
-        Fnv::BIGRAM.0,
-        previous_word.map_or(0, |p| p.bigram.0),
-    );
-    for &b in word.as_bytes() {
-        alone = (alone ^ u64::from(b)).wrapping_mul(Fnv::PRIME);
-        first = (first ^ u64::from(b)).wrapping_mul(Fnv::PRIME);
-        second = (second ^ u64::from(b)).wrapping_mul(Fnv::PRIME);
-    }
-    emit(Feature::Word(word), alone);
+    emit(Feature::Word(word), hashes.alone);
     if settings.word_bigrams
         && let Some(prev) = *previous_word
     {
-        emit(Feature::Bigram(prev.word, word), second);
+        emit(Feature::Bigram(prev.word, word), hashes.second);
     }
     if let Some((lo, hi)) = settings.char_ngrams {
         char_grams(word, lo as usize, hi as usize, emit);
     }
     *previous_word = Some(Previous {
         word,
-        bigram: Fnv(first).bytes(&[0xff]),
+        bigram: Fnv(hashes.first).bytes(&[0xff]),
     });
 }
 
@@ -1141,6 +1196,36 @@ mod tests {
         assert!(
             features("check out my channel").contains(&"Bigram(\"check\", \"out\")".to_owned())
         );
+    }
+
+    #[test]
+    fn a_chunk_that_is_one_word_gives_what_the_general_path_gives() {
+        // A chunk of ASCII letters and digits takes the one-pass path (hashed while it is
+        // scanned); the same words followed by a comma go through `chunk_words`.
+        let long = "x".repeat(MAX_WORD_CHARS + 5);
+        let edge = "y".repeat(MAX_WORD_CHARS);
+        let words = ["free", "12345", "abc123", "0", long.as_str(), edge.as_str()];
+        let plain = words.join(" ");
+        let punctuated = words.map(|w| format!("{w},")).join(" ");
+        let hashed = |body: &str| {
+            let mut out = Vec::new();
+            for_each_hashed(
+                &Document::text(body),
+                &FeatureSettings::default(),
+                &mut |f, h| {
+                    assert_eq!(h, f.hash(), "{f:?}");
+                    if !matches!(f, Feature::Length(_) | Feature::Caps(_)) {
+                        out.push(format!("{f:?}"));
+                    }
+                },
+            );
+            out
+        };
+        let fast = hashed(&plain);
+        assert_eq!(fast, hashed(&punctuated));
+        assert!(fast.contains(&"NumberLength(5)".to_owned()));
+        assert!(!fast.iter().any(|f| f == "NumberLength(6)"));
+        assert!(fast.contains(&format!("Word({:?})", &long[..MAX_WORD_CHARS])));
     }
 
     #[test]
