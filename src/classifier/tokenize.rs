@@ -790,9 +790,15 @@ fn chunk_words<'a>(
     while i < bytes.len() {
         let start = i;
         let mut ascii = true;
+        // As in `body_features`: an ASCII word is hashed while it is found.
+        let mut hashes = WordHashes::new(previous_word.as_ref());
+        let mut seen = 0u8;
         while i < bytes.len() {
-            let class = CLASSES[usize::from(bytes[i])];
+            let b = bytes[i];
+            let class = CLASSES[usize::from(b)];
             if class & WORD != 0 {
+                hashes.push(b);
+                seen |= class;
                 i += 1;
             } else if class & HIGH != 0 {
                 let c = char_at(chunk, i);
@@ -811,12 +817,19 @@ fn chunk_words<'a>(
             continue;
         }
         let word = &chunk[start..i];
-        let word = if ascii {
-            truncate_ascii(word)
+        if ascii && word.len() <= MAX_WORD_CHARS {
+            let number = seen & LETTER == 0;
+            emit_word(word, number, hashes, settings, previous_word, emit);
+        } else if ascii {
+            word_features(truncate_ascii(word), settings, previous_word, emit);
         } else {
-            truncate_chars(word, MAX_WORD_CHARS)
-        };
-        word_features(word, settings, previous_word, emit);
+            word_features(
+                truncate_chars(word, MAX_WORD_CHARS),
+                settings,
+                previous_word,
+                emit,
+            );
+        }
     }
 }
 
