@@ -162,12 +162,17 @@ impl Fnv {
     }
 }
 
+/// [`Feature::hash`] of `Feature::Word(word)`, usable in constants (the stop-word table).
+pub const fn word_hash(word: &str) -> u64 {
+    Fnv::WORD.bytes(word.as_bytes()).0
+}
+
 impl Feature<'_> {
     /// The feature's stable 64-bit hash.
     #[inline]
     pub fn hash(&self) -> u64 {
         let h = match *self {
-            Feature::Word(w) => Fnv::new(1).bytes(w.as_bytes()),
+            Feature::Word(w) => return word_hash(w),
             Feature::Bigram(a, b) => Fnv::new(2)
                 .bytes(a.as_bytes())
                 .bytes(&[0xff])
