@@ -6,7 +6,10 @@
 # scored, so start-up (loading the model and the texts) cancels out.
 # Usage: bench/instructions.sh   (needs valgrind: apt-get install valgrind; reads
 # ../shared/data like the benchmark; BENCH=path/to/classifier-bench-binary counts that build;
-# CACHE=1 also simulates the caches and prints first-level data cache misses per comment)
+# CACHE=1 also simulates the caches and prints first-level data cache misses per comment;
+# BRANCHES=1 also simulates branch prediction and prints mispredicted branches per comment,
+# by cachegrind's simple predictor: a guide to where loops exit unpredictably, not what the
+# CPU does)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${BENCH:-}" ]; then
@@ -15,23 +18,30 @@ if [ -z "${BENCH:-}" ]; then
 fi
 cache=no
 [ "${CACHE:-0}" = 1 ] && cache=yes
-# count BENCH_NAME SAMPLES: instructions of a whole run, the number of texts scored, and (with
-# CACHE=1) the first-level data cache misses.
+branches=no
+[ "${BRANCHES:-0}" = 1 ] && branches=yes
+# count BENCH_NAME SAMPLES: instructions of a whole run, the number of texts scored, (with
+# CACHE=1) the first-level data cache misses and (with BRANCHES=1) the mispredicted branches.
 count() {
-  valgrind --tool=cachegrind --cache-sim=$cache --cachegrind-out-file=/dev/null \
+  valgrind --tool=cachegrind --cache-sim=$cache --branch-sim=$branches \
+    --cachegrind-out-file=/dev/null \
     "$BENCH" --bench "$1" --sample-count "$2" --sample-size 1 2>&1 >/dev/null |
     awk '/I *refs/ {gsub(",", "", $4); refs = $4} /^scoring [0-9]+ texts/ {texts = $2}
          /D1 *misses/ {gsub(",", "", $4); misses = $4}
-         END {print refs, texts + 0, misses + 0}'
+         /Mispredicts/ {gsub(",", "", $3); mispredicts = $3}
+         END {print refs, texts + 0, misses + 0, mispredicts + 0}'
 }
 # A build from before the benchmark printed its count needs TEXTS= (7530 with the corpora).
 texts=${TEXTS:-$(count score_comment 1 | cut -d' ' -f2)}
 for name in score_comment score_and_explain_comment; do
-  read -r one _ one_misses < <(count "$name" 1)
-  read -r three _ three_misses < <(count "$name" 3)
+  read -r one _ one_misses one_mispredicts < <(count "$name" 1)
+  read -r three _ three_misses three_mispredicts < <(count "$name" 3)
   line="$name: $(( (three - one) / (2 * texts) )) instructions per comment ($texts texts)"
   if [ "$cache" = yes ]; then
     line="$line, $(( (three_misses - one_misses) / (2 * texts) )) L1 data misses per comment"
+  fi
+  if [ "$branches" = yes ]; then
+    line="$line, $(( (three_mispredicts - one_mispredicts) / (2 * texts) )) mispredicted branches per comment"
   fi
   echo "$line"
 done
