@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Instructions per comment of scoring, and of scoring with reasons, counted by valgrind's
-# cachegrind: unlike time, the count does not move with this VM's speed, so two builds can
-# be compared in one run each. Runs the classifier benchmark with one sample and with three
-# (one pass over the corpus texts per sample) and divides the difference by the comments
-# scored, so start-up (loading the model and the texts) cancels out.
+# Instructions per comment of scoring, of scoring with `--fold on`'s folding, and of scoring
+# with reasons, counted by valgrind's cachegrind: unlike time, the count does not move with
+# this VM's speed, so two builds can be compared in one run each. Runs the classifier
+# benchmark with one sample and with three (one pass over the corpus texts per sample) and
+# divides the difference by the comments scored, so start-up (loading the model and the
+# texts) cancels out. A build from before score_comment_folded existed prints 0 for it.
 # Usage: bench/instructions.sh   (needs valgrind: apt-get install valgrind; reads
 # ../shared/data like the benchmark; BENCH=path/to/classifier-bench-binary counts that build;
 # CACHE=1 also simulates the caches and prints first-level data cache misses per comment;
@@ -25,7 +26,7 @@ branches=no
 count() {
   valgrind --tool=cachegrind --cache-sim=$cache --branch-sim=$branches \
     --cachegrind-out-file=/dev/null \
-    "$BENCH" --bench "$1" --sample-count "$2" --sample-size 1 2>&1 >/dev/null |
+    "$BENCH" --bench --exact "classifier::$1" --sample-count "$2" --sample-size 1 2>&1 >/dev/null |
     awk '/I *refs/ {gsub(",", "", $4); refs = $4} /^scoring [0-9]+ texts/ {texts = $2}
          /D1 *misses/ {gsub(",", "", $4); misses = $4}
          /Mispredicts/ {gsub(",", "", $3); mispredicts = $3}
@@ -33,7 +34,7 @@ count() {
 }
 # A build from before the benchmark printed its count needs TEXTS= (7530 with the corpora).
 texts=${TEXTS:-$(count score_comment 1 | cut -d' ' -f2)}
-for name in score_comment score_and_explain_comment; do
+for name in score_comment score_comment_folded score_and_explain_comment; do
   read -r one _ one_misses one_mispredicts < <(count "$name" 1)
   read -r three _ three_misses three_mispredicts < <(count "$name" 3)
   line="$name: $(( (three - one) / (2 * texts) )) instructions per comment ($texts texts)"

@@ -2,7 +2,8 @@
 //!
 //! `cargo bench --bench classifier`. Texts are the 7,530 of `../shared/data` when present
 //! (else a small built-in set); each iteration scores every text once, so divan's
-//! items/s is comments per second on one core. `train_7530_texts` times the real
+//! items/s is comments per second on one core. `score_comment_folded` scores as a model
+//! trained with `--fold on` would. `train_7530_texts` times the real
 //! `replyguard model train` on both corpora (it runs as a process: linfa-bayes 0.8.1 dumps
 //! its arrays to stderr on every fit). Peak memory: `bench/model.sh`.
 
@@ -12,8 +13,9 @@ use std::hint::black_box;
 use std::process::{Command, Stdio};
 
 use divan::counter::ItemsCount;
-use replyguard::classifier::Classifier;
+use replyguard::classifier::model::ModelBundle;
 use replyguard::classifier::tokenize::Document;
+use replyguard::classifier::{Classifier, SHIPPED_MODEL};
 
 // The allocator the `replyguard` binary scores with (src/main.rs), so that the figures are
 // the service's and the CLI's: explaining allocates its reasons.
@@ -30,6 +32,25 @@ fn score_comment(bencher: divan::Bencher) {
     let texts = common::texts();
     // For bench/instructions.sh, which divides by it.
     eprintln!("scoring {} texts", texts.len());
+    bencher
+        .counter(ItemsCount::new(texts.len()))
+        .bench_local(|| {
+            for text in &texts {
+                black_box(classifier.log_odds(&Document::text(black_box(text))));
+            }
+        });
+}
+
+/// Scoring with `model train --fold on`'s folding (`classifier::fold`), which the shipped
+/// model does not use: the shipped weights with folding switched on, so that only the
+/// tokenizer's work differs from `score_comment`.
+#[divan::bench(sample_count = 20)]
+fn score_comment_folded(bencher: divan::Bencher) {
+    let mut bundle =
+        ModelBundle::from_file_bytes("models/default.json", SHIPPED_MODEL).expect("shipped model");
+    bundle.features.fold = true;
+    let classifier = Classifier::from_bundle(&bundle).expect("shipped weights");
+    let texts = common::texts();
     bencher
         .counter(ItemsCount::new(texts.len()))
         .bench_local(|| {

@@ -558,10 +558,30 @@ fn features_in(
 ) {
     normalise(doc.body, text);
     if settings.fold {
-        *text = super::fold::fold(text);
+        fold_in_place(text);
     }
     body_features(doc.body, text, settings, emit);
     field_features(doc, emit);
+}
+
+/// Folds `text` (see `classifier::fold`) through a per-thread buffer, which then keeps the
+/// unfolded text's allocation for the next comment.
+fn fold_in_place(text: &mut String) {
+    thread_local! {
+        static FOLDED: RefCell<String> = const { RefCell::new(String::new()) };
+    }
+    scratch::with(
+        &FOLDED,
+        |folded| {
+            super::fold::fold_into(text, folded);
+            std::mem::swap(text, folded);
+        },
+        |folded| {
+            if folded.capacity() > scratch::KEPT {
+                *folded = String::new();
+            }
+        },
+    );
 }
 
 /// Byte classes for the one-pass scan of the normalised text. A byte from 0x80 up starts a
