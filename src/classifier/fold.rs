@@ -150,6 +150,12 @@ fn fold_chunk(chunk: &str, out: &mut String) {
         && leet_count <= letters
         && chunk.chars().next().is_some_and(char::is_alphabetic)
         && !chunk.contains('.');
+    push_folded(chunk, has_latin, fold_leet, out);
+}
+
+/// Appends `chunk` with look-alikes made Latin if it `has_latin`, and stand-ins made letters
+/// if `fold_leet`.
+fn push_folded(chunk: &str, has_latin: bool, fold_leet: bool, out: &mut String) {
     for c in chunk.chars() {
         match (latin_lookalike(c), leet(c)) {
             (Some(l), _) if has_latin => out.push(l),
@@ -367,7 +373,8 @@ mod tests {
     use proptest::prelude::*;
 
     /// `fold` as it was written first, every pass over the whole text and a vector of each
-    /// chunk's characters: what the fast paths are checked against.
+    /// chunk's characters: what the fast paths are checked against. Only the last step, the
+    /// mapping of characters once what to fold is decided, is shared.
     fn plain(text: &str) -> String {
         fn plain_chunk(chunk: &str, out: &mut String) {
             if chunk.contains("://") || chunk.starts_with("www.") {
@@ -386,13 +393,7 @@ mod tests {
                 && leet_count <= letters
                 && chars.first().is_some_and(|c| c.is_alphabetic())
                 && !chunk.contains('.');
-            for c in chunk.chars() {
-                match (latin_lookalike(c), leet(c)) {
-                    (Some(l), _) if has_latin => out.push(l),
-                    (_, Some(l)) if fold_leet => out.push(l),
-                    _ => out.push(c),
-                }
-            }
+            push_folded(chunk, has_latin, fold_leet, out);
         }
         let text = links(&entities(text));
         let mut out = String::new();
