@@ -895,7 +895,7 @@ impl WordHashes {
 }
 
 /// The features of one word (already cut to length): a number's length, the word, the
-/// bigram it ends and its character n-grams. Always inlined into its two callers: left a
+/// bigram it ends and its character n-grams. Always inlined into its callers: left a
 /// call, it cost about 4 % more instructions per comment (`bench/instructions.sh`).
 #[inline(always)]
 fn word_features<'a>(
