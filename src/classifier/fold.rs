@@ -211,14 +211,8 @@ fn links(text: &str) -> String {
     out
 }
 
-/// The folded text (see the module's header).
-pub fn fold(text: &str) -> String {
-    let mut out = String::new();
-    fold_into(text, &mut out);
-    out
-}
-
-/// [`fold`] into `out` (cleared first), for a caller that keeps the buffer between texts.
+/// Writes the folded text (see the module's header) into `out`, cleared first: the
+/// tokenizer keeps the buffer between comments.
 ///
 /// Most texts hold nothing for [`links`]' rewriting (bracketed dots, backslashes, spaced
 /// dots): they only have their whitespace runs made single spaces, as `links` would, and
@@ -371,6 +365,12 @@ pub fn is_shortener(host: &str) -> bool {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    fn fold(text: &str) -> String {
+        let mut out = String::new();
+        fold_into(text, &mut out);
+        out
+    }
 
     /// `fold` as it was written first, every pass over the whole text and a vector of each
     /// chunk's characters: what the fast paths are checked against. Only the last step, the

@@ -541,13 +541,16 @@ pub fn for_each_hashed(
     scratch::with(
         &TEXT,
         |text| features_in(doc, settings, text, emit),
-        // A huge comment does not leave its buffer behind on the thread.
-        |text| {
-            if text.capacity() > scratch::KEPT {
-                *text = String::new();
-            }
-        },
+        release_if_huge,
     );
+}
+
+/// Drops a per-thread text buffer that a huge comment grew, so that it is not left behind
+/// on the thread.
+fn release_if_huge(text: &mut String) {
+    if text.capacity() > scratch::KEPT {
+        *text = String::new();
+    }
 }
 
 fn features_in(
@@ -576,11 +579,7 @@ fn fold_in_place(text: &mut String) {
             super::fold::fold_into(text, folded);
             std::mem::swap(text, folded);
         },
-        |folded| {
-            if folded.capacity() > scratch::KEPT {
-                *folded = String::new();
-            }
-        },
+        release_if_huge,
     );
 }
 
