@@ -26,19 +26,24 @@ fn main() {
     divan::main();
 }
 
+/// Times `classifier.log_odds` over every text, one comment at a time.
+fn bench_scoring(bencher: divan::Bencher, classifier: &Classifier, texts: &[String]) {
+    bencher
+        .counter(ItemsCount::new(texts.len()))
+        .bench_local(|| {
+            for text in texts {
+                black_box(classifier.log_odds(&Document::text(black_box(text))));
+            }
+        });
+}
+
 #[divan::bench(sample_count = 20)]
 fn score_comment(bencher: divan::Bencher) {
     let classifier = Classifier::shipped().expect("shipped model");
     let texts = common::texts();
     // For bench/instructions.sh, which divides by it.
     eprintln!("scoring {} texts", texts.len());
-    bencher
-        .counter(ItemsCount::new(texts.len()))
-        .bench_local(|| {
-            for text in &texts {
-                black_box(classifier.log_odds(&Document::text(black_box(text))));
-            }
-        });
+    bench_scoring(bencher, &classifier, &texts);
 }
 
 /// Scoring with `model train --fold on`'s folding (`classifier::fold`), which the shipped
@@ -50,14 +55,7 @@ fn score_comment_folded(bencher: divan::Bencher) {
         ModelBundle::from_file_bytes("models/default.json", SHIPPED_MODEL).expect("shipped model");
     bundle.features.fold = true;
     let classifier = Classifier::from_bundle(&bundle).expect("shipped weights");
-    let texts = common::texts();
-    bencher
-        .counter(ItemsCount::new(texts.len()))
-        .bench_local(|| {
-            for text in &texts {
-                black_box(classifier.log_odds(&Document::text(black_box(text))));
-            }
-        });
+    bench_scoring(bencher, &classifier, &common::texts());
 }
 
 #[divan::bench(sample_count = 20)]
