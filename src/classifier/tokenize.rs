@@ -172,7 +172,7 @@ impl Feature<'_> {
     #[inline]
     pub fn hash(&self) -> u64 {
         let h = match *self {
-            Feature::Word(w) => return word_hash(w),
+            Feature::Word(w) => Fnv(word_hash(w)),
             Feature::Bigram(a, b) => Fnv::new(2)
                 .bytes(a.as_bytes())
                 .bytes(&[0xff])
