@@ -79,6 +79,10 @@ pub enum ModelCommand {
         out_dir: PathBuf,
         #[arg(long, default_value_t = 0.3)]
         test_share: f64,
+        /// Instead of split A, cut each file by date: `<file>-before-YEAR.tsv` and
+        /// `<file>-from-YEAR.tsv` (files with dates only: the YouTube collection's CSVs).
+        #[arg(long, value_name = "YEAR")]
+        from_year: Option<u16>,
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
@@ -353,9 +357,14 @@ pub fn run(command: ModelCommand, components: &Components) -> anyhow::Result<()>
         ModelCommand::Split {
             out_dir,
             test_share,
+            from_year,
             files,
         } => {
-            for path in pipeline::write_split_a(&files, &out_dir, test_share)? {
+            let written = match from_year {
+                Some(year) => pipeline::write_by_year(&files, &out_dir, year)?,
+                None => pipeline::write_split_a(&files, &out_dir, test_share)?,
+            };
+            for path in written {
                 println!("{}", path.display());
             }
             Ok(())

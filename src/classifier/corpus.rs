@@ -19,6 +19,8 @@ pub struct LabelledText {
     /// `None` for a `?` label (texts to score).
     pub label: Option<Label>,
     pub text: String,
+    /// The year it was written, where the file says (the YouTube collection's `DATE`).
+    pub year: Option<u16>,
 }
 
 /// Why a corpus file could not be read.
@@ -104,10 +106,16 @@ pub fn parse(
                     ));
                 }
             };
+            // `2014-11-05T22:38:05`: the year is what the "later year" test splits on.
+            let year = record
+                .get(2)
+                .and_then(|date| date.get(..4))
+                .and_then(|y| y.parse().ok());
             texts.push(LabelledText {
                 key: format!("{name}:{row}"),
                 label: Some(label),
                 text: text.to_owned(),
+                year,
             });
         }
         return Ok(CorpusFile {
@@ -143,6 +151,7 @@ pub fn parse(
             key: format!("{name}:{row}"),
             label,
             text: text.to_owned(),
+            year: None,
         });
     }
     let stem = name.split('.').next().unwrap_or(name).to_lowercase();
@@ -212,7 +221,7 @@ mod tests {
     fn youtube_csv_is_recognised_with_quoted_commas_and_newlines() {
         let csv = "COMMENT_ID,AUTHOR,DATE,CONTENT,CLASS\n\
                    a,\"X, Y\",2013,\"check out my channel, \"\"now\"\"\n please\",1\n\
-                   b,Z,2013,nice song &lt;3,0\n";
+                   b,Z,2015-01-02T03:04:05,nice song &lt;3,0\n";
         let file = parse("Youtube01-Psy.csv", Path::new("x"), csv, true).expect("parse");
         assert_eq!(file.collection.0, "youtube");
         assert_eq!(file.texts.len(), 2);
@@ -220,6 +229,10 @@ mod tests {
         assert_eq!(file.texts[0].text, "check out my channel, \"now\"\n please");
         assert_eq!(file.texts[0].label, Some(Label::Spam));
         assert_eq!(file.texts[1].label, Some(Label::Ham));
+        assert_eq!(
+            file.texts.iter().map(|t| t.year).collect::<Vec<_>>(),
+            [Some(2013), Some(2015)]
+        );
     }
 
     #[test]
@@ -249,6 +262,7 @@ mod tests {
                 key: format!("f:{i}"),
                 label: Some(if i < 7 { Label::Spam } else { Label::Ham }),
                 text: String::new(),
+                year: None,
             })
             .collect();
         let sides = split_a(&texts, 0.3);

@@ -382,6 +382,44 @@ fn display_name(path: &Path) -> String {
     )
 }
 
+/// Writes each file's texts written before `year` and from `year` on as
+/// `<file stem>-before-<year>.tsv` and `<file stem>-from-<year>.tsv`: the "later year" test
+/// of a site the model never saw (`bench/accuracy.sh`). Returns the paths written.
+///
+/// # Errors
+/// A file that cannot be read or written, or that has no dated text (only the YouTube
+/// collection's CSV files have dates).
+pub fn write_by_year(files: &[PathBuf], out_dir: &Path, year: u16) -> anyhow::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(out_dir)?;
+    let mut written = Vec::new();
+    for path in files {
+        let texts = corpus::load_file(path, true)?.texts;
+        if texts.iter().all(|t| t.year.is_none()) {
+            anyhow::bail!(
+                "{} has no dates to split by (only the YouTube collection's CSV files have)",
+                path.display()
+            );
+        }
+        let stem = path
+            .file_stem()
+            .map_or_else(|| display_name(path), |s| s.to_string_lossy().into_owned());
+        for (part, later) in [("before", false), ("from", true)] {
+            let out = out_dir.join(format!("{stem}-{part}-{year}.tsv"));
+            let mut tsv = String::new();
+            for text in texts
+                .iter()
+                .filter(|t| t.year.is_some_and(|y| (y >= year) == later))
+            {
+                tsv.push_str(&corpus::tsv_line(text.label, &text.text));
+                tsv.push('\n');
+            }
+            std::fs::write(&out, tsv)?;
+            written.push(out);
+        }
+    }
+    Ok(written)
+}
+
 /// Writes split A of each collection in `files` to `out_dir` as
 /// `<collection>-train.tsv` and `<collection>-test.tsv`; returns the paths written.
 ///
