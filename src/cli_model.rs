@@ -112,6 +112,10 @@ pub struct TrainArgs {
     /// default: neutral on the public corpora, see `models/README.md`).
     #[arg(long, default_value = "off", value_parser = ["on", "off"])]
     fold: String,
+    /// Decode HTML entities (`&#39;`, `&amp;`) before features are made (`on` or `off`; on
+    /// by default; `--fold on` decodes them too).
+    #[arg(long, default_value = "on", value_parser = ["on", "off"])]
+    entities: String,
     /// How counts become feature values.
     #[arg(long, value_enum, default_value = "log-l2")]
     counts: crate::classifier::tokenize::CountTransform,
@@ -156,6 +160,7 @@ impl TrainArgs {
             char_ngrams,
             counts: self.counts,
             fold: self.fold == "on",
+            entities: self.entities == "on",
         };
         features
             .check()

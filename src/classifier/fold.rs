@@ -42,10 +42,16 @@ const LINK_TLDS: &[&str] = &[
 
 /// Replaces `&amp;`, `&gt;`, `&#39;`, `&#x27;`… with their characters.
 fn entities(text: &str) -> String {
-    if !text.contains('&') {
-        return text.to_owned();
-    }
     let mut out = String::with_capacity(text.len());
+    decode_entities(text, &mut out);
+    out
+}
+
+/// Appends `text` to `out` with `&amp;`, `&gt;`, `&#39;`, `&#x27;`… replaced by their
+/// characters (lower-cased, as the text they land in is). Used on its own by
+/// `FeatureSettings::entities`: comments that went through an HTML layer arrive with their
+/// quotes and apostrophes escaped (`don&#39;t`), which would otherwise read as a number.
+pub fn decode_entities(text: &str, out: &mut String) {
     let mut rest = text;
     while let Some(i) = rest.find('&') {
         out.push_str(&rest[..i]);
@@ -80,7 +86,6 @@ fn entities(text: &str) -> String {
         }
     }
     out.push_str(rest);
-    out
 }
 
 /// Latin look-alikes from Cyrillic and Greek, lower case.
