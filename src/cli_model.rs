@@ -112,10 +112,10 @@ pub struct TrainArgs {
     /// default: neutral on the public corpora, see `models/README.md`).
     #[arg(long, default_value = "off", value_parser = ["on", "off"])]
     fold: String,
-    /// Decode HTML entities (`&#39;`, `&amp;`) before features are made (`on` or `off`; on
-    /// by default; `--fold on` decodes them too).
+    /// Read texts as HTML before features are made: entities decoded (`&#39;`, `&amp;`), tags
+    /// dropped and a link's tag kept as its URL (`on` or `off`; on by default).
     #[arg(long, default_value = "on", value_parser = ["on", "off"])]
-    entities: String,
+    html: String,
     /// How counts become feature values.
     #[arg(long, value_enum, default_value = "log-l2")]
     counts: crate::classifier::tokenize::CountTransform,
@@ -160,7 +160,7 @@ impl TrainArgs {
             char_ngrams,
             counts: self.counts,
             fold: self.fold == "on",
-            entities: self.entities == "on",
+            html: self.html == "on",
         };
         features
             .check()

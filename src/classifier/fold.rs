@@ -49,7 +49,7 @@ fn entities(text: &str) -> String {
 
 /// Appends `text` to `out` with `&amp;`, `&gt;`, `&#39;`, `&#x27;`… replaced by their
 /// characters (lower-cased, as the text they land in is). Used on its own by
-/// `FeatureSettings::entities`: comments that went through an HTML layer arrive with their
+/// `FeatureSettings::html`: comments that went through an HTML layer arrive with their
 /// quotes and apostrophes escaped (`don&#39;t`), which would otherwise read as a number.
 pub fn decode_entities(text: &str, out: &mut String) {
     let mut rest = text;
@@ -359,6 +359,62 @@ fn fold_words(text: &str, out: &mut String) {
     }
 }
 
+/// Appends `text` to `out` with HTML tags (`<br />`, `<b>`, `</a>`) made spaces, and a link's
+/// tag (`<a href="URL">`) made its URL between spaces. A `<` that does not start a tag (`<3`,
+/// `a < b`) stays. Markup is how a platform stored the text, like entities
+/// ([`decode_entities`]), not what its author wrote.
+pub fn strip_tags(text: &str, out: &mut String) {
+    let mut rest = text;
+    while let Some(i) = rest.find('<') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        match tag_len(rest) {
+            Some(len) => {
+                out.push(' ');
+                if let Some(url) = href(&rest[..len]) {
+                    out.push_str(url);
+                    out.push(' ');
+                }
+                rest = &rest[len..];
+            }
+            None => {
+                out.push('<');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+}
+
+/// Longest tag looked for: a link's tag with its URL fits.
+const MAX_TAG: usize = 512;
+
+/// The length of the tag `text` starts with (`<`, an optional `/`, a letter, then anything
+/// but `<` up to `>`), if it does.
+fn tag_len(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let name = usize::from(bytes.get(1) == Some(&b'/')) + 1;
+    if !bytes.get(name)?.is_ascii_alphabetic() {
+        return None;
+    }
+    let end = bytes
+        .iter()
+        .take(MAX_TAG)
+        .skip(name)
+        .position(|b| matches!(b, b'>' | b'<'))?;
+    (bytes[name + end] == b'>').then_some(name + end + 1)
+}
+
+/// The URL of a link's tag: `<a href="URL">` (or `'URL'`).
+fn href(tag: &str) -> Option<&str> {
+    let rest = tag.strip_prefix("<a ")?;
+    let at = rest.find("href=")? + "href=".len();
+    let rest = &rest[at..];
+    let quote = rest.chars().next().filter(|c| matches!(c, '"' | '\''))?;
+    let rest = &rest[1..];
+    rest.find(quote).map(|end| &rest[..end])
+}
+
 /// Whether `host` is a link shortener (or a subdomain of one).
 pub fn is_shortener(host: &str) -> bool {
     SHORTENERS
@@ -434,6 +490,28 @@ mod tests {
             let text = pieces.concat();
             prop_assert_eq!(fold(&text), plain(&text), "{:?}", text);
         }
+    }
+
+    #[test]
+    fn tags_become_spaces_and_a_link_s_tag_its_url() {
+        let strip = |text: &str| {
+            let mut out = String::new();
+            strip_tags(text, &mut out);
+            out
+        };
+        assert_eq!(strip("a<br />b<br>c</b>"), "a b c ");
+        assert_eq!(
+            strip("see <a href=\"http://x.example/a?b=1\">here</a>!"),
+            "see  http://x.example/a?b=1 here !"
+        );
+        assert_eq!(strip("<a title='t' href='u'>"), " u ");
+        // Not tags: a heart, a comparison, an unclosed tag, a `<` before a tag.
+        for kept in ["i <3 you", "2 < 3 > 1", "<a href=\"x"] {
+            assert_eq!(strip(kept), kept);
+        }
+        assert_eq!(strip("<<b>"), "< ");
+        let long = format!("<b{}>", "x".repeat(MAX_TAG));
+        assert_eq!(strip(&long), long);
     }
 
     #[test]

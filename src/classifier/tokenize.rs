@@ -21,7 +21,7 @@ use super::scratch;
 /// | `word_bigrams` | true | | adjacent word pairs ("check out") |
 /// | `char_ngrams` | `None` | 1–8 | character n-grams inside words, for misspelt and glued words |
 /// | `counts` | `LogL2` | | how occurrence counts become feature values |
-/// | `entities` | true | | decode HTML entities (`&#39;`, `&amp;`) before features are made |
+/// | `html` | true | | decode HTML entities (`&#39;`) and drop tags (`<br />`) before features are made |
 ///
 /// The defaults are the best of a sweep on split A (`bench/ablation.sh`, table in
 /// `models/README.md`): wider vectors and character n-grams both lowered ROC AUC, and
@@ -36,17 +36,18 @@ pub struct FeatureSettings {
     /// any shortener as one signal. Models written before it existed read as `false`.
     #[serde(default)]
     pub fold: bool,
-    /// Decode HTML entities before features are made (`fold` does it too). Models written
-    /// before it existed read as `false`, so they score exactly as before.
+    /// Read the text as HTML before features are made: entities decoded (`&#39;` is `'`),
+    /// then tags made spaces and a link's tag its URL (`classifier::fold::strip_tags`).
+    /// Models written before it existed read as `false`, so they score exactly as before.
     ///
-    /// Why it is on: comments that passed through an HTML layer keep `&#39;` for `'` and
-    /// `&quot;` for `"`, and without decoding `don&#39;t` reads as the words `don` and `t`
-    /// around a 2-digit number. The YouTube collection's 2015 comments are escaped so, its
-    /// earlier ones mostly not: a model of earlier comments on other videos ranked LMFAO's
-    /// 2015 comments at ROC AUC 0.955 and flagged 2.7 % of their ham; decoding made it 0.966
-    /// and 1.1 % (`bench/accuracy.sh`, "later year", in `models/README.md`).
+    /// Why it is on: how a platform stores text is not what its author wrote. The YouTube
+    /// collection's 2015 comments keep `&#39;` for `'` and `<br />` for a line break, its
+    /// earlier ones mostly not, and there the few escaped or marked-up texts were spam: a
+    /// model of earlier comments took `&#39;` (a 2-digit number between word pieces) and
+    /// `<br />` for spam evidence and flagged 2.7 % of LMFAO's 2015 hams. With both read as
+    /// HTML none are flagged (`bench/accuracy.sh`, "later year", in `models/README.md`).
     #[serde(default)]
-    pub entities: bool,
+    pub html: bool,
 }
 
 /// How a column's occurrence count `tf` in one text becomes its value.
@@ -72,7 +73,7 @@ impl Default for FeatureSettings {
             char_ngrams: None,
             counts: CountTransform::LogL2,
             fold: false,
-            entities: true,
+            html: true,
         }
     }
 }
@@ -573,20 +574,23 @@ fn features_in(
     emit: &mut impl FnMut(Feature<'_>, u64),
 ) {
     normalise(doc.body, text);
+    // Entities first: escaped markup (`&lt;br /&gt;`) is markup too.
+    if settings.html && text.contains('&') {
+        rewrite_in_place(text, super::fold::decode_entities);
+    }
+    if settings.html && text.contains('<') {
+        rewrite_in_place(text, super::fold::strip_tags);
+    }
     if settings.fold {
         rewrite_in_place(text, super::fold::fold_into);
-    } else if settings.entities && text.contains('&') {
-        rewrite_in_place(text, |text, out| {
-            out.clear();
-            super::fold::decode_entities(text, out);
-        });
     }
     body_features(doc.body, text, settings, emit);
     field_features(doc, emit);
 }
 
-/// Replaces `text` with what `rewrite` writes from it (folding, entity decoding) through a
-/// per-thread buffer, which then keeps the old text's allocation for the next comment.
+/// Replaces `text` with what `rewrite` appends from it to an empty buffer (reading it as
+/// HTML, folding), a per-thread one, which then keeps the old text's allocation for the next
+/// comment.
 fn rewrite_in_place(text: &mut String, rewrite: impl FnOnce(&str, &mut String)) {
     thread_local! {
         static REWRITTEN: RefCell<String> = const { RefCell::new(String::new()) };
@@ -594,6 +598,7 @@ fn rewrite_in_place(text: &mut String, rewrite: impl FnOnce(&str, &mut String)) 
     scratch::with(
         &REWRITTEN,
         |rewritten| {
+            rewritten.clear();
             rewrite(text, rewritten);
             std::mem::swap(text, rewritten);
         },
@@ -1163,16 +1168,26 @@ mod tests {
     }
 
     #[test]
-    fn entities_are_decoded_unless_a_model_predates_the_setting() {
+    fn html_is_read_unless_a_model_predates_the_setting() {
         assert_eq!(
             features("don&#39;t &quot;subscribe&quot; &amp; win"),
             features("don't \"subscribe\" & win")
+        );
+        // The length and capitals signals stay those of the text as sent.
+        let words = |text: &str| {
+            let mut all = features(text);
+            all.retain(|f| !f.starts_with("Length("));
+            all
+        };
+        assert_eq!(
+            words("best part<br /><br />see <a href=\"http://x.example/a\">here</a> &lt;b&gt;"),
+            words("best part see http://x.example/a here")
         );
         let before: FeatureSettings = serde_json::from_str(
             r#"{"width_bits":14,"word_bigrams":true,"char_ngrams":null,"counts":"log_l2"}"#,
         )
         .unwrap();
-        assert!(!before.entities && !before.fold);
+        assert!(!before.html && !before.fold);
         let mut raw = Vec::new();
         for_each_hashed(&Document::text("don&#39;t"), &before, &mut |f, _| {
             raw.push(format!("{f:?}"))
