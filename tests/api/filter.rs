@@ -321,7 +321,9 @@ fn the_shipped_model_loads_and_tells_spam_from_ham() {
     let lines: Vec<Vec<&str>> = out.lines().map(|l| l.split('\t').collect()).collect();
     assert_eq!((lines[0][1], lines[1][1]), ("spam", "ham"), "{out}");
     let p = |i: usize| lines[i][0].parse::<f64>().expect("probability");
-    assert!(p(0) > 0.99 && p(1) < p(0) - 0.4, "{out}");
+    // The news comment is not merely under the threshold (about 0.91) but well clear of it:
+    // neither corpus holds news comments, so it scores moderately (models/README.md, Limits).
+    assert!(p(0) > 0.99 && p(1) < 0.75, "{out}");
 }
 
 #[test]
