@@ -56,7 +56,15 @@ pub fn decode_entities(text: &str, out: &mut String) {
     while let Some(i) = rest.find('&') {
         out.push_str(&rest[..i]);
         rest = &rest[i..];
-        let end = rest[1..].find(';').map(|j| j + 1).filter(|j| *j <= 10);
+        // The `;` is looked for among the next ten bytes only: the longest name decoded is
+        // `#x10ffff`, and searching the rest of the text at every `&` made a text of `&`s
+        // quadratic.
+        let end = rest
+            .bytes()
+            .take(11)
+            .skip(1)
+            .position(|b| b == b';')
+            .map(|j| j + 1);
         let decoded = end.and_then(|j| {
             let name = &rest[1..j];
             let c = match name {
@@ -76,7 +84,11 @@ pub fn decode_entities(text: &str, out: &mut String) {
         });
         match decoded {
             Some((c, len)) => {
-                out.extend(c.to_lowercase());
+                if c.is_ascii() {
+                    out.push(c.to_ascii_lowercase());
+                } else {
+                    out.extend(c.to_lowercase());
+                }
                 rest = &rest[len..];
             }
             None => {
