@@ -574,12 +574,17 @@ fn features_in(
     emit: &mut impl FnMut(Feature<'_>, u64),
 ) {
     normalise(doc.body, text);
-    // Entities first: escaped markup (`&lt;br /&gt;`) is markup too.
-    if settings.html && text.contains('&') {
-        rewrite_in_place(text, super::fold::decode_entities);
-    }
-    if settings.html && text.contains('<') {
-        rewrite_in_place(text, super::fold::strip_tags);
+    if settings.html {
+        // One vectorised pass over the bytes finds what there is to read as HTML: most texts
+        // have nothing, and a `str::contains` for each character costs more.
+        let (amps, angles) = bytes_in_pair(text.as_bytes(), b'&', b'<');
+        // Entities first: escaped markup (`&lt;br /&gt;`) is markup too.
+        if amps > 0 {
+            rewrite_in_place(text, super::fold::decode_entities);
+        }
+        if angles > 0 || (amps > 0 && text.contains('<')) {
+            rewrite_in_place(text, super::fold::strip_tags);
+        }
     }
     if settings.fold {
         rewrite_in_place(text, super::fold::fold_into);
@@ -802,6 +807,16 @@ fn letter_counts(text: &str) -> (usize, usize, usize) {
         }
     }
     (chars, upper, letters)
+}
+
+/// How many of `bytes` are `a` and how many `b`, counted as [`count_bytes`] does.
+fn bytes_in_pair(bytes: &[u8], a: u8, b: u8) -> (usize, usize) {
+    bytes.chunks(255).fold((0, 0), |(na, nb), block| {
+        let (x, y) = block.iter().fold((0u8, 0u8), |(x, y), &c| {
+            (x + u8::from(c == a), y + u8::from(c == b))
+        });
+        (na + usize::from(x), nb + usize::from(y))
+    })
 }
 
 /// How many of `bytes` satisfy `test`, counted in byte-wide lanes 255 bytes at a time so
