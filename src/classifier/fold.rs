@@ -1,6 +1,6 @@
 //! Undoing the tricks spam uses to slip past word-based filters, before features are made
-//! (`FeatureSettings::fold`): HTML entities left in the text, links with spaced or bracketed
-//! dots and backslashes (`goo . gl/x`, `bit(.)ly`, `bit.ly\x`), letters swapped for
+//! (`FeatureSettings::fold`; the tokenizer decodes HTML entities first): links with spaced or
+//! bracketed dots and backslashes (`goo . gl/x`, `bit(.)ly`, `bit.ly\x`), letters swapped for
 //! look-alikes from other scripts (`vіagra` with a Cyrillic `і`) and digits or symbols for
 //! letters (`fr33`, `v1agra`, `ca$h`). Works on text already NFKC-normalised and lower-cased.
 
@@ -39,66 +39,6 @@ const LINK_TLDS: &[&str] = &[
     "com", "net", "org", "info", "biz", "ly", "gl", "gd", "tk", "xyz", "co", "me", "io", "tv",
     "ru", "cc", "to", "link", "site", "online", "club", "top", "be", "do", "at",
 ];
-
-/// Replaces `&amp;`, `&gt;`, `&#39;`, `&#x27;`… with their characters.
-fn entities(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    decode_entities(text, &mut out);
-    out
-}
-
-/// Appends `text` to `out` with `&amp;`, `&gt;`, `&#39;`, `&#x27;`… replaced by their
-/// characters (lower-cased, as the text they land in is). Used on its own by
-/// `FeatureSettings::html`: comments that went through an HTML layer arrive with their
-/// quotes and apostrophes escaped (`don&#39;t`), which would otherwise read as a number.
-pub fn decode_entities(text: &str, out: &mut String) {
-    let mut rest = text;
-    while let Some(i) = rest.find('&') {
-        out.push_str(&rest[..i]);
-        rest = &rest[i..];
-        // The `;` is looked for among the next ten bytes only: the longest name decoded is
-        // `#x10ffff`, and searching the rest of the text at every `&` made a text of `&`s
-        // quadratic.
-        let end = rest
-            .bytes()
-            .take(11)
-            .skip(1)
-            .position(|b| b == b';')
-            .map(|j| j + 1);
-        let decoded = end.and_then(|j| {
-            let name = &rest[1..j];
-            let c = match name {
-                "amp" => Some('&'),
-                "lt" => Some('<'),
-                "gt" => Some('>'),
-                "quot" => Some('"'),
-                "apos" => Some('\''),
-                "nbsp" => Some(' '),
-                _ => name
-                    .strip_prefix("#x")
-                    .and_then(|h| u32::from_str_radix(h, 16).ok())
-                    .or_else(|| name.strip_prefix('#').and_then(|d| d.parse().ok()))
-                    .and_then(char::from_u32),
-            };
-            c.map(|c| (c, j + 1))
-        });
-        match decoded {
-            Some((c, len)) => {
-                if c.is_ascii() {
-                    out.push(c.to_ascii_lowercase());
-                } else {
-                    out.extend(c.to_lowercase());
-                }
-                rest = &rest[len..];
-            }
-            None => {
-                out.push('&');
-                rest = &rest[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-}
 
 /// Latin look-alikes from Cyrillic and Greek, lower case.
 fn latin_lookalike(c: char) -> Option<char> {
@@ -229,23 +169,17 @@ fn links(text: &str) -> String {
 }
 
 /// Writes the folded text (see the module's header) into `out`, cleared first: the
-/// tokenizer keeps the buffer between comments.
+/// tokenizer keeps the buffer between comments. Entities are decoded before, by the
+/// tokenizer (`classifier::html`).
 ///
 /// Most texts hold nothing for [`links`]' rewriting (bracketed dots, backslashes, spaced
 /// dots): they only have their whitespace runs made single spaces, as `links` would, and
 /// each chunk folded, in one scan of the bytes that copies a chunk as it is unless it holds a
 /// byte folding can change. Scoring with folding took 29,657 instructions per comment when
 /// every text went through every pass, against 7,477 without folding (`bench/instructions.sh`,
-/// `score_comment_folded`); this way it takes 11,716.
+/// `score_comment_folded`); this way it took 11,716 (at 7b57bd3).
 pub fn fold_into(text: &str, out: &mut String) {
     out.clear();
-    let decoded;
-    let text = if text.contains('&') {
-        decoded = entities(text);
-        decoded.as_str()
-    } else {
-        text
-    };
     if !fold_chunks(text, out) {
         out.clear();
         fold_words(&links(text), out);
@@ -371,62 +305,6 @@ fn fold_words(text: &str, out: &mut String) {
     }
 }
 
-/// Appends `text` to `out` with HTML tags (`<br />`, `<b>`, `</a>`) made spaces, and a link's
-/// tag (`<a href="URL">`) made its URL between spaces. A `<` that does not start a tag (`<3`,
-/// `a < b`) stays. Markup is how a platform stored the text, like entities
-/// ([`decode_entities`]), not what its author wrote.
-pub fn strip_tags(text: &str, out: &mut String) {
-    let mut rest = text;
-    while let Some(i) = rest.find('<') {
-        out.push_str(&rest[..i]);
-        rest = &rest[i..];
-        match tag_len(rest) {
-            Some(len) => {
-                out.push(' ');
-                if let Some(url) = href(&rest[..len]) {
-                    out.push_str(url);
-                    out.push(' ');
-                }
-                rest = &rest[len..];
-            }
-            None => {
-                out.push('<');
-                rest = &rest[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-}
-
-/// Longest tag looked for: a link's tag with its URL fits.
-const MAX_TAG: usize = 512;
-
-/// The length of the tag `text` starts with (`<`, an optional `/`, a letter, then anything
-/// but `<` up to `>`), if it does.
-fn tag_len(text: &str) -> Option<usize> {
-    let bytes = text.as_bytes();
-    let name = usize::from(bytes.get(1) == Some(&b'/')) + 1;
-    if !bytes.get(name)?.is_ascii_alphabetic() {
-        return None;
-    }
-    let end = bytes
-        .iter()
-        .take(MAX_TAG)
-        .skip(name)
-        .position(|b| matches!(b, b'>' | b'<'))?;
-    (bytes[name + end] == b'>').then_some(name + end + 1)
-}
-
-/// The URL of a link's tag: `<a href="URL">` (or `'URL'`).
-fn href(tag: &str) -> Option<&str> {
-    let rest = tag.strip_prefix("<a ")?;
-    let at = rest.find("href=")? + "href=".len();
-    let rest = &rest[at..];
-    let quote = rest.chars().next().filter(|c| matches!(c, '"' | '\''))?;
-    let rest = &rest[1..];
-    rest.find(quote).map(|end| &rest[..end])
-}
-
 /// Whether `host` is a link shortener (or a subdomain of one).
 pub fn is_shortener(host: &str) -> bool {
     SHORTENERS
@@ -468,7 +346,7 @@ mod tests {
                 && !chunk.contains('.');
             push_folded(chunk, has_latin, fold_leet, out);
         }
-        let text = links(&entities(text));
+        let text = links(text);
         let mut out = String::new();
         for (i, chunk) in text.split(' ').enumerate() {
             if i > 0 {
@@ -499,40 +377,11 @@ mod tests {
                 0..24,
             ),
         ) {
-            let text = pieces.concat();
+            // Entities decoded first, as the tokenizer does: `&#40;.)` becomes a bracketed dot.
+            let mut text = String::new();
+            crate::classifier::html::decode_entities(&pieces.concat(), &mut text);
             prop_assert_eq!(fold(&text), plain(&text), "{:?}", text);
         }
-    }
-
-    #[test]
-    fn tags_become_spaces_and_a_link_s_tag_its_url() {
-        let strip = |text: &str| {
-            let mut out = String::new();
-            strip_tags(text, &mut out);
-            out
-        };
-        assert_eq!(strip("a<br />b<br>c</b>"), "a b c ");
-        assert_eq!(
-            strip("see <a href=\"http://x.example/a?b=1\">here</a>!"),
-            "see  http://x.example/a?b=1 here !"
-        );
-        assert_eq!(strip("<a title='t' href='u'>"), " u ");
-        // Not tags: a heart, a comparison, an unclosed tag, a `<` before a tag.
-        for kept in ["i <3 you", "2 < 3 > 1", "<a href=\"x"] {
-            assert_eq!(strip(kept), kept);
-        }
-        assert_eq!(strip("<<b>"), "< ");
-        let long = format!("<b{}>", "x".repeat(MAX_TAG));
-        assert_eq!(strip(&long), long);
-    }
-
-    #[test]
-    fn entities_are_decoded() {
-        assert_eq!(
-            fold("click &gt;&gt;&gt; here &amp; now &#39;ok&#39;"),
-            "click >>> here & now 'ok'"
-        );
-        assert_eq!(fold("a & b &unknown; &#x41;"), "a & b &unknown; a");
     }
 
     #[test]

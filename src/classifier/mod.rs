@@ -10,6 +10,7 @@ pub mod corpus;
 mod explain;
 mod fnv;
 pub mod fold;
+pub mod html;
 pub mod metrics;
 pub mod minhash;
 pub mod model;

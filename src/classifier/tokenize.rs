@@ -37,7 +37,7 @@ pub struct FeatureSettings {
     #[serde(default)]
     pub fold: bool,
     /// Read the text as HTML before features are made: entities decoded (`&#39;` is `'`),
-    /// then tags made spaces and a link's tag its URL (`classifier::fold::strip_tags`).
+    /// then tags made spaces and a link's tag its URL (`classifier::html`).
     /// Models written before it existed read as `false`, so they score exactly as before.
     ///
     /// Why it is on: how a platform stores text is not what its author wrote. The YouTube
@@ -574,16 +574,17 @@ fn features_in(
     emit: &mut impl FnMut(Feature<'_>, u64),
 ) {
     normalise(doc.body, text);
-    if settings.html {
+    if settings.html || settings.fold {
         // One vectorised pass over the bytes finds what there is to read as HTML: most texts
         // have nothing, and a `str::contains` for each character costs more.
         let (amps, angles) = bytes_in_pair(text.as_bytes(), b'&', b'<');
-        // Entities first: escaped markup (`&lt;br /&gt;`) is markup too.
+        // Entities first, once, for either setting (folding has always decoded them):
+        // escaped markup (`&lt;br /&gt;`) is markup too.
         if amps > 0 {
-            rewrite_in_place(text, super::fold::decode_entities);
+            rewrite_in_place(text, super::html::decode_entities);
         }
-        if angles > 0 || (amps > 0 && text.contains('<')) {
-            rewrite_in_place(text, super::fold::strip_tags);
+        if settings.html && (angles > 0 || (amps > 0 && text.contains('<'))) {
+            rewrite_in_place(text, super::html::strip_tags);
         }
     }
     if settings.fold {
