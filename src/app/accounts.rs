@@ -9,6 +9,7 @@ use crate::domain::{
     AccountChange, ModeratorId, ModeratorName, ModeratorRow, NewSession, SessionRecord, now_millis,
 };
 use crate::password;
+use crate::store::{Tx, TxResult};
 
 use super::App;
 use super::secret::{hex, random_token};
@@ -298,16 +299,13 @@ impl App {
         let ip_key = format!("ip:{ip}");
         let pair_key = format!("pair:{}|{ip}", name.to_lowercase());
         let now = now_millis();
+        let keys = [
+            (pair_key.clone(), MAX_PAIR_FAILURES),
+            (ip_key.clone(), MAX_IP_FAILURES),
+        ];
         let admitted = self
             .store
-            .admit_attempt(
-                vec![
-                    (pair_key.clone(), MAX_PAIR_FAILURES),
-                    (ip_key.clone(), MAX_IP_FAILURES),
-                ],
-                now,
-                now - FAILURE_WINDOW_MILLIS,
-            )
+            .write(move |tx| admit_attempt(tx, &keys, now, now - FAILURE_WINDOW_MILLIS))
             .await
             .map_err(anyhow::Error::new)?;
         if !admitted {
@@ -465,7 +463,7 @@ impl App {
             .map_err(AccountError::Invalid)?;
         let (_, created) = self
             .store
-            .upsert_moderator(name, hash, admin)
+            .write(move |tx| upsert_moderator(tx, &name, &hash, admin))
             .await
             .map_err(anyhow::Error::new)?;
         Ok(created)
@@ -518,7 +516,7 @@ impl App {
             }
         };
         self.store
-            .change_account(id, change)
+            .write(move |tx| change_account(tx, id, &change))
             .await
             .map_err(anyhow::Error::new)?;
         Ok(())
@@ -549,16 +547,80 @@ impl App {
             .hash_password(new)
             .await?
             .map_err(AccountError::Invalid)?;
+        let (id, change) = (
+            session.moderator.id,
+            AccountChange::Password {
+                hash,
+                keep: Some(session.token_hash.clone()),
+            },
+        );
         self.store
-            .change_account(
-                session.moderator.id,
-                AccountChange::Password {
-                    hash,
-                    keep: Some(session.token_hash.clone()),
-                },
-            )
+            .write(move |tx| change_account(tx, id, &change))
             .await
             .map_err(anyhow::Error::new)?;
         Ok(())
     }
+}
+
+/// Creates a moderator or replaces its password as one unit of work. A replaced password
+/// ends every session of the account, so whoever knew the old one is signed out; `admin`
+/// sets the role when given.
+pub(crate) fn upsert_moderator(
+    tx: &mut dyn Tx,
+    name: &ModeratorName,
+    password_hash: &str,
+    admin: Option<bool>,
+) -> TxResult<(ModeratorId, bool)> {
+    let (id, created) = tx.upsert_moderator(name, password_hash)?;
+    if !created {
+        tx.end_sessions_of(id, None)?;
+    }
+    if let Some(admin) = admin {
+        tx.set_admin(id, admin)?;
+    }
+    Ok((id, created))
+}
+
+/// An administrator's or a moderator's change to an account. Disabling an account ends its
+/// sessions; a new password ends every session but the one that set it.
+pub(crate) fn change_account(
+    tx: &mut dyn Tx,
+    id: ModeratorId,
+    change: &AccountChange,
+) -> TxResult<()> {
+    match change {
+        AccountChange::Disabled(disabled) => {
+            tx.set_disabled(id, *disabled)?;
+            if *disabled {
+                tx.end_sessions_of(id, None)?;
+            }
+            Ok(())
+        }
+        AccountChange::Admin(admin) => tx.set_admin(id, *admin),
+        AccountChange::Password { hash, keep } => {
+            tx.set_password_hash(id, hash)?;
+            tx.end_sessions_of(id, keep.as_deref())
+        }
+    }
+}
+
+/// Counts a sign-in attempt before its password is checked: admitted, and recorded under
+/// each key, only when every key has fewer than its limit of attempts since `since`. The
+/// keys are locked first, so concurrent attempts, on any instance, are counted one after
+/// another and cannot all pass.
+pub(crate) fn admit_attempt(
+    tx: &mut dyn Tx,
+    keys: &[(String, u32)],
+    at: i64,
+    since: i64,
+) -> TxResult<bool> {
+    let names: Vec<&str> = keys.iter().map(|(k, _)| k.as_str()).collect();
+    tx.lock_attempt_keys(&names)?;
+    for (key, limit) in keys {
+        if tx.count_attempts(key, since)? >= *limit {
+            return Ok(false);
+        }
+    }
+    tx.record_attempts(&names, at, since)?;
+    Ok(true)
 }

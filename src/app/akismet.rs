@@ -13,12 +13,12 @@ use serde::Serialize;
 use super::App;
 use super::accounts::token_hash;
 use super::secret::hex;
-use crate::classifier::tokenize::Document;
-use crate::domain::comment::{email_domain, website_host};
+use super::submission::{Door, SubmitError, file};
 use crate::domain::{
-    CommentStatus, Feedback, Filing, KeyedSite, Label, NewComment, RawComment, Signal, SiteId,
-    SubmissionMeta, ThreadUrl, now_millis,
+    CommentId, CommentStatus, Feedback, KeyedSite, Label, LabelSource, NewComment, RawComment,
+    Signal, SiteId, SubmissionMeta, SubmitRefusal, ThreadUrl, now_millis,
 };
+use crate::store::{Tx, TxResult};
 
 /// Hex characters in a key: DNS-safe, so older clients can put it in the host name.
 const KEY_LEN: usize = 24;
@@ -179,8 +179,10 @@ impl App {
         self.akismet_usage.get(site.id)
     }
 
-    /// Scores a comment for an app; files it in the moderation queue when the site asks for
-    /// that (and it is not a test).
+    /// Akismet's comment-check: the comment goes through the one submission path (lists,
+    /// signals, campaigns, the filter) and is filed in the moderation queue when the site
+    /// asks for that and the call is not a test. Spam when it was (or would be) filed as
+    /// spam.
     ///
     /// # Errors
     /// Scoring or the database failed.
@@ -189,10 +191,36 @@ impl App {
         site: &KeyedSite,
         c: &AkismetComment,
     ) -> anyhow::Result<CheckAnswer> {
-        let (spam, probability, filing) = self.akismet_judge(c)?;
-        let answer = CheckAnswer {
-            spam,
-            discard: spam && probability >= self.akismet_discard,
+        let (comment, meta, fileable) = self.akismet_comment(site, c);
+        if !fileable && site.store_checked && !c.is_test {
+            tracing::info!("an Akismet-checked comment lacks fields to file it");
+        }
+        let door = Door::AkismetCheck {
+            file: fileable && site.store_checked && !c.is_test,
+            verdict: test_verdict(c),
+        };
+        let judged = match self.take(comment, meta, door).await {
+            Ok(judged) => judged,
+            Err(SubmitError::Validation(refusal)) => {
+                // The article or site refused filing; the app still gets its answer.
+                tracing::warn!(%refusal, "an Akismet-checked comment was not filed");
+                let (comment, meta, _) = self.akismet_comment(site, c);
+                let door = Door::AkismetCheck {
+                    file: false,
+                    verdict: test_verdict(c),
+                };
+                self.take(comment, meta, door)
+                    .await
+                    .map_err(anyhow::Error::new)?
+            }
+            Err(e) => return Err(anyhow::Error::new(e)),
+        };
+        let spam = judged.status == CommentStatus::Spam;
+        let probability = match test_verdict(c) {
+            Some(true) => 1.0,
+            Some(false) => 0.0,
+            None if judged.signals.iter().any(Signal::is_bot) => judged.probability.max(0.99),
+            None => judged.probability,
         };
         if !c.is_test {
             self.akismet_usage.bump(site.id, |u| {
@@ -200,18 +228,10 @@ impl App {
                 if spam { u.spam += 1 } else { u.ham += 1 }
             });
         }
-        if site.store_checked && !c.is_test {
-            match self.akismet_comment(site, c) {
-                Some((comment, meta)) => {
-                    let stored = self.store.insert_comment(comment, meta, filing).await?;
-                    if let Err(refusal) = stored {
-                        tracing::warn!(?refusal, "an Akismet-checked comment was not filed");
-                    }
-                }
-                None => tracing::info!("an Akismet-checked comment lacks fields to file it"),
-            }
-        }
-        Ok(answer)
+        Ok(CheckAnswer {
+            spam,
+            discard: spam && probability >= self.akismet_discard,
+        })
     }
 
     /// Records an app's correction (`submit-spam` when `label` is spam, `submit-ham` when
@@ -232,11 +252,13 @@ impl App {
             Label::Spam => u.missed_spam += 1,
             Label::Ham => u.false_positives += 1,
         });
-        let Some((comment, meta)) = self.akismet_comment(site, c) else {
+        let (comment, mut meta, fileable) = self.akismet_comment(site, c);
+        if !fileable {
             tracing::info!("Akismet feedback lacks fields to keep it");
             return Ok(());
-        };
-        let (_, _, mut filing) = self.akismet_judge(c)?;
+        }
+        self.hide_address(&mut meta);
+        let mut filing = self.filter.judge(&comment)?;
         // Kept for training, never published by this: a ham correction is filed as
         // rejected (the app publishes it on its own side), a spam one as spam.
         filing.status = match label {
@@ -247,14 +269,15 @@ impl App {
             "Akismet feedback from the app: {}",
             label.as_str()
         )));
+        let feedback = Feedback {
+            comment,
+            meta,
+            filing,
+            label,
+        };
         let result = self
             .store
-            .feedback(Feedback {
-                comment,
-                meta,
-                filing,
-                label,
-            })
+            .write(move |tx| feedback_rule(tx, &feedback))
             .await?;
         if let Err(refusal) = result {
             tracing::warn!(?refusal, "Akismet feedback was not kept");
@@ -262,71 +285,38 @@ impl App {
         Ok(())
     }
 
-    /// Spam or not, P(spam), and how the comment would be filed.
-    fn akismet_judge(&self, c: &AkismetComment) -> anyhow::Result<(bool, f64, Filing)> {
-        let classifier = self.filter.models.current();
-        let domain = email_domain(&c.comment_author_email);
-        let host = website_host(c.comment_author_url.trim());
-        let doc = Document {
-            body: &c.comment_content,
-            author: Some(c.comment_author.trim()),
-            website_host: host.as_deref(),
-            email_domain: Some(&domain),
-        };
-        let verdict = super::filter::verdict(&classifier, &doc)?;
-        let probability = verdict.as_ref().map_or(0.0, |v| v.probability);
-        let by_filter = verdict
-            .as_ref()
-            .is_some_and(|v| v.log_odds >= self.filter.threshold_log_odds(&classifier));
-        let mut signals = Vec::new();
-        let honeypot = c.honeypot.as_deref().is_some_and(|h| !h.trim().is_empty());
-        if honeypot {
-            signals.push(Signal::Honeypot);
-        }
-        let spam = test_verdict(c).unwrap_or(by_filter || honeypot);
-        let probability = match test_verdict(c) {
-            Some(true) => 1.0,
-            Some(false) => 0.0,
-            None if honeypot => probability.max(0.99),
-            None => probability,
-        };
-        let filing = Filing {
-            status: if spam {
-                CommentStatus::Spam
-            } else {
-                CommentStatus::Pending
-            },
-            verdict,
-            signals,
-        };
-        Ok((spam, probability, filing))
-    }
-
-    /// The comment as the queue would hold it, when its fields pass the API's rules: the
-    /// article is the permalink (or the blog) on the site's origin.
+    /// The comment as the queue would hold it, and whether its fields pass the API's rules
+    /// (the article is the permalink, or the blog, on the site's origin). A comment that
+    /// does not is still judged, never filed: its missing parts are stand-ins (the site's
+    /// home page, "Anonymous", an address at `example.invalid`, the text cut to size).
     fn akismet_comment(
         &self,
         site: &KeyedSite,
         c: &AkismetComment,
-    ) -> Option<(NewComment, SubmissionMeta)> {
+    ) -> (NewComment, SubmissionMeta, bool) {
         let thread = [&c.permalink, &c.blog]
             .into_iter()
             .filter_map(|u| ThreadUrl::parse(u).ok())
-            .find(|t| t.origin() == site.origin)?;
+            .find(|t| t.origin() == site.origin);
         let author = if c.comment_author.trim().is_empty() {
             "Anonymous".to_owned()
         } else {
             c.comment_author.clone()
         };
-        let comment = NewComment::try_from(RawComment {
-            thread: thread.as_ref().to_owned(),
+        let raw = RawComment {
+            thread: thread
+                .as_ref()
+                .map_or_else(|| format!("{}/", site.origin), |t| t.as_ref().to_owned()),
             parent: None,
             author,
             email: c.comment_author_email.clone(),
             website: c.comment_author_url.clone(),
             body: c.comment_content.clone(),
-        })
-        .ok()?;
+        };
+        let (comment, fileable) = match NewComment::try_from(raw.clone()) {
+            Ok(comment) => (comment, thread.is_some()),
+            Err(_) => (stand_in(raw), false),
+        };
         let same = self.guard.secret().mac(
             "akismet-comment",
             &[
@@ -336,7 +326,8 @@ impl App {
                 comment.body.as_ref().as_bytes(),
             ],
         );
-        let mut meta = SubmissionMeta {
+        let honeypot = c.honeypot.clone().filter(|h| !h.trim().is_empty());
+        let meta = SubmissionMeta {
             created_at: now_millis(),
             client_ip: Some(c.user_ip.clone()).filter(|ip| !ip.is_empty()),
             user_agent: Some(c.user_agent.chars().take(512).collect())
@@ -344,11 +335,61 @@ impl App {
             referrer: Some(c.referrer.chars().take(512).collect())
                 .filter(|s: &String| !s.is_empty()),
             idempotency_key: Some(hex(&same)),
+            honeypot,
             ..SubmissionMeta::default()
         };
-        self.hide_address(&mut meta);
-        Some((comment, meta))
+        (comment, meta, fileable)
     }
+}
+
+/// A comment for judging only, from fields that do not pass the API's rules: each field that
+/// fails is replaced by a stand-in that passes.
+fn stand_in(raw: RawComment) -> NewComment {
+    use crate::domain::comment::{AUTHOR_MAX_BYTES, BODY_MAX_BYTES};
+    use crate::domain::{AuthorEmail, AuthorName, AuthorUrl, CommentBody};
+    let cut = |text: &str, max: usize| {
+        let mut end = text.len().min(max);
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text[..end].to_owned()
+    };
+    let anonymous = || AuthorName::parse("Anonymous").expect("a valid name");
+    NewComment {
+        thread: ThreadUrl::parse(&raw.thread)
+            .unwrap_or_else(|_| ThreadUrl::parse("https://example.invalid/").expect("a URL")),
+        parent: None,
+        author: AuthorName::parse(&cut(&raw.author, AUTHOR_MAX_BYTES))
+            .unwrap_or_else(|_| anonymous()),
+        email: AuthorEmail::parse(&raw.email).unwrap_or_else(|_| {
+            AuthorEmail::parse("anonymous@example.invalid").expect("a valid address")
+        }),
+        website: AuthorUrl::parse(&raw.website).ok().flatten(),
+        body: CommentBody::parse(&cut(&raw.body, BODY_MAX_BYTES))
+            .unwrap_or_else(|_| CommentBody::parse("(no text)").expect("a valid body")),
+    }
+}
+
+/// An app's feedback as one unit of work: labels the earlier copy of the comment (the same
+/// idempotency key, from comment-check) if there is one, else files the comment as given
+/// and labels that. The label's source is `akismet`.
+pub(crate) fn feedback_rule(
+    tx: &mut dyn Tx,
+    f: &Feedback,
+) -> TxResult<Result<CommentId, SubmitRefusal>> {
+    let earlier = match &f.meta.idempotency_key {
+        Some(key) => tx.by_idempotency_key(key)?.map(|s| s.id),
+        None => None,
+    };
+    let id = match earlier {
+        Some(id) => id,
+        None => match file(tx, &f.comment, &f.meta, &f.filing)? {
+            Ok(submitted) => submitted.id,
+            Err(refusal) => return Ok(Err(refusal)),
+        },
+    };
+    tx.set_label(id, f.label, LabelSource::Akismet, None, f.meta.created_at)?;
+    Ok(Ok(id))
 }
 
 #[cfg(test)]

@@ -24,8 +24,9 @@ use crate::classifier::Classifier;
 use crate::classifier::tokenize::Document;
 use crate::domain::{
     AuthorEmail, AuthorName, AuthorUrl, CommentBody, CommentId, CommentStatus, ImportChunk,
-    ImportedComment, Label, ThreadUrl, now_millis,
+    ImportedChunk, ImportedComment, Label, LabelSource, ThreadUrl, now_millis,
 };
+use crate::store::{Tx, TxResult};
 
 /// Comments stored per write: a submission waits behind one chunk, never a whole import.
 const IMPORT_CHUNK: usize = 500;
@@ -292,7 +293,8 @@ async fn import_wordpress(
     }
     // Replies that came before their parents in the file.
     for chunk in orphans.chunks(IMPORT_CHUNK) {
-        app.store.link_orphans(chunk.to_vec()).await?;
+        let chunk = chunk.to_vec();
+        app.store.write(move |tx| link_orphans(tx, &chunk)).await?;
     }
     Ok(report)
 }
@@ -327,14 +329,12 @@ async fn import_item(
         }
     }
     for comments in ready.chunks(IMPORT_CHUNK) {
-        let done = app
-            .store
-            .import_chunk(ImportChunk {
-                origin: origin.clone(),
-                thread_url: thread_url.as_ref().to_owned(),
-                comments: comments.to_vec(),
-            })
-            .await?;
+        let chunk = ImportChunk {
+            origin: origin.clone(),
+            thread_url: thread_url.as_ref().to_owned(),
+            comments: comments.to_vec(),
+        };
+        let done = app.store.write(move |tx| import_chunk(tx, &chunk)).await?;
         report.imported += done.imported;
         report.already_present += done.already_present;
         report.ham_labels += done.ham_labels;
@@ -414,6 +414,71 @@ fn imported_comment(
         label,
         verdict,
     }))
+}
+
+/// Stores one chunk of an article's imported comments as one unit of work. Importing is an
+/// operator's act: the export's site is registered if it is not yet. A comment already
+/// imported under its key is counted, not stored twice; a reply whose parent comes later
+/// in the file is stored top-level and reported as an orphan; labels come with the status
+/// the export gave; the thread's public version rises once if the chunk published anything.
+pub(crate) fn import_chunk(tx: &mut dyn Tx, chunk: &ImportChunk) -> TxResult<ImportedChunk> {
+    let mut done = ImportedChunk::default();
+    if chunk.comments.is_empty() {
+        return Ok(done);
+    }
+    let site = match tx.site_id(&chunk.origin)? {
+        Some(site) => site,
+        None => tx.upsert_site(&chunk.origin, &chunk.origin)?,
+    };
+    let thread = match tx.thread_id(&chunk.thread_url)? {
+        Some(thread) => thread,
+        None => tx.insert_thread(site, &chunk.thread_url, now_millis())?,
+    };
+    let mut published = false;
+    for imported in &chunk.comments {
+        if tx.by_import_key(&imported.import_key)?.is_some() {
+            done.already_present += 1;
+            continue;
+        }
+        let parent = match &imported.parent_key {
+            Some(key) => tx.by_import_key(key)?,
+            None => None,
+        };
+        let id = tx.insert_imported(thread, imported, parent)?;
+        if let (Some(key), None) = (&imported.parent_key, parent) {
+            done.orphans.push((id, key.clone()));
+        }
+        if let Some(label) = imported.label {
+            tx.set_label(id, label, LabelSource::Import, None, imported.created_at)?;
+            match label {
+                Label::Ham => done.ham_labels += 1,
+                Label::Spam => done.spam_labels += 1,
+            }
+        }
+        done.imported += 1;
+        published |= imported.status == CommentStatus::Approved;
+    }
+    if published {
+        tx.bump_thread(thread)?;
+    }
+    Ok(done)
+}
+
+/// Links imported replies to parents that came later in the file. A link that would close
+/// a cycle (the parent is the reply itself or one of its descendants) is left out: that
+/// reply stays top-level.
+pub(crate) fn link_orphans(tx: &mut dyn Tx, orphans: &[(CommentId, String)]) -> TxResult<()> {
+    for (id, parent_key) in orphans {
+        let Some(parent) = tx.by_import_key(parent_key)? else {
+            continue;
+        };
+        if tx.is_ancestor_or_self(*id, parent)? {
+            continue;
+        }
+        tx.set_parent(*id, parent)?;
+        tx.bump_thread_of(*id)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

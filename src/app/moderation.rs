@@ -4,12 +4,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::{
     Acted, Agreement, CommentContext, CommentId, CommentStatus, Counts, Decision, DecisionRefusal,
-    InvalidTransition, Label, LogEntry, ModAction, ModComment, Order, QueueFilter, QueueOrder,
-    now_millis,
+    InvalidTransition, Label, LabelSource, LogAction, LogEntry, LogEvent, ModAction, ModComment,
+    Order, QueueFilter, QueueOrder, now_millis,
 };
 
 use super::App;
 use super::accounts::{Moderator, Session};
+use crate::store::{Tx, TxResult};
 
 /// Why a moderation action was not applied.
 #[derive(Debug, thiserror::Error)]
@@ -149,7 +150,7 @@ impl App {
         };
         let acted = self
             .store
-            .apply_decision(decision)
+            .write(move |tx| decide(tx, &decision))
             .await
             .map_err(|e| anyhow::Error::new(e).context("database failure while moderating"))?
             .map_err(|r| match r {
@@ -337,6 +338,46 @@ impl App {
             .agreement(self.filter.threshold_probability())
             .await?)
     }
+}
+
+/// A decision as one unit of work: the status transition the state machine allows, the
+/// thread's public version when the comment enters or leaves the public listing, the label
+/// (replacing an earlier one, or cleared) and the log entry, together.
+pub(crate) fn decide(tx: &mut dyn Tx, d: &Decision) -> TxResult<Result<Acted, DecisionRefusal>> {
+    let Some((from, before_spam)) = tx.status_of(d.comment)? else {
+        return Ok(Err(DecisionRefusal::NotFound));
+    };
+    let transition = match from.apply(d.action, before_spam) {
+        Ok(t) => t,
+        Err(e) => return Ok(Err(DecisionRefusal::InvalidTransition(e))),
+    };
+    tx.set_status(d.comment, transition.to, transition.status_before_spam)?;
+    if from == CommentStatus::Approved || transition.to == CommentStatus::Approved {
+        tx.bump_thread_of(d.comment)?;
+    }
+    match d.label {
+        Some(label) => tx.set_label(
+            d.comment,
+            label,
+            LabelSource::Moderator,
+            Some(d.moderator),
+            d.at,
+        )?,
+        None => tx.clear_label(d.comment)?,
+    }
+    tx.append_log(&LogEvent {
+        comment: d.comment,
+        moderator: Some(d.moderator),
+        action: LogAction::Decided(d.action),
+        from,
+        to: transition.to,
+        at: d.at,
+    })?;
+    Ok(Ok(Acted {
+        id: d.comment,
+        from,
+        to: transition.to,
+    }))
 }
 
 #[cfg(test)]

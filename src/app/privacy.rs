@@ -9,7 +9,10 @@ use serde::Serialize;
 
 use super::App;
 use super::secret::Secret;
-use crate::domain::{AuthorEmail, CommentId, LogEntry, ModComment, now_millis};
+use crate::domain::{
+    AuthorEmail, CommentId, LogAction, LogEntry, LogEvent, ModComment, now_millis,
+};
+use crate::store::{Tx, TxResult};
 
 /// How long addresses, user agents and referrers are kept by default (GDPR's storage
 /// limitation; WordPress keeps them forever, Akismet's own history keeps 15 days).
@@ -130,9 +133,31 @@ impl App {
     /// Not an email address, or a database failure.
     pub async fn erase_personal_data(&self, email: &str) -> anyhow::Result<u64> {
         let email = AuthorEmail::parse(email).map_err(|e| anyhow::anyhow!(e))?;
-        Ok(self
-            .store
-            .erase(email.as_ref().to_owned(), now_millis())
-            .await?)
+        let (email, at) = (email.as_ref().to_owned(), now_millis());
+        let erased = self.store.write(move |tx| erase(tx, &email, at)).await?;
+        // The old text must not stay readable in the database's files either.
+        self.store.forget_overwritten().await?;
+        Ok(erased)
     }
+}
+
+/// Erases every comment sent with `email` as one unit of work: each is anonymised in place,
+/// loses its training label and gets an erasure entry in the log; its thread's public
+/// version rises, since the published text changed. How many comments.
+pub(crate) fn erase(tx: &mut dyn Tx, email: &str, at: i64) -> TxResult<u64> {
+    let ids = tx.comments_of(email)?;
+    for &id in &ids {
+        let status = tx.anonymise(id)?;
+        tx.clear_label(id)?;
+        tx.append_log(&LogEvent {
+            comment: id,
+            moderator: None,
+            action: LogAction::Erased,
+            from: status,
+            to: status,
+            at,
+        })?;
+        tx.bump_thread_of(id)?;
+    }
+    Ok(ids.len() as u64)
 }

@@ -1,9 +1,10 @@
 //! Posting a comment and reading an article's approved comments.
 
 use crate::domain::{
-    CommentStatus, FieldErrors, NewComment, PublicThread, SubmissionMeta, SubmitRefusal, Submitted,
-    ThreadUrl,
+    CommentStatus, FieldErrors, Filing, LogAction, LogEvent, ModAction, NewComment, PublicThread,
+    SubmissionMeta, SubmitRefusal, Submitted, ThreadUrl,
 };
+use crate::store::{Tx, TxResult};
 
 use super::App;
 
@@ -73,26 +74,81 @@ fn refusal_errors(refusal: SubmitRefusal) -> FieldErrors {
     errors
 }
 
+/// Which door a comment came in by: what of the one submission path applies to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Door {
+    /// A reader, through the JSON API or the HTML form: retries answered from the store,
+    /// duplicates and floods refused, the comment filed.
+    Reader,
+    /// An app's Akismet comment-check: judged like a reader's comment (lists, signals,
+    /// score, campaigns), never refused (the app answers its own reader, so there is nobody
+    /// to tell "slow down"); filed only when the site asks for it (`file`). `verdict` is
+    /// Akismet's documented test answer, when the call carries one.
+    AkismetCheck { file: bool, verdict: Option<bool> },
+}
+
+impl Door {
+    fn files(self) -> bool {
+        match self {
+            Door::Reader => true,
+            Door::AkismetCheck { file, .. } => file,
+        }
+    }
+}
+
+/// What the submission path made of a comment.
+#[derive(Debug, Clone)]
+pub struct Judged {
+    /// The status it was filed with, or would have been.
+    pub status: CommentStatus,
+    /// The filter's P(spam) (0 when it could not judge).
+    pub probability: f64,
+    /// What the guard noticed.
+    pub signals: Vec<crate::domain::Signal>,
+    /// The stored comment, when this door files.
+    pub stored: Option<Submitted>,
+}
+
 impl App {
-    /// Scores a valid submission, then stores it, committed (durably) before this returns:
-    /// as `spam` (with a moderation log entry by the filter) when the filter's score reaches
-    /// the threshold, else as `pending`. Nothing is ever published without a moderator.
-    /// Scoring happens here, before the write: the writer never waits for the classifier.
+    /// A reader's submission: scored, then stored, committed (durably) before this returns:
+    /// as `spam` (with a moderation log entry by the filter) when the filter's score, a
+    /// block list or a bot signal says so, else as `pending`. Nothing is ever published
+    /// without a moderator. Scoring happens here, before the write: the writer never waits
+    /// for the classifier.
     ///
     /// # Errors
     /// [`SubmitError::Validation`] when the article is not under a registered site or the
-    /// parent does not exist, is not public or belongs to another article; `Unexpected`
-    /// otherwise.
-    #[tracing::instrument(name = "submit comment", skip_all, fields(comment_id = tracing::field::Empty))]
+    /// parent does not exist, is not public or belongs to another article; `Limited` and
+    /// `Duplicate`; `Unexpected` otherwise.
     pub async fn submit(
         &self,
         comment: NewComment,
         meta: SubmissionMeta,
     ) -> Result<Submitted, SubmitError> {
+        let judged = self.take(comment, meta, Door::Reader).await?;
+        judged.stored.ok_or_else(|| {
+            SubmitError::Unexpected(anyhow::anyhow!("a reader's comment was not filed"))
+        })
+    }
+
+    /// The one submission path, whatever door a comment comes in by: the idempotent retry,
+    /// the reader's limits, the guard's signals and lists, the campaigns, the filter, filing
+    /// in one unit of work, the notification and the metrics. What differs by door is
+    /// [`Door`]'s to say.
+    ///
+    /// # Errors
+    /// As [`App::submit`]; only `Validation` and `Unexpected` for an Akismet check.
+    #[tracing::instrument(name = "submit comment", skip_all, fields(comment_id = tracing::field::Empty))]
+    pub async fn take(
+        &self,
+        comment: NewComment,
+        meta: SubmissionMeta,
+        door: Door,
+    ) -> Result<Judged, SubmitError> {
         use crate::metrics::Outcome;
-        let result = self.submit_once(comment, meta).await;
+        let result = self.take_once(comment, meta, door).await;
         crate::metrics::global().submission(match &result {
-            Ok(s) if s.status == CommentStatus::Spam => Outcome::Spam,
+            Ok(j) if j.status == CommentStatus::Spam => Outcome::Spam,
             Ok(_) => Outcome::Pending,
             Err(SubmitError::Validation(_)) => Outcome::Invalid,
             Err(SubmitError::Duplicate(_)) => Outcome::Duplicate,
@@ -102,11 +158,15 @@ impl App {
         result
     }
 
-    async fn submit_once(
+    async fn take_once(
         &self,
         comment: NewComment,
         meta: SubmissionMeta,
-    ) -> Result<Submitted, SubmitError> {
+        door: Door,
+    ) -> Result<Judged, SubmitError> {
+        if door != Door::Reader {
+            return self.judge_and_file(comment, meta, door).await;
+        }
         let mut meta = meta;
         // A retry carries the same key: scoped to the article and commenter, so one client's
         // key can never return another's comment. Answered before the limits, so a client
@@ -122,7 +182,12 @@ impl App {
                 .await
                 .map_err(|e| anyhow::Error::new(e).context("database failure while submitting"))?;
             if let Some(submitted) = stored {
-                return Ok(submitted);
+                return Ok(Judged {
+                    status: submitted.status,
+                    probability: f64::NAN,
+                    signals: Vec::new(),
+                    stored: Some(submitted),
+                });
             }
         }
         // Limits first: a refused flood costs no scoring and no write.
@@ -139,11 +204,14 @@ impl App {
                 .reserve(key, now)
                 .map_err(SubmitError::Duplicate)?;
         }
-        let stored = self.store_limited(comment, meta, &keys, now).await;
-        if let (Some(key), Err(_)) = (duplicate_key, &stored) {
+        let judged = match self.limiter.admit(&self.limits, &keys, now) {
+            Ok(()) => self.judge_and_file(comment, meta, door).await,
+            Err(limited) => Err(SubmitError::Limited(limited)),
+        };
+        if let (Some(key), Err(_)) = (duplicate_key, &judged) {
             self.recent.release(key);
         }
-        stored
+        judged
     }
 
     /// Replaces the sender's address with its network and keyed hash: what is stored.
@@ -163,16 +231,14 @@ impl App {
         self.guard.issue(thread, crate::domain::now_millis())
     }
 
-    async fn store_limited(
+    /// Signals, lists, campaigns and the filter; then, where the door files, the unit of
+    /// work, the campaign index and the notification.
+    async fn judge_and_file(
         &self,
         comment: NewComment,
         meta: SubmissionMeta,
-        keys: &[String],
-        now: std::time::Instant,
-    ) -> Result<Submitted, SubmitError> {
-        self.limiter
-            .admit(&self.limits, keys, now)
-            .map_err(SubmitError::Limited)?;
+        door: Door,
+    ) -> Result<Judged, SubmitError> {
         let mut findings = self.guard.inspect(&self.store, &comment, &meta).await?;
         // From here on only the network and a keyed hash of the address exist.
         let mut meta = meta;
@@ -193,18 +259,38 @@ impl App {
         let campaign = meta.campaign;
         let mut filing = self.filter.judge(&comment)?;
         filing.status = self.guard.file(filing.status, &findings);
+        if let Door::AkismetCheck {
+            verdict: Some(spam),
+            ..
+        } = door
+        {
+            filing.status = if spam {
+                CommentStatus::Spam
+            } else {
+                CommentStatus::Pending
+            };
+        }
         filing.signals = findings.signals.clone();
-        let score = filing
-            .verdict
-            .as_ref()
-            .map(|v| (v.probability, v.model_version.clone()));
+        let probability = filing.verdict.as_ref().map_or(0.0, |v| v.probability);
+        let mut judged = Judged {
+            status: filing.status,
+            probability,
+            signals: findings.signals.clone(),
+            stored: None,
+        };
+        if !door.files() {
+            // Nothing is stored: the form token this used is free for the real post.
+            self.guard.release(&findings);
+            return Ok(judged);
+        }
+        let model = filing.verdict.as_ref().map(|v| v.model_version.clone());
         let event = self
             .notifier
             .enabled()
             .then(|| (comment.clone(), filing.clone(), meta.created_at));
         let stored = self
             .store
-            .insert_comment(comment, meta, filing)
+            .write(move |tx| file(tx, &comment, &meta, &filing))
             .await
             .map_err(|e| anyhow::Error::new(e).context("database failure while submitting"));
         let submitted = match stored {
@@ -227,17 +313,19 @@ impl App {
             self.notifier
                 .comment_stored(submitted.id, &comment, &filing, at);
         }
-        let (probability, model) = score.unwrap_or((f64::NAN, String::new()));
         tracing::info!(
             comment_id = submitted.id.0,
             status = %submitted.status,
             spam_probability = probability,
-            model_version = %model,
+            model_version = %model.unwrap_or_default(),
             signals = findings.signals.len(),
+            door = ?door,
             "comment stored"
         );
         debug_assert!(submitted.status != CommentStatus::Approved);
-        Ok(submitted)
+        judged.status = submitted.status;
+        judged.stored = Some(submitted);
+        Ok(judged)
     }
 
     /// The approved comments of one article, oldest first, with the version of that set.
@@ -287,4 +375,60 @@ impl App {
     pub async fn sites(&self) -> anyhow::Result<Vec<crate::domain::Site>> {
         Ok(self.store.list_sites().await?)
     }
+}
+
+/// Files a scored submission as one unit of work: a retry under the same idempotency key
+/// gets the stored answer; the article must be on a registered site (its thread is created
+/// on first use) and a parent approved in the same thread; the comment is stored as
+/// `filing` says, seeds its campaign, and, filed as spam on arrival, is logged as the
+/// filter's decision, from which "not spam" returns it to the queue.
+pub(crate) fn file(
+    tx: &mut dyn Tx,
+    comment: &NewComment,
+    meta: &SubmissionMeta,
+    filing: &Filing,
+) -> TxResult<Result<Submitted, SubmitRefusal>> {
+    if let Some(key) = &meta.idempotency_key
+        && let Some(stored) = tx.by_idempotency_key(key)?
+    {
+        return Ok(Ok(stored));
+    }
+    let Some(site) = tx.site_id(&comment.thread.origin())? else {
+        return Ok(Err(SubmitRefusal::UnknownSite));
+    };
+    let url = comment.thread.as_ref();
+    let thread = match tx.thread_id(url)? {
+        Some(thread) => thread,
+        None => tx.insert_thread(site, url, meta.created_at)?,
+    };
+    if let Some(parent) = comment.parent {
+        match tx.thread_and_status(parent)? {
+            Some((t, CommentStatus::Approved)) if t == thread => {}
+            Some((_, CommentStatus::Approved)) => {
+                return Ok(Err(SubmitRefusal::ParentInOtherThread));
+            }
+            _ => return Ok(Err(SubmitRefusal::ParentNotPublic)),
+        }
+    }
+    let spam = filing.status == CommentStatus::Spam;
+    let before_spam = spam.then_some(CommentStatus::Pending);
+    let id = tx.insert_comment(thread, comment, meta, filing, before_spam)?;
+    if let Some(seed) = meta.campaign {
+        tx.start_campaign(seed)?;
+    }
+    if spam {
+        tx.append_log(&LogEvent {
+            comment: id,
+            moderator: None,
+            action: LogAction::Decided(ModAction::Spam),
+            from: CommentStatus::Pending,
+            to: CommentStatus::Spam,
+            at: meta.created_at,
+        })?;
+    }
+    Ok(Ok(Submitted {
+        id,
+        status: filing.status,
+        created_at: meta.created_at,
+    }))
 }

@@ -123,6 +123,36 @@ pub struct Decision {
     pub at: i64,
 }
 
+/// What a moderation log entry says was done: a decision (a moderator's, or the filter's
+/// on arrival), or an erasure of the commenter's personal data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogAction {
+    Decided(ModAction),
+    Erased,
+}
+
+impl LogAction {
+    /// The stable lower-case name stored in the log.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogAction::Decided(action) => action.as_str(),
+            LogAction::Erased => "erase",
+        }
+    }
+}
+
+/// One entry of the moderation log, as a use case appends it.
+#[derive(Debug, Clone, Copy)]
+pub struct LogEvent {
+    pub comment: CommentId,
+    /// `None`: the service itself (the filter on arrival, an erasure).
+    pub moderator: Option<ModeratorId>,
+    pub action: LogAction,
+    pub from: CommentStatus,
+    pub to: CommentStatus,
+    pub at: i64,
+}
+
 /// Why a decision was not applied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DecisionRefusal {

@@ -11,17 +11,18 @@ pub mod copy;
 pub mod postgres;
 mod sql;
 pub mod sqlite;
+mod work;
+
+pub use work::{Tx, TxResult};
 
 use std::path::Path;
 use std::sync::Arc;
 
 use crate::domain::{
-    AccountChange, Acted, Agreement, ApiTokenOwner, ApiTokenRow, CommentContext, CommentId, Counts,
-    Decision, DecisionRefusal, Feedback, Filing, ImportChunk, ImportedChunk, KeyedSite,
-    LabelledComment, LogEntry, ModComment, ModeratorCredentials, ModeratorId, ModeratorName,
-    ModeratorRow, NewApiToken, NewComment, NewRule, NewSession, Order, PublicThread, QueueFilter,
-    Rule, ScoringRow, SessionRecord, Site, SiteId, StoredVerdict, SubmissionMeta, SubmitRefusal,
-    Submitted,
+    Agreement, ApiTokenOwner, ApiTokenRow, CommentContext, CommentId, Counts, KeyedSite,
+    LabelledComment, LogEntry, ModComment, ModeratorCredentials, ModeratorId, ModeratorRow,
+    NewApiToken, NewRule, NewSession, Order, PublicThread, QueueFilter, Rule, ScoringRow,
+    SessionRecord, Site, SiteId, StoredVerdict, Submitted,
 };
 use crate::domain::{NotifyChoice, Recipient};
 
@@ -39,6 +40,10 @@ pub enum StoreError {
     Cancelled,
     #[error("not available with this database: {0}")]
     NotHere(&'static str),
+    /// Another writer got in the way (a deadlock, a serialisation failure, a unique key
+    /// taken meanwhile); the unit of work is run again on its own before this is reported.
+    #[error("database conflict between writers")]
+    Contended(#[source] Arc<dyn std::error::Error + Send + Sync>),
 }
 
 /// A cheap, cloneable handle on the store.
@@ -84,6 +89,32 @@ impl Store {
         Ok(Self {
             backend: Backend::Postgres(Arc::new(postgres::Postgres::open(url)?)),
         })
+    }
+
+    /// Runs a unit of work (a use case's rule over [`Tx`] primitives) in one transaction and
+    /// answers once that transaction has committed durably: on SQLite's writer thread, under
+    /// a savepoint of its group commit; on PostgreSQL on a writer lane, under a savepoint of
+    /// the lane's batch. `work` may run twice when another writer got in the way, so it reads
+    /// what it needs instead of trusting what it saw before.
+    ///
+    /// # Errors
+    /// The unit's own error, a failed commit, or a stopped writer.
+    pub async fn write<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnMut(&mut dyn Tx) -> Result<T, StoreError> + Send + 'static,
+    {
+        let (job, answer) = work::Call::boxed(work);
+        let sent = std::time::Instant::now();
+        match &self.backend {
+            Backend::Sqlite(db) => db.run(job).await?,
+            Backend::Postgres(db) => db.run(job).await?,
+        }
+        let answered = answer.await.map_err(|_| StoreError::WriterGone)?;
+        crate::metrics::global()
+            .commit
+            .observe_duration(sent.elapsed());
+        answered
     }
 
     /// The model store in the database, which instances sharing it share; `None` for
@@ -215,17 +246,6 @@ impl Store {
 
     // ---- Akismet-compatible API ----------------------------------------------------------
 
-    /// Files an app's feedback on a comment (labels an earlier copy, or stores and labels).
-    ///
-    /// # Errors
-    /// A database failure.
-    pub async fn feedback(
-        &self,
-        feedback: Feedback,
-    ) -> Result<Result<CommentId, SubmitRefusal>, StoreError> {
-        dispatch!(self.feedback(feedback))
-    }
-
     /// A site's id and its API key's generation, by origin.
     ///
     /// # Errors
@@ -303,13 +323,17 @@ impl Store {
         dispatch!(self.comments_of(email))
     }
 
-    /// Anonymises every comment sent with this email address, deletes their training
-    /// labels and logs each erasure; how many comments.
+    /// Makes what units of work overwrote unreadable on disk too (an erasure's old text):
+    /// SQLite folds its WAL into the database file and truncates it; PostgreSQL's own
+    /// maintenance does this for its files.
     ///
     /// # Errors
     /// A database failure.
-    pub async fn erase(&self, email: String, at: i64) -> Result<u64, StoreError> {
-        dispatch!(self.erase(email, at))
+    pub async fn forget_overwritten(&self) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Sqlite(db) => db.checkpoint().await,
+            Backend::Postgres(_) => Ok(()),
+        }
     }
 
     /// How many comments are in each status.
@@ -350,20 +374,6 @@ impl Store {
 
     // ---- comments ----------------------------------------------------------------------
 
-    /// Files a scored submission under its article (created on first use): committed
-    /// durably before this returns. Refused when the site or parent does not allow it.
-    ///
-    /// # Errors
-    /// A database failure.
-    pub async fn insert_comment(
-        &self,
-        comment: NewComment,
-        meta: SubmissionMeta,
-        filing: Filing,
-    ) -> Result<Result<Submitted, SubmitRefusal>, StoreError> {
-        dispatch!(self.insert_comment(comment, meta, filing))
-    }
-
     /// The submission stored under a (scoped) idempotency key, if any.
     ///
     /// # Errors
@@ -373,17 +383,6 @@ impl Store {
         key: String,
     ) -> Result<Option<Submitted>, StoreError> {
         dispatch!(self.find_by_idempotency_key(key))
-    }
-
-    /// Applies a moderator's decision: status, log entry and label in one transaction.
-    ///
-    /// # Errors
-    /// A database failure.
-    pub async fn apply_decision(
-        &self,
-        decision: Decision,
-    ) -> Result<Result<Acted, DecisionRefusal>, StoreError> {
-        dispatch!(self.apply_decision(decision))
     }
 
     /// The approved comments of the thread at `url`, oldest first, with their version.
@@ -474,24 +473,6 @@ impl Store {
         dispatch!(self.set_verdicts(verdicts))
     }
 
-    /// Stores one chunk of an import (its site and thread registered if new); comments
-    /// already imported under the same key are counted, not stored twice.
-    ///
-    /// # Errors
-    /// A database failure.
-    pub async fn import_chunk(&self, chunk: ImportChunk) -> Result<ImportedChunk, StoreError> {
-        dispatch!(self.import_chunk(chunk))
-    }
-
-    /// Links imported replies whose parents came later in the file. A link that would close
-    /// a cycle (a comment among its own ancestors) is left out: that reply stays top-level.
-    ///
-    /// # Errors
-    /// A database failure.
-    pub async fn link_orphans(&self, orphans: Vec<(CommentId, String)>) -> Result<(), StoreError> {
-        dispatch!(self.link_orphans(orphans))
-    }
-
     // ---- labels ------------------------------------------------------------------------
 
     /// Every current label, oldest first (ties by comment id).
@@ -520,20 +501,6 @@ impl Store {
 
     // ---- moderators and sessions -------------------------------------------------------
 
-    /// Creates a moderator or replaces its password (re-enabling it and ending its
-    /// sessions); `admin` sets the role when given. Returns the id and whether it is new.
-    ///
-    /// # Errors
-    /// A database failure.
-    pub async fn upsert_moderator(
-        &self,
-        name: ModeratorName,
-        password_hash: String,
-        admin: Option<bool>,
-    ) -> Result<(ModeratorId, bool), StoreError> {
-        dispatch!(self.upsert_moderator(name, password_hash, admin))
-    }
-
     /// What is needed to check `name`'s password.
     ///
     /// # Errors
@@ -551,18 +518,6 @@ impl Store {
     /// A database failure.
     pub async fn list_moderators(&self) -> Result<Vec<ModeratorRow>, StoreError> {
         dispatch!(self.list_moderators())
-    }
-
-    /// Changes an account (see [`AccountChange`]).
-    ///
-    /// # Errors
-    /// A database failure.
-    pub async fn change_account(
-        &self,
-        id: ModeratorId,
-        change: AccountChange,
-    ) -> Result<(), StoreError> {
-        dispatch!(self.change_account(id, change))
     }
 
     // ---- block and hold lists -----------------------------------------------------------
@@ -693,21 +648,6 @@ impl Store {
         undo: Option<String>,
     ) -> Result<(), StoreError> {
         dispatch!(self.set_undo(token_hash, undo))
-    }
-
-    /// Counts a sign-in attempt before its password is checked, atomically: when every key
-    /// has fewer than its limit of attempts since `since`, records one under each and returns
-    /// `true`; else records nothing and returns `false`. Concurrent attempts cannot all pass.
-    ///
-    /// # Errors
-    /// A database failure.
-    pub async fn admit_attempt(
-        &self,
-        keys: Vec<(String, u32)>,
-        at: i64,
-        since: i64,
-    ) -> Result<bool, StoreError> {
-        dispatch!(self.admit_attempt(keys, at, since))
     }
 
     /// Forgets a successful attempt: every attempt under `clear`, and the latest under `one`.

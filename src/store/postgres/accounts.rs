@@ -6,46 +6,11 @@ use deadpool_postgres::GenericClient;
 
 use super::{DbError, Postgres};
 use crate::domain::{
-    AccountChange, ApiTokenOwner, ApiTokenRow, ModeratorCredentials, ModeratorId, ModeratorName,
-    ModeratorRow, NewApiToken, NewSession, NotifyChoice, Recipient, SessionRecord, Timestamp,
-    now_millis,
+    ApiTokenOwner, ApiTokenRow, ModeratorCredentials, ModeratorId, ModeratorRow, NewApiToken,
+    NewSession, NotifyChoice, Recipient, SessionRecord, Timestamp,
 };
 
 impl Postgres {
-    /// A replaced password ends every session of the account.
-    pub async fn upsert_moderator(
-        &self,
-        name: ModeratorName,
-        password_hash: String,
-        admin: Option<bool>,
-    ) -> Result<(ModeratorId, bool), DbError> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await?;
-        // `xmax = 0` only for a row this statement inserted.
-        let row = tx
-            .query_one(
-                "INSERT INTO moderators (name, password_hash, created_at) VALUES ($1, $2, $3)
-                 ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash,
-                                                  is_disabled = FALSE
-                 RETURNING id, (xmax = 0)",
-                &[&name.as_ref(), &password_hash, &now_millis()],
-            )
-            .await?;
-        let (id, created): (i64, bool) = (row.get(0), row.get(1));
-        if !created {
-            delete_sessions_of(&tx, ModeratorId(id), None).await?;
-        }
-        if let Some(admin) = admin {
-            tx.execute(
-                "UPDATE moderators SET is_admin = $2 WHERE id = $1",
-                &[&id, &admin],
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        Ok((ModeratorId(id), created))
-    }
-
     pub async fn find_moderator(
         &self,
         name: String,
@@ -85,44 +50,6 @@ impl Postgres {
                 created_at: Timestamp(row.get(4)),
             })
             .collect())
-    }
-
-    pub async fn change_account(
-        &self,
-        id: ModeratorId,
-        change: AccountChange,
-    ) -> Result<(), DbError> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await?;
-        match change {
-            AccountChange::Disabled(disabled) => {
-                tx.execute(
-                    "UPDATE moderators SET is_disabled = $2 WHERE id = $1",
-                    &[&id.0, &disabled],
-                )
-                .await?;
-                if disabled {
-                    delete_sessions_of(&tx, id, None).await?;
-                }
-            }
-            AccountChange::Admin(admin) => {
-                tx.execute(
-                    "UPDATE moderators SET is_admin = $2 WHERE id = $1",
-                    &[&id.0, &admin],
-                )
-                .await?;
-            }
-            AccountChange::Password { hash, keep } => {
-                tx.execute(
-                    "UPDATE moderators SET password_hash = $2 WHERE id = $1",
-                    &[&id.0, &hash],
-                )
-                .await?;
-                delete_sessions_of(&tx, id, keep.as_deref()).await?;
-            }
-        }
-        tx.commit().await?;
-        Ok(())
     }
 
     pub async fn start_session(&self, s: NewSession) -> Result<(), DbError> {
@@ -183,53 +110,6 @@ impl Postgres {
         )
         .await?;
         Ok(())
-    }
-
-    /// Counts an attempt before its password is checked. Each key's advisory lock (taken in
-    /// a fixed order, held to commit) makes the count and the record one step across every
-    /// instance: forty concurrent guesses, wherever they land, are admitted one at a time.
-    pub async fn admit_attempt(
-        &self,
-        keys: Vec<(String, u32)>,
-        at: i64,
-        since: i64,
-    ) -> Result<bool, DbError> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await?;
-        let mut locked: Vec<&str> = keys.iter().map(|(k, _)| k.as_str()).collect();
-        locked.sort_unstable();
-        locked.dedup();
-        for key in &locked {
-            tx.execute(
-                "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-                &[key],
-            )
-            .await?;
-        }
-        for (key, limit) in &keys {
-            let n: i64 = tx
-                .query_one(
-                    "SELECT COUNT(*) FROM login_failures WHERE key = $1 AND at >= $2",
-                    &[key, &since],
-                )
-                .await?
-                .get(0);
-            if n >= i64::from(*limit) {
-                tx.commit().await?;
-                return Ok(false);
-            }
-        }
-        tx.execute("DELETE FROM login_failures WHERE at < $1", &[&since])
-            .await?;
-        for key in &locked {
-            tx.execute(
-                "INSERT INTO login_failures (key, at) VALUES ($1, $2)",
-                &[key, &at],
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(true)
     }
 
     /// Forgets a successful attempt: every attempt under `clear`, and the latest under `one`.
@@ -403,18 +283,4 @@ impl Postgres {
         let statement = client.prepare_cached(sql).await?;
         Ok(client.execute(&statement, params).await?)
     }
-}
-
-/// Ends every session of `moderator` except `keep` (a token hash).
-async fn delete_sessions_of(
-    tx: &impl GenericClient,
-    moderator: ModeratorId,
-    keep: Option<&str>,
-) -> Result<(), DbError> {
-    tx.execute(
-        "DELETE FROM sessions WHERE moderator_id = $1 AND token_hash IS DISTINCT FROM $2",
-        &[&moderator.0, &keep],
-    )
-    .await?;
-    Ok(())
 }

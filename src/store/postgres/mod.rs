@@ -11,6 +11,7 @@ mod comments;
 mod models;
 mod queue;
 mod sites;
+mod work;
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -26,7 +27,21 @@ use crate::domain::{CampaignInfo, CommentId, CommentStatus, ModComment, Timestam
 
 impl From<tokio_postgres::Error> for DbError {
     fn from(e: tokio_postgres::Error) -> Self {
-        DbError::Backend(Arc::new(e))
+        use tokio_postgres::error::SqlState;
+        // What another writer's concurrent transaction causes: worth one more try alone.
+        let contended = e.code().is_some_and(|code| {
+            [
+                SqlState::T_R_DEADLOCK_DETECTED,
+                SqlState::T_R_SERIALIZATION_FAILURE,
+                SqlState::UNIQUE_VIOLATION,
+            ]
+            .contains(code)
+        });
+        if contended {
+            DbError::Contended(Arc::new(e))
+        } else {
+            DbError::Backend(Arc::new(e))
+        }
     }
 }
 
@@ -62,6 +77,8 @@ const MIGRATION_LOCK: i64 = 0x0072_676d_6967;
 /// The PostgreSQL database.
 pub struct Postgres {
     pool: Pool,
+    /// The writer lanes that run units of work in batches.
+    lanes: work::Lanes,
     /// For connections outside the pool (the retraining lock's).
     config: tokio_postgres::Config,
 }
@@ -109,7 +126,17 @@ impl Postgres {
                 .join()
                 .unwrap_or(Err(DbError::Cancelled))
         })?;
-        Ok(Self { pool, config })
+        let lanes = work::Lanes::start(&pool)?;
+        Ok(Self {
+            pool,
+            lanes,
+            config,
+        })
+    }
+
+    /// Queues a unit of work on a writer lane.
+    pub(crate) async fn run(&self, job: Box<dyn crate::store::work::Job>) -> Result<(), DbError> {
+        self.lanes.send(job).await
     }
 
     async fn client(&self) -> Result<deadpool_postgres::Object, DbError> {

@@ -1,12 +1,10 @@
 //! Sites and their Akismet keys, the block and hold lists, and personal data (retention,
 //! export and erasure).
 
-use super::comments::bump_thread_of;
 use super::{DbError, Postgres, limit_i64};
 use crate::domain::{
     CommentId, KeyedSite, ModeratorId, NewRule, Rule, RuleKind, RuleList, Site, SiteId, now_millis,
 };
-use crate::store::sql::{ERASED_AUTHOR, ERASED_BODY};
 
 impl Postgres {
     pub async fn upsert_site(&self, origin: String, name: String) -> Result<SiteId, DbError> {
@@ -194,40 +192,6 @@ impl Postgres {
     pub async fn comments_of(&self, email: String) -> Result<Vec<CommentId>, DbError> {
         let client = self.client().await?;
         comments_of(&client, &email).await
-    }
-
-    /// Anonymises every comment sent with `email`, deletes their labels and logs each
-    /// erasure, in one transaction.
-    pub async fn erase(&self, email: String, at: i64) -> Result<u64, DbError> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await?;
-        let ids = comments_of(&tx, &email).await?;
-        for id in &ids {
-            let status: String = tx
-                .query_one(
-                    "UPDATE comments
-                     SET author = $2, email = '', website = NULL, body = $3, client_ip = NULL,
-                         client_ip_hash = NULL, user_agent = NULL, referrer = NULL,
-                         spam_reasons = NULL, signals = NULL, idempotency_key = NULL
-                     WHERE id = $1
-                     RETURNING status",
-                    &[&id.0, &ERASED_AUTHOR, &ERASED_BODY],
-                )
-                .await?
-                .get(0);
-            tx.execute("DELETE FROM labels WHERE comment_id = $1", &[&id.0])
-                .await?;
-            tx.execute(
-                "INSERT INTO mod_log (comment_id, moderator_id, action, from_status, to_status,
-                                      created_at)
-                 VALUES ($1, NULL, 'erase', $2, $2, $3)",
-                &[&id.0, &status, &at],
-            )
-            .await?;
-            bump_thread_of(&tx, *id).await?;
-        }
-        tx.commit().await?;
-        Ok(ids.len() as u64)
     }
 }
 

@@ -5,8 +5,8 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::DbError;
 use crate::domain::{
-    CampaignInfo, CommentId, CommentStatus, ImportedComment, LogEntry, ModAction, ModComment,
-    ModeratorId, NewComment, Order, PublicComment, ScoringRow, Signal, SiteId, StoredVerdict,
+    CampaignInfo, CommentId, CommentStatus, Filing, ImportedComment, LogEntry, LogEvent,
+    ModComment, NewComment, Order, PublicComment, ScoringRow, SiteId, StoredVerdict,
     SubmissionMeta, ThreadId, Timestamp,
 };
 pub(crate) use crate::store::sql::MOD_COLUMNS;
@@ -162,18 +162,6 @@ pub fn set_verdict(
     Ok(())
 }
 
-/// A status change to append to the moderation log.
-#[derive(Debug, Clone, Copy)]
-pub struct ModEvent {
-    pub comment: CommentId,
-    /// `None` when the spam filter acted.
-    pub moderator: Option<ModeratorId>,
-    pub action: ModAction,
-    pub from: CommentStatus,
-    pub to: CommentStatus,
-    pub at: i64,
-}
-
 /// The thread for `url`, creating it under `site` if it is new.
 ///
 /// # Errors
@@ -229,10 +217,10 @@ pub fn insert_comment(
     thread: ThreadId,
     comment: &NewComment,
     meta: &SubmissionMeta,
-    status: CommentStatus,
-    verdict: Option<&StoredVerdict>,
-    signals: &[Signal],
+    filing: &Filing,
+    before_spam: Option<CommentStatus>,
 ) -> Result<CommentId, DbError> {
+    let (status, verdict, signals) = (filing.status, filing.verdict.as_ref(), &filing.signals);
     let signals = (!signals.is_empty()).then(|| {
         serde_json::to_string(&signals.iter().map(ToString::to_string).collect::<Vec<_>>())
             .expect("strings serialise")
@@ -253,8 +241,7 @@ pub fn insert_comment(
         comment.website.as_ref().map(AsRef::<str>::as_ref),
         comment.body.as_ref(),
         status,
-        // Filed as spam on arrival: "not spam" returns it to the queue.
-        (status == CommentStatus::Spam).then_some(CommentStatus::Pending),
+        before_spam,
         meta.created_at,
         meta.client_ip,
         meta.user_agent,
@@ -422,6 +409,42 @@ pub fn thread_version(conn: &Connection, url: &str) -> Result<Option<i64>, DbErr
         .optional()?)
 }
 
+/// Replaces the filter's verdicts on these comments (statuses are left alone).
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn set_verdicts(
+    conn: &Connection,
+    verdicts: &[(CommentId, StoredVerdict)],
+) -> Result<(), DbError> {
+    for (id, verdict) in verdicts {
+        set_verdict(conn, *id, verdict)?;
+    }
+    Ok(())
+}
+
+/// Raises the public version of a thread.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn bump_thread(conn: &Connection, thread: ThreadId) -> Result<(), DbError> {
+    conn.prepare_cached("UPDATE threads SET public_version = public_version + 1 WHERE id = ?1")?
+        .execute([thread.0])?;
+    Ok(())
+}
+
+/// The thread at `url`, if it exists.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn thread_id(conn: &Connection, url: &str) -> Result<Option<ThreadId>, DbError> {
+    Ok(conn
+        .prepare_cached("SELECT id FROM threads WHERE url = ?1")?
+        .query_row([url], |row| row.get(0))
+        .optional()?
+        .map(ThreadId))
+}
+
 /// Raises the public version of the thread comment `id` belongs to.
 ///
 /// # Errors
@@ -454,7 +477,7 @@ pub fn set_status(
 ///
 /// # Errors
 /// The SQL error, if any.
-pub fn append_log(conn: &Connection, event: &ModEvent) -> Result<(), DbError> {
+pub fn append_log(conn: &Connection, event: &LogEvent) -> Result<(), DbError> {
     conn.prepare_cached(
         "INSERT INTO mod_log (comment_id, moderator_id, action, from_status, to_status, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

@@ -137,6 +137,15 @@ pub fn forget_latest_failure(conn: &Connection, key: &str) -> Result<(), DbError
     Ok(())
 }
 
+/// Forgets a successful attempt: every attempt under `clear`, and the latest under `one`.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn forgive_attempt(conn: &Connection, clear: &str, one: &str) -> Result<(), DbError> {
+    clear_login_failures(conn, clear)?;
+    forget_latest_failure(conn, one)
+}
+
 /// Failed sign-ins under `key` since `since`.
 ///
 /// # Errors

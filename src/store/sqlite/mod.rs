@@ -12,10 +12,10 @@ pub mod labels;
 pub mod migrations;
 pub mod moderators;
 pub mod notify;
-mod ops;
 pub mod privacy;
 pub mod sites;
 pub mod tokens;
+mod work;
 pub mod writer;
 
 use std::collections::HashMap;
@@ -27,14 +27,13 @@ use rusqlite::{Connection, OpenFlags};
 
 pub(crate) use super::StoreError as DbError;
 use crate::domain::{
-    AccountChange, Acted, Agreement, ApiTokenOwner, ApiTokenRow, CommentContext, CommentId,
-    CommentStatus, Counts, Decision, DecisionRefusal, Feedback, Filing, ImportChunk, ImportedChunk,
+    Agreement, ApiTokenOwner, ApiTokenRow, CommentContext, CommentId, CommentStatus, Counts,
     KeyedSite, LabelledComment, LogEntry, ModComment, ModeratorCredentials, ModeratorId,
-    ModeratorName, ModeratorRow, NewApiToken, NewComment, NewRule, NewSession, Order, PublicThread,
-    QueueFilter, Rule, ScoringRow, SessionRecord, Site, SiteId, StoredVerdict, SubmissionMeta,
-    SubmitRefusal, Submitted,
+    ModeratorRow, NewApiToken, NewRule, NewSession, Order, PublicThread, QueueFilter, Rule,
+    ScoringRow, SessionRecord, Site, SiteId, StoredVerdict, Submitted,
 };
 use crate::domain::{NotifyChoice, Recipient};
+use crate::store::work::Job;
 use writer::{Op, Writer};
 
 impl From<rusqlite::Error> for DbError {
@@ -156,29 +155,6 @@ impl Sqlite {
         self.read(move |c| privacy::comments_of(c, &email)).await
     }
 
-    pub async fn erase(&self, email: String, at: i64) -> Result<u64, DbError> {
-        let erased = self
-            .writer
-            .call(|reply| Op::Erase { email, at, reply })
-            .await?;
-        // The old text is still in the WAL's copies of the pages until they are folded back
-        // into the database and the log is truncated.
-        self.writer.call(|reply| Op::Checkpoint { reply }).await?;
-        Ok(erased)
-    }
-
-    pub async fn feedback(
-        &self,
-        feedback: Feedback,
-    ) -> Result<Result<CommentId, SubmitRefusal>, DbError> {
-        self.writer
-            .call(|reply| Op::Feedback {
-                feedback: Box::new(feedback),
-                reply,
-            })
-            .await
-    }
-
     pub async fn key_state(&self, origin: String) -> Result<Option<(SiteId, i64)>, DbError> {
         self.read(move |c| sites::key_state(c, &origin)).await
     }
@@ -256,6 +232,17 @@ impl Sqlite {
             .await
     }
 
+    /// Sends a unit of work to the writer; its answer goes to the job's own channel.
+    pub(crate) async fn run(&self, job: Box<dyn Job>) -> Result<(), DbError> {
+        self.writer.send(Op::Work(job)).await
+    }
+
+    /// Folds the WAL into the database file and truncates it: pages overwritten since (an
+    /// erasure's old text) are gone from the disk, not only from the tables.
+    pub async fn checkpoint(&self) -> Result<(), DbError> {
+        self.writer.call(|reply| Op::Checkpoint { reply }).await
+    }
+
     /// The writer can begin and commit a transaction.
     pub async fn writable(&self) -> Result<(), DbError> {
         self.writer.call(|reply| Op::Ping { reply }).await
@@ -301,31 +288,6 @@ impl Sqlite {
 
     pub async fn list_sites(&self) -> Result<Vec<Site>, DbError> {
         self.read(sites::list_sites).await
-    }
-
-    pub async fn insert_comment(
-        &self,
-        comment: NewComment,
-        meta: SubmissionMeta,
-        filing: Filing,
-    ) -> Result<Result<Submitted, SubmitRefusal>, DbError> {
-        self.writer
-            .call(|reply| Op::Submit {
-                comment: Box::new(comment),
-                meta: Box::new(meta),
-                filing: Box::new(filing),
-                reply,
-            })
-            .await
-    }
-
-    pub async fn apply_decision(
-        &self,
-        decision: Decision,
-    ) -> Result<Result<Acted, DecisionRefusal>, DbError> {
-        self.writer
-            .call(|reply| Op::Decide { decision, reply })
-            .await
     }
 
     pub async fn find_by_idempotency_key(&self, key: String) -> Result<Option<Submitted>, DbError> {
@@ -456,16 +418,6 @@ impl Sqlite {
             .await
     }
 
-    pub async fn import_chunk(&self, chunk: ImportChunk) -> Result<ImportedChunk, DbError> {
-        self.writer.call(|reply| Op::Import { chunk, reply }).await
-    }
-
-    pub async fn link_orphans(&self, orphans: Vec<(CommentId, String)>) -> Result<(), DbError> {
-        self.writer
-            .call(|reply| Op::LinkOrphans { orphans, reply })
-            .await
-    }
-
     pub async fn list_labels(&self) -> Result<Vec<LabelledComment>, DbError> {
         self.read(labels::list_labels).await
     }
@@ -478,22 +430,6 @@ impl Sqlite {
         self.read(move |c| dashboard::agreement(c, threshold)).await
     }
 
-    pub async fn upsert_moderator(
-        &self,
-        name: ModeratorName,
-        password_hash: String,
-        admin: Option<bool>,
-    ) -> Result<(ModeratorId, bool), DbError> {
-        self.writer
-            .call(|reply| Op::UpsertModerator {
-                name,
-                password_hash,
-                admin,
-                reply,
-            })
-            .await
-    }
-
     pub async fn find_moderator(
         &self,
         name: String,
@@ -504,16 +440,6 @@ impl Sqlite {
 
     pub async fn list_moderators(&self) -> Result<Vec<ModeratorRow>, DbError> {
         self.read(dashboard::list_moderators).await
-    }
-
-    pub async fn change_account(
-        &self,
-        id: ModeratorId,
-        change: AccountChange,
-    ) -> Result<(), DbError> {
-        self.writer
-            .call(|reply| Op::ChangeAccount { id, change, reply })
-            .await
     }
 
     pub async fn add_rule(&self, rule: NewRule, by: ModeratorId, at: i64) -> Result<bool, DbError> {
@@ -596,22 +522,6 @@ impl Sqlite {
             .call(|reply| Op::SetUndo {
                 token_hash,
                 undo,
-                reply,
-            })
-            .await
-    }
-
-    pub async fn admit_attempt(
-        &self,
-        keys: Vec<(String, u32)>,
-        at: i64,
-        since: i64,
-    ) -> Result<bool, DbError> {
-        self.writer
-            .call(|reply| Op::AdmitAttempt {
-                keys,
-                at,
-                since,
                 reply,
             })
             .await

@@ -69,33 +69,20 @@ pub fn comments_of(conn: &Connection, email: &str) -> Result<Vec<CommentId>, DbE
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// Anonymises every comment sent with `email`: name, address, website, text, network, user
-/// agent and referrer go; the training labels made from them are deleted; each erasure is
-/// logged. The comments keep their place in their threads. How many were erased.
+/// Replaces comment `id`'s name, address, website, text, network, user agent and referrer
+/// with the erased placeholders; its status.
 ///
 /// # Errors
 /// The SQL error, if any.
-pub fn erase(conn: &Connection, email: &str, at: i64) -> Result<u64, DbError> {
-    let ids = comments_of(conn, email)?;
-    let mut anonymise = conn.prepare_cached(
-        "UPDATE comments
-         SET author = ?2, email = '', website = NULL, body = ?3, client_ip = NULL,
-             client_ip_hash = NULL, user_agent = NULL, referrer = NULL, spam_reasons = NULL,
-             signals = NULL, idempotency_key = NULL
-         WHERE id = ?1
-         RETURNING status",
-    )?;
-    let mut unlabel = conn.prepare_cached("DELETE FROM labels WHERE comment_id = ?1")?;
-    let mut log = conn.prepare_cached(
-        "INSERT INTO mod_log (comment_id, moderator_id, action, from_status, to_status, created_at)
-         VALUES (?1, NULL, 'erase', ?2, ?2, ?3)",
-    )?;
-    for id in &ids {
-        let status: CommentStatus =
-            anonymise.query_row(params![id.0, ERASED_AUTHOR, ERASED_BODY], |row| row.get(0))?;
-        unlabel.execute([id.0])?;
-        log.execute(params![id.0, status, at])?;
-        super::comments::bump_thread_of(conn, *id)?;
-    }
-    Ok(ids.len() as u64)
+pub fn anonymise(conn: &Connection, id: CommentId) -> Result<CommentStatus, DbError> {
+    Ok(conn
+        .prepare_cached(
+            "UPDATE comments
+             SET author = ?2, email = '', website = NULL, body = ?3, client_ip = NULL,
+                 client_ip_hash = NULL, user_agent = NULL, referrer = NULL, spam_reasons = NULL,
+                 signals = NULL, idempotency_key = NULL
+             WHERE id = ?1
+             RETURNING status",
+        )?
+        .query_row(params![id.0, ERASED_AUTHOR, ERASED_BODY], |row| row.get(0))?)
 }

@@ -27,13 +27,13 @@ use std::time::{Duration, Instant};
 use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
-use super::{DbError, ops};
+use super::DbError;
+use super::work::SqliteTx;
 use crate::domain::NotifyChoice;
 use crate::domain::{
-    AccountChange, Acted, CommentId, Decision, DecisionRefusal, Feedback, Filing, ImportChunk,
-    ImportedChunk, ModeratorId, ModeratorName, NewApiToken, NewComment, NewRule, NewSession,
-    SiteId, StoredVerdict, SubmissionMeta, SubmitRefusal, Submitted,
+    CommentId, ModeratorId, NewApiToken, NewRule, NewSession, SiteId, StoredVerdict,
 };
+use crate::store::work::Job;
 
 /// Where an operation's answer goes.
 pub type Reply<T> = oneshot::Sender<Result<T, DbError>>;
@@ -61,45 +61,19 @@ impl Default for Limits {
     }
 }
 
-/// Every write the service makes.
+/// Every write the service makes: a use case's unit of work, or one of the writer's own
+/// small writes and controls.
 pub enum Op {
-    Submit {
-        comment: Box<NewComment>,
-        meta: Box<SubmissionMeta>,
-        filing: Box<Filing>,
-        reply: Reply<Result<Submitted, SubmitRefusal>>,
-    },
-    Decide {
-        decision: Decision,
-        reply: Reply<Result<Acted, DecisionRefusal>>,
-    },
+    /// A use case's unit of work (see [`crate::store::Tx`]), under its own savepoint.
+    Work(Box<dyn Job>),
     SetVerdicts {
         verdicts: Vec<(CommentId, StoredVerdict)>,
-        reply: Reply<()>,
-    },
-    Import {
-        chunk: ImportChunk,
-        reply: Reply<ImportedChunk>,
-    },
-    LinkOrphans {
-        orphans: Vec<(CommentId, String)>,
         reply: Reply<()>,
     },
     UpsertSite {
         origin: String,
         name: String,
         reply: Reply<SiteId>,
-    },
-    UpsertModerator {
-        name: ModeratorName,
-        password_hash: String,
-        admin: Option<bool>,
-        reply: Reply<(ModeratorId, bool)>,
-    },
-    ChangeAccount {
-        id: ModeratorId,
-        change: AccountChange,
-        reply: Reply<()>,
     },
     StartSession {
         session: NewSession,
@@ -118,12 +92,6 @@ pub enum Op {
         token_hash: String,
         undo: Option<String>,
         reply: Reply<()>,
-    },
-    AdmitAttempt {
-        keys: Vec<(String, u32)>,
-        at: i64,
-        since: i64,
-        reply: Reply<bool>,
     },
     ForgiveAttempt {
         clear: String,
@@ -148,11 +116,6 @@ pub enum Op {
         rows: Vec<(CommentId, Option<(String, String)>)>,
         reply: Reply<()>,
     },
-    Erase {
-        email: String,
-        at: i64,
-        reply: Reply<u64>,
-    },
     SetNotify {
         id: ModeratorId,
         email: Option<String>,
@@ -163,10 +126,6 @@ pub enum Op {
         id: ModeratorId,
         at: i64,
         reply: Reply<()>,
-    },
-    Feedback {
-        feedback: Box<Feedback>,
-        reply: Reply<Result<CommentId, SubmitRefusal>>,
     },
     SetSiteKey {
         site: SiteId,
@@ -261,27 +220,17 @@ impl Op {
     /// Applies the operation inside the open transaction.
     fn run(self, conn: &Connection) -> Answer {
         match self {
-            Op::Submit {
-                comment,
-                meta,
-                filing,
+            Op::Work(mut job) => {
+                if let Err(e) = savepoint(conn, |c| job.run(&mut SqliteTx(c))) {
+                    // Failed before or inside the unit: its savepoint undid its writes.
+                    return Box::new(move |_| job.finish(Some(&e)));
+                }
+                Box::new(move |commit_failed| job.finish(commit_failed))
+            }
+            Op::SetVerdicts { verdicts, reply } => answer(
                 reply,
-            } => answer(
-                reply,
-                savepoint(conn, |c| ops::submit(c, &comment, &meta, &filing)),
+                savepoint(conn, |c| super::comments::set_verdicts(c, &verdicts)),
             ),
-            Op::Decide { decision, reply } => {
-                answer(reply, savepoint(conn, |c| ops::decide(c, &decision)))
-            }
-            Op::SetVerdicts { verdicts, reply } => {
-                answer(reply, savepoint(conn, |c| ops::set_verdicts(c, &verdicts)))
-            }
-            Op::Import { chunk, reply } => {
-                answer(reply, savepoint(conn, |c| ops::import_chunk(c, &chunk)))
-            }
-            Op::LinkOrphans { orphans, reply } => {
-                answer(reply, savepoint(conn, |c| ops::link_orphans(c, &orphans)))
-            }
             Op::UpsertSite {
                 origin,
                 name,
@@ -290,24 +239,18 @@ impl Op {
                 reply,
                 savepoint(conn, |c| super::sites::upsert_site(c, &origin, &name)),
             ),
-            Op::UpsertModerator {
-                name,
-                password_hash,
-                admin,
-                reply,
-            } => answer(
+            Op::StartSession { session: s, reply } => answer(
                 reply,
                 savepoint(conn, |c| {
-                    ops::upsert_moderator(c, &name, &password_hash, admin)
+                    super::dashboard::insert_session(
+                        c,
+                        &s.token_hash,
+                        s.moderator,
+                        &s.csrf_token,
+                        s.at,
+                    )
                 }),
             ),
-            Op::ChangeAccount { id, change, reply } => answer(
-                reply,
-                savepoint(conn, |c| ops::change_account(c, id, &change)),
-            ),
-            Op::StartSession { session, reply } => {
-                answer(reply, savepoint(conn, |c| ops::start_session(c, &session)))
-            }
             Op::TouchSession {
                 token_hash,
                 at,
@@ -332,18 +275,9 @@ impl Op {
                     super::dashboard::set_undo(c, &token_hash, undo.as_deref())
                 }),
             ),
-            Op::AdmitAttempt {
-                keys,
-                at,
-                since,
-                reply,
-            } => answer(
-                reply,
-                savepoint(conn, |c| ops::admit_attempt(c, &keys, at, since)),
-            ),
             Op::ForgiveAttempt { clear, one, reply } => answer(
                 reply,
-                savepoint(conn, |c| ops::forgive_attempt(c, &clear, &one)),
+                savepoint(conn, |c| super::dashboard::forgive_attempt(c, &clear, &one)),
             ),
             Op::AddRule {
                 rule,
@@ -373,9 +307,6 @@ impl Op {
                 reply,
                 savepoint(conn, |c| super::notify::set_digest_sent(c, id, at)),
             ),
-            Op::Feedback { feedback, reply } => {
-                answer(reply, savepoint(conn, |c| ops::feedback(c, &feedback)))
-            }
             Op::SetSiteKey {
                 site,
                 generation,
@@ -396,10 +327,6 @@ impl Op {
             Op::SetAddresses { rows, reply } => answer(
                 reply,
                 savepoint(conn, |c| super::privacy::set_addresses(c, &rows)),
-            ),
-            Op::Erase { email, at, reply } => answer(
-                reply,
-                savepoint(conn, |c| super::privacy::erase(c, &email, at)),
             ),
             // Only reached inside a batch (`run` handles a Close that starts one): the
             // checkpoint happens when the loop sees it next.
@@ -437,19 +364,14 @@ impl Op {
     fn fail(self, e: &DbError) {
         let answer_now: Answer = match self {
             Op::Wake => return,
-            Op::Submit { reply, .. } => answer(reply, Err(e.clone())),
-            Op::Decide { reply, .. } => answer(reply, Err(e.clone())),
-            Op::Import { reply, .. } => answer(reply, Err(e.clone())),
+            Op::Work(job) => return job.finish(Some(e)),
             Op::UpsertSite { reply, .. } => answer(reply, Err(e.clone())),
-            Op::UpsertModerator { reply, .. } => answer(reply, Err(e.clone())),
-            Op::AdmitAttempt { reply, .. }
-            | Op::AddRule { reply, .. }
+            Op::AddRule { reply, .. }
             | Op::DeleteRule { reply, .. }
-            | Op::DeleteToken { reply, .. } => answer(reply, Err(e.clone())),
+            | Op::DeleteToken { reply, .. }
+            | Op::SetStoreChecked { reply, .. } => answer(reply, Err(e.clone())),
             Op::InsertToken { reply, .. } => answer(reply, Err(e.clone())),
             Op::SetVerdicts { reply, .. }
-            | Op::LinkOrphans { reply, .. }
-            | Op::ChangeAccount { reply, .. }
             | Op::StartSession { reply, .. }
             | Op::TouchSession { reply, .. }
             | Op::EndSession { reply, .. }
@@ -459,16 +381,11 @@ impl Op {
             | Op::Ping { reply, .. }
             | Op::SetAddresses { reply, .. }
             | Op::Close { reply, .. }
-            | Op::Checkpoint { reply, .. } => answer(reply, Err(e.clone())),
-            Op::Feedback { reply, .. } => answer(reply, Err(e.clone())),
-            Op::SetNotify { reply, .. } | Op::SetDigestSent { reply, .. } => {
-                answer(reply, Err(e.clone()))
-            }
-            Op::SetSiteKey { reply, .. } => answer(reply, Err(e.clone())),
-            Op::SetStoreChecked { reply, .. } => answer(reply, Err(e.clone())),
-            Op::PurgeBefore { reply, .. } | Op::Erase { reply, .. } => {
-                answer(reply, Err(e.clone()))
-            }
+            | Op::Checkpoint { reply, .. }
+            | Op::SetNotify { reply, .. }
+            | Op::SetDigestSent { reply, .. }
+            | Op::SetSiteKey { reply, .. } => answer(reply, Err(e.clone())),
+            Op::PurgeBefore { reply, .. } => answer(reply, Err(e.clone())),
             #[cfg(test)]
             Op::Hold { reply, .. } | Op::FailAfterWriting { reply } => {
                 answer(reply, Err(e.clone()))
@@ -518,6 +435,14 @@ impl Writer {
             .spawn(move || run(conn, rx, &to_sync, limits))
             .map_err(|e| DbError::Backend(std::sync::Arc::new(e)))?;
         Ok(Self { tx })
+    }
+
+    /// Queues an operation that answers on a channel of its own (a unit of work).
+    ///
+    /// # Errors
+    /// [`DbError::WriterGone`].
+    pub async fn send(&self, op: Op) -> Result<(), DbError> {
+        self.tx.send(op).await.map_err(|_| DbError::WriterGone)
     }
 
     /// Sends the operation built by `op` and waits for its answer, which comes only after

@@ -1,0 +1,583 @@
+//! Units of work on PostgreSQL: [`Tx`] over one pooled connection, and the writer lanes that
+//! run units of work in batches, each under its own savepoint, one commit per batch.
+//!
+//! A lane is a thread: it takes what is waiting (up to [`MAX_BATCH`]), begins a transaction,
+//! runs each unit under a savepoint (a failing unit undoes only its own writes) and commits
+//! once, with `synchronous_commit = on`, before any caller of the batch is answered. Several
+//! lanes run at once, so a slow batch does not hold up the others. Each primitive blocks the
+//! lane on the process's PostgreSQL I/O runtime for its one statement.
+//!
+//! Why batches: one commit per submission spent most of the server's CPU on commits
+//! (BENCHMARKS.md, `bench/postgres.sh`); one commit for what is waiting gives the same
+//! promise, an acknowledged comment is on the server's disk, for many callers at once.
+//!
+//! Lanes' batches can meet on the same rows (two new threads created in opposite orders, a
+//! retried idempotency key): PostgreSQL then fails one unit with a deadlock or a unique
+//! violation, its savepoint undoes it, and it is run again on its own after the batch.
+
+use std::future::Future;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use deadpool_postgres::{GenericClient, Object, Pool};
+use tokio::sync::mpsc;
+use tokio_postgres::Row;
+use tokio_postgres::types::ToSql;
+
+use super::{DbError, io_runtime, status, status_opt};
+use crate::domain::{
+    CommentId, CommentStatus, Filing, ImportedComment, Label, LabelSource, LogEvent, ModeratorId,
+    ModeratorName, NewComment, SiteId, SubmissionMeta, Submitted, ThreadId, now_millis,
+};
+use crate::store::sql::{ERASED_AUTHOR, ERASED_BODY};
+use crate::store::work::Job;
+use crate::store::{Tx, TxResult};
+
+/// Writer lanes per instance: enough to keep the server's commits overlapping, few enough
+/// to leave most of the pool's connections to reads.
+const LANES: usize = 4;
+/// Units of work in one transaction at most.
+const MAX_BATCH: usize = 256;
+/// Units of work waiting before callers wait.
+const QUEUE: usize = 4096;
+
+/// Runs a future to completion on the I/O runtime, from a lane's thread.
+fn block<T, E: Into<DbError>>(f: impl Future<Output = Result<T, E>>) -> Result<T, DbError> {
+    io_runtime().block_on(f).map_err(Into::into)
+}
+
+type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
+
+/// One pooled connection inside a lane's open transaction.
+struct PgTx<'c> {
+    client: &'c Object,
+}
+
+impl PgTx<'_> {
+    fn opt(&self, sql: &str, params: Params<'_>) -> TxResult<Option<Row>> {
+        block(async {
+            let statement = self.client.prepare_cached(sql).await?;
+            self.client.query_opt(&statement, params).await
+        })
+    }
+
+    fn one(&self, sql: &str, params: Params<'_>) -> TxResult<Row> {
+        block(async {
+            let statement = self.client.prepare_cached(sql).await?;
+            self.client.query_one(&statement, params).await
+        })
+    }
+
+    fn all(&self, sql: &str, params: Params<'_>) -> TxResult<Vec<Row>> {
+        block(async {
+            let statement = self.client.prepare_cached(sql).await?;
+            self.client.query(&statement, params).await
+        })
+    }
+
+    fn exec(&self, sql: &str, params: Params<'_>) -> TxResult<u64> {
+        block(async {
+            let statement = self.client.prepare_cached(sql).await?;
+            self.client.execute(&statement, params).await
+        })
+    }
+}
+
+/// The filter's and the guard's findings as stored: a JSON array of strings, or nothing.
+fn signals_json(signals: &[crate::domain::Signal]) -> Option<String> {
+    (!signals.is_empty()).then(|| {
+        serde_json::to_string(&signals.iter().map(ToString::to_string).collect::<Vec<_>>())
+            .expect("strings serialise")
+    })
+}
+
+impl Tx for PgTx<'_> {
+    fn site_id(&mut self, origin: &str) -> TxResult<Option<SiteId>> {
+        Ok(self
+            .opt("SELECT id FROM sites WHERE origin = $1", &[&origin])?
+            .map(|row| SiteId(row.get(0))))
+    }
+
+    fn upsert_site(&mut self, origin: &str, name: &str) -> TxResult<SiteId> {
+        let row = self.one(
+            "INSERT INTO sites (origin, name, created_at) VALUES ($1, $2, $3)
+             ON CONFLICT (origin) DO UPDATE SET name = excluded.name
+             RETURNING id",
+            &[&origin, &name, &now_millis()],
+        )?;
+        Ok(SiteId(row.get(0)))
+    }
+
+    fn thread_id(&mut self, url: &str) -> TxResult<Option<ThreadId>> {
+        Ok(self
+            .opt("SELECT id FROM threads WHERE url = $1", &[&url])?
+            .map(|row| ThreadId(row.get(0))))
+    }
+
+    fn insert_thread(&mut self, site: SiteId, url: &str, at: i64) -> TxResult<ThreadId> {
+        let row = self.one(
+            "INSERT INTO threads (site_id, url, created_at) VALUES ($1, $2, $3)
+             ON CONFLICT (url) DO UPDATE SET url = excluded.url
+             RETURNING id",
+            &[&site.0, &url, &at],
+        )?;
+        Ok(ThreadId(row.get(0)))
+    }
+
+    fn bump_thread(&mut self, thread: ThreadId) -> TxResult<()> {
+        self.exec(
+            "UPDATE threads SET public_version = public_version + 1 WHERE id = $1",
+            &[&thread.0],
+        )?;
+        Ok(())
+    }
+
+    fn bump_thread_of(&mut self, id: CommentId) -> TxResult<()> {
+        self.exec(
+            "UPDATE threads SET public_version = public_version + 1
+             WHERE id = (SELECT thread_id FROM comments WHERE id = $1)",
+            &[&id.0],
+        )?;
+        Ok(())
+    }
+
+    fn by_idempotency_key(&mut self, key: &str) -> TxResult<Option<Submitted>> {
+        self.opt(
+            "SELECT id, status, created_at FROM comments WHERE idempotency_key = $1",
+            &[&key],
+        )?
+        .map(|row| {
+            Ok(Submitted {
+                id: CommentId(row.get(0)),
+                status: status(&row, 1)?,
+                created_at: row.get(2),
+            })
+        })
+        .transpose()
+    }
+
+    fn thread_and_status(&mut self, id: CommentId) -> TxResult<Option<(ThreadId, CommentStatus)>> {
+        self.opt(
+            "SELECT thread_id, status FROM comments WHERE id = $1",
+            &[&id.0],
+        )?
+        .map(|row| Ok((ThreadId(row.get(0)), status(&row, 1)?)))
+        .transpose()
+    }
+
+    fn insert_comment(
+        &mut self,
+        thread: ThreadId,
+        comment: &NewComment,
+        meta: &SubmissionMeta,
+        filing: &Filing,
+        before_spam: Option<CommentStatus>,
+    ) -> TxResult<CommentId> {
+        let verdict = filing.verdict.as_ref();
+        let row = self.one(
+            "INSERT INTO comments (thread_id, parent_id, author, email, website, body, status,
+                 status_before_spam, created_at, client_ip, user_agent, referrer, spam_score,
+                 spam_log_odds, spam_reasons, model_version, idempotency_key, signals,
+                 client_ip_hash, campaign_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+                     $18, $19, $20)
+             RETURNING id",
+            &[
+                &thread.0,
+                &comment.parent.map(|p| p.0),
+                &comment.author.as_ref(),
+                &comment.email.as_ref(),
+                &comment.website.as_ref().map(AsRef::<str>::as_ref),
+                &comment.body.as_ref(),
+                &filing.status.as_str(),
+                &before_spam.map(CommentStatus::as_str),
+                &meta.created_at,
+                &meta.client_ip,
+                &meta.user_agent,
+                &meta.referrer,
+                &verdict.map(|v| v.probability),
+                &verdict.map(|v| v.log_odds),
+                &verdict.map(|v| v.reasons_json.as_str()),
+                &verdict.map(|v| v.model_version.as_str()),
+                &meta.idempotency_key,
+                &signals_json(&filing.signals),
+                &meta.client_ip_hash,
+                &meta.campaign.map(|c| c.0),
+            ],
+        )?;
+        Ok(CommentId(row.get(0)))
+    }
+
+    fn start_campaign(&mut self, seed: CommentId) -> TxResult<()> {
+        self.exec(
+            "UPDATE comments SET campaign_id = $1 WHERE id = $1 AND campaign_id IS NULL",
+            &[&seed.0],
+        )?;
+        Ok(())
+    }
+
+    fn status_of(
+        &mut self,
+        id: CommentId,
+    ) -> TxResult<Option<(CommentStatus, Option<CommentStatus>)>> {
+        // Locked to commit: two instances deciding on one comment apply one decision after
+        // the other, each from the status it finds.
+        self.opt(
+            "SELECT status, status_before_spam FROM comments WHERE id = $1 FOR UPDATE",
+            &[&id.0],
+        )?
+        .map(|row| Ok((status(&row, 0)?, status_opt(&row, 1)?)))
+        .transpose()
+    }
+
+    fn set_status(
+        &mut self,
+        id: CommentId,
+        to: CommentStatus,
+        before_spam: Option<CommentStatus>,
+    ) -> TxResult<()> {
+        self.exec(
+            "UPDATE comments SET status = $2, status_before_spam = $3 WHERE id = $1",
+            &[&id.0, &to.as_str(), &before_spam.map(CommentStatus::as_str)],
+        )?;
+        Ok(())
+    }
+
+    fn append_log(&mut self, e: &LogEvent) -> TxResult<()> {
+        self.exec(
+            "INSERT INTO mod_log (comment_id, moderator_id, action, from_status, to_status,
+                                  created_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                &e.comment.0,
+                &e.moderator.map(|m| m.0),
+                &e.action.as_str(),
+                &e.from.as_str(),
+                &e.to.as_str(),
+                &e.at,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn set_label(
+        &mut self,
+        id: CommentId,
+        label: Label,
+        source: LabelSource,
+        moderator: Option<ModeratorId>,
+        at: i64,
+    ) -> TxResult<()> {
+        self.exec(
+            "INSERT INTO labels (comment_id, label, source, moderator_id, model_version,
+                                 spam_score, labelled_at)
+             SELECT id, $2, $3, $4, model_version, spam_score, $5 FROM comments WHERE id = $1
+             ON CONFLICT (comment_id) DO UPDATE SET
+                 label = excluded.label, source = excluded.source,
+                 moderator_id = excluded.moderator_id, model_version = excluded.model_version,
+                 spam_score = excluded.spam_score, labelled_at = excluded.labelled_at",
+            &[
+                &id.0,
+                &label.as_str(),
+                &source.as_str(),
+                &moderator.map(|m| m.0),
+                &at,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn clear_label(&mut self, id: CommentId) -> TxResult<()> {
+        self.exec("DELETE FROM labels WHERE comment_id = $1", &[&id.0])?;
+        Ok(())
+    }
+
+    fn by_import_key(&mut self, key: &str) -> TxResult<Option<CommentId>> {
+        Ok(self
+            .opt("SELECT id FROM comments WHERE import_key = $1", &[&key])?
+            .map(|row| CommentId(row.get(0))))
+    }
+
+    fn insert_imported(
+        &mut self,
+        thread: ThreadId,
+        c: &ImportedComment,
+        parent: Option<CommentId>,
+    ) -> TxResult<CommentId> {
+        let v = c.verdict.as_ref();
+        let row = self.one(
+            "INSERT INTO comments (thread_id, parent_id, author, email, website, body,
+                 status, created_at, client_ip, spam_score, spam_log_odds, spam_reasons,
+                 model_version, import_key, client_ip_hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+             RETURNING id",
+            &[
+                &thread.0,
+                &parent.map(|p| p.0),
+                &c.author,
+                &c.email,
+                &c.website,
+                &c.body,
+                &c.status.as_str(),
+                &c.created_at,
+                &c.client_ip,
+                &v.map(|v| v.probability),
+                &v.map(|v| v.log_odds),
+                &v.map(|v| v.reasons_json.as_str()),
+                &v.map(|v| v.model_version.as_str()),
+                &c.import_key,
+                &c.client_ip_hash,
+            ],
+        )?;
+        Ok(CommentId(row.get(0)))
+    }
+
+    fn is_ancestor_or_self(&mut self, candidate: CommentId, of: CommentId) -> TxResult<bool> {
+        let row = self.one(
+            "WITH RECURSIVE up(id) AS (
+                 SELECT $2::BIGINT
+                 UNION ALL
+                 SELECT c.parent_id FROM comments c JOIN up ON c.id = up.id
+                 WHERE c.parent_id IS NOT NULL
+             )
+             SELECT EXISTS (SELECT 1 FROM up WHERE id = $1)",
+            &[&candidate.0, &of.0],
+        )?;
+        Ok(row.get(0))
+    }
+
+    fn set_parent(&mut self, id: CommentId, parent: CommentId) -> TxResult<()> {
+        self.exec(
+            "UPDATE comments SET parent_id = $2 WHERE id = $1",
+            &[&id.0, &parent.0],
+        )?;
+        Ok(())
+    }
+
+    fn comments_of(&mut self, email: &str) -> TxResult<Vec<CommentId>> {
+        Ok(self
+            .all(
+                "SELECT id FROM comments WHERE lower(email) = lower($1) AND email <> ''
+                 ORDER BY id",
+                &[&email],
+            )?
+            .iter()
+            .map(|row| CommentId(row.get(0)))
+            .collect())
+    }
+
+    fn anonymise(&mut self, id: CommentId) -> TxResult<CommentStatus> {
+        let row = self.one(
+            "UPDATE comments
+             SET author = $2, email = '', website = NULL, body = $3, client_ip = NULL,
+                 client_ip_hash = NULL, user_agent = NULL, referrer = NULL,
+                 spam_reasons = NULL, signals = NULL, idempotency_key = NULL
+             WHERE id = $1
+             RETURNING status",
+            &[&id.0, &ERASED_AUTHOR, &ERASED_BODY],
+        )?;
+        status(&row, 0)
+    }
+
+    fn upsert_moderator(
+        &mut self,
+        name: &ModeratorName,
+        password_hash: &str,
+    ) -> TxResult<(ModeratorId, bool)> {
+        // `xmax = 0` only for a row this statement inserted.
+        let row = self.one(
+            "INSERT INTO moderators (name, password_hash, created_at) VALUES ($1, $2, $3)
+             ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash,
+                                              is_disabled = FALSE
+             RETURNING id, (xmax = 0)",
+            &[&name.as_ref(), &password_hash, &now_millis()],
+        )?;
+        Ok((ModeratorId(row.get(0)), row.get(1)))
+    }
+
+    fn set_admin(&mut self, id: ModeratorId, admin: bool) -> TxResult<()> {
+        self.exec(
+            "UPDATE moderators SET is_admin = $2 WHERE id = $1",
+            &[&id.0, &admin],
+        )?;
+        Ok(())
+    }
+
+    fn set_disabled(&mut self, id: ModeratorId, disabled: bool) -> TxResult<()> {
+        self.exec(
+            "UPDATE moderators SET is_disabled = $2 WHERE id = $1",
+            &[&id.0, &disabled],
+        )?;
+        Ok(())
+    }
+
+    fn set_password_hash(&mut self, id: ModeratorId, hash: &str) -> TxResult<()> {
+        self.exec(
+            "UPDATE moderators SET password_hash = $2 WHERE id = $1",
+            &[&id.0, &hash],
+        )?;
+        Ok(())
+    }
+
+    fn end_sessions_of(&mut self, moderator: ModeratorId, keep: Option<&str>) -> TxResult<()> {
+        self.exec(
+            "DELETE FROM sessions WHERE moderator_id = $1 AND token_hash IS DISTINCT FROM $2",
+            &[&moderator.0, &keep],
+        )?;
+        Ok(())
+    }
+
+    fn lock_attempt_keys(&mut self, keys: &[&str]) -> TxResult<()> {
+        // Each key's advisory lock, in a fixed order and held to commit: an attempt's count
+        // and record are one step across every instance.
+        let mut keys = keys.to_vec();
+        keys.sort_unstable();
+        keys.dedup();
+        for key in keys {
+            self.exec(
+                "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+                &[&key],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn count_attempts(&mut self, key: &str, since: i64) -> TxResult<u32> {
+        let row = self.one(
+            "SELECT COUNT(*) FROM login_failures WHERE key = $1 AND at >= $2",
+            &[&key, &since],
+        )?;
+        Ok(u32::try_from(row.get::<_, i64>(0)).unwrap_or(u32::MAX))
+    }
+
+    fn record_attempts(&mut self, keys: &[&str], at: i64, forget_before: i64) -> TxResult<()> {
+        self.exec(
+            "DELETE FROM login_failures WHERE at < $1",
+            &[&forget_before],
+        )?;
+        for key in keys {
+            self.exec(
+                "INSERT INTO login_failures (key, at) VALUES ($1, $2)",
+                &[key, &at],
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// The sending side of the lanes.
+pub(super) struct Lanes {
+    tx: mpsc::Sender<Box<dyn Job>>,
+}
+
+type Waiting = Arc<Mutex<mpsc::Receiver<Box<dyn Job>>>>;
+
+impl Lanes {
+    /// Starts [`LANES`] lane threads taking connections from `pool`.
+    pub(super) fn start(pool: &Pool) -> Result<Self, DbError> {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        let waiting: Waiting = Arc::new(Mutex::new(rx));
+        for i in 0..LANES {
+            let (pool, waiting) = (pool.clone(), Arc::clone(&waiting));
+            std::thread::Builder::new()
+                .name(format!("replyguard-pg-lane-{i}"))
+                .spawn(move || lane(&pool, &waiting))
+                .map_err(|e| DbError::Backend(Arc::new(e)))?;
+        }
+        Ok(Self { tx })
+    }
+
+    /// Queues a unit of work; it answers on its own channel once its batch has committed.
+    pub(super) async fn send(&self, job: Box<dyn Job>) -> Result<(), DbError> {
+        self.tx.send(job).await.map_err(|_| DbError::WriterGone)
+    }
+}
+
+/// A lane's loop: one batch per turn until the store is dropped.
+fn lane(pool: &Pool, waiting: &Waiting) {
+    loop {
+        let batch = {
+            // One lane at a time waits for work; the others wait for this lock meanwhile.
+            let mut rx = waiting.lock().unwrap_or_else(PoisonError::into_inner);
+            let Some(first) = rx.blocking_recv() else {
+                return;
+            };
+            let mut batch = vec![first];
+            while batch.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(job) => batch.push(job),
+                    Err(_) => break,
+                }
+            }
+            batch
+        };
+        crate::metrics::global()
+            .batch_size
+            .observe(batch.len() as f64);
+        run_batch(pool, batch);
+    }
+}
+
+/// Runs a batch in one transaction and answers every caller; units that met another
+/// writer's rows run again, each alone.
+fn run_batch(pool: &Pool, mut batch: Vec<Box<dyn Job>>) {
+    let client = match block(pool.get()) {
+        Ok(client) => client,
+        Err(e) => {
+            for job in batch {
+                job.finish(Some(&e));
+            }
+            return;
+        }
+    };
+    if let Err(e) = in_transaction(&client, &mut batch) {
+        for job in batch {
+            job.finish(Some(&e));
+        }
+        discard(client);
+        return;
+    }
+    let mut again = Vec::new();
+    for job in batch {
+        if job.contended() {
+            again.push(job);
+        } else {
+            job.finish(None);
+        }
+    }
+    for mut job in again {
+        let result = in_transaction(&client, std::slice::from_mut(&mut job));
+        job.finish(result.as_ref().err());
+    }
+}
+
+/// A connection whose transaction state is unknown never goes back to the pool.
+fn discard(client: Object) {
+    drop(Object::take(client));
+}
+
+/// `BEGIN`, each unit (under a savepoint when there are several), `COMMIT`. An error here is
+/// the transaction's own (the connection, the commit): nothing of the batch stands.
+fn in_transaction(client: &Object, batch: &mut [Box<dyn Job>]) -> Result<(), DbError> {
+    let alone = batch.len() == 1;
+    let mut tx = PgTx { client };
+    block(client.batch_execute("BEGIN"))?;
+    for job in batch.iter_mut() {
+        if alone {
+            if job.run(&mut tx).is_err() {
+                block(client.batch_execute("ROLLBACK"))?;
+                return Ok(());
+            }
+            continue;
+        }
+        block(client.batch_execute("SAVEPOINT unit"))?;
+        if job.run(&mut tx).is_err() {
+            block(client.batch_execute("ROLLBACK TO SAVEPOINT unit"))?;
+        }
+        block(client.batch_execute("RELEASE SAVEPOINT unit"))?;
+    }
+    let committed = block(client.batch_execute("COMMIT"));
+    if committed.is_err() {
+        let _ = block(client.batch_execute("ROLLBACK"));
+    }
+    committed
+}

@@ -1,0 +1,173 @@
+//! [`Tx`] on SQLite: each primitive is one statement of this folder's SQL, run by the writer
+//! inside the savepoint of the unit of work it belongs to.
+
+use rusqlite::Connection;
+
+use super::{comments, dashboard, labels, moderators, privacy, sites};
+use crate::domain::{
+    CommentId, CommentStatus, Filing, ImportedComment, Label, LabelSource, LogEvent, ModeratorId,
+    ModeratorName, NewComment, SiteId, SubmissionMeta, Submitted, ThreadId,
+};
+use crate::store::{Tx, TxResult};
+
+/// The writer's connection, inside its open transaction.
+pub(super) struct SqliteTx<'c>(pub(super) &'c Connection);
+
+impl Tx for SqliteTx<'_> {
+    fn site_id(&mut self, origin: &str) -> TxResult<Option<SiteId>> {
+        sites::find_site_by_origin(self.0, origin)
+    }
+
+    fn upsert_site(&mut self, origin: &str, name: &str) -> TxResult<SiteId> {
+        sites::upsert_site(self.0, origin, name)
+    }
+
+    fn thread_id(&mut self, url: &str) -> TxResult<Option<ThreadId>> {
+        comments::thread_id(self.0, url)
+    }
+
+    fn insert_thread(&mut self, site: SiteId, url: &str, at: i64) -> TxResult<ThreadId> {
+        comments::upsert_thread(self.0, site, url, at)
+    }
+
+    fn bump_thread(&mut self, thread: ThreadId) -> TxResult<()> {
+        comments::bump_thread(self.0, thread)
+    }
+
+    fn bump_thread_of(&mut self, id: CommentId) -> TxResult<()> {
+        comments::bump_thread_of(self.0, id)
+    }
+
+    fn by_idempotency_key(&mut self, key: &str) -> TxResult<Option<Submitted>> {
+        Ok(
+            comments::find_by_idempotency_key(self.0, key)?.map(|(id, status, created_at)| {
+                Submitted {
+                    id,
+                    status,
+                    created_at,
+                }
+            }),
+        )
+    }
+
+    fn thread_and_status(&mut self, id: CommentId) -> TxResult<Option<(ThreadId, CommentStatus)>> {
+        comments::find_thread_and_status(self.0, id)
+    }
+
+    fn insert_comment(
+        &mut self,
+        thread: ThreadId,
+        comment: &NewComment,
+        meta: &SubmissionMeta,
+        filing: &Filing,
+        before_spam: Option<CommentStatus>,
+    ) -> TxResult<CommentId> {
+        comments::insert_comment(self.0, thread, comment, meta, filing, before_spam)
+    }
+
+    fn start_campaign(&mut self, seed: CommentId) -> TxResult<()> {
+        comments::start_campaign(self.0, seed)
+    }
+
+    fn status_of(
+        &mut self,
+        id: CommentId,
+    ) -> TxResult<Option<(CommentStatus, Option<CommentStatus>)>> {
+        // One writer: nobody else can change the row before this unit of work commits.
+        comments::find_status(self.0, id)
+    }
+
+    fn set_status(
+        &mut self,
+        id: CommentId,
+        to: CommentStatus,
+        before_spam: Option<CommentStatus>,
+    ) -> TxResult<()> {
+        comments::set_status(self.0, id, to, before_spam)
+    }
+
+    fn append_log(&mut self, event: &LogEvent) -> TxResult<()> {
+        comments::append_log(self.0, event)
+    }
+
+    fn set_label(
+        &mut self,
+        id: CommentId,
+        label: Label,
+        source: LabelSource,
+        moderator: Option<ModeratorId>,
+        at: i64,
+    ) -> TxResult<()> {
+        labels::set_label(self.0, id, label, source, moderator, at)
+    }
+
+    fn clear_label(&mut self, id: CommentId) -> TxResult<()> {
+        labels::clear_label(self.0, id)
+    }
+
+    fn by_import_key(&mut self, key: &str) -> TxResult<Option<CommentId>> {
+        comments::find_by_import_key(self.0, key)
+    }
+
+    fn insert_imported(
+        &mut self,
+        thread: ThreadId,
+        comment: &ImportedComment,
+        parent: Option<CommentId>,
+    ) -> TxResult<CommentId> {
+        comments::insert_imported(self.0, thread, comment, parent)
+    }
+
+    fn is_ancestor_or_self(&mut self, candidate: CommentId, of: CommentId) -> TxResult<bool> {
+        comments::is_ancestor_or_self(self.0, candidate, of)
+    }
+
+    fn set_parent(&mut self, id: CommentId, parent: CommentId) -> TxResult<()> {
+        comments::set_parent(self.0, id, parent)
+    }
+
+    fn comments_of(&mut self, email: &str) -> TxResult<Vec<CommentId>> {
+        privacy::comments_of(self.0, email)
+    }
+
+    fn anonymise(&mut self, id: CommentId) -> TxResult<CommentStatus> {
+        privacy::anonymise(self.0, id)
+    }
+
+    fn upsert_moderator(
+        &mut self,
+        name: &ModeratorName,
+        password_hash: &str,
+    ) -> TxResult<(ModeratorId, bool)> {
+        moderators::upsert_moderator(self.0, name, password_hash)
+    }
+
+    fn set_admin(&mut self, id: ModeratorId, admin: bool) -> TxResult<()> {
+        dashboard::set_admin(self.0, id, admin)
+    }
+
+    fn set_disabled(&mut self, id: ModeratorId, disabled: bool) -> TxResult<()> {
+        dashboard::set_disabled(self.0, id, disabled)
+    }
+
+    fn set_password_hash(&mut self, id: ModeratorId, hash: &str) -> TxResult<()> {
+        dashboard::set_password_hash(self.0, id, hash)
+    }
+
+    fn end_sessions_of(&mut self, moderator: ModeratorId, keep: Option<&str>) -> TxResult<()> {
+        dashboard::delete_sessions_of(self.0, moderator, keep)
+    }
+
+    fn lock_attempt_keys(&mut self, _keys: &[&str]) -> TxResult<()> {
+        // One writer runs every unit of work one after another: already serialised.
+        Ok(())
+    }
+
+    fn count_attempts(&mut self, key: &str, since: i64) -> TxResult<u32> {
+        dashboard::count_login_failures(self.0, key, since)
+    }
+
+    fn record_attempts(&mut self, keys: &[&str], at: i64, forget_before: i64) -> TxResult<()> {
+        dashboard::record_login_failure(self.0, keys, at, forget_before)
+    }
+}

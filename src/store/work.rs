@@ -1,0 +1,197 @@
+//! Units of work: the primitive reads and writes a use case runs inside one transaction.
+//!
+//! A use case writes its rule once, as a function of a [`Tx`]; [`crate::store::Store::write`]
+//! runs it on whichever backend the store opened: on SQLite's writer thread under a
+//! savepoint of the current group commit, on PostgreSQL on a writer lane under a savepoint
+//! of that lane's batch. Nothing here decides: a `Tx` method reads or writes one thing, in
+//! domain types, and the backend chooses only how (statements, row locks, advisory locks).
+//!
+//! Why synchronous: the SQLite writer is a thread that owns its connection, and a unit of
+//! work must run inside its savepoint with nothing to poll; PostgreSQL's lanes are threads
+//! too, which block on the I/O runtime per statement. So one plain `fn` serves both, the
+//! borrow checker sees the whole rule, and nothing slow (scoring, argon2, network) can be
+//! awaited inside a transaction by mistake.
+
+use tokio::sync::oneshot;
+
+use super::StoreError;
+use crate::domain::{
+    CommentId, CommentStatus, Filing, ImportedComment, Label, LabelSource, LogEvent, ModeratorId,
+    ModeratorName, NewComment, SiteId, SubmissionMeta, Submitted, ThreadId,
+};
+
+/// The result of one primitive.
+pub type TxResult<T> = Result<T, StoreError>;
+
+/// One transaction's primitives. Every method reads or writes one thing; the rules that
+/// combine them live in `crate::app`.
+pub trait Tx {
+    // ---- sites and threads ---------------------------------------------------------------
+
+    /// The site registered for `origin`.
+    fn site_id(&mut self, origin: &str) -> TxResult<Option<SiteId>>;
+    /// Registers `origin` (or renames it) and returns its id.
+    fn upsert_site(&mut self, origin: &str, name: &str) -> TxResult<SiteId>;
+    /// The thread at `url`.
+    fn thread_id(&mut self, url: &str) -> TxResult<Option<ThreadId>>;
+    /// Creates the thread at `url` under `site`; the existing one when another writer just
+    /// created it.
+    fn insert_thread(&mut self, site: SiteId, url: &str, at: i64) -> TxResult<ThreadId>;
+    /// Raises the public version of a thread.
+    fn bump_thread(&mut self, thread: ThreadId) -> TxResult<()>;
+    /// Raises the public version of the thread comment `id` belongs to.
+    fn bump_thread_of(&mut self, id: CommentId) -> TxResult<()>;
+
+    // ---- comments ------------------------------------------------------------------------
+
+    /// The comment stored under a (scoped) idempotency key.
+    fn by_idempotency_key(&mut self, key: &str) -> TxResult<Option<Submitted>>;
+    /// The thread and status of comment `id`.
+    fn thread_and_status(&mut self, id: CommentId) -> TxResult<Option<(ThreadId, CommentStatus)>>;
+    /// Stores a new comment in `thread`, filed as `filing` says; `before_spam` is where "not
+    /// spam" returns it.
+    fn insert_comment(
+        &mut self,
+        thread: ThreadId,
+        comment: &NewComment,
+        meta: &SubmissionMeta,
+        filing: &Filing,
+        before_spam: Option<CommentStatus>,
+    ) -> TxResult<CommentId>;
+    /// Makes `seed` the first member of its campaign.
+    fn start_campaign(&mut self, seed: CommentId) -> TxResult<()>;
+    /// The status of comment `id` and the status it had before spam, held for this unit of
+    /// work (a row lock where other writers could change it meanwhile).
+    fn status_of(
+        &mut self,
+        id: CommentId,
+    ) -> TxResult<Option<(CommentStatus, Option<CommentStatus>)>>;
+    /// Sets the status of comment `id`.
+    fn set_status(
+        &mut self,
+        id: CommentId,
+        to: CommentStatus,
+        before_spam: Option<CommentStatus>,
+    ) -> TxResult<()>;
+    /// Appends one entry to the moderation log.
+    fn append_log(&mut self, event: &LogEvent) -> TxResult<()>;
+    /// Labels comment `id` (replacing an earlier label) with the filter's score it carries.
+    fn set_label(
+        &mut self,
+        id: CommentId,
+        label: Label,
+        source: LabelSource,
+        moderator: Option<ModeratorId>,
+        at: i64,
+    ) -> TxResult<()>;
+    /// Removes the label of comment `id`, if any.
+    fn clear_label(&mut self, id: CommentId) -> TxResult<()>;
+
+    // ---- imports -------------------------------------------------------------------------
+
+    /// The comment imported under `key`.
+    fn by_import_key(&mut self, key: &str) -> TxResult<Option<CommentId>>;
+    /// Stores an imported comment with the status and verdict it brought.
+    fn insert_imported(
+        &mut self,
+        thread: ThreadId,
+        comment: &ImportedComment,
+        parent: Option<CommentId>,
+    ) -> TxResult<CommentId>;
+    /// Whether `candidate` is `of` or one of its ancestors.
+    fn is_ancestor_or_self(&mut self, candidate: CommentId, of: CommentId) -> TxResult<bool>;
+    /// Sets the parent of comment `id`.
+    fn set_parent(&mut self, id: CommentId, parent: CommentId) -> TxResult<()>;
+
+    // ---- personal data -------------------------------------------------------------------
+
+    /// Every comment sent with this email address (case-insensitive), oldest first.
+    fn comments_of(&mut self, email: &str) -> TxResult<Vec<CommentId>>;
+    /// Replaces comment `id`'s personal data with the erased placeholders; its status.
+    fn anonymise(&mut self, id: CommentId) -> TxResult<CommentStatus>;
+
+    // ---- accounts ------------------------------------------------------------------------
+
+    /// Creates a moderator or replaces its password (and re-enables it); whether it is new.
+    fn upsert_moderator(
+        &mut self,
+        name: &ModeratorName,
+        password_hash: &str,
+    ) -> TxResult<(ModeratorId, bool)>;
+    fn set_admin(&mut self, id: ModeratorId, admin: bool) -> TxResult<()>;
+    fn set_disabled(&mut self, id: ModeratorId, disabled: bool) -> TxResult<()>;
+    fn set_password_hash(&mut self, id: ModeratorId, hash: &str) -> TxResult<()>;
+    /// Ends every session of `moderator` but `keep` (a token hash).
+    fn end_sessions_of(&mut self, moderator: ModeratorId, keep: Option<&str>) -> TxResult<()>;
+    /// Serialises sign-in attempts under these keys with any other writer's until this unit
+    /// of work commits (nothing to do where one writer runs everything).
+    fn lock_attempt_keys(&mut self, keys: &[&str]) -> TxResult<()>;
+    /// Sign-in attempts recorded under `key` since `since`.
+    fn count_attempts(&mut self, key: &str, since: i64) -> TxResult<u32>;
+    /// Records one attempt under each key, forgetting attempts older than `forget_before`.
+    fn record_attempts(&mut self, keys: &[&str], at: i64, forget_before: i64) -> TxResult<()>;
+}
+
+/// A unit of work on its way to a backend, type-erased: it runs (perhaps again, after a
+/// conflict between writers), then is told whether its transaction committed.
+pub trait Job: Send {
+    /// Runs the work; an `Err` asks the runner to undo this unit's writes.
+    fn run(&mut self, tx: &mut dyn Tx) -> Result<(), StoreError>;
+    /// Whether the last run failed only because another writer got in the way (a deadlock,
+    /// a serialisation failure, a unique key taken meanwhile): running it again alone may
+    /// succeed.
+    fn contended(&self) -> bool;
+    /// Answers the caller: the unit's own result, or `failed` (the commit's error, or why the
+    /// unit never ran) when that came after a successful run.
+    fn finish(self: Box<Self>, failed: Option<&StoreError>);
+}
+
+/// The one implementation of [`Job`]: a closure and where its answer goes.
+pub(crate) struct Call<T, F> {
+    work: F,
+    result: Option<Result<T, StoreError>>,
+    reply: oneshot::Sender<Result<T, StoreError>>,
+}
+
+impl<T, F> Call<T, F>
+where
+    T: Send + 'static,
+    F: FnMut(&mut dyn Tx) -> Result<T, StoreError> + Send + 'static,
+{
+    pub(crate) fn boxed(work: F) -> (Box<dyn Job>, oneshot::Receiver<Result<T, StoreError>>) {
+        let (reply, answer) = oneshot::channel();
+        let call = Call {
+            work,
+            result: None,
+            reply,
+        };
+        (Box::new(call), answer)
+    }
+}
+
+impl<T, F> Job for Call<T, F>
+where
+    T: Send + 'static,
+    F: FnMut(&mut dyn Tx) -> Result<T, StoreError> + Send + 'static,
+{
+    fn run(&mut self, tx: &mut dyn Tx) -> Result<(), StoreError> {
+        let result = (self.work)(tx);
+        let failed = result.as_ref().err().cloned();
+        self.result = Some(result);
+        failed.map_or(Ok(()), Err)
+    }
+
+    fn contended(&self) -> bool {
+        matches!(self.result, Some(Err(StoreError::Contended(_))))
+    }
+
+    fn finish(self: Box<Self>, failed: Option<&StoreError>) {
+        let result = match (failed, self.result) {
+            (Some(e), None | Some(Ok(_))) => Err(e.clone()),
+            (_, Some(result)) => result,
+            (None, None) => Err(StoreError::Cancelled),
+        };
+        // The caller may have gone away (a closed connection): nothing to tell.
+        let _ = self.reply.send(result);
+    }
+}
