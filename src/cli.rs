@@ -180,31 +180,21 @@ pub fn main() -> ExitCode {
 
 /// The use cases over the data directory, for commands that never score.
 fn open_app(cli: &Cli) -> anyhow::Result<App> {
-    App::open_for_admin(&components(cli))
+    App::open_for_admin(&components(cli)?)
 }
 
-fn components(cli: &Cli) -> Components {
-    Components {
-        data_dir: cli.data_dir.clone(),
-        base_model: cli.serve.model.clone(),
-        spam_threshold: cli.serve.spam_threshold,
-        trainer: None,
-        limits: crate::app::limits::SubmissionLimits::default(),
-        bots: crate::app::guard::BotPolicy::default(),
-        secret: cli.serve.secret.clone(),
-        database_url: cli.serve.database_url.clone(),
-        retention: std::time::Duration::from_secs(u64::from(cli.serve.retention_days) * 86_400),
-        akismet_discard: cli.serve.akismet_discard,
-        notify: crate::config::notify_settings(&cli.serve).unwrap_or_default(),
-        campaigns: cli.serve.campaigns == "on",
-    }
+/// The same settings `serve` uses (limits, bot policy, notifications, database), checked
+/// the same way: one composition root for the server and every command.
+fn components(cli: &Cli) -> anyhow::Result<Components> {
+    let settings = Settings::from_args(&cli.serve, cli.data_dir.clone()).map_err(|e| anyhow!(e))?;
+    Ok(crate::startup::components(&settings))
 }
 
 fn run(mut cli: Cli) -> anyhow::Result<()> {
     match cli.command.take().unwrap_or(Command::Serve) {
         Command::Serve => serve(&cli.serve, cli.data_dir.clone()),
         Command::CopyData { to } => {
-            let report = block_on(crate::app::operations::copy_data(&components(&cli), &to))?;
+            let report = block_on(crate::app::operations::copy_data(&components(&cli)?, &to))?;
             println!("{}", serde_json::to_string_pretty(&report)?);
             Ok(())
         }
@@ -302,9 +292,9 @@ fn run(mut cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Model(command) => crate::cli_model::run(command, &components(&cli)),
+        Command::Model(command) => crate::cli_model::run(command, &components(&cli)?),
         Command::Import(ImportCommand::Wordpress { file }) => {
-            let app = App::open(&components(&cli))?;
+            let app = App::open(&components(&cli)?)?;
             let report = block_on(app.import_wordpress(&file))?;
             println!("{}", serde_json::to_string_pretty(&report)?);
             Ok(())

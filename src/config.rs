@@ -252,11 +252,11 @@ pub struct Settings {
     /// `None`: the model's own threshold. Else a probability in (0, 1).
     pub spam_threshold: Option<f64>,
     /// When the service retrains on its own.
-    pub schedule: crate::app::filter::Schedule,
+    pub schedule: crate::app::settings::Schedule,
     /// Submission limits.
-    pub limits: crate::app::limits::SubmissionLimits,
+    pub limits: crate::app::settings::SubmissionLimits,
     /// What bot signals do.
-    pub bots: crate::app::guard::BotPolicy,
+    pub bots: crate::app::settings::BotPolicy,
     /// `REPLYGUARD_SECRET`, if set.
     pub secret: Option<String>,
     /// `REPLYGUARD_DATABASE_URL`: PostgreSQL instead of the data directory's SQLite file.
@@ -268,7 +268,7 @@ pub struct Settings {
     /// Whether campaigns are grouped.
     pub campaigns: bool,
     /// Where notifications go (the public URL is filled in once the address is bound).
-    pub notify: crate::app::notify::NotifySettings,
+    pub notify: crate::app::settings::NotifySettings,
 }
 
 impl Settings {
@@ -312,13 +312,13 @@ impl Settings {
         if args.model_poll_secs == 0 {
             return Err("REPLYGUARD_MODEL_POLL_SECS must be at least 1".into());
         }
-        let schedule = crate::app::filter::Schedule {
+        let schedule = crate::app::settings::Schedule {
             after_labels: args.retrain_after_labels,
             every: (args.retrain_every_hours > 0.0)
                 .then(|| std::time::Duration::from_secs_f64(args.retrain_every_hours * 3600.0)),
             poll: std::time::Duration::from_secs(args.model_poll_secs),
         };
-        let limits = crate::app::limits::SubmissionLimits {
+        let limits = crate::app::settings::SubmissionLimits {
             enabled: match args.limits.trim().to_ascii_lowercase().as_str() {
                 "on" | "" => true,
                 "off" => false,
@@ -364,24 +364,6 @@ impl Settings {
             spam_threshold: args.spam_threshold,
         })
     }
-
-    /// What the use cases are built from.
-    pub fn components(&self) -> crate::app::Components {
-        crate::app::Components {
-            data_dir: self.data_dir.clone(),
-            base_model: self.model.clone(),
-            spam_threshold: self.spam_threshold,
-            trainer: None,
-            limits: self.limits,
-            bots: self.bots,
-            secret: self.secret.clone(),
-            database_url: self.database_url.clone(),
-            retention: self.retention,
-            akismet_discard: self.akismet_discard,
-            notify: self.notify.clone(),
-            campaigns: self.campaigns,
-        }
-    }
 }
 
 /// A PostgreSQL URL, checked for its scheme; empty means unset.
@@ -404,7 +386,7 @@ pub fn database_url(raw: Option<&str>) -> Result<Option<String>, String> {
 ///
 /// # Errors
 /// A message naming the variable that holds a bad value.
-pub fn notify_settings(args: &ServeArgs) -> Result<crate::app::notify::NotifySettings, String> {
+pub fn notify_settings(args: &ServeArgs) -> Result<crate::app::settings::NotifySettings, String> {
     let webhook = args
         .notify_webhook
         .as_deref()
@@ -421,7 +403,7 @@ pub fn notify_settings(args: &ServeArgs) -> Result<crate::app::notify::NotifySet
     if smtp_url.is_some() && smtp_from.is_none() {
         return Err("REPLYGUARD_SMTP_FROM is needed with REPLYGUARD_SMTP_URL".into());
     }
-    Ok(crate::app::notify::NotifySettings {
+    Ok(crate::app::settings::NotifySettings {
         webhook,
         webhook_secret: args.notify_webhook_secret.clone().filter(|s| !s.is_empty()),
         smtp_url,
@@ -437,8 +419,11 @@ pub fn notify_settings(args: &ServeArgs) -> Result<crate::app::notify::NotifySet
 ///
 /// # Errors
 /// A message naming the variable that holds a bad value.
-pub fn bot_policy(args: &ServeArgs, enabled: bool) -> Result<crate::app::guard::BotPolicy, String> {
-    Ok(crate::app::guard::BotPolicy {
+pub fn bot_policy(
+    args: &ServeArgs,
+    enabled: bool,
+) -> Result<crate::app::settings::BotPolicy, String> {
+    Ok(crate::app::settings::BotPolicy {
         enabled,
         bots_to_spam: match args.bot_policy.trim() {
             "spam" => true,

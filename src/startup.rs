@@ -10,9 +10,24 @@ use anyhow::Context;
 use crate::config::{Environment, Settings};
 use crate::routes::{self, AppState};
 
-/// Largest request body accepted: a maximal comment (65,525 bytes) with every other field,
-/// even when a form percent-encodes most of it to three bytes per byte.
-pub const MAX_BODY_BYTES: usize = 256 * 1024;
+/// What the use cases are built from, for `serve` and every CLI command alike: the same
+/// limits, bot policy, notification settings and database.
+pub fn components(settings: &Settings) -> crate::app::Components {
+    crate::app::Components {
+        data_dir: settings.data_dir.clone(),
+        base_model: settings.model.clone(),
+        spam_threshold: settings.spam_threshold,
+        trainer: None,
+        limits: settings.limits,
+        bots: settings.bots,
+        secret: settings.secret.clone(),
+        database_url: settings.database_url.clone(),
+        retention: settings.retention,
+        akismet_discard: settings.akismet_discard,
+        notify: settings.notify.clone(),
+        campaigns: settings.campaigns,
+    }
+}
 
 /// A built, bound, not yet running service.
 pub struct Application {
@@ -31,7 +46,7 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("failed to bind {} (REPLYGUARD_BIND)", settings.bind))?;
         let addr = listener.local_addr()?;
-        let mut components = settings.components();
+        let mut components = components(&settings);
         if settings.public_url.is_none() {
             // Links in notifications name the address actually bound.
             components.notify.public_url = format!("http://{addr}");
@@ -191,7 +206,7 @@ fn run(
             .app_data(state.clone())
             .app_data(
                 web::JsonConfig::default()
-                    .limit(MAX_BODY_BYTES)
+                    .limit(routes::MAX_BODY_BYTES)
                     .error_handler(routes::json_payload_error),
             )
             .app_data(web::QueryConfig::default().error_handler(routes::query_error))

@@ -17,7 +17,7 @@ pub fn init(filter: &str, format: LogFormat) {
         // commenter's email and text would reach the log. Never below info, whatever the
         // filter says.
         .add_directive(
-            crate::store::postgres::QUIET_DRIVER_LOGS
+            crate::store::QUIET_DRIVER_LOGS
                 .parse()
                 .expect("a valid directive"),
         );

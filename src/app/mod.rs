@@ -20,6 +20,7 @@ pub mod notify;
 pub mod operations;
 pub mod privacy;
 pub mod secret;
+pub mod settings;
 pub mod submission;
 pub mod tokens;
 
@@ -137,15 +138,15 @@ impl App {
                  database must share one REPLYGUARD_SECRET"
             );
         }
-        let store = match &components.database_url {
-            Some(url) => Store::open_postgres(url)
-                .context("failed to open the PostgreSQL database (REPLYGUARD_DATABASE_URL)")?,
-            None => {
-                let path = components.database_path();
-                Store::open_sqlite(&path)
-                    .with_context(|| format!("failed to open the database {}", path.display()))?
+        let path = components.database_path();
+        let store = Store::open(components.database_url.as_deref(), &path).with_context(|| {
+            match &components.database_url {
+                Some(_) => {
+                    "failed to open the PostgreSQL database (REPLYGUARD_DATABASE_URL)".into()
+                }
+                None => format!("failed to open the database {}", path.display()),
             }
-        };
+        })?;
         let base = load_base(components.base_model.as_deref())
             .context("failed to load the spam filter model (REPLYGUARD_MODEL)")?;
         let model_store = ModelStore::for_store(data_dir, &store);

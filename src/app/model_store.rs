@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::classifier::Classifier;
 use crate::classifier::model::{Lineage, ModelBundle, Provenance, RetrainReport};
 use crate::store::Store;
-use crate::store::postgres::{ModelRows, RetrainLock};
+use crate::store::{ModelRows, RetrainLock};
 
 /// The name `model activate` and `ACTIVE` use for the base model.
 pub const BASE: &str = "base";

@@ -151,9 +151,9 @@ pub async fn copy_data(components: &super::Components, to: &str) -> anyhow::Resu
         bail!("there is no SQLite database at {}", path.display());
     }
     // Opening migrates the source, so every column the copy reads exists.
-    let source = crate::store::Store::open_sqlite(&path)
+    let source = crate::store::Store::open(None, &path)
         .with_context(|| format!("failed to open {}", path.display()))?;
-    let target = crate::store::Store::open_postgres(to)
+    let target = crate::store::Store::open(Some(to), &path)
         .context("failed to open the PostgreSQL database (--to)")?;
     let tables = crate::store::copy::sqlite_to_postgres(&path, to).await?;
     let base = super::filter::load_base(components.base_model.as_deref())?;

@@ -266,10 +266,7 @@ async fn read_form(req: &HttpRequest, payload: web::Payload) -> Result<CommentFo
             "The comment form must be sent as application/x-www-form-urlencoded.",
         ));
     }
-    let body = match payload
-        .to_bytes_limited(crate::startup::MAX_BODY_BYTES)
-        .await
-    {
+    let body = match payload.to_bytes_limited(super::MAX_BODY_BYTES).await {
         Ok(Ok(body)) => body,
         Err(_) => {
             return Err(refuse(

@@ -28,6 +28,10 @@ use crate::app::moderation::ActError;
 use crate::app::submission::SubmitError;
 use crate::domain::FieldErrors;
 
+/// Largest request body accepted: a maximal comment (65,525 bytes) with every other field,
+/// even when a form percent-encodes most of it to three bytes per byte.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
 /// An error as a JSON API client sees it.
 #[derive(thiserror::Error)]
 pub enum ApiError {

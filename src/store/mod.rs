@@ -13,7 +13,12 @@ mod sql;
 pub mod sqlite;
 mod work;
 
+pub use postgres::{ModelRows, RetrainLock, StoredModelRow};
 pub use work::{Tx, TxResult};
+
+/// A log filter directive that keeps the database driver at info: at debug it logs every
+/// statement's parameters (emails, comment text).
+pub const QUIET_DRIVER_LOGS: &str = postgres::QUIET_DRIVER_LOGS;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -69,12 +74,24 @@ macro_rules! dispatch {
 }
 
 impl Store {
+    /// Opens the database `url` names (`postgres://…`), or, without one, the SQLite file at
+    /// `file` (created if needed); migrates it and starts its writer.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the database cannot be opened or a migration fails.
+    pub fn open(url: Option<&str>, file: &Path) -> Result<Self, StoreError> {
+        match url {
+            Some(url) => Self::open_postgres(url),
+            None => Self::open_sqlite(file),
+        }
+    }
+
     /// Opens (creating if needed) the SQLite database at `path`, applies pending migrations
     /// and starts its writer.
     ///
     /// # Errors
     /// [`StoreError`] when the file cannot be opened or a migration fails.
-    pub fn open_sqlite(path: &Path) -> Result<Self, StoreError> {
+    fn open_sqlite(path: &Path) -> Result<Self, StoreError> {
         Ok(Self {
             backend: Backend::Sqlite(Arc::new(sqlite::Sqlite::open(path)?)),
         })
@@ -85,7 +102,7 @@ impl Store {
     ///
     /// # Errors
     /// [`StoreError`] when the server cannot be reached or a migration fails.
-    pub fn open_postgres(url: &str) -> Result<Self, StoreError> {
+    fn open_postgres(url: &str) -> Result<Self, StoreError> {
         Ok(Self {
             backend: Backend::Postgres(Arc::new(postgres::Postgres::open(url)?)),
         })
@@ -119,7 +136,7 @@ impl Store {
 
     /// The model store in the database, which instances sharing it share; `None` for
     /// SQLite, whose models are files in the data directory.
-    pub fn model_rows(&self) -> Option<postgres::ModelRows> {
+    pub fn model_rows(&self) -> Option<ModelRows> {
         match &self.backend {
             Backend::Sqlite(_) => None,
             Backend::Postgres(db) => Some(postgres::ModelRows::new(Arc::clone(db))),

@@ -237,3 +237,100 @@ fn keys_work_from_every_place_clients_put_them_and_rotate() {
     assert!(!new.headers().contains_key("x-akismet-debug-help"));
     assert_eq!(new.text().unwrap(), "valid");
 }
+
+/// One path for every comment (issue #24): comment-check goes through the same submission
+/// use case as the JSON API, so a block-listed word is spam there too, filed with the
+/// block list's reason, and a filed check reaches the webhook like any other comment.
+#[test]
+fn comment_check_takes_the_submission_path_block_lists_and_webhook_included() {
+    let (hook_url, hooks) = crate::notify::webhook_receiver(0);
+    let app = crate::helpers::spawn_app_with(&[("REPLYGUARD_NOTIFY_WEBHOOK", hook_url.as_str())]);
+    let cookie = crate::helpers::dashboard_session(
+        &app,
+        crate::helpers::MODERATOR,
+        crate::helpers::PASSWORD,
+    );
+    let rules = app
+        .client
+        .get(app.url("/dashboard/rules"))
+        .header("cookie", format!("rg_session={cookie}"))
+        .send()
+        .expect("rules page")
+        .text()
+        .expect("html");
+    let csrf = crate::helpers::csrf_in(&rules);
+    let added = app
+        .client
+        .post(app.url("/dashboard/rules"))
+        .header("cookie", format!("rg_session={cookie}"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("op", "add"),
+            ("list", "block"),
+            ("kind", "word"),
+            ("value", "Casino Bonus"),
+        ])
+        .send()
+        .expect("add a rule");
+    assert_eq!(added.status().as_u16(), 303);
+    let key = site_key(&app, false);
+    let (ok, _, err) = app.cli(&["site", "store-checked", SITE, "on"]);
+    assert!(ok, "{err}");
+
+    let check = |author: &str, content: &str| {
+        post(
+            &app,
+            "/1.1/comment-check",
+            &[
+                ("api_key", key.as_str()),
+                ("blog", BLOG),
+                ("permalink", "https://news.example/2026/tram-plan"),
+                ("user_ip", "203.0.113.9"),
+                ("comment_author", author),
+                ("comment_author_email", "reader@mail.example"),
+                ("comment_content", content),
+            ],
+        )
+        .text()
+        .expect("answer")
+    };
+    // The block list speaks through comment-check as it does through /api/v1/comments.
+    assert_eq!(check("Al", "Get your CASINO bonus today"), "true");
+    let spam: Value = app
+        .moderation_get("/comments?status=spam")
+        .json()
+        .expect("json");
+    let filed = &spam["comments"][0];
+    let id = filed["id"].as_i64().expect("filed as spam");
+    let detail: Value = app
+        .moderation_get(&format!("/comments/{id}"))
+        .json()
+        .expect("json");
+    assert_eq!(detail["status"], "spam", "{detail}");
+    assert!(
+        detail["signals"]
+            .as_array()
+            .is_some_and(|s| s.iter().any(|s| s == "block list: word casino bonus")),
+        "{detail}"
+    );
+    // A civil comment is answered false, filed pending, and sent to the webhook.
+    assert_eq!(check("Bea", "A calm remark about the tram plan."), "false");
+    let mut seen = Vec::new();
+    while let Ok(hook) = hooks.recv_timeout(std::time::Duration::from_secs(20)) {
+        let event: Value = serde_json::from_slice(&hook.body).expect("json event");
+        let done = event["author"] == "Bea";
+        seen.push(event);
+        if done {
+            break;
+        }
+    }
+    assert!(
+        seen.iter()
+            .any(|e| e["author"] == "Bea" && e["event"] == "comment.pending"),
+        "{seen:?}"
+    );
+    assert!(
+        seen.iter().any(|e| e["author"] == "Al"),
+        "a check filed as spam is announced like any other comment: {seen:?}"
+    );
+}

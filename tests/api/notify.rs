@@ -11,14 +11,14 @@ use serde_json::Value;
 use crate::helpers::{MODERATOR, PASSWORD, TestApp, csrf_in, dashboard_session, spawn_app_with};
 
 /// One HTTP request as a webhook receiver saw it.
-struct Received {
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
+pub(crate) struct Received {
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
 }
 
 /// A webhook receiver: answers 500 to the first `fail_first` requests (to see the retry),
 /// then 200, and passes each request on.
-fn webhook_receiver(fail_first: usize) -> (String, mpsc::Receiver<Received>) {
+pub(crate) fn webhook_receiver(fail_first: usize) -> (String, mpsc::Receiver<Received>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/hooks/replyguard", listener.local_addr().unwrap());
     let (tx, rx) = mpsc::channel();
