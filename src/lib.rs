@@ -2,22 +2,34 @@
 //!
 //! # Layout
 //! Each layer uses only those below it:
-//! `main → cli → startup → {routes, views} → app → {classifier, store} → domain`.
+//! `main → cli → startup → {routes, views} → app → {classifier, retrain, store} → domain`.
 //!
-//! - [`domain`]: pure types that can only hold valid data (a comment's fields, statuses,
-//!   moderator actions, spam scores, what the store keeps and returns). No I/O.
-//! - [`classifier`]: the spam filter: tokenizer, linfa training, model files, sparse
-//!   scoring with reasons, metrics and corpus loading. Pure CPU, no I/O but model files.
-//! - [`retrain`]: the model store, candidates from base model plus labels, the guard.
-//! - [`store`]: the storage seam, in domain types; its `sqlite` backend (one writer with
-//!   group commit, read-only readers) holds every line of SQL.
-//! - [`app`]: the use cases, one file per area: submission, moderation, accounts and
-//!   sessions, the filter's lifecycle, import.
+//! - [`domain`]: pure types that can only hold valid data (a comment's fields, statuses and
+//!   their state machine, moderator actions, spam scores, log entries, what the store keeps
+//!   and returns). No I/O.
+//! - [`classifier`]: the spam filter: tokenizer, HTML reading, linfa training, model files,
+//!   sparse scoring with reasons, campaign signatures, metrics and corpus loading. Pure CPU,
+//!   no I/O but model files.
+//! - [`retrain`]: a candidate model from the base model plus labels, and the acceptance
+//!   check it must pass; the model store itself is `app::model_store`.
+//! - [`store`]: the storage seam. Reads in domain types, and units of work ([`store::Tx`]):
+//!   primitive reads and writes that a use case's rule runs inside one transaction. Two
+//!   backends hold every line of SQL: `sqlite` (one writer thread with group commit,
+//!   read-only readers) and `postgres` (a pool, writer lanes that batch units of work,
+//!   advisory locks, LISTEN/NOTIFY), each opened by [`store::Store::open`].
+//! - [`app`]: the use cases and every business rule, written once for both backends:
+//!   submission (one path for the API, the form and Akismet's comment-check), moderation,
+//!   accounts and sessions, tokens, limits and the guard, the filter's lifecycle and model
+//!   store, import, privacy, notifications, campaigns, operations; `app::settings` is what
+//!   they are built from.
 //! - [`routes`]: HTTP adapters (parse, call one use case, render) and the one place errors
 //!   become HTTP responses.
 //! - [`views`] and [`render`]: HTML, escaped by construction.
-//! - [`startup`]: the composition root; [`config`], [`telemetry`]: leaves for it.
+//! - [`startup`]: the one composition root (settings → the running application, for `serve`
+//!   and every CLI command); [`config`] (settings from arguments and environment) and
+//!   [`telemetry`] are leaves for it.
 //! - [`metrics`]: process-wide counters and histograms (a leaf any layer may record to).
+//! - [`password`], [`durable`]: argon2 hashing; durable file replacement.
 //! - [`cli`], [`cli_model`]: the `replyguard` command line.
 
 pub mod app;

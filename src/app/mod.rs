@@ -1,11 +1,16 @@
-//! The use cases: every state change of the service, and every read a page or API needs.
+//! The use cases: every business rule of the service, written once for both backends, and
+//! every read a page or API needs.
 //!
-//! One file per area: [`submission`] (posting and reading comments), [`moderation`]
-//! (decisions, undo, the queue), [`accounts`] (sign-in, sessions, moderator accounts),
-//! [`filter`] (the spam filter's lifecycle: scoring, re-scoring, retraining, swapping) and
-//! [`import`] (WordPress exports). A use case takes domain values, does what is slow (scoring,
-//! argon2) before it asks the store to change state, and returns a value a route, the CLI or
-//! a view can use. Routes and the CLI never reach past [`App`] to the store.
+//! One file per area: [`submission`] (the one path for every comment: the API, the form
+//! and Akismet's comment-check; the public listing), [`moderation`] (decisions, undo, the
+//! queue), [`accounts`] (sign-in, sessions, moderator accounts), [`tokens`], [`limits`] and
+//! [`guard`] (floods, bot signals, block and hold lists), [`campaigns`], [`filter`] and
+//! [`model_store`] (the spam filter's lifecycle), [`akismet`], [`import`] (WordPress
+//! exports), [`privacy`], [`notify`], [`operations`] (backup, copy, health); [`settings`] is
+//! what they are built from. A use case takes domain values, does what is slow (scoring,
+//! argon2) first, then runs its rule as one unit of work over [`crate::store::Tx`]: read
+//! what it needs, decide (the transition, the label, the refusal), write. Routes and the
+//! CLI never reach past [`App`] to the store.
 
 pub mod accounts;
 pub mod akismet;

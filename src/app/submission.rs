@@ -393,11 +393,11 @@ pub(crate) fn file(
     {
         return Ok(Ok(stored));
     }
-    let Some(site) = tx.site_id(&comment.thread.origin())? else {
+    let url = comment.thread.as_ref();
+    let Some((site, thread)) = tx.site_and_thread(&comment.thread.origin(), url)? else {
         return Ok(Err(SubmitRefusal::UnknownSite));
     };
-    let url = comment.thread.as_ref();
-    let thread = match tx.thread_id(url)? {
+    let thread = match thread {
         Some(thread) => thread,
         None => tx.insert_thread(site, url, meta.created_at)?,
     };

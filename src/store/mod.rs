@@ -1,11 +1,13 @@
-//! The storage seam: every operation the use cases need, in domain types, behind one handle.
+//! The storage seam: reads and units of work, in domain types, behind one handle.
 //!
-//! No connection, transaction, row type or SQL string leaves this module: callers hand in
-//! domain values (`NewComment`, a [`Decision`], typed ids) and get domain values back. Each
-//! operation is one transaction owned by the backend. Today's backend is SQLite
-//! ([`sqlite`]: one writer thread with group commit, read-only WAL readers); a second
-//! backend adds a variant to `Backend` and implements the same methods, without touching a
-//! use case.
+//! No connection, transaction, row type or SQL string leaves this module. Reads are methods
+//! of [`Store`]. Writes that carry a rule are units of work: a use case passes a function of
+//! a [`Tx`] (primitive reads and writes, no decisions) to [`Store::write`], which runs it in
+//! one transaction on the backend [`Store::open`] chose: SQLite ([`sqlite`]: one writer
+//! thread with group commit, read-only WAL readers) or PostgreSQL ([`postgres`]: a pool,
+//! writer lanes that batch units of work). The remaining small writes without a rule
+//! (sessions, tokens, settings) are still one method each. SQL both backends speak alike is
+//! in `sql`; the SQLite-to-PostgreSQL copy in [`copy`].
 
 pub mod copy;
 pub mod postgres;

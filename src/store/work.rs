@@ -34,6 +34,13 @@ pub trait Tx {
     fn upsert_site(&mut self, origin: &str, name: &str) -> TxResult<SiteId>;
     /// The thread at `url`.
     fn thread_id(&mut self, url: &str) -> TxResult<Option<ThreadId>>;
+    /// The site registered for `origin` and, if it exists, its thread at `url` (one look-up:
+    /// nearly every comment goes to a thread that exists).
+    fn site_and_thread(
+        &mut self,
+        origin: &str,
+        url: &str,
+    ) -> TxResult<Option<(SiteId, Option<ThreadId>)>>;
     /// Creates the thread at `url` under `site`; the existing one when another writer just
     /// created it.
     fn insert_thread(&mut self, site: SiteId, url: &str, at: i64) -> TxResult<ThreadId>;

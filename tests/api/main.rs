@@ -1,6 +1,8 @@
 //! Black-box tests: each starts the real `replyguard` binary on a free port with its own
-//! temporary data directory and talks to it over HTTP and the CLI. One test binary, so one
-//! link step.
+//! temporary data directory (and, with `REPLYGUARD_TEST_POSTGRES`, its own PostgreSQL
+//! database) and talks to it over HTTP, the CLI, a headless browser and real npm Akismet
+//! clients. `.ci/run` runs the suite twice: on SQLite, then on PostgreSQL. One test binary,
+//! so one link step.
 
 mod helpers;
 

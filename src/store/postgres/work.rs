@@ -113,6 +113,26 @@ impl Tx for PgTx<'_> {
             .map(|row| ThreadId(row.get(0))))
     }
 
+    fn site_and_thread(
+        &mut self,
+        origin: &str,
+        url: &str,
+    ) -> TxResult<Option<(SiteId, Option<ThreadId>)>> {
+        Ok(self
+            .opt(
+                "SELECT s.id, t.id FROM sites s
+                 LEFT JOIN threads t ON t.url = $2 AND t.site_id = s.id
+                 WHERE s.origin = $1",
+                &[&origin, &url],
+            )?
+            .map(|row| {
+                (
+                    SiteId(row.get(0)),
+                    row.get::<_, Option<i64>>(1).map(ThreadId),
+                )
+            }))
+    }
+
     fn insert_thread(&mut self, site: SiteId, url: &str, at: i64) -> TxResult<ThreadId> {
         let row = self.one(
             "INSERT INTO threads (site_id, url, created_at) VALUES ($1, $2, $3)

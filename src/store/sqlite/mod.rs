@@ -1,9 +1,11 @@
 //! The SQLite backend: one writer thread with group commit, read-only WAL readers.
 //!
-//! Every write is a value ([`writer::Op`]) sent to the one writer, which applies whatever is
-//! waiting in one transaction and answers each caller once the commit is on disk.
-//! Reads run on tokio's blocking pool with pooled read-only connections: in WAL mode they
-//! never wait for the writer. All SQL of the service lives in this folder.
+//! Every write is a value ([`writer::Op`]) sent to the one writer: a use case's unit of work
+//! (run over `work::SqliteTx`, the [`crate::store::Tx`] primitives) or one of a few small
+//! writes of its own. The writer applies whatever is waiting in one transaction, each under
+//! its own savepoint, and answers each caller once the commit is on disk. Reads run on
+//! tokio's blocking pool with pooled read-only connections: in WAL mode they never wait for
+//! the writer. All of this backend's SQL lives in this folder; no rule does.
 
 pub mod comments;
 pub mod dashboard;

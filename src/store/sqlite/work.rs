@@ -26,6 +26,18 @@ impl Tx for SqliteTx<'_> {
         comments::thread_id(self.0, url)
     }
 
+    fn site_and_thread(
+        &mut self,
+        origin: &str,
+        url: &str,
+    ) -> TxResult<Option<(SiteId, Option<ThreadId>)>> {
+        // Two cached statements in process: no round trip to save.
+        let Some(site) = sites::find_site_by_origin(self.0, origin)? else {
+            return Ok(None);
+        };
+        Ok(Some((site, comments::thread_id(self.0, url)?)))
+    }
+
     fn insert_thread(&mut self, site: SiteId, url: &str, at: i64) -> TxResult<ThreadId> {
         comments::upsert_thread(self.0, site, url, at)
     }

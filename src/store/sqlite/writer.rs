@@ -465,13 +465,13 @@ impl Writer {
     }
 }
 
-/// The writer's loop: one group commit per turn until every sender is gone.
 /// The writer's way to the sync thread: committed batches, and how many are not yet synced.
 struct SyncHandle {
     tx: std::sync::mpsc::SyncSender<Vec<Answer>>,
     unsynced: Arc<AtomicUsize>,
 }
 
+/// The writer's loop: one group commit per turn until every sender is gone.
 fn run(conn: Connection, mut rx: mpsc::Receiver<Op>, synced: &SyncHandle, limits: Limits) {
     while let Some(first) = rx.blocking_recv() {
         // Every batch before these was committed: fold the WAL back into the file (and, for
