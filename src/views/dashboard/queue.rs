@@ -1,0 +1,187 @@
+//! The queue page: tabs with counts, search and filters, rows, bulk actions, undo, pages.
+
+use maud::{Markup, PreEscaped, html};
+
+use crate::app::accounts::Session;
+use crate::app::moderation::QueueQuery;
+use crate::domain::{CommentStatus, Counts, ModComment, QueueOrder};
+use crate::render::body_html;
+
+use super::{campaign_line, csrf, excerpt, layout, row_actions, score, website};
+
+/// What the queue page shows.
+pub struct QueuePage<'a> {
+    pub session: &'a Session,
+    pub query: &'a QueueQuery,
+    pub status: CommentStatus,
+    pub order: QueueOrder,
+    pub rows: &'a [ModComment],
+    pub total: u64,
+    pub page: u32,
+    pub per_page: u32,
+    pub counts: &'a Counts,
+    pub threshold: f64,
+}
+
+fn order_label(order: QueueOrder) -> &'static str {
+    match order {
+        QueueOrder::HamFirst => "Most likely fine first",
+        QueueOrder::Uncertain => "Most uncertain first",
+        QueueOrder::SpamFirst => "Most likely spam first",
+        QueueOrder::Newest => "Newest first",
+        QueueOrder::Oldest => "Oldest first",
+    }
+}
+
+fn done_message(done: &str) -> Option<String> {
+    let mut parts = done.split(':');
+    let (what, n, skipped) = (parts.next()?, parts.next()?, parts.next().unwrap_or("0"));
+    let verb = match what {
+        "approve" => "Approved",
+        "spam" => "Marked as spam",
+        "reject" => "Rejected",
+        "ham" => "Marked as not spam",
+        "undo" => "Undid the last action on",
+        _ => return None,
+    };
+    let skipped = if skipped == "0" {
+        String::new()
+    } else {
+        format!(" ({skipped} already had that status)")
+    };
+    Some(format!("{verb} {n} comment(s){skipped}."))
+}
+
+/// The current queue URL with one parameter changed (page, tab, order).
+fn queue_url(q: &QueueQuery, change: &[(&str, &str)]) -> String {
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    let current = [
+        ("tab", q.tab.clone()),
+        ("order", q.order.clone()),
+        ("q", q.q.clone()),
+        ("article", q.article.clone()),
+        ("from", q.from.clone()),
+        ("to", q.to.clone()),
+        ("page", q.page.map(|p| p.to_string())),
+    ];
+    for (k, v) in current {
+        if let Some((_, new)) = change.iter().find(|(ck, _)| *ck == k) {
+            if !new.is_empty() {
+                pairs.push((k.to_owned(), (*new).to_owned()));
+            }
+        } else if let Some(v) = v.filter(|v| !v.is_empty()) {
+            pairs.push((k.to_owned(), v));
+        }
+    }
+    let query: String = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish();
+    if query.is_empty() {
+        "/dashboard".to_owned()
+    } else {
+        format!("/dashboard?{query}")
+    }
+}
+
+/// The queue: tabs with counts, search and filters, rows with scores, reasons and actions,
+/// bulk actions, undo, and pages.
+pub fn queue_page(v: &QueuePage<'_>) -> Markup {
+    let back = queue_url(v.query, &[]);
+    let pages = v.total.div_ceil(u64::from(v.per_page)).max(1);
+    let ids: Vec<i64> = v.rows.iter().map(|r| r.id.0).collect();
+    layout(
+        "Queue",
+        Some(v.session),
+        html! {
+            nav.tabs {
+                @for status in CommentStatus::ALL {
+                    a.tab.current[status == v.status] href=(queue_url(v.query, &[("tab", status.as_str()), ("page", ""), ("order", "")])) {
+                        (status.as_str()) " " span.count { (v.counts.get(&status).copied().unwrap_or(0)) }
+                    }
+                }
+            }
+            @if let Some(message) = v.query.done.as_deref().and_then(done_message) {
+                p.notice role="status" { (message) }
+            }
+            @if v.session.undo.is_some() {
+                form #undo.inline method="post" action="/dashboard/undo" {
+                    (csrf(v.session))
+                    input type="hidden" name="back" value=(back);
+                    button type="submit" title="Undo (u)" { "Undo last action" }
+                }
+            }
+            form.search method="get" action="/dashboard" {
+                input type="hidden" name="tab" value=(v.status.as_str());
+                input #search name="q" type="search" placeholder="Search text, author, email, website" value=(v.query.q.clone().unwrap_or_default());
+                input name="article" placeholder="Article URL contains" value=(v.query.article.clone().unwrap_or_default());
+                label { "From " input name="from" type="date" value=(v.query.from.clone().unwrap_or_default()); }
+                label { "To " input name="to" type="date" value=(v.query.to.clone().unwrap_or_default()); }
+                select name="order" {
+                    @for order in QueueOrder::ALL {
+                        option value=(order.as_str()) selected[order == v.order] { (order_label(order)) }
+                    }
+                }
+                button type="submit" { "Search" }
+            }
+            p.summary { (v.total) " comment(s) · spam threshold P ≥ " (format!("{:.3}", v.threshold)) " · keys: j/k move, a approve, s spam, r reject, h not spam, x select, u undo, / search" }
+            form #bulk method="post" action="/dashboard/act" {
+                (csrf(v.session))
+                input type="hidden" name="back" value=(back);
+                label { input #select-all type="checkbox"; " Select all on this page" }
+                " With selected: "
+                button type="submit" name="action" value="approve" { "Approve" }
+                button type="submit" name="action" value="spam" { "Spam" }
+                button type="submit" name="action" value="reject" { "Reject" }
+                button type="submit" name="action" value="ham" { "Not spam" }
+            }
+            @if v.rows.is_empty() {
+                p.empty { "Nothing here." }
+            } @else {
+                table.queue {
+                    thead { tr { th { "" } th { "Comment" } th { "Spam score and reasons" } th { "Decide" } } }
+                    tbody {
+                        @for c in v.rows {
+                            tr.row #{ "row-" (c.id) } data-id=(c.id) {
+                                td { input.select type="checkbox" name="ids" value=(c.id) form="bulk" aria-label={ "Select comment " (c.id) }; }
+                                td.comment {
+                                    div.meta {
+                                        strong.author { bdi { (c.author) } }
+                                        " " span.email { bdi { (c.email) } }
+                                        " " (website(c.website.as_deref()))
+                                    }
+                                    div.meta {
+                                        "on " a.article href=(c.thread) rel="noopener noreferrer" target="_blank" { bdi { (c.thread) } }
+                                        @if let Some(p) = c.parent { " · in reply to " a href={ "/dashboard/comments/" (p) } { "#" (p) } }
+                                        " · " (super::super::readable_time(c.created_at))
+                                        " · " a href={ "/dashboard/comments/" (c.id) } { "details" }
+                                    }
+                                    details.body {
+                                        summary { bdi { (excerpt(&c.body, 160)) } }
+                                        div.full dir="auto" { (PreEscaped(body_html(&c.body))) }
+                                    }
+                                    (campaign_line(v.session, c, &back))
+                                }
+                                td.verdict { (score(c)) }
+                                td { (row_actions(v.session, c.id.0, c.status, &back)) }
+                            }
+                        }
+                    }
+                }
+                form.page-all method="post" action="/dashboard/act" {
+                    (csrf(v.session))
+                    input type="hidden" name="back" value=(back);
+                    @for id in &ids { input type="hidden" name="ids" value=(id); }
+                    "All " (ids.len()) " on this page: "
+                    button type="submit" name="action" value="approve" { "Approve all" }
+                    button type="submit" name="action" value="spam" { "Spam all" }
+                    button type="submit" name="action" value="reject" { "Reject all" }
+                }
+            }
+            nav.pages {
+                @if v.page > 1 { a rel="prev" href=(queue_url(v.query, &[("page", &(v.page - 1).to_string())])) { "← Previous" } }
+                " Page " (v.page) " of " (pages) " "
+                @if u64::from(v.page) < pages { a rel="next" href=(queue_url(v.query, &[("page", &(v.page + 1).to_string())])) { "Next →" } }
+            }
+        },
+    )
+}
