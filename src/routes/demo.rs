@@ -4,7 +4,8 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use super::comments::{approved_tree, html_response};
+use super::comments::approved_tree;
+use super::html_response;
 use super::{ApiError, AppState};
 use crate::domain::ThreadUrl;
 use crate::views::{self, ReplyForm};

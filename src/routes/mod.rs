@@ -315,6 +315,19 @@ pub struct AppState {
     pub draining: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
+/// An HTML response that no cache or frame may keep.
+pub fn html_response(status: StatusCode, page: maud::Markup) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .insert_header((
+            "Content-Security-Policy",
+            "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+        ))
+        .body(page.into_string())
+}
+
 #[cfg(test)]
 mod tests {
     use actix_web::test::TestRequest;

@@ -62,7 +62,7 @@ impl Modify for Security {
     ),
     paths(
         super::comments::submit_comment_json,
-        super::comments::list_comments,
+        super::comments::listing::list_comments,
         super::comments::form_token,
         super::moderation::list_for_moderation,
         super::moderation::moderation_detail,
