@@ -195,9 +195,13 @@ impl App {
         if !fileable && site.store_checked && !c.is_test {
             tracing::info!("an Akismet-checked comment lacks fields to file it");
         }
+        // The app's own honeypot is Akismet's word, whatever this service's bot policy:
+        // a filled-in one is spam unless a test value says otherwise.
+        let honeypot = c.honeypot.as_deref().is_some_and(|h| !h.trim().is_empty());
+        let verdict = test_verdict(c).or(honeypot.then_some(true));
         let door = Door::AkismetCheck {
             file: fileable && site.store_checked && !c.is_test,
-            verdict: test_verdict(c),
+            verdict,
         };
         let judged = match self.take(comment, meta, door).await {
             Ok(judged) => judged,
@@ -207,7 +211,7 @@ impl App {
                 let (comment, meta, _) = self.akismet_comment(site, c);
                 let door = Door::AkismetCheck {
                     file: false,
-                    verdict: test_verdict(c),
+                    verdict,
                 };
                 self.take(comment, meta, door)
                     .await
@@ -219,7 +223,9 @@ impl App {
         let probability = match test_verdict(c) {
             Some(true) => 1.0,
             Some(false) => 0.0,
-            None if judged.signals.iter().any(Signal::is_bot) => judged.probability.max(0.99),
+            None if honeypot || judged.signals.iter().any(Signal::is_bot) => {
+                judged.probability.max(0.99)
+            }
             None => judged.probability,
         };
         if !c.is_test {
