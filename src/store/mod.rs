@@ -112,8 +112,8 @@ impl Store {
 
     /// Runs a unit of work (a use case's rule over [`Tx`] primitives) in one transaction and
     /// answers once that transaction has committed durably: on SQLite's writer thread, under
-    /// a savepoint of its group commit; on PostgreSQL on a writer lane, under a savepoint of
-    /// the lane's batch. `work` may run twice when another writer got in the way, so it reads
+    /// a savepoint of its group commit; on PostgreSQL on a writer lane, in the lane's batch
+    /// (rolled back and run alone if a batch-mate fails). `work` may run twice when another writer got in the way, so it reads
     /// what it needs instead of trusting what it saw before.
     ///
     /// # Errors

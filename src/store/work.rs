@@ -2,8 +2,8 @@
 //!
 //! A use case writes its rule once, as a function of a [`Tx`]; [`crate::store::Store::write`]
 //! runs it on whichever backend the store opened: on SQLite's writer thread under a
-//! savepoint of the current group commit, on PostgreSQL on a writer lane under a savepoint
-//! of that lane's batch. Nothing here decides: a `Tx` method reads or writes one thing, in
+//! savepoint of the current group commit, on PostgreSQL on a writer lane in that lane's
+//! batch. Nothing here decides: a `Tx` method reads or writes one thing, in
 //! domain types, and the backend chooses only how (statements, row locks, advisory locks).
 //!
 //! Why synchronous: the SQLite writer is a thread that owns its connection, and a unit of

@@ -1,7 +1,7 @@
 //! The PostgreSQL backend: a pool of async connections to a server several instances share.
 //!
 //! A use case's unit of work runs on a writer lane (`work`), batched with what else is
-//! waiting, each under its own savepoint; the batch commits (with PostgreSQL's default
+//! waiting (a failing unit sends its batch-mates to run alone); the batch commits (with PostgreSQL's default
 //! `synchronous_commit = on`: flushed to the server's WAL) before anyone is answered, so the
 //! promise is SQLite's: an acknowledged comment is on disk. Reads and the remaining small
 //! writes are one statement or transaction on a pooled connection. Races between instances are

@@ -1,9 +1,10 @@
 //! Units of work on PostgreSQL: [`Tx`] over one pooled connection, and the writer lanes that
-//! run units of work in batches, each under its own savepoint, one commit per batch.
+//! run units of work in batches, one commit per batch.
 //!
 //! A lane is a thread: it takes what is waiting (up to [`MAX_BATCH`]), begins a transaction,
-//! runs each unit under a savepoint (a failing unit undoes only its own writes) and commits
-//! once, with `synchronous_commit = on`, before any caller of the batch is answered. Several
+//! runs each unit and commits once, with `synchronous_commit = on`, before any caller of the
+//! batch is answered. A unit that fails rolls the batch back, and then each unit of it runs
+//! alone, so that a failure stays its own unit's. Several
 //! lanes run at once, so a slow batch does not hold up the others. Each primitive blocks the
 //! lane on the process's PostgreSQL I/O runtime for its one statement.
 //!
@@ -13,7 +14,7 @@
 //!
 //! Lanes' batches can meet on the same rows (two new threads created in opposite orders, a
 //! retried idempotency key): PostgreSQL then fails one unit with a deadlock or a unique
-//! violation, its savepoint undoes it, and it is run again on its own after the batch.
+//! violation, and that unit gets one more try alone.
 
 use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -34,7 +35,7 @@ use crate::store::{Tx, TxResult};
 
 /// Writer lanes per instance: enough to keep the server's commits overlapping, few enough
 /// to leave most of the pool's connections to reads.
-const LANES: usize = 4;
+const LANES: usize = 8;
 /// Units of work in one transaction at most.
 const MAX_BATCH: usize = 256;
 /// Units of work waiting before callers wait.
@@ -228,10 +229,20 @@ impl Tx for PgTx<'_> {
     }
 
     fn start_campaign(&mut self, seed: CommentId) -> TxResult<()> {
-        self.exec(
-            "UPDATE comments SET campaign_id = $1 WHERE id = $1 AND campaign_id IS NULL",
-            &[&seed.0],
-        )?;
+        // Looked at first, without a lock: after its first member the seed already names its
+        // campaign, and an UPDATE would wait on every other lane's batch that touched it.
+        let open = self
+            .opt(
+                "SELECT 1 FROM comments WHERE id = $1 AND campaign_id IS NULL",
+                &[&seed.0],
+            )?
+            .is_some();
+        if open {
+            self.exec(
+                "UPDATE comments SET campaign_id = $1 WHERE id = $1 AND campaign_id IS NULL",
+                &[&seed.0],
+            )?;
+        }
         Ok(())
     }
 
@@ -537,8 +548,9 @@ fn lane(pool: &Pool, waiting: &Waiting) {
     }
 }
 
-/// Runs a batch in one transaction and answers every caller; units that met another
-/// writer's rows run again, each alone.
+/// Runs a batch in one transaction and answers every caller. When a unit fails, the batch
+/// is rolled back and each unit runs again alone, so one unit's failure is its own; a unit
+/// that met another writer's rows gets one more try alone.
 fn run_batch(pool: &Pool, mut batch: Vec<Box<dyn Job>>) {
     let client = match block(pool.get()) {
         Ok(client) => client,
@@ -549,24 +561,35 @@ fn run_batch(pool: &Pool, mut batch: Vec<Box<dyn Job>>) {
             return;
         }
     };
-    if let Err(e) = in_transaction(&client, &mut batch) {
-        for job in batch {
-            job.finish(Some(&e));
+    match in_transaction(&client, &mut batch) {
+        Ok(true) => {
+            for job in batch {
+                job.finish(None);
+            }
+            return;
         }
-        discard(client);
-        return;
-    }
-    let mut again = Vec::new();
-    for job in batch {
-        if job.contended() {
-            again.push(job);
-        } else {
-            job.finish(None);
+        Ok(false) => {}
+        Err(e) => {
+            for job in batch {
+                job.finish(Some(&e));
+            }
+            discard(client);
+            return;
         }
     }
-    for mut job in again {
-        let result = in_transaction(&client, std::slice::from_mut(&mut job));
-        job.finish(result.as_ref().err());
+    for mut job in batch {
+        let mut result = in_transaction(&client, std::slice::from_mut(&mut job));
+        if matches!(result, Ok(false)) && job.contended() {
+            result = in_transaction(&client, std::slice::from_mut(&mut job));
+        }
+        match result {
+            Ok(_) => job.finish(None),
+            Err(e) => {
+                job.finish(Some(&e));
+                discard(client);
+                return;
+            }
+        }
     }
 }
 
@@ -575,29 +598,23 @@ fn discard(client: Object) {
     drop(Object::take(client));
 }
 
-/// `BEGIN`, each unit (under a savepoint when there are several), `COMMIT`. An error here is
-/// the transaction's own (the connection, the commit): nothing of the batch stands.
-fn in_transaction(client: &Object, batch: &mut [Box<dyn Job>]) -> Result<(), DbError> {
-    let alone = batch.len() == 1;
+/// `BEGIN`, each unit, `COMMIT`: whether every unit ran and the batch committed. At the
+/// first failing unit the transaction is rolled back (PostgreSQL refuses anything more in
+/// it) and nothing of the batch stands. Without savepoints, a batch costs no round trips
+/// beyond its units' statements, `BEGIN` and `COMMIT`. An `Err` is the connection's or the
+/// commit's own.
+fn in_transaction(client: &Object, batch: &mut [Box<dyn Job>]) -> Result<bool, DbError> {
     let mut tx = PgTx { client };
     block(client.batch_execute("BEGIN"))?;
     for job in batch.iter_mut() {
-        if alone {
-            if job.run(&mut tx).is_err() {
-                block(client.batch_execute("ROLLBACK"))?;
-                return Ok(());
-            }
-            continue;
-        }
-        block(client.batch_execute("SAVEPOINT unit"))?;
         if job.run(&mut tx).is_err() {
-            block(client.batch_execute("ROLLBACK TO SAVEPOINT unit"))?;
+            block(client.batch_execute("ROLLBACK"))?;
+            return Ok(false);
         }
-        block(client.batch_execute("RELEASE SAVEPOINT unit"))?;
     }
     let committed = block(client.batch_execute("COMMIT"));
     if committed.is_err() {
         let _ = block(client.batch_execute("ROLLBACK"));
     }
-    committed
+    committed.map(|()| true)
 }
