@@ -13,7 +13,7 @@ use serde::Serialize;
 use super::App;
 use super::accounts::token_hash;
 use super::secret::hex;
-use super::submission::{Door, SubmitError, file};
+use super::submission::{Door, file};
 use crate::domain::{
     CommentId, CommentStatus, Feedback, KeyedSite, Label, LabelSource, NewComment, RawComment,
     Signal, SiteId, SubmissionMeta, SubmitRefusal, ThreadUrl, now_millis,
@@ -197,35 +197,18 @@ impl App {
         }
         // The app's own honeypot is Akismet's word, whatever this service's bot policy:
         // a filled-in one is spam unless a test value says otherwise.
+        let test = test_verdict(c);
         let honeypot = c.honeypot.as_deref().is_some_and(|h| !h.trim().is_empty());
-        let verdict = test_verdict(c).or(honeypot.then_some(true));
         let door = Door::AkismetCheck {
             file: fileable && site.store_checked && !c.is_test,
-            verdict,
+            verdict: test.or(honeypot.then_some(true)),
         };
-        let judged = match self.take(comment, meta, door).await {
-            Ok(judged) => judged,
-            Err(SubmitError::Validation(refusal)) => {
-                // The article or site refused filing; the app still gets its answer.
-                tracing::warn!(%refusal, "an Akismet-checked comment was not filed");
-                let (comment, meta, _) = self.akismet_comment(site, c);
-                let door = Door::AkismetCheck {
-                    file: false,
-                    verdict,
-                };
-                self.take(comment, meta, door)
-                    .await
-                    .map_err(anyhow::Error::new)?
-            }
-            Err(e) => return Err(anyhow::Error::new(e)),
-        };
+        let judged = self.take(comment, meta, door).await?;
         let spam = judged.status == CommentStatus::Spam;
-        let probability = match test_verdict(c) {
+        let probability = match test {
             Some(true) => 1.0,
             Some(false) => 0.0,
-            None if honeypot || judged.signals.iter().any(Signal::is_bot) => {
-                judged.probability.max(0.99)
-            }
+            None if honeypot => judged.probability.max(0.99),
             None => judged.probability,
         };
         if !c.is_test {

@@ -82,8 +82,9 @@ pub enum Door {
     Reader,
     /// An app's Akismet comment-check: judged like a reader's comment (lists, signals,
     /// score, campaigns), never refused (the app answers its own reader, so there is nobody
-    /// to tell "slow down"); filed only when the site asks for it (`file`). `verdict` is
-    /// Akismet's documented test answer, when the call carries one.
+    /// to tell "slow down"); filed only when the site asks for it (`file`), and answered
+    /// all the same when the article or site refuses the filing. `verdict` overrides the
+    /// status: Akismet's documented test answers, or the app's own honeypot.
     AkismetCheck { file: bool, verdict: Option<bool> },
 }
 
@@ -101,11 +102,10 @@ impl Door {
 pub struct Judged {
     /// The status it was filed with, or would have been.
     pub status: CommentStatus,
-    /// The filter's P(spam) (0 when it could not judge).
+    /// The filter's P(spam) (0 when it could not judge, or for a retry answered from the
+    /// store).
     pub probability: f64,
-    /// What the guard noticed.
-    pub signals: Vec<crate::domain::Signal>,
-    /// The stored comment, when this door files.
+    /// The stored comment, when this door files and the filing was accepted.
     pub stored: Option<Submitted>,
 }
 
@@ -137,7 +137,7 @@ impl App {
     /// [`Door`]'s to say.
     ///
     /// # Errors
-    /// As [`App::submit`]; only `Validation` and `Unexpected` for an Akismet check.
+    /// As [`App::submit`]; only `Unexpected` for an Akismet check.
     #[tracing::instrument(name = "submit comment", skip_all, fields(comment_id = tracing::field::Empty))]
     pub async fn take(
         &self,
@@ -184,8 +184,7 @@ impl App {
             if let Some(submitted) = stored {
                 return Ok(Judged {
                     status: submitted.status,
-                    probability: f64::NAN,
-                    signals: Vec::new(),
+                    probability: 0.0,
                     stored: Some(submitted),
                 });
             }
@@ -275,7 +274,6 @@ impl App {
         let mut judged = Judged {
             status: filing.status,
             probability,
-            signals: findings.signals.clone(),
             stored: None,
         };
         if !door.files() {
@@ -297,7 +295,12 @@ impl App {
             Ok(Ok(submitted)) => submitted,
             Ok(Err(refusal)) => {
                 self.guard.release(&findings);
-                return Err(SubmitError::Validation(refusal_errors(refusal)));
+                if door == Door::Reader {
+                    return Err(SubmitError::Validation(refusal_errors(refusal)));
+                }
+                // The app still gets its answer; the queue just does not hold the comment.
+                tracing::warn!(?refusal, "an Akismet-checked comment was not filed");
+                return Ok(judged);
             }
             Err(e) => {
                 self.guard.release(&findings);
