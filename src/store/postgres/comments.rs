@@ -232,7 +232,8 @@ impl Postgres {
     }
 }
 
-async fn find_by_idempotency_key(
+/// The comment stored under a (scoped) idempotency key: a read, or a unit of work's look-up.
+pub(super) async fn find_by_idempotency_key(
     client: &impl GenericClient,
     key: &str,
 ) -> Result<Option<Submitted>, DbError> {

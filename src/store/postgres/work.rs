@@ -21,9 +21,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use deadpool_postgres::{GenericClient, Object, Pool};
 use tokio::sync::mpsc;
-use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
+use tokio_postgres::{Row, Statement};
 
+use super::comments::find_by_idempotency_key;
 use super::{DbError, io_runtime, status, status_opt};
 use crate::domain::{
     CommentId, CommentStatus, Filing, ImportedComment, Label, LabelSource, LogEvent, ModeratorId,
@@ -54,32 +55,25 @@ struct PgTx<'c> {
 }
 
 impl PgTx<'_> {
+    /// The connection's prepared statement for `sql` (a round trip only the first time).
+    fn statement(&self, sql: &str) -> TxResult<Statement> {
+        block(self.client.prepare_cached(sql))
+    }
+
     fn opt(&self, sql: &str, params: Params<'_>) -> TxResult<Option<Row>> {
-        block(async {
-            let statement = self.client.prepare_cached(sql).await?;
-            self.client.query_opt(&statement, params).await
-        })
+        block(self.client.query_opt(&self.statement(sql)?, params))
     }
 
     fn one(&self, sql: &str, params: Params<'_>) -> TxResult<Row> {
-        block(async {
-            let statement = self.client.prepare_cached(sql).await?;
-            self.client.query_one(&statement, params).await
-        })
+        block(self.client.query_one(&self.statement(sql)?, params))
     }
 
     fn all(&self, sql: &str, params: Params<'_>) -> TxResult<Vec<Row>> {
-        block(async {
-            let statement = self.client.prepare_cached(sql).await?;
-            self.client.query(&statement, params).await
-        })
+        block(self.client.query(&self.statement(sql)?, params))
     }
 
     fn exec(&self, sql: &str, params: Params<'_>) -> TxResult<u64> {
-        block(async {
-            let statement = self.client.prepare_cached(sql).await?;
-            self.client.execute(&statement, params).await
-        })
+        block(self.client.execute(&self.statement(sql)?, params))
     }
 }
 
@@ -162,18 +156,7 @@ impl Tx for PgTx<'_> {
     }
 
     fn by_idempotency_key(&mut self, key: &str) -> TxResult<Option<Submitted>> {
-        self.opt(
-            "SELECT id, status, created_at FROM comments WHERE idempotency_key = $1",
-            &[&key],
-        )?
-        .map(|row| {
-            Ok(Submitted {
-                id: CommentId(row.get(0)),
-                status: status(&row, 1)?,
-                created_at: row.get(2),
-            })
-        })
-        .transpose()
+        io_runtime().block_on(find_by_idempotency_key(self.client, key))
     }
 
     fn thread_and_status(&mut self, id: CommentId) -> TxResult<Option<(ThreadId, CommentStatus)>> {

@@ -7,7 +7,7 @@ use super::DbError;
 use crate::domain::{
     CampaignInfo, CommentId, CommentStatus, Filing, ImportedComment, LogEntry, LogEvent,
     ModComment, NewComment, Order, PublicComment, ScoringRow, SiteId, StoredVerdict,
-    SubmissionMeta, ThreadId, Timestamp,
+    SubmissionMeta, Submitted, ThreadId, Timestamp,
 };
 pub(crate) use crate::store::sql::MOD_COLUMNS;
 
@@ -262,14 +262,15 @@ pub fn insert_comment(
 ///
 /// # Errors
 /// The SQL error, if any.
-pub fn find_by_idempotency_key(
-    conn: &Connection,
-    key: &str,
-) -> Result<Option<(CommentId, CommentStatus, i64)>, DbError> {
+pub fn find_by_idempotency_key(conn: &Connection, key: &str) -> Result<Option<Submitted>, DbError> {
     Ok(conn
         .prepare_cached("SELECT id, status, created_at FROM comments WHERE idempotency_key = ?1")?
         .query_row([key], |row| {
-            Ok((CommentId(row.get(0)?), row.get(1)?, row.get(2)?))
+            Ok(Submitted {
+                id: CommentId(row.get(0)?),
+                status: row.get(1)?,
+                created_at: row.get(2)?,
+            })
         })
         .optional()?)
 }

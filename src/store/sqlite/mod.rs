@@ -293,18 +293,8 @@ impl Sqlite {
     }
 
     pub async fn find_by_idempotency_key(&self, key: String) -> Result<Option<Submitted>, DbError> {
-        self.read(move |c| {
-            Ok(
-                comments::find_by_idempotency_key(c, &key)?.map(|(id, status, created_at)| {
-                    Submitted {
-                        id,
-                        status,
-                        created_at,
-                    }
-                }),
-            )
-        })
-        .await
+        self.read(move |c| comments::find_by_idempotency_key(c, &key))
+            .await
     }
 
     pub async fn list_public(&self, url: String) -> Result<PublicThread, DbError> {

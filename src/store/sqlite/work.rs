@@ -51,15 +51,7 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn by_idempotency_key(&mut self, key: &str) -> TxResult<Option<Submitted>> {
-        Ok(
-            comments::find_by_idempotency_key(self.0, key)?.map(|(id, status, created_at)| {
-                Submitted {
-                    id,
-                    status,
-                    created_at,
-                }
-            }),
-        )
+        comments::find_by_idempotency_key(self.0, key)
     }
 
     fn thread_and_status(&mut self, id: CommentId) -> TxResult<Option<(ThreadId, CommentStatus)>> {
