@@ -42,7 +42,8 @@ pub trait Tx {
         url: &str,
     ) -> TxResult<Option<(SiteId, Option<ThreadId>)>>;
     /// Creates the thread at `url` under `site`; the existing one when another writer just
-    /// created it.
+    /// created it. Look first ([`Tx::thread_id`], [`Tx::site_and_thread`]): nearly every
+    /// comment goes to a thread that exists.
     fn insert_thread(&mut self, site: SiteId, url: &str, at: i64) -> TxResult<ThreadId>;
     /// Raises the public version of a thread.
     fn bump_thread(&mut self, thread: ThreadId) -> TxResult<()>;

@@ -162,25 +162,18 @@ pub fn set_verdict(
     Ok(())
 }
 
-/// The thread for `url`, creating it under `site` if it is new.
+/// Creates the thread for `url` under `site`. Callers look it up first ([`thread_id`]):
+/// nearly every comment goes to a thread that exists, and an upsert that finds it still
+/// rewrites the row (a page write per comment for nothing).
 ///
 /// # Errors
 /// The SQL error, if any.
-pub fn upsert_thread(
+pub fn insert_thread(
     conn: &Connection,
     site: SiteId,
     url: &str,
     at: i64,
 ) -> Result<ThreadId, DbError> {
-    // Look first: nearly every comment goes to a thread that exists, and an upsert that
-    // finds it still rewrites the row (a page write per comment for nothing).
-    let found: Option<i64> = conn
-        .prepare_cached("SELECT id FROM threads WHERE url = ?1")?
-        .query_row([url], |row| row.get(0))
-        .optional()?;
-    if let Some(id) = found {
-        return Ok(ThreadId(id));
-    }
     let id = conn
         .prepare_cached(
             "INSERT INTO threads (site_id, url, created_at) VALUES (?1, ?2, ?3)

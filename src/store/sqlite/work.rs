@@ -39,7 +39,7 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn insert_thread(&mut self, site: SiteId, url: &str, at: i64) -> TxResult<ThreadId> {
-        comments::upsert_thread(self.0, site, url, at)
+        comments::insert_thread(self.0, site, url, at)
     }
 
     fn bump_thread(&mut self, thread: ThreadId) -> TxResult<()> {
