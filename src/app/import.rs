@@ -434,17 +434,26 @@ pub(crate) fn import_chunk(tx: &mut dyn Tx, chunk: &ImportChunk) -> TxResult<Imp
         Some(thread) => thread,
         None => tx.insert_thread(site, &chunk.thread_url, now_millis())?,
     };
+    // Every key the chunk names, looked up at once; comments stored below join the map, so
+    // a reply finds a parent earlier in the same chunk without asking the database.
+    let keys: Vec<&str> = chunk
+        .comments
+        .iter()
+        .flat_map(|c| std::iter::once(c.import_key.as_str()).chain(c.parent_key.as_deref()))
+        .collect();
+    let mut known = tx.by_import_keys(&keys)?;
     let mut published = false;
     for imported in &chunk.comments {
-        if tx.by_import_key(&imported.import_key)?.is_some() {
+        if known.contains_key(&imported.import_key) {
             done.already_present += 1;
             continue;
         }
-        let parent = match &imported.parent_key {
-            Some(key) => tx.by_import_key(key)?,
-            None => None,
-        };
+        let parent = imported
+            .parent_key
+            .as_ref()
+            .and_then(|key| known.get(key).copied());
         let id = tx.insert_imported(thread, imported, parent)?;
+        known.insert(imported.import_key.clone(), id);
         if let (Some(key), None) = (&imported.parent_key, parent) {
             done.orphans.push((id, key.clone()));
         }

@@ -12,6 +12,8 @@
 //! borrow checker sees the whole rule, and nothing slow (scoring, argon2, network) can be
 //! awaited inside a transaction by mistake.
 
+use std::collections::HashMap;
+
 use tokio::sync::oneshot;
 
 use super::StoreError;
@@ -99,6 +101,9 @@ pub trait Tx {
 
     /// The comment imported under `key`.
     fn by_import_key(&mut self, key: &str) -> TxResult<Option<CommentId>>;
+    /// The comments imported under any of `keys`, by key (one look-up for a whole chunk
+    /// where the backend is a round trip away).
+    fn by_import_keys(&mut self, keys: &[&str]) -> TxResult<HashMap<String, CommentId>>;
     /// Stores an imported comment with the status and verdict it brought.
     fn insert_imported(
         &mut self,

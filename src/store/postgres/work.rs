@@ -16,6 +16,7 @@
 //! retried idempotency key): PostgreSQL then fails one unit with a deadlock or a unique
 //! violation, and that unit gets one more try alone.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -309,6 +310,17 @@ impl Tx for PgTx<'_> {
         Ok(self
             .opt("SELECT id FROM comments WHERE import_key = $1", &[&key])?
             .map(|row| CommentId(row.get(0))))
+    }
+
+    fn by_import_keys(&mut self, keys: &[&str]) -> TxResult<HashMap<String, CommentId>> {
+        Ok(self
+            .all(
+                "SELECT import_key, id FROM comments WHERE import_key = ANY($1)",
+                &[&keys],
+            )?
+            .iter()
+            .map(|row| (row.get(0), CommentId(row.get(1))))
+            .collect())
     }
 
     fn insert_imported(

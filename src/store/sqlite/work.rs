@@ -1,6 +1,8 @@
 //! [`Tx`] on SQLite: each primitive is one statement of this folder's SQL, run by the writer
 //! inside the savepoint of the unit of work it belongs to.
 
+use std::collections::HashMap;
+
 use rusqlite::Connection;
 
 use super::{comments, dashboard, labels, moderators, privacy, sites};
@@ -111,6 +113,17 @@ impl Tx for SqliteTx<'_> {
 
     fn by_import_key(&mut self, key: &str) -> TxResult<Option<CommentId>> {
         comments::find_by_import_key(self.0, key)
+    }
+
+    fn by_import_keys(&mut self, keys: &[&str]) -> TxResult<HashMap<String, CommentId>> {
+        // In process, one cached statement per key costs no more than one statement.
+        let mut found = HashMap::new();
+        for &key in keys {
+            if let Some(id) = comments::find_by_import_key(self.0, key)? {
+                found.insert(key.to_owned(), id);
+            }
+        }
+        Ok(found)
     }
 
     fn insert_imported(
