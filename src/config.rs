@@ -419,10 +419,7 @@ pub fn notify_settings(args: &ServeArgs) -> Result<crate::app::settings::NotifyS
 ///
 /// # Errors
 /// A message naming the variable that holds a bad value.
-pub fn bot_policy(
-    args: &ServeArgs,
-    enabled: bool,
-) -> Result<crate::app::settings::BotPolicy, String> {
+fn bot_policy(args: &ServeArgs, enabled: bool) -> Result<crate::app::settings::BotPolicy, String> {
     Ok(crate::app::settings::BotPolicy {
         enabled,
         bots_to_spam: match args.bot_policy.trim() {

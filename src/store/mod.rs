@@ -15,7 +15,7 @@ mod sql;
 pub mod sqlite;
 mod work;
 
-pub use postgres::{ModelRows, RetrainLock, StoredModelRow};
+pub use postgres::{ModelRows, RetrainLock};
 pub use work::{Tx, TxResult};
 
 /// A log filter directive that keeps the database driver at info: at debug it logs every
@@ -48,7 +48,8 @@ pub enum StoreError {
     #[error("not available with this database: {0}")]
     NotHere(&'static str),
     /// Another writer got in the way (a deadlock, a serialisation failure, a unique key
-    /// taken meanwhile); the unit of work is run again on its own before this is reported.
+    /// taken meanwhile). A PostgreSQL writer lane runs such a unit of work once more, alone,
+    /// before it reports this.
     #[error("database conflict between writers")]
     Contended(#[source] Arc<dyn std::error::Error + Send + Sync>),
 }
@@ -113,8 +114,8 @@ impl Store {
     /// Runs a unit of work (a use case's rule over [`Tx`] primitives) in one transaction and
     /// answers once that transaction has committed durably: on SQLite's writer thread, under
     /// a savepoint of its group commit; on PostgreSQL on a writer lane, in the lane's batch
-    /// (rolled back and run alone if a batch-mate fails). `work` may run twice when another writer got in the way, so it reads
-    /// what it needs instead of trusting what it saw before.
+    /// (rolled back and run alone if a batch-mate fails). `work` may therefore run more than
+    /// once, so it reads what it needs instead of trusting what it saw before.
     ///
     /// # Errors
     /// The unit's own error, a failed commit, or a stopped writer.

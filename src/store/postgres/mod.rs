@@ -1,12 +1,13 @@
 //! The PostgreSQL backend: a pool of async connections to a server several instances share.
 //!
 //! A use case's unit of work runs on a writer lane (`work`), batched with what else is
-//! waiting (a failing unit sends its batch-mates to run alone); the batch commits (with PostgreSQL's default
-//! `synchronous_commit = on`: flushed to the server's WAL) before anyone is answered, so the
-//! promise is SQLite's: an acknowledged comment is on disk. Reads and the remaining small
-//! writes are one statement or transaction on a pooled connection. Races between instances are
-//! settled by the database: row locks for decisions, advisory locks for sign-in throttles,
-//! migrations and retraining. All of this backend's SQL lives in this folder.
+//! waiting (a failing unit sends its batch-mates to run alone); the batch commits (with
+//! PostgreSQL's default `synchronous_commit = on`: flushed to the server's WAL) before anyone
+//! is answered, so the promise is SQLite's: an acknowledged comment is on disk. Reads and
+//! the remaining small writes are one statement or transaction on a pooled connection.
+//! Races between instances are settled by the database: row locks for decisions, advisory
+//! locks for sign-in throttles, migrations and retraining. All of this backend's SQL lives
+//! in this folder.
 
 mod accounts;
 mod comments;

@@ -221,11 +221,10 @@ impl Op {
     fn run(self, conn: &Connection) -> Answer {
         match self {
             Op::Work(mut job) => {
-                if let Err(e) = savepoint(conn, |c| job.run(&mut SqliteTx(c))) {
-                    // Failed before or inside the unit: its savepoint undid its writes.
-                    return Box::new(move |_| job.finish(Some(&e)));
-                }
-                Box::new(move |commit_failed| job.finish(commit_failed))
+                // Failed before or inside the unit: its savepoint undid its writes, and the
+                // batch's commit does not change its answer.
+                let failed = savepoint(conn, |c| job.run(&mut SqliteTx(c))).err();
+                Box::new(move |commit_failed| job.finish(failed.as_ref().or(commit_failed)))
             }
             Op::SetVerdicts { verdicts, reply } => answer(
                 reply,
