@@ -232,24 +232,20 @@ impl Postgres {
     }
 }
 
-/// The comment stored under a (scoped) idempotency key: a read, or a unit of work's look-up.
-pub(super) async fn find_by_idempotency_key(
+/// The comment stored under a (scoped) idempotency key: a read here, and a writer lane's
+/// look-up in a unit of work.
+pub(super) const BY_IDEMPOTENCY_KEY: &str =
+    "SELECT id, status, created_at FROM comments WHERE idempotency_key = $1";
+
+async fn find_by_idempotency_key(
     client: &impl GenericClient,
     key: &str,
 ) -> Result<Option<Submitted>, DbError> {
-    let statement = client
-        .prepare_cached("SELECT id, status, created_at FROM comments WHERE idempotency_key = $1")
-        .await?;
+    let statement = client.prepare_cached(BY_IDEMPOTENCY_KEY).await?;
     client
         .query_opt(&statement, &[&key])
         .await?
-        .map(|row| {
-            Ok(Submitted {
-                id: CommentId(row.get(0)),
-                status: status(&row, 1)?,
-                created_at: row.get(2),
-            })
-        })
+        .map(|row| super::submitted(&row))
         .transpose()
 }
 

@@ -66,10 +66,11 @@ fn corrupt(what: String) -> DbError {
 /// statement's parameters (emails, comment text).
 pub const QUIET_DRIVER_LOGS: &str = "tokio_postgres=info";
 
-/// Connections per instance. More connections commit more transactions at once (the
-/// server groups their WAL flushes); PostgreSQL's default `max_connections` is 100: five
-/// instances fit, with room for the operator's own sessions.
-const POOL_SIZE: usize = 16;
+/// Pooled connections per instance, for reads and the small writes that are not units of
+/// work; units of work use the writer lanes' own connections (`work::LANES`). Sixteen in
+/// all per instance: PostgreSQL's default `max_connections` is 100, so five instances fit,
+/// with room for the operator's own sessions.
+const POOL_SIZE: usize = 8;
 
 /// The migrations, in order: `migrations/postgres/NNNN_*.sql`.
 const MIGRATIONS: &[&str] = &[include_str!("../../../migrations/postgres/0001_init.sql")];
@@ -129,7 +130,7 @@ impl Postgres {
                 .join()
                 .unwrap_or(Err(DbError::Cancelled))
         })?;
-        let lanes = work::Lanes::start(&pool)?;
+        let lanes = work::Lanes::start(&config)?;
         Ok(Self {
             pool,
             lanes,
@@ -298,6 +299,15 @@ fn status_opt(row: &Row, i: usize) -> Result<Option<CommentStatus>, DbError> {
     row.get::<_, Option<&str>>(i)
         .map(|t| t.parse().map_err(corrupt))
         .transpose()
+}
+
+/// A row of `id, status, created_at`.
+fn submitted(row: &Row) -> Result<crate::domain::Submitted, DbError> {
+    Ok(crate::domain::Submitted {
+        id: CommentId(row.get(0)),
+        status: status(row, 1)?,
+        created_at: row.get(2),
+    })
 }
 
 fn count(row: &Row, i: usize) -> u64 {

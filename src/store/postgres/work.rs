@@ -1,12 +1,16 @@
-//! Units of work on PostgreSQL: [`Tx`] over one pooled connection, and the writer lanes that
+//! Units of work on PostgreSQL: [`Tx`] over a writer lane's connection, and the lanes that
 //! run units of work in batches, one commit per batch.
 //!
-//! A lane is a thread: it takes what is waiting (up to [`MAX_BATCH`]), begins a transaction,
-//! runs each unit and commits once, with `synchronous_commit = on`, before any caller of the
-//! batch is answered. A unit that fails rolls the batch back, and then each unit of it runs
-//! alone, so that a failure stays its own unit's. Several
-//! lanes run at once, so a slow batch does not hold up the others. Each primitive blocks the
-//! lane on the process's PostgreSQL I/O runtime for its one statement.
+//! A lane is a thread with a connection of its own: it takes what is waiting (up to
+//! [`MAX_BATCH`]), begins a transaction, runs each unit and commits once, with
+//! `synchronous_commit = on`, before any caller of the batch is answered. A unit that fails
+//! rolls the batch back, and then each unit of it runs alone, so that a failure stays its
+//! own unit's. Several lanes run at once, so a slow batch does not hold up the others.
+//!
+//! Each primitive blocks the lane for its one statement, on a single-threaded runtime that
+//! drives the lane's own connection: a round trip wakes no other thread. (With pooled
+//! connections, whose sockets the process's I/O runtime drives, every statement crossed
+//! threads twice; see BENCHMARKS.md.)
 //!
 //! Why batches: one commit per submission spent most of the server's CPU on commits
 //! (BENCHMARKS.md, `bench/postgres.sh`); one commit for what is waiting gives the same
@@ -16,17 +20,17 @@
 //! retried idempotency key): PostgreSQL then fails one unit with a deadlock or a unique
 //! violation, and that unit gets one more try alone.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use deadpool_postgres::{GenericClient, Object, Pool};
+use tokio::runtime::Runtime;
 use tokio::sync::mpsc;
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{Row, Statement};
+use tokio_postgres::{Client, Config, NoTls, Row, Statement};
 
-use super::comments::find_by_idempotency_key;
-use super::{DbError, io_runtime, status, status_opt};
+use super::{DbError, status, status_opt, submitted};
 use crate::domain::{
     CommentId, CommentStatus, Filing, ImportedComment, Label, LabelSource, LogEvent, ModeratorId,
     ModeratorName, NewComment, SiteId, SubmissionMeta, Submitted, ThreadId, now_millis,
@@ -35,46 +39,94 @@ use crate::store::sql::{ERASED_AUTHOR, ERASED_BODY};
 use crate::store::work::Job;
 use crate::store::{Tx, TxResult};
 
-/// Writer lanes per instance: enough to keep the server's commits overlapping, few enough
-/// to leave most of the pool's connections to reads.
+/// Writer lanes per instance, each with its own connection (beside the pool's, which serve
+/// reads): enough to keep the server's commits overlapping.
 const LANES: usize = 8;
 /// Units of work in one transaction at most.
 const MAX_BATCH: usize = 256;
 /// Units of work waiting before callers wait.
 const QUEUE: usize = 4096;
 
-/// Runs a future to completion on the I/O runtime, from a lane's thread.
-fn block<T, E: Into<DbError>>(f: impl Future<Output = Result<T, E>>) -> Result<T, DbError> {
-    io_runtime().block_on(f).map_err(Into::into)
-}
-
 type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
 
-/// One pooled connection inside a lane's open transaction.
+/// A lane's connection and the runtime that drives it.
+struct Conn {
+    runtime: Runtime,
+    client: Client,
+    /// Statements prepared on this connection, by their SQL.
+    statements: RefCell<HashMap<String, Statement>>,
+}
+
+impl Conn {
+    /// Connects on a single-threaded runtime of the lane's own; the connection's task runs
+    /// whenever the lane blocks on a statement.
+    fn open(config: &Config) -> Result<Self, DbError> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| DbError::Backend(Arc::new(e)))?;
+        let (client, connection) = runtime.block_on(config.connect(NoTls))?;
+        runtime.spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::warn!(error.message = %e, "a PostgreSQL writer connection failed");
+            }
+        });
+        Ok(Self {
+            runtime,
+            client,
+            statements: RefCell::default(),
+        })
+    }
+
+    fn block<T, E: Into<DbError>>(&self, f: impl Future<Output = Result<T, E>>) -> TxResult<T> {
+        self.runtime.block_on(f).map_err(Into::into)
+    }
+
+    fn batch_execute(&self, sql: &str) -> TxResult<()> {
+        self.block(self.client.batch_execute(sql))
+    }
+}
+
+/// A lane's connection inside its open transaction.
 struct PgTx<'c> {
-    client: &'c Object,
+    conn: &'c Conn,
 }
 
 impl PgTx<'_> {
     /// The connection's prepared statement for `sql` (a round trip only the first time).
     fn statement(&self, sql: &str) -> TxResult<Statement> {
-        block(self.client.prepare_cached(sql))
+        if let Some(statement) = self.conn.statements.borrow().get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self.conn.block(self.conn.client.prepare(sql))?;
+        self.conn
+            .statements
+            .borrow_mut()
+            .insert(sql.to_owned(), statement.clone());
+        Ok(statement)
     }
 
     fn opt(&self, sql: &str, params: Params<'_>) -> TxResult<Option<Row>> {
-        block(self.client.query_opt(&self.statement(sql)?, params))
+        let statement = self.statement(sql)?;
+        self.conn
+            .block(self.conn.client.query_opt(&statement, params))
     }
 
     fn one(&self, sql: &str, params: Params<'_>) -> TxResult<Row> {
-        block(self.client.query_one(&self.statement(sql)?, params))
+        let statement = self.statement(sql)?;
+        self.conn
+            .block(self.conn.client.query_one(&statement, params))
     }
 
     fn all(&self, sql: &str, params: Params<'_>) -> TxResult<Vec<Row>> {
-        block(self.client.query(&self.statement(sql)?, params))
+        let statement = self.statement(sql)?;
+        self.conn.block(self.conn.client.query(&statement, params))
     }
 
     fn exec(&self, sql: &str, params: Params<'_>) -> TxResult<u64> {
-        block(self.client.execute(&self.statement(sql)?, params))
+        let statement = self.statement(sql)?;
+        self.conn
+            .block(self.conn.client.execute(&statement, params))
     }
 }
 
@@ -157,7 +209,9 @@ impl Tx for PgTx<'_> {
     }
 
     fn by_idempotency_key(&mut self, key: &str) -> TxResult<Option<Submitted>> {
-        io_runtime().block_on(find_by_idempotency_key(self.client, key))
+        self.opt(super::comments::BY_IDEMPOTENCY_KEY, &[&key])?
+            .map(|row| submitted(&row))
+            .transpose()
     }
 
     fn thread_and_status(&mut self, id: CommentId) -> TxResult<Option<(ThreadId, CommentStatus)>> {
@@ -498,15 +552,16 @@ pub(super) struct Lanes {
 type Waiting = Arc<Mutex<mpsc::Receiver<Box<dyn Job>>>>;
 
 impl Lanes {
-    /// Starts [`LANES`] lane threads taking connections from `pool`.
-    pub(super) fn start(pool: &Pool) -> Result<Self, DbError> {
+    /// Starts [`LANES`] lane threads, each connecting to `config`'s server when it first has
+    /// work.
+    pub(super) fn start(config: &Config) -> Result<Self, DbError> {
         let (tx, rx) = mpsc::channel(QUEUE);
         let waiting: Waiting = Arc::new(Mutex::new(rx));
         for i in 0..LANES {
-            let (pool, waiting) = (pool.clone(), Arc::clone(&waiting));
+            let (config, waiting) = (config.clone(), Arc::clone(&waiting));
             std::thread::Builder::new()
                 .name(format!("replyguard-pg-lane-{i}"))
-                .spawn(move || lane(&pool, &waiting))
+                .spawn(move || lane(&config, &waiting))
                 .map_err(|e| DbError::Backend(Arc::new(e)))?;
         }
         Ok(Self { tx })
@@ -519,7 +574,8 @@ impl Lanes {
 }
 
 /// A lane's loop: one batch per turn until the store is dropped.
-fn lane(pool: &Pool, waiting: &Waiting) {
+fn lane(config: &Config, waiting: &Waiting) {
+    let mut conn: Option<Conn> = None;
     loop {
         let batch = {
             // One lane at a time waits for work; the others wait for this lock meanwhile.
@@ -539,58 +595,62 @@ fn lane(pool: &Pool, waiting: &Waiting) {
         crate::metrics::global()
             .batch_size
             .observe(batch.len() as f64);
-        run_batch(pool, batch);
+        // A connection that failed is replaced; one that cannot be made fails this batch.
+        if conn.as_ref().is_none_or(|c| c.client.is_closed()) {
+            conn = match Conn::open(config) {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    fail_all(batch, &e);
+                    continue;
+                }
+            };
+        }
+        if let Some(c) = &conn
+            && !run_batch(c, batch)
+        {
+            // Its transaction's state is unknown: the next batch gets a new connection.
+            conn = None;
+        }
+    }
+}
+
+fn fail_all(jobs: impl IntoIterator<Item = Box<dyn Job>>, e: &DbError) {
+    for job in jobs {
+        job.finish(Some(e));
     }
 }
 
 /// Runs a batch in one transaction and answers every caller. When a unit fails, the batch
 /// is rolled back and each unit runs again alone, so one unit's failure is its own; a unit
-/// that met another writer's rows gets one more try alone.
-fn run_batch(pool: &Pool, mut batch: Vec<Box<dyn Job>>) {
-    let client = match block(pool.get()) {
-        Ok(client) => client,
-        Err(e) => {
-            for job in batch {
-                job.finish(Some(&e));
-            }
-            return;
-        }
-    };
-    match in_transaction(&client, &mut batch) {
+/// that met another writer's rows gets one more try alone. `false` when the connection
+/// failed (everyone not yet answered is told so).
+fn run_batch(conn: &Conn, mut batch: Vec<Box<dyn Job>>) -> bool {
+    match in_transaction(conn, &mut batch) {
         Ok(true) => {
             for job in batch {
                 job.finish(None);
             }
-            return;
+            return true;
         }
         Ok(false) => {}
         Err(e) => {
-            for job in batch {
-                job.finish(Some(&e));
-            }
-            discard(client);
-            return;
+            fail_all(batch, &e);
+            return false;
         }
     }
-    for mut job in batch {
-        let mut result = in_transaction(&client, std::slice::from_mut(&mut job));
+    let mut jobs = batch.into_iter();
+    while let Some(mut job) = jobs.next() {
+        let mut result = in_transaction(conn, std::slice::from_mut(&mut job));
         if matches!(result, Ok(false)) && job.contended() {
-            result = in_transaction(&client, std::slice::from_mut(&mut job));
+            result = in_transaction(conn, std::slice::from_mut(&mut job));
         }
-        match result {
-            Ok(_) => job.finish(None),
-            Err(e) => {
-                job.finish(Some(&e));
-                discard(client);
-                return;
-            }
+        if let Err(e) = result {
+            fail_all(std::iter::once(job).chain(jobs), &e);
+            return false;
         }
+        job.finish(None);
     }
-}
-
-/// A connection whose transaction state is unknown never goes back to the pool.
-fn discard(client: Object) {
-    drop(Object::take(client));
+    true
 }
 
 /// `BEGIN`, each unit, `COMMIT`: whether every unit ran and the batch committed. At the
@@ -598,18 +658,18 @@ fn discard(client: Object) {
 /// it) and nothing of the batch stands. Without savepoints, a batch costs no round trips
 /// beyond its units' statements, `BEGIN` and `COMMIT`. An `Err` is the connection's or the
 /// commit's own.
-fn in_transaction(client: &Object, batch: &mut [Box<dyn Job>]) -> Result<bool, DbError> {
-    let mut tx = PgTx { client };
-    block(client.batch_execute("BEGIN"))?;
+fn in_transaction(conn: &Conn, batch: &mut [Box<dyn Job>]) -> Result<bool, DbError> {
+    let mut tx = PgTx { conn };
+    conn.batch_execute("BEGIN")?;
     for job in batch.iter_mut() {
         if job.run(&mut tx).is_err() {
-            block(client.batch_execute("ROLLBACK"))?;
+            conn.batch_execute("ROLLBACK")?;
             return Ok(false);
         }
     }
-    let committed = block(client.batch_execute("COMMIT"));
+    let committed = conn.batch_execute("COMMIT");
     if committed.is_err() {
-        let _ = block(client.batch_execute("ROLLBACK"));
+        let _ = conn.batch_execute("ROLLBACK");
     }
     committed.map(|()| true)
 }
