@@ -7,7 +7,9 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::helpers::{SITE, TestApp, spawn_app};
+use crate::helpers::{
+    MODERATOR, PASSWORD, SITE, TestApp, csrf_in, dashboard_session, spawn_app, spawn_app_with,
+};
 
 const BLOG: &str = "https://news.example/";
 
@@ -244,12 +246,8 @@ fn keys_work_from_every_place_clients_put_them_and_rotate() {
 #[test]
 fn comment_check_takes_the_submission_path_block_lists_and_webhook_included() {
     let (hook_url, hooks) = crate::notify::webhook_receiver(0);
-    let app = crate::helpers::spawn_app_with(&[("REPLYGUARD_NOTIFY_WEBHOOK", hook_url.as_str())]);
-    let cookie = crate::helpers::dashboard_session(
-        &app,
-        crate::helpers::MODERATOR,
-        crate::helpers::PASSWORD,
-    );
+    let app = spawn_app_with(&[("REPLYGUARD_NOTIFY_WEBHOOK", hook_url.as_str())]);
+    let cookie = dashboard_session(&app, MODERATOR, PASSWORD);
     let rules = app
         .client
         .get(app.url("/dashboard/rules"))
@@ -258,7 +256,7 @@ fn comment_check_takes_the_submission_path_block_lists_and_webhook_included() {
         .expect("rules page")
         .text()
         .expect("html");
-    let csrf = crate::helpers::csrf_in(&rules);
+    let csrf = csrf_in(&rules);
     let added = app
         .client
         .post(app.url("/dashboard/rules"))
