@@ -201,7 +201,7 @@ fn run(mut cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => {
             // Opening migrates; say what the schema is now.
             let app = open_app(&cli)?;
-            let version = block_on(app.schema_version())?;
+            let version = block_on(app.operations().schema_version())?;
             println!("database schema is at version {version}");
             Ok(())
         }
@@ -209,8 +209,8 @@ fn run(mut cli: Cli) -> anyhow::Result<()> {
             let origin = parse_origin(&origin).map_err(|e| anyhow!("ORIGIN: {e}"))?;
             let name = name.unwrap_or_else(|| origin.clone());
             let app = open_app(&cli)?;
-            block_on(app.add_site(origin.clone(), name))?;
-            let key = block_on(app.site_api_key(&origin, false))?;
+            block_on(app.sites().add_site(origin.clone(), name))?;
+            let key = block_on(app.sites().site_api_key(&origin, false))?;
             eprintln!("site {origin} registered; its Akismet-compatible API key:");
             println!("{key}");
             Ok(())
@@ -218,19 +218,19 @@ fn run(mut cli: Cli) -> anyhow::Result<()> {
         Command::Site(SiteCommand::Key { origin, rotate }) => {
             let origin = parse_origin(&origin).map_err(|e| anyhow!("ORIGIN: {e}"))?;
             let app = open_app(&cli)?;
-            println!("{}", block_on(app.site_api_key(&origin, rotate))?);
+            println!("{}", block_on(app.sites().site_api_key(&origin, rotate))?);
             Ok(())
         }
         Command::Site(SiteCommand::StoreChecked { origin, setting }) => {
             let origin = parse_origin(&origin).map_err(|e| anyhow!("ORIGIN: {e}"))?;
             let app = open_app(&cli)?;
-            block_on(app.set_store_checked(&origin, setting == "on"))?;
+            block_on(app.sites().set_store_checked(&origin, setting == "on"))?;
             println!("Akismet comment-checks for {origin} are filed in the queue: {setting}");
             Ok(())
         }
         Command::Site(SiteCommand::List) => {
             let app = open_app(&cli)?;
-            for site in block_on(app.sites())? {
+            for site in block_on(app.sites().list())? {
                 println!("{}\t{}", site.origin, site.name);
             }
             Ok(())
@@ -238,7 +238,7 @@ fn run(mut cli: Cli) -> anyhow::Result<()> {
         Command::Notify(NotifyCommand::Digest) => {
             crate::config::notify_settings(&cli.serve).map_err(|e| anyhow!(e))?;
             let app = open_app(&cli)?;
-            let sent = block_on(app.send_digests(std::time::Duration::ZERO))?;
+            let sent = block_on(app.notifications().send_digests(std::time::Duration::ZERO))?;
             println!("{sent} digest(s) sent");
             Ok(())
         }
@@ -246,15 +246,15 @@ fn run(mut cli: Cli) -> anyhow::Result<()> {
             let app = open_app(&cli)?;
             match command {
                 PrivacyCommand::Export { email } => {
-                    let data = block_on(app.export_personal_data(&email))?;
+                    let data = block_on(app.privacy().export_personal_data(&email))?;
                     println!("{}", serde_json::to_string_pretty(&data)?);
                 }
                 PrivacyCommand::Erase { email } => {
-                    let erased = block_on(app.erase_personal_data(&email))?;
+                    let erased = block_on(app.privacy().erase_personal_data(&email))?;
                     println!("{}", serde_json::json!({ "erased_comments": erased }));
                 }
                 PrivacyCommand::Purge => {
-                    let report = block_on(app.purge_personal_data())?;
+                    let report = block_on(app.privacy().purge_personal_data())?;
                     println!("{}", serde_json::to_string(&report)?);
                 }
             }
@@ -262,7 +262,7 @@ fn run(mut cli: Cli) -> anyhow::Result<()> {
         }
         Command::Backup { directory } => {
             let app = open_app(&cli)?;
-            let report = block_on(app.backup(&directory))?;
+            let report = block_on(app.operations().backup(&directory))?;
             println!("{}", serde_json::to_string_pretty(&report)?);
             Ok(())
         }
@@ -271,7 +271,8 @@ fn run(mut cli: Cli) -> anyhow::Result<()> {
             match command {
                 TokenCommand::Create { moderator, name } => {
                     let (id, secret) = block_on(async {
-                        app.create_api_token_for(&moderator, &name)
+                        app.accounts()
+                            .create_api_token_for(&moderator, &name)
                             .await
                             .map_err(|e| anyhow!("{e}"))
                     })?;
@@ -279,12 +280,12 @@ fn run(mut cli: Cli) -> anyhow::Result<()> {
                     println!("{secret}");
                 }
                 TokenCommand::List => {
-                    for t in block_on(app.api_tokens(None))? {
+                    for t in block_on(app.accounts().api_tokens(None))? {
                         println!("{}", serde_json::to_string(&t)?);
                     }
                 }
                 TokenCommand::Revoke { id } => {
-                    if !block_on(app.revoke_api_token(None, id))? {
+                    if !block_on(app.accounts().revoke_api_token(None, id))? {
                         return Err(anyhow!("no token {id}"));
                     }
                     println!("token {id} revoked");
@@ -295,13 +296,13 @@ fn run(mut cli: Cli) -> anyhow::Result<()> {
         Command::Model(command) => crate::cli_model::run(command, &components(&cli)?),
         Command::Import(ImportCommand::Wordpress { file }) => {
             let app = App::open(&components(&cli)?)?;
-            let report = block_on(app.import_wordpress(&file))?;
+            let report = block_on(app.operations().import_wordpress(&file))?;
             println!("{}", serde_json::to_string_pretty(&report)?);
             Ok(())
         }
         Command::Export(ExportCommand::Labels) => {
             let app = open_app(&cli)?;
-            let labels = block_on(app.models.labels())?;
+            let labels = block_on(app.filter().labels())?;
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
             for label in labels {
@@ -324,7 +325,8 @@ fn run(mut cli: Cli) -> anyhow::Result<()> {
             let app = open_app(&cli)?;
             // `--admin` grants the role; without it an existing account keeps its role.
             let created = block_on(async {
-                app.add_moderator(&name, password, admin.then_some(true))
+                app.accounts()
+                    .add_moderator(&name, password, admin.then_some(true))
                     .await
                     .map_err(|e| anyhow!("{e}"))
             })?;

@@ -52,7 +52,7 @@ pub enum ModelCommand {
     /// Train a candidate from the base model plus every moderator label, check it against
     /// the model in use on held-out recent labels, and activate it if it is not worse.
     Retrain {
-        /// Activate even if the guard finds the candidate worse.
+        /// Activate even if the acceptance check finds the candidate worse.
         #[arg(long)]
         force: bool,
         /// Weight of one label relative to one base training text.
@@ -231,19 +231,19 @@ pub fn run(command: ModelCommand, components: &Components) -> anyhow::Result<()>
                 force,
                 label_weight,
             };
-            let (outcome, rescored) = block_on(app.models.retrain_in_process(&options))?;
+            let (outcome, rescored) = block_on(app.filter().retrain_in_process(&options))?;
             if json {
                 println!("{}", serde_json::to_string(&outcome)?);
             } else {
                 let r = &outcome.report;
                 println!(
-                    "model {} learned {} labels ({} spam, {} ham); guard: {}",
+                    "model {} learned {} labels ({} spam, {} ham); acceptance check: {}",
                     outcome.version, r.labels, r.spam, r.ham, r.verdict
                 );
                 if outcome.activated {
                     println!(
                         "activated{}; re-scored {rescored} pending comments",
-                        if r.passed_guard { "" } else { " (--force)" }
+                        if r.accepted { "" } else { " (--force)" }
                     );
                 } else {
                     println!(
@@ -260,7 +260,7 @@ pub fn run(command: ModelCommand, components: &Components) -> anyhow::Result<()>
         }
         ModelCommand::List { json } => {
             let app = App::open_for_admin(components)?;
-            let models = block_on(app.models.list())?;
+            let models = block_on(app.filter().list())?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&models)?);
             }
@@ -269,10 +269,10 @@ pub fn run(command: ModelCommand, components: &Components) -> anyhow::Result<()>
                     format!(
                         "{} labels; {}",
                         r.labels,
-                        if r.passed_guard {
-                            "passed the guard"
+                        if r.accepted {
+                            "passed the acceptance check"
                         } else {
-                            "refused by the guard"
+                            "refused by the acceptance check"
                         }
                     )
                 });
@@ -294,7 +294,7 @@ pub fn run(command: ModelCommand, components: &Components) -> anyhow::Result<()>
         ModelCommand::Activate { version } => {
             // Opened for admin: the model being replaced may be the damaged one.
             let app = App::open_for_admin(components)?;
-            let rescored = block_on(async { Ok(app.models.activate(&version).await?) })?;
+            let rescored = block_on(async { Ok(app.filter().activate(&version).await?) })?;
             println!("model {version} is active; re-scored {rescored} pending comments");
             Ok(())
         }

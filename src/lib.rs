@@ -11,17 +11,18 @@
 //!   sparse scoring with reasons, campaign signatures, metrics and corpus loading. Pure CPU,
 //!   no I/O but model files.
 //! - [`retrain`]: a candidate model from the base model plus labels, and the acceptance
-//!   check it must pass; the model store itself is `app::model_store`.
+//!   check it must pass; the model archive itself is `app::model_archive`.
 //! - [`store`]: the storage seam. Reads in domain types, and units of work ([`store::Tx`]):
 //!   primitive reads and writes that a use case's rule runs inside one transaction. Two
 //!   backends hold every line of SQL: `sqlite` (one writer thread with group commit,
 //!   read-only readers) and `postgres` (a pool, writer lanes that batch units of work,
 //!   advisory locks, LISTEN/NOTIFY), each opened by [`store::Store::open`].
-//! - [`app`]: the use cases and every business rule, written once for both backends:
-//!   submission (one path for the API, the form and Akismet's comment-check), moderation,
-//!   accounts and sessions, tokens, limits and the guard, the filter's lifecycle and model
-//!   store, import, privacy, notifications, campaigns, operations; `app::settings` is what
-//!   they are built from.
+//! - [`app`]: the use cases and every business rule, written once for both backends, as
+//!   one service per area handed out by [`app::App`]: submissions (one path for the API,
+//!   the form and Akismet's comment-check), moderation, accounts (sessions, tokens), sites
+//!   (keys, block and hold lists), the filter (model in use, retraining, the model
+//!   archive), Akismet, privacy, notifications, operations (backups, imports);
+//!   `app::settings` is what they are built from.
 //! - [`routes`]: HTTP adapters (parse, call one use case, render) and the one place errors
 //!   become HTTP responses.
 //! - [`views`] and [`render`]: HTML, escaped by construction.

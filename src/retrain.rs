@@ -1,6 +1,6 @@
-//! Retraining: moderator labels → a candidate built from the base model → the guard's
-//! verdict. The caller (`app::filter`) stores the model and activates it in the model store
-//! (`app::model_store`).
+//! Retraining: moderator labels → a candidate built from the base model → the acceptance check's
+//! verdict. The caller (`app::filter`) stores the model and activates it in the model archive
+//! (`app::model_archive`).
 //!
 //! A candidate is always the base model (the shipped one, or `REPLYGUARD_MODEL`) plus every
 //! current label, their counts summed in comment order (`train::fit_counts`). So a reversed
@@ -24,7 +24,7 @@ use crate::domain::LabelledComment;
 use crate::domain::comment::website_host;
 use crate::domain::{Label, Timestamp};
 
-/// The guard evaluates on labels from this many most recent ones…
+/// The acceptance check evaluates on labels from this many most recent ones…
 pub const RECENT_LABELS: usize = 5_000;
 /// …of which this share (chosen by a hash of the comment id) is held out of the candidate.
 pub const HELD_OUT_SHARE: f64 = 0.2;
@@ -32,7 +32,7 @@ pub const HELD_OUT_SHARE: f64 = 0.2;
 /// Options of one retraining run.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RetrainOptions {
-    /// Activate even if the guard finds the candidate worse.
+    /// Activate even if the acceptance check finds the candidate worse.
     pub force: bool,
     /// Weight of one label relative to one base training text.
     pub label_weight: f64,
@@ -116,7 +116,7 @@ fn metrics_on(classifier: &Classifier, docs: &[&LabelDoc]) -> Option<Metrics> {
 
 /// Whether the candidate is worse than the model in use on the held-out labels: it flags
 /// more ham, or (with both classes present) ranks worse.
-fn guard(candidate: Option<&Metrics>, current: Option<&Metrics>) -> (bool, String) {
+fn acceptance_check(candidate: Option<&Metrics>, current: Option<&Metrics>) -> (bool, String) {
     let (Some(cand), Some(cur)) = (candidate, current) else {
         return (true, "no labels held out yet: nothing to compare on".into());
     };
@@ -158,7 +158,7 @@ fn guard(candidate: Option<&Metrics>, current: Option<&Metrics>) -> (bool, Strin
 
 /// Trains a candidate from `base` plus every current label and checks it against the model
 /// in use (`current_bundle`) on held-out recent labels. The caller stores the model and
-/// activates it when `activated` says so (it passed the guard, or `force`).
+/// activates it when `activated` says so (it passed the acceptance check, or `force`).
 ///
 /// # Errors
 /// No labels or a damaged model.
@@ -194,9 +194,9 @@ pub fn retrain(
     };
     let weight = options.label_weight;
 
-    // The candidate the guard judges: base plus the labels not held out. Naive Bayes keeps
+    // The candidate the acceptance check judges: base plus the labels not held out. Naive Bayes keeps
     // counts, so the model that goes live is this one plus the held-out labels: every
-    // label is fitted once (it used to be twice: once for the guard, once from the base).
+    // label is fitted once (it used to be twice: once for the acceptance check, once from the base).
     let judged_nb = train::fit_counts(
         docs.iter()
             .filter(|(_, h)| !*h)
@@ -213,7 +213,8 @@ pub fn retrain(
     let held_docs: Vec<&LabelDoc> = docs.iter().filter(|(_, h)| *h).map(|(d, _)| d).collect();
     let candidate_metrics = metrics_on(&judged, &held_docs);
     let current_metrics = metrics_on(&current, &held_docs);
-    let (passed_guard, verdict) = guard(candidate_metrics.as_ref(), current_metrics.as_ref());
+    let (accepted, verdict) =
+        acceptance_check(candidate_metrics.as_ref(), current_metrics.as_ref());
     let held_out = held_docs.len();
     drop(judged);
     let nb = if held_out == 0 {
@@ -248,7 +249,7 @@ pub fn retrain(
         held_out,
         candidate: candidate_metrics,
         current: current_metrics,
-        passed_guard,
+        accepted,
         verdict,
     };
     let bundle = ModelBundle {
@@ -264,7 +265,7 @@ pub fn retrain(
         ..base.clone()
     };
     Classifier::from_bundle(&bundle)?;
-    let activated = passed_guard || options.force;
+    let activated = accepted || options.force;
     Ok((
         bundle,
         Retrained {

@@ -53,12 +53,12 @@ impl Application {
         }
         let app = crate::app::App::open(&components)?;
         tracing::info!(
-            model_version = %app.filter.models.current().info().version,
+            model_version = %app.filter().in_use().info().version,
             "spam filter model loaded"
         );
-        app.spawn_schedule(settings.schedule);
-        app.spawn_privacy_purge();
-        app.spawn_notifications();
+        app.filter().spawn_schedule(settings.schedule);
+        app.privacy().spawn_privacy_purge();
+        app.notifications().spawn_notifications();
 
         let demo_thread = match settings.environment {
             Environment::Development if settings.demo => {
@@ -73,7 +73,8 @@ impl Application {
                         format!("http://{}", SocketAddr::new(ip, addr.port()))
                     }
                 };
-                app.add_site(origin.clone(), "Replyguard development".to_owned())
+                app.sites()
+                    .add_site(origin.clone(), "Replyguard development".to_owned())
                     .await
                     .context("failed to register the development site")?;
                 Some(format!("{origin}/"))
@@ -118,7 +119,7 @@ impl Application {
             handle.stop(true).await;
         });
         self.server.await?;
-        self.state.app.close().await?;
+        self.state.app.operations().close().await?;
         tracing::info!("stopped cleanly");
         Ok(())
     }

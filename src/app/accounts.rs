@@ -6,13 +6,15 @@ use std::collections::HashMap;
 use sha2::{Digest, Sha256};
 
 use crate::domain::{
-    AccountChange, ModeratorId, ModeratorName, ModeratorRow, NewSession, SessionRecord, now_millis,
+    AccountChange, ModeratorId, ModeratorName, ModeratorRow, NewSession, NotifyChoice,
+    SessionRecord, now_millis,
 };
 use crate::password;
-use crate::store::{Tx, TxResult};
+use crate::store::{Store, Tx, TxResult};
 
-use super::App;
+use super::guard::Guard;
 use super::secret::{hex, random_token};
+use std::sync::Arc;
 
 /// A session ends after this long without a request…
 pub const IDLE_MILLIS: i64 = 30 * 60 * 1000;
@@ -234,7 +236,17 @@ fn session_is_live(row: &SessionRecord, now: i64) -> bool {
         && now - row.created_at <= ABSOLUTE_MILLIS
 }
 
-impl App {
+/// Moderators' accounts: passwords, sign-in, sessions, API tokens and notification choices.
+#[derive(Clone)]
+pub struct Accounts {
+    pub(super) store: Store,
+    /// Bounds on password checks and the HTTP Basic shortcut.
+    pub(super) gate: Arc<PasswordGate>,
+    /// The secret that keys addresses in the sign-in throttle.
+    pub(super) guard: Arc<Guard>,
+}
+
+impl Accounts {
     /// Checks a moderator's name and password (argon2id, on the argon2 threads, at most
     /// [`PASSWORD_CHECKS_AT_ONCE`] at a time). Not throttled: for callers who already hold a
     /// session, and for the throttled paths below.
@@ -559,6 +571,52 @@ impl App {
             .await
             .map_err(anyhow::Error::new)?;
         Ok(())
+    }
+
+    /// A moderator's notification email and choice.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn notification_settings(
+        &self,
+        id: ModeratorId,
+    ) -> anyhow::Result<(Option<String>, NotifyChoice)> {
+        Ok(self
+            .store
+            .notify_settings(id)
+            .await?
+            .unwrap_or((None, NotifyChoice::Off)))
+    }
+
+    /// Sets how a moderator hears about new comments.
+    ///
+    /// # Errors
+    /// A choice other than off needs a valid email address; or a database failure.
+    pub async fn set_notification_settings(
+        &self,
+        id: ModeratorId,
+        email: &str,
+        choice: &str,
+    ) -> Result<(), AccountError> {
+        let choice = NotifyChoice::parse(choice)
+            .ok_or_else(|| AccountError::Invalid("choose off, each or digest".into()))?;
+        let email = if email.trim().is_empty() {
+            None
+        } else {
+            Some(
+                crate::domain::AuthorEmail::parse(email)
+                    .map_err(AccountError::Invalid)?
+                    .as_ref()
+                    .to_owned(),
+            )
+        };
+        if choice != NotifyChoice::Off && email.is_none() {
+            return Err(AccountError::Invalid("an email address is needed".into()));
+        }
+        self.store
+            .set_notify(id, email, choice)
+            .await
+            .map_err(|e| AccountError::Unexpected(e.into()))
     }
 }
 

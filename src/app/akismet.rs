@@ -10,18 +10,21 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 
-use super::App;
+use std::sync::Arc;
+
 use super::accounts::token_hash;
+use super::guard::Guard;
+use super::privacy::hide_address;
 use super::secret::hex;
-use super::submission::{Door, file};
+use super::submission::{Door, Submissions, file};
 use crate::domain::{
     CommentId, CommentStatus, Feedback, KeyedSite, Label, LabelSource, NewComment, RawComment,
     Signal, SiteId, SubmissionMeta, SubmitRefusal, ThreadUrl, now_millis,
 };
-use crate::store::{Tx, TxResult};
+use crate::store::{Store, Tx, TxResult};
 
 /// Hex characters in a key: DNS-safe, so older clients can put it in the host name.
-const KEY_LEN: usize = 24;
+pub(super) const KEY_LEN: usize = 24;
 /// Akismet's answer to a feedback call.
 pub const THANKS: &str = "Thanks for making the web a better place.";
 
@@ -106,51 +109,25 @@ fn test_verdict(c: &AkismetComment) -> Option<bool> {
     None
 }
 
-impl App {
-    /// The API key of the site at `origin`: the current one, or a new one (the old stops
-    /// working) when `rotate` or when the site has none yet.
-    ///
-    /// # Errors
-    /// No such site, or a database failure.
-    pub async fn site_api_key(&self, origin: &str, rotate: bool) -> anyhow::Result<String> {
-        let (site, generation) = self
-            .store
-            .key_state(origin.to_owned())
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("no site {origin} is registered"))?;
-        let generation = if rotate || generation == 0 {
-            generation + 1
-        } else {
-            generation
-        };
-        let mac = self.guard.secret().mac(
-            "akismet-key",
-            &[origin.as_bytes(), &generation.to_le_bytes()],
-        );
-        let key = hex(&mac)[..KEY_LEN].to_owned();
-        self.store
-            .set_site_key(site, generation, token_hash(&key))
-            .await?;
-        Ok(key)
-    }
+/// The Akismet protocol: keys, comment-check through the one submission path, feedback.
+#[derive(Clone)]
+pub struct Akismet {
+    pub(super) store: Store,
+    pub(super) submissions: Submissions,
+    pub(super) guard: Arc<Guard>,
+    /// P(spam) at or above which comment-check adds `X-akismet-pro-tip: discard`.
+    pub(super) discard: f64,
+    /// This process's per-site usage counts.
+    pub(super) usage: Arc<UsageCounts>,
+}
 
-    /// Whether comment-checks for `origin` also file the comment in the moderation queue.
-    ///
-    /// # Errors
-    /// No such site, or a database failure.
-    pub async fn set_store_checked(&self, origin: &str, on: bool) -> anyhow::Result<()> {
-        if !self.store.set_store_checked(origin.to_owned(), on).await? {
-            anyhow::bail!("no site {origin} is registered");
-        }
-        Ok(())
-    }
-
+impl Akismet {
     /// The site an API key belongs to, if `blog` is one of its URLs (any URL on its origin).
     ///
     /// # Errors
     /// A database failure.
-    pub async fn akismet_site(&self, key: &str, blog: &str) -> anyhow::Result<Option<KeyedSite>> {
-        let Some(site) = self.akismet_site_by_key(key).await? else {
+    pub async fn site(&self, key: &str, blog: &str) -> anyhow::Result<Option<KeyedSite>> {
+        let Some(site) = self.site_by_key(key).await? else {
             return Ok(None);
         };
         let blog_origin = url::Url::parse(blog.trim())
@@ -163,7 +140,7 @@ impl App {
     ///
     /// # Errors
     /// A database failure.
-    pub async fn akismet_site_by_key(&self, key: &str) -> anyhow::Result<Option<KeyedSite>> {
+    pub async fn site_by_key(&self, key: &str) -> anyhow::Result<Option<KeyedSite>> {
         let key = key.trim();
         if key.len() != KEY_LEN || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Ok(None);
@@ -175,8 +152,8 @@ impl App {
     }
 
     /// This month's usage of a site's key.
-    pub fn akismet_usage(&self, site: &KeyedSite) -> Usage {
-        self.akismet_usage.get(site.id)
+    pub fn usage(&self, site: &KeyedSite) -> Usage {
+        self.usage.get(site.id)
     }
 
     /// Akismet's comment-check: the comment goes through the one submission path (lists,
@@ -186,11 +163,7 @@ impl App {
     ///
     /// # Errors
     /// Scoring or the database failed.
-    pub async fn akismet_check(
-        &self,
-        site: &KeyedSite,
-        c: &AkismetComment,
-    ) -> anyhow::Result<CheckAnswer> {
+    pub async fn check(&self, site: &KeyedSite, c: &AkismetComment) -> anyhow::Result<CheckAnswer> {
         let (comment, meta, fileable) = self.akismet_comment(site, c);
         if !fileable && site.store_checked && !c.is_test {
             tracing::info!("an Akismet-checked comment lacks fields to file it");
@@ -203,7 +176,7 @@ impl App {
             file: fileable && site.store_checked && !c.is_test,
             verdict: test.or(honeypot.then_some(true)),
         };
-        let judged = self.take(comment, meta, door).await?;
+        let judged = self.submissions.take(comment, meta, door).await?;
         let spam = judged.status == CommentStatus::Spam;
         let probability = match test {
             Some(true) => 1.0,
@@ -212,14 +185,14 @@ impl App {
             None => judged.probability,
         };
         if !c.is_test {
-            self.akismet_usage.bump(site.id, |u| {
+            self.usage.bump(site.id, |u| {
                 u.api_calls += 1;
                 if spam { u.spam += 1 } else { u.ham += 1 }
             });
         }
         Ok(CheckAnswer {
             spam,
-            discard: spam && probability >= self.akismet_discard,
+            discard: spam && probability >= self.discard,
         })
     }
 
@@ -228,7 +201,7 @@ impl App {
     ///
     /// # Errors
     /// Scoring or the database failed.
-    pub async fn akismet_feedback(
+    pub async fn feedback(
         &self,
         site: &KeyedSite,
         c: &AkismetComment,
@@ -237,7 +210,7 @@ impl App {
         if c.is_test {
             return Ok(());
         }
-        self.akismet_usage.bump(site.id, |u| match label {
+        self.usage.bump(site.id, |u| match label {
             Label::Spam => u.missed_spam += 1,
             Label::Ham => u.false_positives += 1,
         });
@@ -246,8 +219,8 @@ impl App {
             tracing::info!("Akismet feedback lacks fields to keep it");
             return Ok(());
         }
-        self.hide_address(&mut meta);
-        let mut filing = self.filter.judge(&comment)?;
+        hide_address(self.guard.secret(), &mut meta);
+        let mut filing = self.submissions.scoring.judge(&comment)?;
         // Kept for training, never published by this: a ham correction is filed as
         // rejected (the app publishes it on its own side), a spam one as spam.
         filing.status = match label {

@@ -1,6 +1,6 @@
 //! The spam filter's lifecycle: scoring a comment, re-scoring the queue, retraining in a
 //! child process (training never runs on the request path, and linfa-bayes' debug dump goes
-//! to /dev/null), following the model store's `ACTIVE` pointer to swap models live, and
+//! to /dev/null), following the model archive's `ACTIVE` pointer to swap models live, and
 //! retraining on a schedule.
 
 use std::ffi::OsString;
@@ -12,10 +12,10 @@ use std::time::Duration;
 
 use anyhow::Context;
 
-use super::model_store::ModelStore;
+use super::model_archive::ModelArchive;
 use crate::classifier::model::ModelBundle;
 use crate::classifier::tokenize::Document;
-use crate::classifier::{Classifier, ModelHandle};
+use crate::classifier::{Classifier, LiveModel};
 use crate::domain::comment::{email_domain, website_host};
 use crate::domain::{
     CommentId, CommentStatus, LabelledComment, NewComment, StoredVerdict, now_millis,
@@ -29,8 +29,8 @@ const REASONS_TOWARDS_HAM: usize = 2;
 
 /// The spam filter in use and the policy applied to its scores.
 #[derive(Clone)]
-pub struct SpamFilter {
-    pub models: ModelHandle,
+pub struct Scoring {
+    pub live: LiveModel,
     /// P(spam) at or above which a submission is filed as spam; `None`: the model's own.
     pub threshold: Option<f64>,
 }
@@ -58,7 +58,7 @@ pub fn verdict(
     }))
 }
 
-impl SpamFilter {
+impl Scoring {
     /// The spam threshold in force with `classifier`, as log-odds: `REPLYGUARD_SPAM_THRESHOLD`
     /// if set, else the model's own calibrated one.
     pub fn threshold_log_odds(&self, classifier: &Classifier) -> f64 {
@@ -70,7 +70,7 @@ impl SpamFilter {
 
     /// The threshold in force with the model in use now, as a probability.
     pub fn threshold_probability(&self) -> f64 {
-        probability_of(self.threshold_log_odds(&self.models.current()))
+        probability_of(self.threshold_log_odds(&self.live.current()))
     }
 
     /// Scores a submission with the model in use now (one model for the whole request) and
@@ -79,7 +79,7 @@ impl SpamFilter {
     /// # Errors
     /// Only if the reasons cannot be encoded.
     pub fn judge(&self, comment: &NewComment) -> anyhow::Result<crate::domain::Filing> {
-        let classifier = self.models.current();
+        let classifier = self.live.current();
         let email_domain = comment.email.domain();
         let doc = Document {
             body: comment.body.as_ref(),
@@ -210,9 +210,10 @@ pub fn run_training_child(
     Ok(child.wait()?.success())
 }
 
-/// Everything retraining needs inside the service.
-pub struct ModelService {
-    pub store: ModelStore,
+/// The spam filter as a service: the model in use and its threshold, the stored models,
+/// retraining, activation and the schedule.
+pub struct Filter {
+    archive: ModelArchive,
     data_dir: PathBuf,
     /// `REPLYGUARD_MODEL`, passed on to the retraining process; `None`: the shipped model.
     base_path: Option<PathBuf>,
@@ -222,13 +223,14 @@ pub struct ModelService {
     trainer: Option<PathBuf>,
     base: ModelBundle,
     db: Store,
-    models: ModelHandle,
+    /// The model in use and the threshold applied to its scores.
+    scoring: Scoring,
     /// Held while a retraining process runs: one at a time in this process (instances
     /// sharing a database also take the store's lock).
     running: Mutex<()>,
 }
 
-/// Where the service's models come from, for [`ModelService::new`].
+/// Where the service's models come from, for [`Filter::new`].
 pub struct ModelSources {
     pub data_dir: PathBuf,
     pub base_path: Option<PathBuf>,
@@ -237,28 +239,38 @@ pub struct ModelSources {
     pub base: ModelBundle,
 }
 
-impl ModelService {
-    /// Wires the service's model store, base model, database and model handle.
-    pub fn new(sources: ModelSources, store: ModelStore, db: Store, models: ModelHandle) -> Self {
+impl Filter {
+    /// Wires the service's model archive, base model, database and scoring policy.
+    pub fn new(sources: ModelSources, archive: ModelArchive, db: Store, scoring: Scoring) -> Self {
         Self {
-            store,
+            archive,
             data_dir: sources.data_dir,
             base_path: sources.base_path,
             database_url: sources.database_url,
             trainer: sources.trainer,
             base: sources.base,
             db,
-            models,
+            scoring,
             running: Mutex::new(()),
         }
+    }
+
+    /// The model in use now.
+    pub fn in_use(&self) -> Arc<Classifier> {
+        self.scoring.live.current()
+    }
+
+    /// The spam threshold in force with the model in use now, as a probability.
+    pub fn threshold_probability(&self) -> f64 {
+        self.scoring.threshold_probability()
     }
 
     /// Every stored model, oldest first, without their arrays.
     ///
     /// # Errors
-    /// An unreadable model store.
-    pub async fn list(&self) -> anyhow::Result<Vec<super::model_store::StoredModel>> {
-        self.store.list(&self.base).await
+    /// An unreadable model archive.
+    pub async fn list(&self) -> anyhow::Result<Vec<super::model_archive::StoredModel>> {
+        self.archive.list(&self.base).await
     }
 
     /// Runs `replyguard model retrain` in a child process and then swaps in what it
@@ -268,7 +280,7 @@ impl ModelService {
     /// [`ModelOpError::Busy`] while another run is going (here or on another instance
     /// sharing the database); `Refused` with the trainer's message (no labels yet, say).
     pub async fn retrain(self: &Arc<Self>, force: bool) -> Result<Retrained, ModelOpError> {
-        let Some(lock) = self.store.retrain_lock().await? else {
+        let Some(lock) = self.archive.retrain_lock().await? else {
             return Err(ModelOpError::Busy);
         };
         let service = Arc::clone(self);
@@ -321,14 +333,15 @@ impl ModelService {
     /// # Errors
     /// [`ModelOpError::UnknownVersion`], or `Refused` for a damaged model.
     pub async fn activate(&self, version: &str) -> Result<usize, ModelOpError> {
-        if !ModelStore::is_base(version, &self.base) {
-            ModelStore::check_version(version).map_err(|e| ModelOpError::Refused(e.to_string()))?;
+        if !ModelArchive::is_base(version, &self.base) {
+            ModelArchive::check_version(version)
+                .map_err(|e| ModelOpError::Refused(e.to_string()))?;
         }
-        if !ModelStore::is_base(version, &self.base) && !self.store.exists(version).await? {
+        if !ModelArchive::is_base(version, &self.base) && !self.archive.exists(version).await? {
             return Err(ModelOpError::UnknownVersion(version.to_owned()));
         }
         let bundle = self
-            .store
+            .archive
             .activate(version, &self.base)
             .await
             .map_err(|e| ModelOpError::Refused(format!("{e:#}")))?;
@@ -347,7 +360,7 @@ impl ModelService {
     }
 
     /// Retrains from the base model plus every label in this process, stores the model,
-    /// activates it if it passed the guard (or `force`), and re-scores the queue when it
+    /// activates it if it passed the acceptance check (or `force`), and re-scores the queue when it
     /// did. What the training child runs.
     ///
     /// # Errors
@@ -357,12 +370,12 @@ impl ModelService {
         options: &RetrainOptions,
     ) -> anyhow::Result<(Retrained, usize)> {
         let labels = self.labels().await?;
-        let current = self.store.load_active_or(&self.base).await?;
+        let current = self.archive.load_active_or(&self.base).await?;
         let (bundle, outcome) = crate::retrain::retrain(labels, &current, &self.base, options)?;
         drop(current);
-        self.store.save(&bundle).await?;
+        self.archive.save(&bundle).await?;
         let rescored = if outcome.activated {
-            self.store.activate(&outcome.version, &self.base).await?;
+            self.archive.activate(&outcome.version, &self.base).await?;
             rescore_pending(&self.db, &Classifier::from_bundle(&bundle)?).await?
         } else {
             0
@@ -377,26 +390,26 @@ impl ModelService {
     /// A damaged active model: the model in use then stays.
     pub async fn sync_active(&self) -> anyhow::Result<bool> {
         // Runs on every poll: compare the pointer first, read a model only to swap.
-        let wanted = match self.store.active_version().await? {
-            Some(v) if !ModelStore::is_base(&v, &self.base) => v,
+        let wanted = match self.archive.active_version().await? {
+            Some(v) if !ModelArchive::is_base(&v, &self.base) => v,
             _ => self.base.version.clone(),
         };
-        if wanted == self.models.current().info().version {
+        if wanted == self.scoring.live.current().info().version {
             return Ok(false);
         }
-        let active = self.store.load_active_or(&self.base).await?;
+        let active = self.archive.load_active_or(&self.base).await?;
         let classifier = Classifier::from_bundle(&active)?;
-        self.models.swap(classifier);
+        self.scoring.live.swap(classifier);
         tracing::info!(model_version = %active.version, "model swapped");
         Ok(true)
     }
 
     /// Starts the background task that follows the active model and retrains on `schedule`.
-    pub fn spawn_schedule(self: Arc<Self>, schedule: Schedule) {
+    pub fn spawn_schedule(self: &Arc<Self>, schedule: Schedule) {
         // Instances sharing a database hear each activation at once; the poll below is
         // what catches up after a missed one.
-        if let Some(mut activations) = self.store.activations() {
-            let service = Arc::clone(&self);
+        if let Some(mut activations) = self.archive.activations() {
+            let service = Arc::clone(self);
             actix_web::rt::spawn(async move {
                 while activations.recv().await.is_some() {
                     if let Err(e) = service.sync_active().await {
@@ -405,12 +418,13 @@ impl ModelService {
                 }
             });
         }
+        let service = Arc::clone(self);
         actix_web::rt::spawn(async move {
             let mut ticks = actix_web::rt::time::interval(schedule.poll);
             let mut last_run = now_millis();
             loop {
                 ticks.tick().await;
-                if let Some(ran_at) = self.step(schedule, last_run).await {
+                if let Some(ran_at) = service.step(schedule, last_run).await {
                     last_run = ran_at;
                 }
             }
@@ -425,7 +439,7 @@ impl ModelService {
             tracing::error!(error.message = %e, "cannot load the active model");
         }
         // Shared: a run on any instance resets every instance's count.
-        let last_run = match self.store.last_retrain_at().await {
+        let last_run = match self.archive.last_retrain_at().await {
             Ok(Some(shared)) => shared.max(last_run),
             _ => last_run,
         };

@@ -14,8 +14,7 @@ use std::time::{Duration, Instant};
 use super::secret::{Secret, hex};
 use crate::domain::guard::{MANY_LINKS, RuleSubject, link_hosts};
 use crate::domain::{
-    CommentStatus, NewComment, NewRule, Rule, RuleKind, RuleList, Signal, SubmissionMeta,
-    ThreadUrl, now_millis,
+    CommentStatus, NewComment, Rule, Signal, SubmissionMeta, ThreadUrl, now_millis,
 };
 use crate::store::Store;
 
@@ -323,64 +322,6 @@ pub enum RuleError {
     NotFound,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
-}
-
-impl super::App {
-    /// The block and hold lists.
-    ///
-    /// # Errors
-    /// A database failure.
-    pub async fn rules(&self) -> anyhow::Result<Vec<Rule>> {
-        Ok(self.store.rules().await?)
-    }
-
-    /// Adds a rule typed by a moderator; it applies to the next submission.
-    ///
-    /// # Errors
-    /// [`RuleError::Invalid`] with what a value of that kind looks like, `Exists`, or a
-    /// database failure.
-    pub async fn add_rule(
-        &self,
-        by: &super::accounts::Moderator,
-        list: &str,
-        kind: &str,
-        value: &str,
-    ) -> Result<(), RuleError> {
-        let list = RuleList::parse(list).map_err(RuleError::Invalid)?;
-        let kind = RuleKind::parse(kind).map_err(RuleError::Invalid)?;
-        let secret = self.guard.secret();
-        let rule = NewRule::parse(list, kind, value, |e| secret.email_key(e.as_ref()))
-            .map_err(RuleError::Invalid)?;
-        let added = self
-            .store
-            .add_rule(rule, by.id, now_millis())
-            .await
-            .map_err(anyhow::Error::new)?;
-        self.guard.rules_changed();
-        if added {
-            Ok(())
-        } else {
-            Err(RuleError::Exists)
-        }
-    }
-
-    /// Removes a rule.
-    ///
-    /// # Errors
-    /// [`RuleError::NotFound`] or a database failure.
-    pub async fn delete_rule(&self, id: i64) -> Result<(), RuleError> {
-        let deleted = self
-            .store
-            .delete_rule(id)
-            .await
-            .map_err(anyhow::Error::new)?;
-        self.guard.rules_changed();
-        if deleted {
-            Ok(())
-        } else {
-            Err(RuleError::NotFound)
-        }
-    }
 }
 
 fn parse_token_nonce(token: &str) -> Option<[u8; 12]> {

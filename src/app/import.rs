@@ -18,15 +18,15 @@ use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::Event;
 use serde::Serialize;
 
-use super::App;
 use super::filter::verdict;
+use super::secret::Secret;
 use crate::classifier::Classifier;
 use crate::classifier::tokenize::Document;
 use crate::domain::{
     AuthorEmail, AuthorName, AuthorUrl, CommentBody, CommentId, CommentStatus, ImportChunk,
     ImportedChunk, ImportedComment, Label, LabelSource, ThreadUrl, now_millis,
 };
-use crate::store::{Tx, TxResult};
+use crate::store::{Store, Tx, TxResult};
 
 /// Comments stored per write: a submission waits behind one chunk, never a whole import.
 const IMPORT_CHUNK: usize = 500;
@@ -131,17 +131,6 @@ fn truncate_bytes(s: &str, max: usize) -> &str {
     &s[..end]
 }
 
-impl App {
-    /// Imports a WXR file with the model in use; see [`import_wordpress`].
-    ///
-    /// # Errors
-    /// As [`import_wordpress`].
-    pub async fn import_wordpress(&self, path: &Path) -> anyhow::Result<ImportReport> {
-        let classifier = self.filter.models.current();
-        import_wordpress(self, &classifier, path).await
-    }
-}
-
 /// Imports a WXR file; every comment is scored by `classifier`, approved and spam comments
 /// become training labels (source `import`). Running it again adds nothing. The file is
 /// parsed as a stream on the calling thread (the CLI's), and stored in chunks.
@@ -149,8 +138,9 @@ impl App {
 /// # Errors
 /// Unreadable or hostile XML (nothing of that article onwards is imported), or a database
 /// failure.
-async fn import_wordpress(
-    app: &App,
+pub(super) async fn import_wordpress(
+    store: &Store,
+    secret: &Secret,
     classifier: &Classifier,
     path: &Path,
 ) -> anyhow::Result<ImportReport> {
@@ -264,8 +254,16 @@ async fn import_wordpress(
                         report.articles += 1;
                         let link = item_link.take().unwrap_or_default();
                         let batch = std::mem::take(&mut item_comments);
-                        import_item(app, classifier, &link, batch, &mut report, &mut orphans)
-                            .await?;
+                        import_item(
+                            store,
+                            secret,
+                            classifier,
+                            &link,
+                            batch,
+                            &mut report,
+                            &mut orphans,
+                        )
+                        .await?;
                     }
                     _ => {}
                 }
@@ -294,14 +292,15 @@ async fn import_wordpress(
     // Replies that came before their parents in the file.
     for chunk in orphans.chunks(IMPORT_CHUNK) {
         let chunk = chunk.to_vec();
-        app.store.write(move |tx| link_orphans(tx, &chunk)).await?;
+        store.write(move |tx| link_orphans(tx, &chunk)).await?;
     }
     Ok(report)
 }
 
 /// Scores and stores one article's comments, in chunks.
 async fn import_item(
-    app: &App,
+    store: &Store,
+    secret: &Secret,
     classifier: &Classifier,
     link: &str,
     batch: Vec<WpComment>,
@@ -323,7 +322,7 @@ async fn import_item(
             report.skipped_pingbacks += 1;
             continue;
         }
-        match imported_comment(classifier, app.guard.secret(), &origin, wp)? {
+        match imported_comment(classifier, secret, &origin, wp)? {
             Some(c) => ready.push(c),
             None => report.skipped_invalid += 1,
         }
@@ -334,7 +333,7 @@ async fn import_item(
             thread_url: thread_url.as_ref().to_owned(),
             comments: comments.to_vec(),
         };
-        let done = app.store.write(move |tx| import_chunk(tx, &chunk)).await?;
+        let done = store.write(move |tx| import_chunk(tx, &chunk)).await?;
         report.imported += done.imported;
         report.already_present += done.already_present;
         report.ham_labels += done.ham_labels;

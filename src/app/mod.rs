@@ -1,16 +1,19 @@
 //! The use cases: every business rule of the service, written once for both backends, and
 //! every read a page or API needs.
 //!
-//! One file per area: [`submission`] (the one path for every comment: the API, the form
-//! and Akismet's comment-check; the public listing), [`moderation`] (decisions, undo, the
-//! queue), [`accounts`] (sign-in, sessions, moderator accounts), [`tokens`], [`limits`] and
-//! [`guard`] (floods, bot signals, block and hold lists), [`campaigns`], [`filter`] and
-//! [`model_store`] (the spam filter's lifecycle), [`akismet`], [`import`] (WordPress
-//! exports), [`privacy`], [`notify`], [`operations`] (backup, copy, health); [`settings`] is
-//! what they are built from. A use case takes domain values, does what is slow (scoring,
-//! argon2) first, then runs its rule as one unit of work over [`crate::store::Tx`]: read
-//! what it needs, decide (the transition, the label, the refusal), write. Routes and the
-//! CLI never reach past [`App`] to the store.
+//! [`App`] is the running application, built once from [`Components`] for the server and
+//! every CLI command; it hands out one service per area, each holding only what it needs:
+//! [`Submissions`] (the one path for every comment: the API, the form and Akismet's
+//! comment-check; the public listing), [`Moderation`] (decisions, undo, the queue),
+//! [`Accounts`] (sign-in, sessions, moderator accounts, API tokens), [`Sites`] (sites, their
+//! keys and settings, block and hold lists), [`Filter`] (the model in use, retraining,
+//! activation), [`Akismet`], [`Privacy`], [`Notifications`] and [`Operations`] (health,
+//! backups, WordPress imports). The files below them hold the parts: [`limits`] and
+//! [`guard`] (floods, bot signals, lists), [`campaigns`], [`model_archive`] (where models
+//! are kept), [`import`], [`secret`]; [`settings`] is what they are built from. A use case
+//! takes domain values, does what is slow (scoring, argon2) first, then runs its rule as one
+//! unit of work over [`crate::store::Tx`]: read what it needs, decide (the transition, the
+//! label, the refusal), write. Routes and the CLI never reach past a service to the store.
 
 pub mod accounts;
 pub mod akismet;
@@ -19,13 +22,14 @@ pub mod filter;
 pub mod guard;
 pub mod import;
 pub mod limits;
-pub mod model_store;
+pub mod model_archive;
 pub mod moderation;
 pub mod notify;
 pub mod operations;
 pub mod privacy;
 pub mod secret;
 pub mod settings;
+pub mod sites;
 pub mod submission;
 pub mod tokens;
 
@@ -34,10 +38,18 @@ use std::sync::Arc;
 
 use anyhow::Context;
 
-use crate::classifier::{Classifier, ModelHandle};
+use crate::classifier::{Classifier, LiveModel};
 use crate::store::Store;
-use filter::{ModelService, ModelSources, Schedule, SpamFilter, load_base};
-use model_store::ModelStore;
+use accounts::Accounts;
+use akismet::Akismet;
+use filter::{Filter, ModelSources, Scoring, load_base};
+use model_archive::ModelArchive;
+use moderation::Moderation;
+use notify::Notifications;
+use operations::Operations;
+use privacy::Privacy;
+use sites::Sites;
+use submission::Submissions;
 
 /// The file name of the SQLite database inside the data directory.
 pub const DATABASE_FILE: &str = "replyguard.sqlite3";
@@ -78,36 +90,20 @@ impl Components {
     }
 }
 
-/// The use cases' shared context: the store, the spam filter in use and its lifecycle.
+/// The running application: one service per area, each holding only what it needs.
+/// Routes and the CLI reach a use case through its service (`app.moderation().act(…)`),
+/// never past it to the store.
 #[derive(Clone)]
 pub struct App {
-    store: Store,
-    /// The spam filter in use, and the policy applied to its scores.
-    pub filter: SpamFilter,
-    /// Retraining, activation and the model store.
-    pub models: Arc<ModelService>,
-    /// Bounds on password checks and the HTTP Basic shortcut.
-    gate: Arc<accounts::PasswordGate>,
-    /// Submission limits and their state.
-    limits: limits::SubmissionLimits,
-    limiter: Arc<limits::Limiter>,
-    recent: Arc<limits::RecentComments>,
-    /// Form tokens, bot signals, block and hold lists.
-    guard: Arc<guard::Guard>,
-    /// The data directory (backups copy its models and key).
-    data_dir: PathBuf,
-    /// Whether the secret comes from `REPLYGUARD_SECRET` rather than the data directory.
-    secret_configured: bool,
-    /// How long addresses, user agents and referrers are kept.
-    retention: std::time::Duration,
-    /// Akismet's "discard" threshold, and the per-site usage counts.
-    akismet_discard: f64,
-    akismet_usage: Arc<akismet::UsageCounts>,
-    /// Events for the notification task.
-    notifier: Arc<notify::Notifier>,
-    /// Recent comments' signatures, for grouping campaigns, and whether to group.
-    campaigns: Arc<campaigns::CampaignIndex>,
-    campaigns_on: bool,
+    submissions: Submissions,
+    moderation: Moderation,
+    accounts: Accounts,
+    sites: Sites,
+    filter: Arc<Filter>,
+    akismet: Akismet,
+    privacy: Privacy,
+    notifications: Notifications,
+    operations: Operations,
 }
 
 impl App {
@@ -154,19 +150,19 @@ impl App {
         })?;
         let base = load_base(components.base_model.as_deref())
             .context("failed to load the spam filter model (REPLYGUARD_MODEL)")?;
-        let model_store = ModelStore::for_store(data_dir, &store);
-        let active = match run_aside(model_store.load_active_or(&base)) {
+        let archive = ModelArchive::for_store(data_dir, &store);
+        let active = match run_aside(archive.load_active_or(&base)) {
             Ok(active) => active,
             Err(_) if !strict => base.clone(),
             Err(e) => return Err(e.context("failed to load the active model")),
         };
-        let handle = ModelHandle::new(Classifier::from_bundle(&active)?);
+        let live = LiveModel::new(Classifier::from_bundle(&active)?);
         drop(active);
-        let filter = SpamFilter {
-            models: handle.clone(),
+        let scoring = Scoring {
+            live,
             threshold: components.spam_threshold,
         };
-        let models = Arc::new(ModelService::new(
+        let filter = Arc::new(Filter::new(
             ModelSources {
                 data_dir: data_dir.clone(),
                 base_path: components.base_model.clone(),
@@ -174,52 +170,97 @@ impl App {
                 trainer: components.trainer.clone(),
                 base,
             },
-            model_store,
+            archive,
             store.clone(),
-            handle,
+            scoring.clone(),
         ));
-        Ok(Self {
-            store,
-            filter,
-            models,
-            gate: Arc::new(accounts::PasswordGate::new()?),
+        let guard = Arc::new(guard::Guard::new(
+            secret::Secret::load(components.secret.as_deref(), data_dir)?,
+            components.bots,
+        ));
+        let notifier = Arc::new(notify::Notifier::new(components.notify.clone()));
+        let submissions = Submissions {
+            store: store.clone(),
+            scoring: scoring.clone(),
+            guard: Arc::clone(&guard),
             limits: components.limits,
-            limiter: Arc::new(limits::Limiter::default()),
-            recent: Arc::new(limits::RecentComments::default()),
-            guard: Arc::new(guard::Guard::new(
-                secret::Secret::load(components.secret.as_deref(), data_dir)?,
-                components.bots,
-            )),
-            data_dir: data_dir.clone(),
-            secret_configured: components.secret.is_some(),
-            retention: components.retention,
-            akismet_discard: components.akismet_discard,
-            akismet_usage: Arc::default(),
-            notifier: Arc::new(notify::Notifier::new(components.notify.clone())),
-            campaigns: Arc::default(),
-            campaigns_on: components.campaigns,
+            limiter: Arc::default(),
+            recent: Arc::default(),
+            notifier: Arc::clone(&notifier),
+            campaigns: components.campaigns.then(Arc::default),
+        };
+        Ok(Self {
+            akismet: Akismet {
+                store: store.clone(),
+                submissions: submissions.clone(),
+                guard: Arc::clone(&guard),
+                discard: components.akismet_discard,
+                usage: Arc::default(),
+            },
+            submissions,
+            moderation: Moderation::new(store.clone(), scoring),
+            accounts: Accounts {
+                store: store.clone(),
+                gate: Arc::new(accounts::PasswordGate::new()?),
+                guard: Arc::clone(&guard),
+            },
+            sites: Sites::new(store.clone(), Arc::clone(&guard)),
+            privacy: Privacy::new(store.clone(), Arc::clone(&guard), components.retention),
+            notifications: Notifications::new(store.clone(), notifier),
+            operations: Operations {
+                store,
+                filter: Arc::clone(&filter),
+                guard,
+                data_dir: data_dir.clone(),
+                secret_configured: components.secret.is_some(),
+            },
+            filter,
         })
     }
 
-    /// Starts the background task that follows the active model and retrains on `schedule`.
-    pub fn spawn_schedule(&self, schedule: Schedule) {
-        Arc::clone(&self.models).spawn_schedule(schedule);
+    /// Posting comments (every door) and the public listing.
+    pub fn submissions(&self) -> &Submissions {
+        &self.submissions
     }
 
-    /// The database's schema version (after the migrations `open` applied).
-    ///
-    /// # Errors
-    /// A database failure.
-    pub async fn schema_version(&self) -> anyhow::Result<i64> {
-        Ok(self.store.schema_version().await?)
+    /// Moderators' decisions, the queue and what it shows.
+    pub fn moderation(&self) -> &Moderation {
+        &self.moderation
     }
 
-    /// The database answers a trivial read.
-    ///
-    /// # Errors
-    /// A database failure.
-    pub async fn health(&self) -> anyhow::Result<()> {
-        Ok(self.store.ping().await?)
+    /// Moderators' accounts, sign-in, sessions and API tokens.
+    pub fn accounts(&self) -> &Accounts {
+        &self.accounts
+    }
+
+    /// Registered sites, their keys and settings, the block and hold lists.
+    pub fn sites(&self) -> &Sites {
+        &self.sites
+    }
+
+    /// The spam filter: the model in use, the stored models, retraining and activation.
+    pub fn filter(&self) -> &Arc<Filter> {
+        &self.filter
+    }
+
+    /// Akismet's protocol.
+    pub fn akismet(&self) -> &Akismet {
+        &self.akismet
+    }
+
+    /// Commenters' personal data: purge, export, erasure.
+    pub fn privacy(&self) -> &Privacy {
+        &self.privacy
+    }
+
+    /// Telling moderators about new comments.
+    pub fn notifications(&self) -> &Notifications {
+        &self.notifications
+    }
+
+    /// Health, readiness, metrics, backups, imports and the orderly stop.
+    pub fn operations(&self) -> &Operations {
+        &self.operations
     }
 }
 

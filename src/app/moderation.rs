@@ -8,9 +8,9 @@ use crate::domain::{
     Order, QueueFilter, QueueOrder, now_millis,
 };
 
-use super::App;
 use super::accounts::{Moderator, Session};
-use crate::store::{Tx, TxResult};
+use super::filter::Scoring;
+use crate::store::{Store, Tx, TxResult};
 
 /// Why a moderation action was not applied.
 #[derive(Debug, thiserror::Error)]
@@ -126,7 +126,19 @@ pub struct QueuePage {
     pub threshold: f64,
 }
 
-impl App {
+/// Moderators' decisions and what they read to make them.
+#[derive(Clone)]
+pub struct Moderation {
+    store: Store,
+    /// The model in use and its threshold: the queue's tabs split on it.
+    scoring: Scoring,
+}
+
+impl Moderation {
+    pub(super) fn new(store: Store, scoring: Scoring) -> Self {
+        Self { store, scoring }
+    }
+
     /// Applies `action` to comment `id` on behalf of `moderator`. The status change, its
     /// moderation log entry and the training label (replacing any earlier one) commit
     /// together or not at all.
@@ -162,8 +174,8 @@ impl App {
     }
 
     /// The dashboard's decision on one or many comments (at most [`MAX_BULK`]): each goes
-    /// through [`App::act`], so each lands in the log and becomes a label. What changed is
-    /// remembered with the session for [`App::undo`].
+    /// through [`Moderation::act`], so each lands in the log and becomes a label. What changed is
+    /// remembered with the session for [`Moderation::undo`].
     ///
     /// # Errors
     /// A database failure.
@@ -193,7 +205,7 @@ impl App {
     }
 
     /// Decides every comment of a campaign still pending or in spam, one at a time through
-    /// [`App::act`]: each is logged and labelled on its own. At most [`MAX_BULK`] per call.
+    /// [`Moderation::act`]: each is logged and labelled on its own. At most [`MAX_BULK`] per call.
     ///
     /// # Errors
     /// A database failure.
@@ -218,7 +230,7 @@ impl App {
         Ok(outcome)
     }
 
-    /// [`App::act_campaign`] from the dashboard: the session can undo it.
+    /// [`Moderation::act_campaign`] from the dashboard: the session can undo it.
     ///
     /// # Errors
     /// A database failure.
@@ -312,8 +324,8 @@ impl App {
     /// # Errors
     /// A database failure.
     pub async fn queue(&self, query: &QueueQuery, per_page: u32) -> anyhow::Result<QueuePage> {
-        let classifier = self.filter.models.current();
-        let threshold_log_odds = self.filter.threshold_log_odds(&classifier);
+        let classifier = self.scoring.live.current();
+        let threshold_log_odds = self.scoring.threshold_log_odds(&classifier);
         let offset = u64::from(query.page() - 1) * u64::from(per_page);
         let (rows, total, counts) = self
             .store
@@ -335,7 +347,7 @@ impl App {
     pub async fn agreement(&self) -> anyhow::Result<Agreement> {
         Ok(self
             .store
-            .agreement(self.filter.threshold_probability())
+            .agreement(self.scoring.threshold_probability())
             .await?)
     }
 }

@@ -12,11 +12,13 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde::Serialize;
 use tokio::sync::mpsc;
 
-use super::App;
+use std::sync::Arc;
+
 use super::secret::hex;
 use crate::domain::{
-    CommentId, CommentStatus, Filing, ModeratorId, NewComment, NotifyChoice, Timestamp, now_millis,
+    CommentId, CommentStatus, Filing, NewComment, NotifyChoice, Timestamp, now_millis,
 };
+use crate::store::Store;
 
 /// Events waiting for delivery at most; past this, new ones are dropped (and logged).
 const QUEUE: usize = 1024;
@@ -233,7 +235,18 @@ fn event_text(e: &CommentEvent) -> String {
     text
 }
 
-impl App {
+/// Telling moderators about new comments: the delivery task and the digests.
+#[derive(Clone)]
+pub struct Notifications {
+    store: Store,
+    notifier: Arc<Notifier>,
+}
+
+impl Notifications {
+    pub(super) fn new(store: Store, notifier: Arc<Notifier>) -> Self {
+        Self { store, notifier }
+    }
+
     /// Starts the task that delivers notifications (webhook and per-comment email), and the
     /// hourly digest. Without a webhook or SMTP server configured it does nothing.
     pub fn spawn_notifications(&self) {
@@ -249,7 +262,7 @@ impl App {
         if !self.notifier.enabled() {
             return;
         }
-        let app = self.clone();
+        let notifications = self.clone();
         tokio::spawn(async move {
             let client: ureq::Agent = ureq::Agent::config_builder()
                 .timeout_global(Some(Duration::from_secs(10)))
@@ -257,21 +270,21 @@ impl App {
                 .build()
                 .into();
             while let Some(event) = rx.recv().await {
-                let app = app.clone();
+                let notifications = notifications.clone();
                 let client = client.clone();
                 // Each event on its own: one slow delivery does not hold up the next.
-                tokio::spawn(async move { app.deliver(&client, event).await });
+                tokio::spawn(async move { notifications.deliver(&client, event).await });
             }
         });
         if self.notifier.settings.smtp_url.is_some() {
-            let app = self.clone();
+            let notifications = self.clone();
             tokio::spawn(async move {
                 let mut every = tokio::time::interval(Duration::from_secs(3600));
                 every.tick().await;
                 loop {
                     every.tick().await;
                     // Another instance on the same database may have sent this hour's.
-                    if let Err(e) = app.send_digests(DIGEST_GAP).await {
+                    if let Err(e) = notifications.send_digests(DIGEST_GAP).await {
                         tracing::error!(error.message = %e, "digest failed");
                     }
                 }
@@ -361,53 +374,6 @@ impl App {
             }
         }
         Ok(sent)
-    }
-
-    /// A moderator's notification email and choice.
-    ///
-    /// # Errors
-    /// A database failure.
-    pub async fn notification_settings(
-        &self,
-        id: ModeratorId,
-    ) -> anyhow::Result<(Option<String>, NotifyChoice)> {
-        Ok(self
-            .store
-            .notify_settings(id)
-            .await?
-            .unwrap_or((None, NotifyChoice::Off)))
-    }
-
-    /// Sets how a moderator hears about new comments.
-    ///
-    /// # Errors
-    /// A choice other than off needs a valid email address; or a database failure.
-    pub async fn set_notification_settings(
-        &self,
-        id: ModeratorId,
-        email: &str,
-        choice: &str,
-    ) -> Result<(), super::accounts::AccountError> {
-        use super::accounts::AccountError;
-        let choice = NotifyChoice::parse(choice)
-            .ok_or_else(|| AccountError::Invalid("choose off, each or digest".into()))?;
-        let email = if email.trim().is_empty() {
-            None
-        } else {
-            Some(
-                crate::domain::AuthorEmail::parse(email)
-                    .map_err(AccountError::Invalid)?
-                    .as_ref()
-                    .to_owned(),
-            )
-        };
-        if choice != NotifyChoice::Off && email.is_none() {
-            return Err(AccountError::Invalid("an email address is needed".into()));
-        }
-        self.store
-            .set_notify(id, email, choice)
-            .await
-            .map_err(|e| AccountError::Unexpected(e.into()))
     }
 }
 

@@ -5,8 +5,14 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use serde::Serialize;
 
-use super::{App, DATABASE_FILE};
+use std::sync::Arc;
+
+use super::DATABASE_FILE;
+use super::filter::Filter;
+use super::guard::Guard;
+use super::import::{ImportReport, import_wordpress};
 use crate::domain::CommentStatus;
+use crate::store::Store;
 
 /// What `replyguard backup` wrote.
 #[derive(Debug, Serialize)]
@@ -39,7 +45,45 @@ fn copy_files(from: &Path, to: &Path) -> anyhow::Result<usize> {
     Ok(copied)
 }
 
-impl App {
+/// Running the service: health, readiness, metrics, backups, imports and an orderly stop.
+#[derive(Clone)]
+pub struct Operations {
+    pub(super) store: Store,
+    pub(super) filter: Arc<Filter>,
+    /// The secret that keys imported comments' addresses.
+    pub(super) guard: Arc<Guard>,
+    /// The data directory (backups copy its models and key).
+    pub(super) data_dir: PathBuf,
+    /// Whether the secret comes from `REPLYGUARD_SECRET` rather than the data directory.
+    pub(super) secret_configured: bool,
+}
+
+impl Operations {
+    /// The database's schema version (after the migrations `open` applied).
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn schema_version(&self) -> anyhow::Result<i64> {
+        Ok(self.store.schema_version().await?)
+    }
+
+    /// The database answers a trivial read.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn health(&self) -> anyhow::Result<()> {
+        Ok(self.store.ping().await?)
+    }
+
+    /// Imports a WXR file with the model in use (`import::import_wordpress` says how).
+    ///
+    /// # Errors
+    /// As `import::import_wordpress`.
+    pub async fn import_wordpress(&self, path: &Path) -> anyhow::Result<ImportReport> {
+        let classifier = self.filter.in_use();
+        import_wordpress(&self.store, self.guard.secret(), &classifier, path).await
+    }
+
     /// Ready for traffic: the database takes writes and a model is loaded.
     ///
     /// # Errors
@@ -49,7 +93,7 @@ impl App {
             .writable()
             .await
             .context("the database does not take writes")?;
-        let _loaded = self.filter.models.current();
+        let _loaded = self.filter.in_use();
         Ok(())
     }
 
@@ -131,7 +175,7 @@ impl App {
 pub struct CopyReport {
     /// Rows per table, in the source and in the target (equal, or nothing was committed).
     pub tables: Vec<crate::store::copy::CopiedTable>,
-    /// Retrained models copied into the database's model store.
+    /// Retrained models copied into the database's model archive.
     pub models: usize,
     /// The model the service runs (the base model: `None`).
     pub active_model: Option<String>,
@@ -157,8 +201,8 @@ pub async fn copy_data(components: &super::Components, to: &str) -> anyhow::Resu
         .context("failed to open the PostgreSQL database (--to)")?;
     let tables = crate::store::copy::sqlite_to_postgres(&path, to).await?;
     let base = super::filter::load_base(components.base_model.as_deref())?;
-    let from = super::model_store::ModelStore::for_store(&components.data_dir, &source);
-    let into = super::model_store::ModelStore::for_store(&components.data_dir, &target);
+    let from = super::model_archive::ModelArchive::for_store(&components.data_dir, &source);
+    let into = super::model_archive::ModelArchive::for_store(&components.data_dir, &target);
     let mut models = 0;
     for stored in from.list(&base).await? {
         if !stored.base {
@@ -167,7 +211,7 @@ pub async fn copy_data(components: &super::Components, to: &str) -> anyhow::Resu
         }
     }
     let active_model = match from.active_version().await? {
-        Some(v) if !super::model_store::ModelStore::is_base(&v, &base) => {
+        Some(v) if !super::model_archive::ModelArchive::is_base(&v, &base) => {
             into.activate(&v, &base).await?;
             Some(v)
         }

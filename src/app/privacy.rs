@@ -7,12 +7,14 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::App;
+use std::sync::Arc;
+
+use super::guard::Guard;
 use super::secret::Secret;
 use crate::domain::{
-    AuthorEmail, CommentId, LogAction, LogEntry, LogEvent, ModComment, now_millis,
+    AuthorEmail, CommentId, LogAction, LogEntry, LogEvent, ModComment, SubmissionMeta, now_millis,
 };
-use crate::store::{Tx, TxResult};
+use crate::store::{Store, Tx, TxResult};
 
 /// How long addresses, user agents and referrers are kept by default (GDPR's storage
 /// limitation; WordPress keeps them forever, Akismet's own history keeps 15 days).
@@ -28,6 +30,15 @@ pub fn stored_address(secret: &Secret, raw: &str) -> Option<(String, String)> {
         crate::domain::IpNetwork::truncated(ip).to_string(),
         secret.address_key(ip),
     ))
+}
+
+/// Replaces a submission's sender address with its network and keyed hash: what is stored.
+pub(super) fn hide_address(secret: &Secret, meta: &mut SubmissionMeta) {
+    let address = meta
+        .client_ip
+        .take()
+        .and_then(|raw| stored_address(secret, &raw));
+    (meta.client_ip, meta.client_ip_hash) = address.unzip();
 }
 
 /// What a retention run did.
@@ -54,7 +65,24 @@ pub struct CommentRecord {
     pub log: Vec<LogEntry>,
 }
 
-impl App {
+/// Commenters' personal data: the retention purge, export and erasure.
+#[derive(Clone)]
+pub struct Privacy {
+    store: Store,
+    guard: Arc<Guard>,
+    /// How long addresses, user agents and referrers are kept.
+    retention: Duration,
+}
+
+impl Privacy {
+    pub(super) fn new(store: Store, guard: Arc<Guard>, retention: Duration) -> Self {
+        Self {
+            store,
+            guard,
+            retention,
+        }
+    }
+
     /// Clears addresses, user agents and referrers older than the retention period, and
     /// rewrites any whole address left from before hashing. One step of the hourly task;
     /// `replyguard privacy purge` runs it by hand.
@@ -83,14 +111,14 @@ impl App {
         Ok(report)
     }
 
-    /// Runs [`App::purge_personal_data`] now and then every hour, in the background.
+    /// Runs [`Privacy::purge_personal_data`] now and then every hour, in the background.
     pub fn spawn_privacy_purge(&self) {
-        let app = self.clone();
+        let privacy = self.clone();
         tokio::spawn(async move {
             let mut every = tokio::time::interval(Duration::from_secs(3600));
             loop {
                 every.tick().await;
-                match app.purge_personal_data().await {
+                match privacy.purge_personal_data().await {
                     Ok(r) if r.expired + r.rewritten > 0 => {
                         tracing::info!(
                             expired = r.expired,
@@ -115,7 +143,7 @@ impl App {
         let ids = self.store.comments_of(email.as_ref().to_owned()).await?;
         let mut comments = Vec::with_capacity(ids.len());
         for id in ids {
-            if let Some((comment, log)) = self.comment_for_moderation(id).await? {
+            if let Some((comment, log)) = self.store.find_for_moderation(id).await? {
                 comments.push(CommentRecord { comment, log });
             }
         }

@@ -4,9 +4,33 @@ use crate::domain::{
     CommentStatus, FieldErrors, Filing, LogAction, LogEvent, ModAction, NewComment, PublicThread,
     SubmissionMeta, SubmitRefusal, Submitted, ThreadUrl,
 };
-use crate::store::{Tx, TxResult};
+use std::sync::Arc;
 
-use super::App;
+use super::campaigns::CampaignIndex;
+use super::filter::Scoring;
+use super::guard::Guard;
+use super::limits::{Limiter, RecentComments, SubmissionLimits};
+use super::notify::Notifier;
+use super::privacy::hide_address;
+use crate::store::{Store, Tx, TxResult};
+
+/// Posting comments, whatever door they come in by, and reading an article's approved ones.
+#[derive(Clone)]
+pub struct Submissions {
+    pub(super) store: Store,
+    /// The model in use and the threshold applied to its scores.
+    pub(super) scoring: Scoring,
+    /// Form tokens, bot signals, block and hold lists.
+    pub(super) guard: Arc<Guard>,
+    /// Submission limits and their state.
+    pub(super) limits: SubmissionLimits,
+    pub(super) limiter: Arc<Limiter>,
+    pub(super) recent: Arc<RecentComments>,
+    /// Events for the notification task.
+    pub(super) notifier: Arc<Notifier>,
+    /// Recent comments' signatures, for grouping campaigns; `None`: campaigns are off.
+    pub(super) campaigns: Option<Arc<CampaignIndex>>,
+}
 
 /// Why a submission was not stored.
 #[derive(Debug, thiserror::Error)]
@@ -109,7 +133,7 @@ pub struct Judged {
     pub stored: Option<Submitted>,
 }
 
-impl App {
+impl Submissions {
     /// A reader's submission: scored, then stored, committed (durably) before this returns:
     /// as `spam` (with a moderation log entry by the filter) when the filter's score, a
     /// block list or a bot signal says so, else as `pending`. Nothing is ever published
@@ -137,7 +161,7 @@ impl App {
     /// [`Door`]'s to say.
     ///
     /// # Errors
-    /// As [`App::submit`]; only `Unexpected` for an Akismet check.
+    /// As [`Submissions::submit`]; only `Unexpected` for an Akismet check.
     #[tracing::instrument(name = "submit comment", skip_all, fields(comment_id = tracing::field::Empty))]
     pub async fn take(
         &self,
@@ -213,15 +237,6 @@ impl App {
         judged
     }
 
-    /// Replaces the sender's address with its network and keyed hash: what is stored.
-    pub(super) fn hide_address(&self, meta: &mut SubmissionMeta) {
-        let address = meta
-            .client_ip
-            .take()
-            .and_then(|raw| super::privacy::stored_address(self.guard.secret(), &raw));
-        (meta.client_ip, meta.client_ip_hash) = address.unzip();
-    }
-
     /// A signed form token for a form on `thread` (the demo page, error pages, the widget).
     ///
     /// # Errors
@@ -241,13 +256,14 @@ impl App {
         let mut findings = self.guard.inspect(&self.store, &comment, &meta).await?;
         // From here on only the network and a keyed hash of the address exist.
         let mut meta = meta;
-        self.hide_address(&mut meta);
+        hide_address(self.guard.secret(), &mut meta);
         // A near-duplicate of a recent comment joins that comment's campaign.
         let signature = self
-            .campaigns_on
-            .then(|| crate::classifier::minhash::Signature::of(comment.body.as_ref()))
-            .flatten();
-        if let Some((seed, size)) = signature.as_ref().and_then(|s| self.campaigns.find(s)) {
+            .campaigns
+            .as_ref()
+            .and_then(|_| crate::classifier::minhash::Signature::of(comment.body.as_ref()));
+        let joined = self.campaigns.as_ref().zip(signature.as_ref());
+        if let Some((seed, size)) = joined.and_then(|(index, s)| index.find(s)) {
             meta.campaign = Some(seed);
             findings
                 .signals
@@ -256,7 +272,7 @@ impl App {
                 && comment.body.as_ref().chars().count() >= super::guard::CAMPAIGN_MIN_CHARS;
         }
         let campaign = meta.campaign;
-        let mut filing = self.filter.judge(&comment)?;
+        let mut filing = self.scoring.judge(&comment)?;
         filing.status = self.guard.file(filing.status, &findings);
         if let Door::AkismetCheck {
             verdict: Some(spam),
@@ -308,9 +324,8 @@ impl App {
             }
         };
         tracing::Span::current().record("comment_id", submitted.id.0);
-        if let Some(signature) = signature {
-            self.campaigns
-                .add(submitted.id, campaign.unwrap_or(submitted.id), signature);
+        if let (Some(index), Some(signature)) = (&self.campaigns, signature) {
+            index.add(submitted.id, campaign.unwrap_or(submitted.id), signature);
         }
         if let Some((comment, filing, at)) = event {
             self.notifier
@@ -349,34 +364,6 @@ impl App {
             .store
             .thread_version(thread.as_ref().to_owned())
             .await?)
-    }
-
-    /// Registers a site (an origin whose articles may carry comments), or renames it.
-    ///
-    /// # Errors
-    /// A database failure.
-    pub async fn add_site(&self, origin: String, name: String) -> anyhow::Result<()> {
-        self.store.upsert_site(origin, name).await?;
-        Ok(())
-    }
-
-    /// Whether `origin` (as a browser sends it in `Origin`) is a registered site.
-    ///
-    /// # Errors
-    /// A database failure.
-    pub async fn is_site_origin(&self, origin: &str) -> anyhow::Result<bool> {
-        let Ok(origin) = crate::domain::comment::parse_origin(origin) else {
-            return Ok(false);
-        };
-        Ok(self.store.site_by_origin(origin).await?.is_some())
-    }
-
-    /// Every registered site.
-    ///
-    /// # Errors
-    /// A database failure.
-    pub async fn sites(&self) -> anyhow::Result<Vec<crate::domain::Site>> {
-        Ok(self.store.list_sites().await?)
     }
 }
 

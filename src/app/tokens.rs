@@ -1,8 +1,7 @@
 //! API tokens: per-moderator bearer credentials for scripts and integrations, created and
 //! revoked in the dashboard and the CLI, checked by one indexed lookup of their SHA-256.
 
-use super::App;
-use super::accounts::{AccountError, AuthError, Moderator, token_hash};
+use super::accounts::{AccountError, Accounts, AuthError, Moderator, token_hash};
 use super::secret::random_token;
 use crate::domain::{ApiTokenRow, ModeratorName, NewApiToken, now_millis};
 
@@ -22,7 +21,7 @@ fn parse_label(label: &str) -> Result<String, AccountError> {
     Ok(label.to_owned())
 }
 
-impl App {
+impl Accounts {
     /// Creates a token for `owner`; the secret is returned once and only its hash is kept.
     ///
     /// # Errors

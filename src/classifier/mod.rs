@@ -246,11 +246,11 @@ impl Classifier {
 /// without holding the lock, so a swap never waits for scoring and a request keeps the model
 /// it started with.
 #[derive(Clone)]
-pub struct ModelHandle {
+pub struct LiveModel {
     current: Arc<RwLock<Arc<Classifier>>>,
 }
 
-impl ModelHandle {
+impl LiveModel {
     /// Wraps the initial model.
     pub fn new(classifier: Classifier) -> Self {
         Self {

@@ -74,7 +74,7 @@ pub struct ModelBundle {
     /// when it was made.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lineage: Option<Lineage>,
-    /// For a retrained model: the labels it learned and the guard's verdict.
+    /// For a retrained model: the labels it learned and the acceptance check's verdict.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retraining: Option<RetrainReport>,
 }
@@ -84,11 +84,11 @@ pub struct ModelBundle {
 pub struct Lineage {
     /// The base model whose counts it starts from.
     pub base: String,
-    /// The model in use when it was trained (what the guard compared it with).
+    /// The model in use when it was trained (what the acceptance check compared it with).
     pub parent: String,
 }
 
-/// What a retraining run learned and what the guard found.
+/// What a retraining run learned and what the acceptance check found.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RetrainReport {
     pub labels: usize,
@@ -96,14 +96,15 @@ pub struct RetrainReport {
     pub ham: usize,
     /// Weight of one label relative to one base training text.
     pub label_weight: f64,
-    /// Labels held out of the candidate the guard evaluated.
+    /// Labels held out of the candidate the acceptance check evaluated.
     pub held_out: usize,
     /// The candidate's and the model in use's results on the held-out labels (at each
     /// model's own threshold); `None` when the slice was empty.
     pub candidate: Option<Metrics>,
     pub current: Option<Metrics>,
-    /// Whether the guard let it go live, and why (or why not).
-    pub passed_guard: bool,
+    /// Whether the acceptance check let it go live, and why (or why not).
+    #[serde(rename = "passed_guard")]
+    pub accepted: bool,
     pub verdict: String,
 }
 

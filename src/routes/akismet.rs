@@ -147,7 +147,7 @@ async fn keyed(
     if blog.trim().is_empty() {
         return Ok(Err(missing("blog")));
     }
-    match state.app.akismet_site(&key, &blog).await? {
+    match state.app.akismet().site(&key, &blog).await? {
         Some(site) => Ok(Ok((params, site))),
         None => Ok(Err(invalid(INVALID_KEY_HELP))),
     }
@@ -179,7 +179,7 @@ pub async fn comment_check(
     if params.get("user_ip").is_none_or(|ip| ip.trim().is_empty()) {
         return Ok(missing("user_ip"));
     }
-    let answer = state.app.akismet_check(&site, &comment(&params)).await?;
+    let answer = state.app.akismet().check(&site, &comment(&params)).await?;
     let mut response = text(if answer.spam { "true" } else { "false" });
     if answer.discard {
         response.headers_mut().insert(
@@ -202,7 +202,8 @@ async fn feedback(
     };
     state
         .app
-        .akismet_feedback(&site, &comment(&params), label)
+        .akismet()
+        .feedback(&site, &comment(&params), label)
         .await?;
     Ok(text(THANKS))
 }
@@ -236,7 +237,7 @@ async fn site_of_key(
         return Ok(None);
     };
     // The key names its site; the site's own origin is always one of its blogs.
-    let site = state.app.akismet_site_by_key(&key).await?;
+    let site = state.app.akismet().site_by_key(&key).await?;
     Ok(site)
 }
 
@@ -249,7 +250,7 @@ pub async fn usage_limit(
     let Some(site) = site_of_key(&req, &body, &state).await? else {
         return Ok(invalid(INVALID_KEY_HELP));
     };
-    let usage = state.app.akismet_usage(&site);
+    let usage = state.app.akismet().usage(&site);
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "limit": "none",
         "usage": usage.api_calls,
@@ -267,7 +268,7 @@ pub async fn key_sites(
     let Some(site) = site_of_key(&req, &body, &state).await? else {
         return Ok(invalid(INVALID_KEY_HELP));
     };
-    let u = state.app.akismet_usage(&site);
+    let u = state.app.akismet().usage(&site);
     let month = crate::domain::Timestamp::now().to_rfc3339()[..7].to_owned();
     Ok(HttpResponse::Ok().json(serde_json::json!({
         month: [{

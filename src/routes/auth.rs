@@ -52,10 +52,14 @@ impl FromRequest for Moderator {
                 ApiError::Unexpected(anyhow::anyhow!("application state missing"))
             })?;
             if let Some(token) = bearer {
-                return Ok(state.app.authenticate_bearer(&token).await?);
+                return Ok(state.app.accounts().authenticate_bearer(&token).await?);
             }
             let (name, password) = credentials.ok_or(ApiError::Unauthorized)?;
-            Ok(state.app.authenticate_basic(name, password, ip).await?)
+            Ok(state
+                .app
+                .accounts()
+                .authenticate_basic(name, password, ip)
+                .await?)
         })
     }
 }

@@ -31,7 +31,12 @@ pub async fn cors(
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
     let allowed = match req.app_data::<web::Data<AppState>>() {
-        Some(state) => state.app.is_site_origin(&origin).await.unwrap_or(false),
+        Some(state) => state
+            .app
+            .sites()
+            .is_site_origin(&origin)
+            .await
+            .unwrap_or(false),
         None => false,
     };
     if req.method() == Method::OPTIONS {

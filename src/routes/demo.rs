@@ -32,7 +32,7 @@ pub async fn demo_article(
         .replytocom
         .map(|id| id.to_string())
         .unwrap_or_default();
-    let token = state.app.form_token(&thread)?.token;
+    let token = state.app.submissions().form_token(&thread)?.token;
     let form = ReplyForm {
         thread: url,
         parent: &parent,

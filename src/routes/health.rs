@@ -11,7 +11,7 @@ use super::{ApiError, AppState, client_ip};
 #[utoipa::path(get, path = "/healthz", tag = "meta",
     responses((status = 200, description = "`{\"status\": \"ok\"}`: alive, the database answers")))]
 pub async fn healthz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    state.app.health().await?;
+    state.app.operations().health().await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "status": "ok" })))
 }
 
@@ -28,7 +28,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         return HttpResponse::ServiceUnavailable()
             .json(serde_json::json!({ "status": "draining" }));
     }
-    match state.app.ready().await {
+    match state.app.operations().ready().await {
         Ok(()) => HttpResponse::Ok().json(serde_json::json!({ "status": "ready" })),
         Err(e) => {
             tracing::warn!(error.message = %e, "not ready");
@@ -54,7 +54,7 @@ pub async fn metrics(
     if !allowed {
         return Err(ApiError::NotFound("no such resource".into()));
     }
-    let text = state.app.metrics_text().await?;
+    let text = state.app.operations().metrics_text().await?;
     Ok(HttpResponse::build(StatusCode::OK)
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(text))

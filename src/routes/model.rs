@@ -6,7 +6,7 @@ use serde::Deserialize;
 use super::{ApiError, AppState};
 use crate::app::accounts::Moderator;
 
-/// `GET /api/v1/moderation/model`: the model in use and every stored model with the guard's
+/// `GET /api/v1/moderation/model`: the model in use and every stored model with the acceptance check's
 /// verdict on it.
 #[utoipa::path(get, path = "/api/v1/moderation/model", tag = "model",
     security(("bearer" = []), ("basic" = [])),
@@ -18,26 +18,26 @@ pub async fn model_status(
     _moderator: Moderator,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let active = state.app.filter.models.current().info().clone();
-    let stored = state.app.models.list().await?;
+    let active = state.app.filter().in_use().info().clone();
+    let stored = state.app.filter().list().await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "active": active, "models": stored })))
 }
 
 #[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RetrainJson {
-    /// Activate the candidate even if the guard says no.
+    /// Activate the candidate even if the acceptance check says no.
     #[serde(default)]
     force: bool,
 }
 
-/// `POST /api/v1/moderation/model/retrain` (`{"force": true}` overrides the guard; an empty
-/// body is `{}`): trains a candidate in a separate process, activates it if the guard lets
+/// `POST /api/v1/moderation/model/retrain` (`{"force": true}` overrides the acceptance check; an empty
+/// body is `{}`): trains a candidate in a separate process, activates it if the acceptance check lets
 /// it, and answers with the outcome once the new model (if any) is in use. A body that is
 /// not that JSON is refused before anything starts.
 #[utoipa::path(post, path = "/api/v1/moderation/model/retrain", tag = "model",
     security(("bearer" = []), ("basic" = [])),
-    request_body(content = Option<RetrainJson>, description = "`{}` or empty: let the guard decide"),
+    request_body(content = Option<RetrainJson>, description = "`{}` or empty: let the acceptance check decide"),
     responses(
         (status = 200, description = "`{version, activated, report}` once the new model (if any) is in use"),
         (status = 400, description = "The body is not that JSON", body = super::openapi::ErrorResponse),
@@ -57,7 +57,7 @@ pub async fn retrain(
     };
     let force = request.force;
     tracing::info!(moderator = %moderator.name, force, "retraining requested");
-    let outcome = state.app.models.retrain(force).await?;
+    let outcome = state.app.filter().retrain(force).await?;
     Ok(HttpResponse::Ok().json(outcome))
 }
 
@@ -85,6 +85,6 @@ pub async fn activate(
     let version = body.into_inner().version;
     // `?`: a moderator-supplied value is logged escaped, never as a raw line.
     tracing::info!(moderator = %moderator.name, ?version, "model activation requested");
-    let rescored = state.app.models.activate(&version).await?;
+    let rescored = state.app.filter().activate(&version).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "version": version, "rescored": rescored })))
 }

@@ -101,6 +101,7 @@ pub async fn list_for_moderation(
     let q = ListQuery::parse(&query).map_err(ApiError::Validation)?;
     let (comments, total) = state
         .app
+        .moderation()
         .comments_by_status(q.status, q.order, q.per_page, q.page)
         .await?;
     Ok(HttpResponse::Ok().json(Page {
@@ -136,6 +137,7 @@ pub async fn moderation_detail(
     let id = CommentId(path.into_inner());
     let (comment, log) = state
         .app
+        .moderation()
         .comment_for_moderation(id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("comment {id} does not exist")))?;
@@ -192,7 +194,11 @@ pub async fn apply_action(
         }
     };
     let id = CommentId(path.into_inner());
-    let acted = state.app.act(&moderator, id, action, reject_label).await?;
+    let acted = state
+        .app
+        .moderation()
+        .act(&moderator, id, action, reject_label)
+        .await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "id": acted.id,
         "from": acted.from,
@@ -220,7 +226,11 @@ pub async fn decide_campaign(
 ) -> Result<HttpResponse, ApiError> {
     let action = body.decision()?;
     let campaign = CommentId(path.into_inner());
-    let outcome = state.app.act_campaign(&moderator, campaign, action).await?;
+    let outcome = state
+        .app
+        .moderation()
+        .act_campaign(&moderator, campaign, action)
+        .await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "campaign": campaign,
         "changed": outcome.changed,

@@ -137,7 +137,7 @@ impl Store {
         answered
     }
 
-    /// The model store in the database, which instances sharing it share; `None` for
+    /// The model archive in the database, which instances sharing it share; `None` for
     /// SQLite, whose models are files in the data directory.
     pub fn model_rows(&self) -> Option<ModelRows> {
         match &self.backend {

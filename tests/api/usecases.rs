@@ -20,8 +20,9 @@ fn open_app() -> (App, TempDir) {
     // On PostgreSQL when the suite runs there (`REPLYGUARD_TEST_POSTGRES`).
     let app = open_on(&dir, crate::helpers::database_url_for(dir.path()));
     block_on(async {
-        app.add_site(SITE.into(), "News".into()).await?;
-        app.add_moderator(MODERATOR, PASSWORD.into(), Some(true))
+        app.sites().add_site(SITE.into(), "News".into()).await?;
+        app.accounts()
+            .add_moderator(MODERATOR, PASSWORD.into(), Some(true))
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok(())
@@ -76,6 +77,7 @@ fn a_submission_is_scored_filed_and_refused_where_the_store_says_no() {
     let (app, _dir) = open_app();
     block_on(async {
         let ham = app
+            .submissions()
             .submit(
                 comment(
                     ARTICLE,
@@ -87,6 +89,7 @@ fn a_submission_is_scored_filed_and_refused_where_the_store_says_no() {
             .await?;
         assert_eq!(ham.status, CommentStatus::Pending);
         let spam = app
+            .submissions()
             .submit(
                 comment(
                     ARTICLE,
@@ -99,6 +102,7 @@ fn a_submission_is_scored_filed_and_refused_where_the_store_says_no() {
         assert_eq!(spam.status, CommentStatus::Spam);
 
         let elsewhere = app
+            .submissions()
             .submit(
                 comment("https://unknown.example/a", "Hello there.", None),
                 meta(),
@@ -110,6 +114,7 @@ fn a_submission_is_scored_filed_and_refused_where_the_store_says_no() {
         );
         // A reply to a comment that is not public yet is refused on `parent`.
         let reply = app
+            .submissions()
             .submit(comment(ARTICLE, "Replying.", Some(ham.id.0)), meta())
             .await;
         assert!(
@@ -125,11 +130,19 @@ fn a_submission_is_scored_filed_and_refused_where_the_store_says_no() {
 fn decisions_many_at_once_are_undone_exactly() {
     let (app, _dir) = open_app();
     block_on(async {
-        let signed_in = app.sign_in(MODERATOR, PASSWORD.into(), None).await?;
-        let session = app.session(&signed_in.token).await?.expect("live session");
+        let signed_in = app
+            .accounts()
+            .sign_in(MODERATOR, PASSWORD.into(), None)
+            .await?;
+        let session = app
+            .accounts()
+            .session(&signed_in.token)
+            .await?
+            .expect("live session");
         let mut ids = Vec::new();
         for i in 0..3 {
             let c = app
+                .submissions()
                 .submit(
                     comment(ARTICLE, &format!("Comment number {i} on the vote."), None),
                     meta(),
@@ -138,9 +151,13 @@ fn decisions_many_at_once_are_undone_exactly() {
             ids.push(c.id);
         }
         ids.push(CommentId(999_999));
-        let outcome = app.act_many(&session, ModAction::Approve, &ids).await?;
+        let outcome = app
+            .moderation()
+            .act_many(&session, ModAction::Approve, &ids)
+            .await?;
         assert_eq!((outcome.changed, outcome.skipped), (3, 1));
         let listed = app
+            .submissions()
             .approved_comments(&replyguard::domain::ThreadUrl::parse(ARTICLE).expect("url"))
             .await?;
         assert_eq!(listed.comments.len(), 3);
@@ -148,14 +165,20 @@ fn decisions_many_at_once_are_undone_exactly() {
 
         // Approving twice is refused, and changes nothing.
         let again = app
+            .moderation()
             .act(&session.moderator, ids[0], ModAction::Approve, None)
             .await;
         assert!(matches!(again, Err(ActError::InvalidTransition(_))));
 
         // The session now remembers the bulk decision; undo puts all three back.
-        let session = app.session(&signed_in.token).await?.expect("live session");
-        assert_eq!(app.undo(&session).await?, 3);
+        let session = app
+            .accounts()
+            .session(&signed_in.token)
+            .await?
+            .expect("live session");
+        assert_eq!(app.moderation().undo(&session).await?, 3);
         let listed = app
+            .submissions()
             .approved_comments(&replyguard::domain::ThreadUrl::parse(ARTICLE).expect("url"))
             .await?;
         assert!(listed.comments.is_empty());
@@ -163,7 +186,10 @@ fn decisions_many_at_once_are_undone_exactly() {
         // rendered from an older version is never reused.
         assert!(listed.version > approved_version);
         let thread = replyguard::domain::ThreadUrl::parse(ARTICLE).expect("url");
-        assert_eq!(app.approved_version(&thread).await?, Some(listed.version));
+        assert_eq!(
+            app.submissions().approved_version(&thread).await?,
+            Some(listed.version)
+        );
         Ok(())
     })
     .expect("use cases");
@@ -173,25 +199,36 @@ fn decisions_many_at_once_are_undone_exactly() {
 fn sign_in_is_throttled_and_a_password_reset_ends_sessions() {
     let (app, _dir) = open_app();
     block_on(async {
-        let first = app.sign_in(MODERATOR, PASSWORD.into(), None).await?;
+        let first = app
+            .accounts()
+            .sign_in(MODERATOR, PASSWORD.into(), None)
+            .await?;
         for _ in 0..5 {
-            let wrong = app.sign_in(MODERATOR, "wrong".into(), None).await;
+            let wrong = app
+                .accounts()
+                .sign_in(MODERATOR, "wrong".into(), None)
+                .await;
             assert!(matches!(wrong, Err(SignInError::InvalidCredentials)));
         }
-        let throttled = app.sign_in(MODERATOR, PASSWORD.into(), None).await;
+        let throttled = app
+            .accounts()
+            .sign_in(MODERATOR, PASSWORD.into(), None)
+            .await;
         assert!(matches!(throttled, Err(SignInError::Throttled)));
 
         // The CLI's `moderator add` on an existing name replaces the password: whoever knew
         // the old one is signed out.
-        assert!(app.session(&first.token).await?.is_some());
+        assert!(app.accounts().session(&first.token).await?.is_some());
         let created = app
+            .accounts()
             .add_moderator(MODERATOR, "a new long passphrase".into(), None)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         assert!(!created);
-        assert!(app.session(&first.token).await?.is_none());
+        assert!(app.accounts().session(&first.token).await?.is_none());
 
         let bad = app
+            .accounts()
             .add_moderator("no spaces allowed", "x".repeat(20), None)
             .await;
         assert!(matches!(bad, Err(AccountError::Invalid(_))));
@@ -208,12 +245,16 @@ fn one_step_of_the_schedule_retrains_once_enough_labels_arrived() {
         every: None,
         poll: Duration::from_secs(1),
     };
-    let base = app.filter.models.current().info().version.clone();
+    let base = app.filter().in_use().info().version.clone();
     block_on(async {
-        let moderator = app.authenticate(MODERATOR.into(), PASSWORD.into()).await?;
+        let moderator = app
+            .accounts()
+            .authenticate(MODERATOR.into(), PASSWORD.into())
+            .await?;
         let since = now_millis() - 1;
         for i in 0..3 {
             let c = app
+                .submissions()
                 .submit(
                     comment(
                         ARTICLE,
@@ -223,8 +264,10 @@ fn one_step_of_the_schedule_retrains_once_enough_labels_arrived() {
                     meta(),
                 )
                 .await?;
-            app.act(&moderator, c.id, ModAction::Approve, None).await?;
-            let step = app.models.step(schedule, since).await;
+            app.moderation()
+                .act(&moderator, c.id, ModAction::Approve, None)
+                .await?;
+            let step = app.filter().step(schedule, since).await;
             if i < 2 {
                 assert_eq!(step, None, "retrained after only {} labels", i + 1);
             } else {
@@ -234,7 +277,7 @@ fn one_step_of_the_schedule_retrains_once_enough_labels_arrived() {
         Ok(())
     })
     .expect("use cases");
-    let now = app.filter.models.current().info().version.clone();
+    let now = app.filter().in_use().info().version.clone();
     assert_ne!(now, base, "the retrained model was not swapped in");
 }
 
@@ -253,21 +296,30 @@ fn one_step_on_each_of_two_instances_sharing_a_database_retrains_once() {
         poll: Duration::from_secs(1),
     };
     block_on(async {
-        let moderator = a.authenticate(MODERATOR.into(), PASSWORD.into()).await?;
+        let moderator = a
+            .accounts()
+            .authenticate(MODERATOR.into(), PASSWORD.into())
+            .await?;
         let since = now_millis() - 1;
         for i in 0..3 {
             let c = a
+                .submissions()
                 .submit(
                     comment(ARTICLE, &format!("The ferry timetable, part {i}."), None),
                     meta(),
                 )
                 .await?;
-            a.act(&moderator, c.id, ModAction::Approve, None).await?;
+            a.moderation()
+                .act(&moderator, c.id, ModAction::Approve, None)
+                .await?;
         }
         // Each instance's schedule has counted from the same moment; A's step runs first.
-        assert!(a.models.step(schedule, since).await.is_some(), "A retrains");
+        assert!(
+            a.filter().step(schedule, since).await.is_some(),
+            "A retrains"
+        );
         assert_eq!(
-            b.models.step(schedule, since).await,
+            b.filter().step(schedule, since).await,
             None,
             "B counts the labels since A's run, and there are none"
         );
@@ -275,8 +327,8 @@ fn one_step_on_each_of_two_instances_sharing_a_database_retrains_once() {
     })
     .expect("use cases");
     assert_eq!(
-        b.filter.models.current().info().version,
-        a.filter.models.current().info().version,
+        b.filter().in_use().info().version,
+        a.filter().in_use().info().version,
         "B's step followed A's new model"
     );
 }

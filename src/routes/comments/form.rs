@@ -195,6 +195,7 @@ pub async fn submit_comment_form(
             };
             state
                 .app
+                .submissions()
                 .submit(comment, meta)
                 .await
                 .map(|submitted| (thread, submitted))

@@ -32,7 +32,12 @@ pub async fn approved_tree(
     state: &AppState,
     thread: &ThreadUrl,
 ) -> Result<(Vec<CommentNode>, usize), ApiError> {
-    let flat = state.app.approved_comments(thread).await?.comments;
+    let flat = state
+        .app
+        .submissions()
+        .approved_comments(thread)
+        .await?
+        .comments;
     let count = flat.len();
     Ok((render::thread_tree(flat), count))
 }
@@ -109,14 +114,14 @@ pub async fn list_comments(
         ApiError::Validation(errors)
     })?;
     let url = thread.as_ref();
-    let cached = match state.app.approved_version(&thread).await? {
+    let cached = match state.app.submissions().approved_version(&thread).await? {
         Some(version) => state.listings.get(url, version),
         None => None,
     };
     let body = match cached {
         Some(body) => body,
         None => {
-            let public = state.app.approved_comments(&thread).await?;
+            let public = state.app.submissions().approved_comments(&thread).await?;
             let count = public.comments.len();
             let json = serde_json::to_vec(&ThreadJson {
                 thread: url.to_owned(),

@@ -134,7 +134,7 @@ pub async fn submit_comment_json(
         honeypot: optional_text("honeypot"),
         ..submission_meta(&req, &state)
     };
-    let submitted = state.app.submit(comment, meta).await?;
+    let submitted = state.app.submissions().submit(comment, meta).await?;
     Ok(HttpResponse::Accepted().json(AcceptedJson {
         id: submitted.id,
         status: PUBLIC_STATUS,
@@ -167,7 +167,7 @@ pub async fn form_token(
         errors.add("thread", message);
         ApiError::Validation(errors)
     })?;
-    let token = state.app.form_token(&thread)?;
+    let token = state.app.submissions().form_token(&thread)?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(token))

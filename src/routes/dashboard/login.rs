@@ -54,7 +54,7 @@ pub async fn login(
     let name = fields.get("name").trim().to_owned();
     let password = fields.get("password").to_owned();
     let ip = client_ip(&req, &state.trusted_proxies);
-    let signed_in = match state.app.sign_in(&name, password, ip).await {
+    let signed_in = match state.app.accounts().sign_in(&name, password, ip).await {
         Ok(signed_in) => signed_in,
         Err(SignInError::Throttled) => {
             return login_page(
@@ -91,7 +91,7 @@ pub async fn logout(
     form: SignedForm,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, DashError> {
-    state.app.sign_out(&form.session).await?;
+    state.app.accounts().sign_out(&form.session).await?;
     let mut response = see_other("/dashboard/login");
     response
         .add_removal_cookie(&cookie(&req, SESSION_COOKIE, String::new(), true))

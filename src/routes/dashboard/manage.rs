@@ -25,6 +25,7 @@ pub async fn moderators_page(
     require_admin(&session)?;
     let rows = state
         .app
+        .accounts()
         .moderators(&session.moderator)
         .await
         .map_err(account_error)?;
@@ -71,7 +72,12 @@ pub async fn manage(
         AccountOp::SetAdmin(..) => "role",
         AccountOp::Reset(..) => "reset",
     };
-    match state.app.manage_account(&session.moderator, op).await {
+    match state
+        .app
+        .accounts()
+        .manage_account(&session.moderator, op)
+        .await
+    {
         Ok(()) => Ok(see_other(&format!("/dashboard/moderators?done={done}"))),
         Err(AccountError::OwnAccount) => Ok(see_other("/dashboard/moderators?error=self")),
         Err(AccountError::Invalid(_)) => Ok(see_other("/dashboard/moderators?error=invalid")),
@@ -105,7 +111,12 @@ pub async fn change_password(
     if new != fields.get("confirm") {
         return Ok(see_other("/dashboard/password?error=mismatch"));
     }
-    match state.app.change_own_password(&session, current, new).await {
+    match state
+        .app
+        .accounts()
+        .change_own_password(&session, current, new)
+        .await
+    {
         Ok(()) => Ok(see_other("/dashboard/password?done=changed")),
         Err(AccountError::WrongPassword) => Ok(see_other("/dashboard/password?error=current")),
         Err(AccountError::Invalid(_)) => Ok(see_other("/dashboard/password?error=short")),

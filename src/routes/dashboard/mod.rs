@@ -144,7 +144,12 @@ impl FromRequest for Session {
             let (Some(token), Some(state)) = (token, state) else {
                 return Err(not_signed_in);
             };
-            state.app.session(&token).await?.ok_or(not_signed_in)
+            state
+                .app
+                .accounts()
+                .session(&token)
+                .await?
+                .ok_or(not_signed_in)
         })
     }
 }

@@ -20,10 +20,10 @@ pub async fn model_page(
     query: web::Query<ModelQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, DashError> {
-    let info = state.app.filter.models.current().info().clone();
-    let threshold = state.app.filter.threshold_probability();
-    let agreement = state.app.agreement().await?;
-    let stored = state.app.models.list().await?;
+    let info = state.app.filter().in_use().info().clone();
+    let threshold = state.app.filter().threshold_probability();
+    let agreement = state.app.moderation().agreement().await?;
+    let stored = state.app.filter().list().await?;
     let view = views::ModelView {
         info: &info,
         threshold,
@@ -49,7 +49,7 @@ pub async fn retrain(
 ) -> Result<HttpResponse, DashError> {
     let SignedForm { session: _, fields } = form;
     let force = fields.get("force") == "1";
-    let outcome = state.app.models.retrain(force).await.map_err(refused)?;
+    let outcome = state.app.filter().retrain(force).await.map_err(refused)?;
     let done = if outcome.activated {
         "retrained"
     } else {
@@ -65,6 +65,11 @@ pub async fn activate(
 ) -> Result<HttpResponse, DashError> {
     let SignedForm { session: _, fields } = form;
     let version = fields.get("version").to_owned();
-    state.app.models.activate(&version).await.map_err(refused)?;
+    state
+        .app
+        .filter()
+        .activate(&version)
+        .await
+        .map_err(refused)?;
     Ok(see_other("/dashboard/model?done=activated"))
 }

@@ -17,6 +17,7 @@ pub async fn notifications_page(
 ) -> Result<HttpResponse, DashError> {
     let (email, choice) = state
         .app
+        .accounts()
         .notification_settings(session.moderator.id)
         .await?;
     Ok(page(
@@ -39,6 +40,7 @@ pub async fn save_notifications(
     let SignedForm { session, fields } = form;
     match state
         .app
+        .accounts()
         .set_notification_settings(
             session.moderator.id,
             fields.get("email"),

@@ -19,7 +19,7 @@ pub async fn queue(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, DashError> {
     let query = query.into_inner();
-    let found = state.app.queue(&query, PER_PAGE).await?;
+    let found = state.app.moderation().queue(&query, PER_PAGE).await?;
     let view = QueuePage {
         session: &session,
         query: &query,
@@ -92,7 +92,11 @@ pub async fn act(form: SignedForm, state: web::Data<AppState>) -> Result<HttpRes
     if ids.is_empty() {
         return Ok(see_other(&with_done(&back, "none")));
     }
-    let outcome = state.app.act_many(&session, action, &ids).await?;
+    let outcome = state
+        .app
+        .moderation()
+        .act_many(&session, action, &ids)
+        .await?;
     Ok(see_other(&with_done(
         &back,
         &format!("{action_name}:{}:{}", outcome.changed, outcome.skipped),
@@ -115,6 +119,7 @@ pub async fn act_campaign(
     };
     let outcome = state
         .app
+        .moderation()
         .act_campaign_in_session(&session, campaign, action)
         .await?;
     Ok(see_other(&with_done(
@@ -127,7 +132,7 @@ pub async fn act_campaign(
 pub async fn undo(form: SignedForm, state: web::Data<AppState>) -> Result<HttpResponse, DashError> {
     let SignedForm { session, fields } = form;
     let back = back_path(&fields);
-    let restored = state.app.undo(&session).await?;
+    let restored = state.app.moderation().undo(&session).await?;
     Ok(see_other(&with_done(&back, &format!("undo:{restored}:0"))))
 }
 
@@ -141,6 +146,7 @@ pub async fn detail(
     let id = CommentId(path.into_inner());
     let found = state
         .app
+        .moderation()
         .comment_context(id)
         .await?
         .ok_or_else(|| DashError::NotFound(format!("There is no comment {id}.")))?;

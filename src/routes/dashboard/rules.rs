@@ -15,7 +15,7 @@ pub async fn rules_page(
     query: web::Query<DoneQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, DashError> {
-    let rules = state.app.rules().await?;
+    let rules = state.app.sites().rules().await?;
     Ok(page(
         StatusCode::OK,
         views::rules_page(
@@ -36,6 +36,7 @@ pub async fn change_rules(
     let result = match fields.get("op") {
         "add" => state
             .app
+            .sites()
             .add_rule(
                 &session.moderator,
                 fields.get("list"),
@@ -45,7 +46,7 @@ pub async fn change_rules(
             .await
             .map(|()| "added"),
         "delete" => match fields.get("id").parse() {
-            Ok(id) => state.app.delete_rule(id).await.map(|()| "deleted"),
+            Ok(id) => state.app.sites().delete_rule(id).await.map(|()| "deleted"),
             Err(_) => Err(RuleError::NotFound),
         },
         _ => Err(RuleError::Invalid("unknown operation".into())),

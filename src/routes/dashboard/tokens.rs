@@ -15,7 +15,11 @@ pub async fn tokens_page(
     query: web::Query<DoneQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, DashError> {
-    let tokens = state.app.api_tokens(Some(&session.moderator)).await?;
+    let tokens = state
+        .app
+        .accounts()
+        .api_tokens(Some(&session.moderator))
+        .await?;
     Ok(page(
         StatusCode::OK,
         views::tokens_page(
@@ -38,11 +42,16 @@ pub async fn change_tokens(
     match fields.get("op") {
         "create" => match state
             .app
+            .accounts()
             .create_api_token(&session.moderator, fields.get("name"))
             .await
         {
             Ok((_, secret)) => {
-                let tokens = state.app.api_tokens(Some(&session.moderator)).await?;
+                let tokens = state
+                    .app
+                    .accounts()
+                    .api_tokens(Some(&session.moderator))
+                    .await?;
                 let mut response = page(
                     StatusCode::OK,
                     views::tokens_page(&session, &tokens, Some(&secret), None, None),
@@ -61,6 +70,7 @@ pub async fn change_tokens(
                 Ok(id) => {
                     state
                         .app
+                        .accounts()
                         .revoke_api_token(Some(&session.moderator), id)
                         .await?
                 }

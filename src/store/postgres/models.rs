@@ -1,4 +1,4 @@
-//! The model store every instance shares: models as rows, the active version with a
+//! The model archive every instance shares: models as rows, the active version with a
 //! generation number instances poll, and the lock that lets one retraining run at a time.
 
 use std::sync::Arc;
@@ -11,7 +11,7 @@ use crate::domain::now_millis;
 /// The advisory lock key held while a retraining run goes on (`rg` + `train`).
 const RETRAIN_LOCK: i64 = 0x0072_6774_7261_696e;
 
-/// A handle on the shared model store.
+/// A handle on the shared model archive.
 #[derive(Clone)]
 pub struct ModelRows {
     db: Arc<Postgres>,

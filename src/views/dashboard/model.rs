@@ -3,7 +3,7 @@
 use maud::{Markup, html};
 
 use crate::app::accounts::Session;
-use crate::app::model_store::StoredModel;
+use crate::app::model_archive::StoredModel;
 use crate::classifier::ModelInfo;
 use crate::domain::Agreement;
 
@@ -27,8 +27,8 @@ pub fn model_page(session: &Session, v: &ModelView<'_>) -> Markup {
         html! {
             h1 { "The spam filter" }
             @match v.done {
-                Some("retrained") => p.notice role="status" { "A new model was trained, passed the guard and is now in use." },
-                Some("refused") => p.notice.warn role="status" { "A new model was trained but the guard kept the current one: see its verdict below." },
+                Some("retrained") => p.notice role="status" { "A new model was trained, passed the acceptance check and is now in use." },
+                Some("refused") => p.notice.warn role="status" { "A new model was trained but the acceptance check kept the current one: see its verdict below." },
                 Some("activated") => p.notice role="status" { "The chosen model is now in use; the queue was re-scored." },
                 _ => {}
             }
@@ -56,7 +56,7 @@ pub fn model_page(session: &Session, v: &ModelView<'_>) -> Markup {
                 p { "Train a new model from the base model plus every moderator decision. It goes live only if it does at least as well as the model in use on recent decisions it has not seen." }
                 form.inline method="post" action="/dashboard/model/retrain" {
                     (csrf(session))
-                    label { input type="checkbox" name="force" value="1"; " Activate even if the guard objects" }
+                    label { input type="checkbox" name="force" value="1"; " Activate even if the acceptance check objects" }
                     " " button type="submit" { "Retrain now" }
                 }
             }
@@ -70,7 +70,7 @@ pub fn model_page(session: &Session, v: &ModelView<'_>) -> Markup {
                                 td { code { (m.version) } @if m.base { " " span.badge { "base" } } @if m.active { " " span.badge.approved { "in use" } } }
                                 td { (m.created_at) }
                                 td { @if let Some(r) = &m.retraining { (r.labels) " (" (r.spam) " spam)" } }
-                                td { @if let Some(r) = &m.retraining { (if r.passed_guard { "passed: " } else { "refused: " }) (r.verdict) } }
+                                td { @if let Some(r) = &m.retraining { (if r.accepted { "passed: " } else { "refused: " }) (r.verdict) } }
                                 td {
                                     @if !m.active {
                                         form.inline method="post" action="/dashboard/model/activate" {

@@ -18,7 +18,7 @@ pub const BASE: &str = "base";
 /// the service runs (SQLite), or rows in the database that every instance shares
 /// (PostgreSQL).
 #[derive(Clone)]
-pub struct ModelStore {
+pub struct ModelArchive {
     place: Place,
 }
 
@@ -40,8 +40,8 @@ pub struct StoredModel {
     pub retraining: Option<RetrainReport>,
 }
 
-impl ModelStore {
-    /// The model store that goes with `store`: its rows when the database is shared, else
+impl ModelArchive {
+    /// The model archive that goes with `store`: its rows when the database is shared, else
     /// the files of the data directory `data_dir` (created on first save).
     pub fn for_store(data_dir: &Path, store: &Store) -> Self {
         let place = match store.model_rows() {
