@@ -163,6 +163,7 @@ pub enum TokenCommand {
 
 /// Parses the command line, runs the command, and maps failure to exit code 1.
 pub fn main() -> ExitCode {
+    crate::durable::private_files();
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,

@@ -293,6 +293,7 @@ impl Settings {
             .map(|s| {
                 s.trim()
                     .parse::<IpAddr>()
+                    .map(|ip| ip.to_canonical())
                     .map_err(|_| format!("REPLYGUARD_TRUSTED_PROXIES: {s:?} is not an IP address"))
             })
             .collect::<Result<_, _>>()?;

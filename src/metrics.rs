@@ -114,6 +114,8 @@ pub struct Metrics {
     submissions: [Counter; 6],
     /// Refused with 429 anywhere (submissions and sign-in throttles).
     pub too_many_requests: Counter,
+    /// Notification events dropped because the delivery queue was full.
+    pub notifications_dropped: Counter,
     /// Time to score one submission.
     pub scoring: Histogram,
     /// Time from handing a write to the writer until it is committed and synced.
@@ -127,6 +129,7 @@ impl Metrics {
         Self {
             submissions: Default::default(),
             too_many_requests: Counter::default(),
+            notifications_dropped: Counter::default(),
             scoring: Histogram::new(SECONDS),
             commit: Histogram::new(SECONDS),
             batch_size: Histogram::new(BATCH),
@@ -158,6 +161,14 @@ impl Metrics {
             "# HELP replyguard_http_429_total Requests refused with 429 Too Many Requests.\n\
              # TYPE replyguard_http_429_total counter\nreplyguard_http_429_total {}",
             self.too_many_requests.get()
+        );
+        let _ = writeln!(
+            out,
+            "# HELP replyguard_notifications_dropped_total Notification events dropped because \
+             the delivery queue was full.\n\
+             # TYPE replyguard_notifications_dropped_total counter\n\
+             replyguard_notifications_dropped_total {}",
+            self.notifications_dropped.get()
         );
         self.scoring.render(
             &mut out,

@@ -304,9 +304,14 @@ impl Accounts {
         password: String,
         client_ip: Option<std::net::IpAddr>,
     ) -> Result<(Moderator, String), AuthError> {
-        // Stored for the throttle window: a keyed hash, never the address itself.
+        // Stored for the throttle window: a keyed hash, never the address itself. IPv6 is
+        // counted by its /64, as the submission limits do: one subscriber holds the whole
+        // /64, so counting each address would give an attacker 2^64 fresh budgets.
         let ip = client_ip
-            .map(|ip| self.guard.secret().address_key(ip))
+            .map(|ip| {
+                let network = super::limits::address_key(ip);
+                hex(&self.guard.secret().mac("sign-in", &[network.as_bytes()])[..16])
+            })
             .unwrap_or_default();
         let ip_key = format!("ip:{ip}");
         let pair_key = format!("pair:{}|{ip}", name.to_lowercase());
@@ -524,7 +529,14 @@ impl Accounts {
                     .hash_password(password)
                     .await?
                     .map_err(AccountError::Invalid)?;
-                (id, AccountChange::Password { hash, keep: None })
+                (
+                    id,
+                    AccountChange::Password {
+                        hash,
+                        keep: None,
+                        keep_tokens: false,
+                    },
+                )
             }
         };
         self.store
@@ -544,6 +556,7 @@ impl Accounts {
         session: &Session,
         current: String,
         new: String,
+        keep_tokens: bool,
     ) -> Result<(), AccountError> {
         match self
             .authenticate(session.moderator.name.clone(), current)
@@ -564,6 +577,7 @@ impl Accounts {
             AccountChange::Password {
                 hash,
                 keep: Some(session.token_hash.clone()),
+                keep_tokens,
             },
         );
         self.store
@@ -621,7 +635,8 @@ impl Accounts {
 }
 
 /// Creates a moderator or replaces its password as one unit of work. A replaced password
-/// ends every session of the account, so whoever knew the old one is signed out; `admin`
+/// ends every session of the account and revokes its API tokens, so whoever knew the old
+/// one (or took a token with it) is shut out; `admin`
 /// sets the role when given.
 pub(crate) fn upsert_moderator(
     tx: &mut dyn Tx,
@@ -632,6 +647,7 @@ pub(crate) fn upsert_moderator(
     let (id, created) = tx.upsert_moderator(name, password_hash)?;
     if !created {
         tx.end_sessions_of(id, None)?;
+        tx.revoke_tokens_of(id)?;
     }
     if let Some(admin) = admin {
         tx.set_admin(id, admin)?;
@@ -640,7 +656,8 @@ pub(crate) fn upsert_moderator(
 }
 
 /// An administrator's or a moderator's change to an account. Disabling an account ends its
-/// sessions; a new password ends every session but the one that set it.
+/// sessions and revokes its API tokens; a new password ends every session but the one that
+/// set it, and revokes the tokens unless the moderator chose to keep them.
 pub(crate) fn change_account(
     tx: &mut dyn Tx,
     id: ModeratorId,
@@ -651,12 +668,20 @@ pub(crate) fn change_account(
             tx.set_disabled(id, *disabled)?;
             if *disabled {
                 tx.end_sessions_of(id, None)?;
+                tx.revoke_tokens_of(id)?;
             }
             Ok(())
         }
         AccountChange::Admin(admin) => tx.set_admin(id, *admin),
-        AccountChange::Password { hash, keep } => {
+        AccountChange::Password {
+            hash,
+            keep,
+            keep_tokens,
+        } => {
             tx.set_password_hash(id, hash)?;
+            if !keep_tokens {
+                tx.revoke_tokens_of(id)?;
+            }
             tx.end_sessions_of(id, keep.as_deref())
         }
     }

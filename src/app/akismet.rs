@@ -350,7 +350,17 @@ pub(crate) fn feedback_rule(
             Err(refusal) => return Ok(Err(refusal)),
         },
     };
-    tx.set_label(id, f.label, LabelSource::Akismet, None, f.meta.created_at)?;
+    // A moderator's word outranks an app's: their label stands, and the app's feedback is
+    // only counted (the site's usage) and logged.
+    if tx.labelled_by_moderator(id)? {
+        tracing::info!(
+            comment_id = id.0,
+            label = f.label.as_str(),
+            "Akismet feedback not applied: a moderator labelled this comment"
+        );
+    } else {
+        tx.set_label(id, f.label, LabelSource::Akismet, None, f.meta.created_at)?;
+    }
     Ok(Ok(id))
 }
 

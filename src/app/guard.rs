@@ -45,8 +45,9 @@ pub struct BotPolicy {
     /// Faster than this after the form was served is too fast for a person
     /// (`REPLYGUARD_FORM_MIN_SECS`).
     pub min_seconds: u64,
-    /// A form post without a token counts as a bot (`REPLYGUARD_FORM_TOKEN=required`); by
-    /// default it is only noted, since a site's own static form cannot carry one.
+    /// A reader's post (form or JSON) without a token counts as a bot
+    /// (`REPLYGUARD_FORM_TOKEN=required`); by default a form post without one is only
+    /// noted, since a site's own static form cannot carry one.
     pub require_token: bool,
 }
 
@@ -226,7 +227,9 @@ impl Guard {
             .0 = None;
     }
 
-    /// Every signal about one submission: bot checks, links, block and hold lists.
+    /// Every signal about one submission: bot checks, links, block and hold lists. A
+    /// missing form token is noted for a form post, and for any reader's post (JSON too)
+    /// when tokens are required; an app's Akismet check (`reader` false) carries none.
     ///
     /// # Errors
     /// The rules cannot be read.
@@ -235,6 +238,7 @@ impl Guard {
         store: &Store,
         comment: &NewComment,
         meta: &SubmissionMeta,
+        reader: bool,
     ) -> anyhow::Result<Findings> {
         let mut findings = Findings::default();
         if self.policy.enabled {
@@ -256,7 +260,9 @@ impl Guard {
                         findings.signals.push(signal);
                     }
                 },
-                None if meta.from_form => findings.signals.push(Signal::NoFormToken),
+                None if meta.from_form || (reader && self.policy.require_token) => {
+                    findings.signals.push(Signal::NoFormToken);
+                }
                 None => {}
             }
         }
@@ -284,7 +290,8 @@ impl Guard {
                 ip: meta
                     .client_ip
                     .as_deref()
-                    .and_then(|ip| ip.parse::<IpAddr>().ok()),
+                    .and_then(|ip| ip.parse::<IpAddr>().ok())
+                    .map(|ip| ip.to_canonical()),
             };
             for rule in rules.iter().filter(|r| r.matches(&subject)) {
                 findings.signals.push(rule.signal());

@@ -59,7 +59,7 @@ pub struct Limiter {
 
 /// The key for an address: IPv4 whole, IPv6 by its /64 (one subscriber's whole network).
 pub fn address_key(ip: IpAddr) -> String {
-    match ip {
+    match ip.to_canonical() {
         IpAddr::V4(v4) => format!("ip:{v4}"),
         IpAddr::V6(v6) => {
             let s = v6.segments();

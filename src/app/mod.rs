@@ -132,6 +132,12 @@ impl App {
         std::fs::create_dir_all(data_dir).with_context(|| {
             format!("failed to create the data directory {}", data_dir.display())
         })?;
+        crate::durable::make_private(data_dir).with_context(|| {
+            format!(
+                "failed to make the data directory {} private",
+                data_dir.display()
+            )
+        })?;
         if components.database_url.is_some() && components.secret.is_none() {
             tracing::warn!(
                 "REPLYGUARD_SECRET is unset: this instance keys form tokens, Akismet keys and \

@@ -173,7 +173,8 @@ impl Moderation {
         Ok(acted)
     }
 
-    /// The dashboard's decision on one or many comments (at most [`MAX_BULK`]): each goes
+    /// The dashboard's decision on one or many comments (a page's selection is at most
+    /// [`MAX_BULK`]; a campaign is decided whole): each goes
     /// through [`Moderation::act`], so each lands in the log and becomes a label. What changed is
     /// remembered with the session for [`Moderation::undo`].
     ///
@@ -187,7 +188,7 @@ impl Moderation {
     ) -> anyhow::Result<BulkOutcome> {
         let mut changed = Vec::new();
         let mut skipped = 0;
-        for id in ids.iter().take(MAX_BULK) {
+        for id in ids {
             match self.act(&session.moderator, *id, action, None).await {
                 Ok(acted) => changed.push(UndoEntry {
                     id: id.0,
@@ -205,7 +206,8 @@ impl Moderation {
     }
 
     /// Decides every comment of a campaign still pending or in spam, one at a time through
-    /// [`Moderation::act`]: each is logged and labelled on its own. At most [`MAX_BULK`] per call.
+    /// [`Moderation::act`]: each is logged and labelled on its own. Every member is decided,
+    /// however many (it stopped at 200 without saying so).
     ///
     /// # Errors
     /// A database failure.
@@ -220,7 +222,7 @@ impl Moderation {
             changed: 0,
             skipped: 0,
         };
-        for id in members.into_iter().take(MAX_BULK) {
+        for id in members {
             match self.act(moderator, id, action, None).await {
                 Ok(_) => outcome.changed += 1,
                 Err(ActError::NotFound(_) | ActError::InvalidTransition(_)) => outcome.skipped += 1,

@@ -20,8 +20,13 @@ use crate::domain::{
 };
 use crate::store::Store;
 
-/// Events waiting for delivery at most; past this, new ones are dropped (and logged).
+/// Events waiting for delivery at most; past this, new ones are dropped (logged, and
+/// counted in `/metrics`).
 const QUEUE: usize = 1024;
+/// Deliveries in flight at most. Each is a blocking HTTP or SMTP exchange of up to 10 s on
+/// tokio's blocking pool: a sink that accepts and never answers held one thread and one
+/// socket per event when every event was its own task (522 threads, 4,096 sockets).
+const WORKERS: usize = 4;
 /// Attempts per delivery, waiting 1, 2, 4, 8 and 16 seconds between them.
 const ATTEMPTS: u32 = 6;
 /// Characters of the comment an event carries.
@@ -135,6 +140,7 @@ impl Notifier {
             created_at: Timestamp(at),
         };
         if self.tx.try_send(event).is_err() {
+            crate::metrics::global().notifications_dropped.inc();
             tracing::warn!(comment_id = id.0, "notification queue full: event dropped");
         }
     }
@@ -269,11 +275,19 @@ impl Notifications {
                 .http_status_as_error(false)
                 .build()
                 .into();
+            // A fixed number of deliveries at once: one slow delivery does not hold up the
+            // next, and a sink that never answers fills the queue instead of the process.
+            let workers = Arc::new(tokio::sync::Semaphore::new(WORKERS));
             while let Some(event) = rx.recv().await {
+                let Ok(worker) = Arc::clone(&workers).acquire_owned().await else {
+                    break;
+                };
                 let notifications = notifications.clone();
                 let client = client.clone();
-                // Each event on its own: one slow delivery does not hold up the next.
-                tokio::spawn(async move { notifications.deliver(&client, event).await });
+                tokio::spawn(async move {
+                    notifications.deliver(&client, event).await;
+                    drop(worker);
+                });
             }
         });
         if self.notifier.settings.smtp_url.is_some() {

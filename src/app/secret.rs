@@ -96,7 +96,7 @@ impl Secret {
 
     /// The keyed hash of a client address, hex: how addresses are matched once stored.
     pub fn address_key(&self, ip: std::net::IpAddr) -> String {
-        hex(&self.mac("address", &[ip.to_string().as_bytes()])[..16])
+        hex(&self.mac("address", &[ip.to_canonical().to_string().as_bytes()])[..16])
     }
 }
 

@@ -63,22 +63,29 @@ fn scoped_idempotency_key(
     ))
 }
 
-/// What makes two comments the same: article, parent, author (case-folded) and text.
-fn duplicate_key(comment: &NewComment) -> [u8; 32] {
+/// What makes two comments the same: the same sender (by email, and again by address)
+/// saying the same thing on the same article and parent. The text is compared after
+/// Unicode compatibility folding (a full-width letter is the letter, a no-break space a
+/// space), case folding and collapsing whitespace, so trivial variants are repeats; the
+/// name is not compared, since two people may share one and say "Great article!" alike.
+fn duplicate_keys(comment: &NewComment, address: Option<&str>) -> Vec<[u8; 32]> {
     use sha2::{Digest, Sha256};
     let parent = comment.parent.map(|p| p.0.to_string()).unwrap_or_default();
-    let author = comment.author.as_ref().to_lowercase();
-    let mut h = Sha256::new();
-    for part in [
-        comment.thread.as_ref(),
-        &parent,
-        &author,
-        comment.body.as_ref(),
-    ] {
-        h.update((part.len() as u64).to_le_bytes());
-        h.update(part.as_bytes());
-    }
-    h.finalize().into()
+    let mut folded = String::new();
+    crate::classifier::tokenize::normalise(comment.body.as_ref(), &mut folded);
+    let text = folded.split_whitespace().collect::<Vec<_>>().join(" ");
+    let email = format!("email:{}", comment.email.as_ref().to_lowercase());
+    std::iter::once(email.as_str())
+        .chain(address)
+        .map(|sender| {
+            let mut h = Sha256::new();
+            for part in [comment.thread.as_ref(), &parent, sender, &text] {
+                h.update((part.len() as u64).to_le_bytes());
+                h.update(part.as_bytes());
+            }
+            h.finalize().into()
+        })
+        .collect()
 }
 
 fn refusal_errors(refusal: SubmitRefusal) -> FieldErrors {
@@ -221,18 +228,25 @@ impl Submissions {
         let now = std::time::Instant::now();
         // The same comment again (a double click, a bot's repeat) is refused before it counts
         // against the rate, so the sender learns it is a duplicate.
-        let duplicate_key = self.limits.enabled.then(|| duplicate_key(&comment));
-        if let Some(key) = duplicate_key {
-            self.recent
-                .reserve(key, now)
-                .map_err(SubmitError::Duplicate)?;
+        let duplicates = if self.limits.enabled {
+            duplicate_keys(&comment, keys.get(1).map(String::as_str))
+        } else {
+            Vec::new()
+        };
+        let mut reserved = Vec::with_capacity(duplicates.len());
+        for key in duplicates {
+            if let Err(duplicate) = self.recent.reserve(key, now) {
+                reserved.into_iter().for_each(|k| self.recent.release(k));
+                return Err(SubmitError::Duplicate(duplicate));
+            }
+            reserved.push(key);
         }
         let judged = match self.limiter.admit(&self.limits, &keys, now) {
             Ok(()) => self.judge_and_file(comment, meta, door).await,
             Err(limited) => Err(SubmitError::Limited(limited)),
         };
-        if let (Some(key), Err(_)) = (duplicate_key, &judged) {
-            self.recent.release(key);
+        if judged.is_err() {
+            reserved.into_iter().for_each(|k| self.recent.release(k));
         }
         judged
     }
@@ -253,7 +267,10 @@ impl Submissions {
         meta: SubmissionMeta,
         door: Door,
     ) -> Result<Judged, SubmitError> {
-        let mut findings = self.guard.inspect(&self.store, &comment, &meta).await?;
+        let mut findings = self
+            .guard
+            .inspect(&self.store, &comment, &meta, door == Door::Reader)
+            .await?;
         // From here on only the network and a keyed hash of the address exist.
         let mut meta = meta;
         hide_address(self.guard.secret(), &mut meta);

@@ -52,10 +52,7 @@ impl IpNetwork {
 
     /// Whether `ip` is in this network (an IPv4-mapped IPv6 address counts as IPv4).
     pub fn contains(&self, ip: IpAddr) -> bool {
-        let ip = match ip {
-            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-            v4 => v4,
-        };
+        let ip = ip.to_canonical();
         if ip.is_ipv4() != self.base.is_ipv4() {
             return false;
         }
@@ -67,6 +64,7 @@ impl IpNetwork {
     /// The part of `ip` kept for moderators once the address itself is not: its /24 (IPv4)
     /// or /48 (IPv6), enough to see that comments come from one network and no more.
     pub fn truncated(ip: IpAddr) -> Self {
+        let ip = ip.to_canonical();
         let prefix = if ip.is_ipv4() { 24 } else { 48 };
         Self::containing(ip, prefix).expect("a /24 or /48 fits")
     }
@@ -83,8 +81,9 @@ impl FromStr for IpNetwork {
             None => (s, None),
         };
         let ip: IpAddr = address
-            .parse()
-            .map_err(|_| format!("{address:?} is not an IP address"))?;
+            .parse::<IpAddr>()
+            .map_err(|_| format!("{address:?} is not an IP address"))?
+            .to_canonical();
         let prefix = match prefix {
             Some(p) => p
                 .parse::<u8>()

@@ -402,13 +402,16 @@ pub struct ModeratorCredentials {
 /// A change to a moderator account.
 #[derive(Debug, Clone)]
 pub enum AccountChange {
-    /// Disabling also ends every session of the account.
+    /// Disabling also ends every session of the account and revokes its API tokens for
+    /// good (enabling it again brings none back).
     Disabled(bool),
     Admin(bool),
-    /// A new password hash; every session of the account ends except `keep` (a token hash).
+    /// A new password hash; every session of the account ends except `keep` (a token hash),
+    /// and its API tokens are revoked unless `keep_tokens`.
     Password {
         hash: String,
         keep: Option<String>,
+        keep_tokens: bool,
     },
 }
 

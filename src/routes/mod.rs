@@ -249,7 +249,9 @@ pub async fn not_found() -> Result<HttpResponse, ApiError> {
 /// The client's address: the TCP peer, or, when the peer is a trusted proxy, the nearest
 /// address in `X-Forwarded-For` that is not itself a trusted proxy.
 pub fn client_ip(req: &HttpRequest, trusted_proxies: &[IpAddr]) -> Option<IpAddr> {
-    let peer = req.peer_addr()?.ip();
+    // An IPv4 client of a dual-stack listener arrives as ::ffff:a.b.c.d: judged as IPv4
+    // everywhere (its own flood bucket, its /24, a proxy listed by its IPv4 address).
+    let peer = req.peer_addr()?.ip().to_canonical();
     if !trusted_proxies.contains(&peer) {
         return Some(peer);
     }
@@ -258,7 +260,8 @@ pub fn client_ip(req: &HttpRequest, trusted_proxies: &[IpAddr]) -> Option<IpAddr
         .get_all("x-forwarded-for")
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .filter_map(|s| s.trim().parse().ok())
+        .filter_map(|s| s.trim().parse::<IpAddr>().ok())
+        .map(|ip| ip.to_canonical())
         .collect();
     Some(
         forwarded
@@ -275,7 +278,7 @@ pub fn client_ip(req: &HttpRequest, trusted_proxies: &[IpAddr]) -> Option<IpAddr
 pub fn scheme_and_host(req: &HttpRequest, trusted_proxies: &[IpAddr]) -> (String, String) {
     let from_proxy = req
         .peer_addr()
-        .is_some_and(|peer| trusted_proxies.contains(&peer.ip()));
+        .is_some_and(|peer| trusted_proxies.contains(&peer.ip().to_canonical()));
     if from_proxy {
         let info = req.connection_info();
         return (info.scheme().to_owned(), info.host().to_owned());

@@ -43,15 +43,30 @@ pub struct RetrainJson {
         (status = 400, description = "The body is not that JSON", body = super::openapi::ErrorResponse),
         (status = 401, description = "No valid token or credentials", body = super::openapi::ErrorResponse),
         (status = 409, description = "Another run is going, or there are no labels", body = super::openapi::ErrorResponse),
+        (status = 415, description = "A body that is not `application/json`", body = super::openapi::ErrorResponse),
     ))]
 pub async fn retrain(
     moderator: Moderator,
+    req: actix_web::HttpRequest,
     body: web::Bytes,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let request: RetrainJson = if body.iter().all(u8::is_ascii_whitespace) {
         RetrainJson::default()
     } else {
+        // JSON only, like activate and the actions: a `text/plain` body is what a
+        // cross-site form can send without a preflight.
+        let json = req
+            .headers()
+            .get(actix_web::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"));
+        if !json {
+            return Err(ApiError::UnsupportedMediaType(
+                "send the body as application/json".into(),
+            ));
+        }
         serde_json::from_slice(&body)
             .map_err(|e| ApiError::BadRequest(format!("the body is not valid JSON: {e}")))?
     };

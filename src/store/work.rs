@@ -96,6 +96,8 @@ pub trait Tx {
     ) -> TxResult<()>;
     /// Removes the label of comment `id`, if any.
     fn clear_label(&mut self, id: CommentId) -> TxResult<()>;
+    /// Whether the comment's training label was given by a moderator.
+    fn labelled_by_moderator(&mut self, id: CommentId) -> TxResult<bool>;
 
     // ---- imports -------------------------------------------------------------------------
 
@@ -136,6 +138,8 @@ pub trait Tx {
     fn set_password_hash(&mut self, id: ModeratorId, hash: &str) -> TxResult<()>;
     /// Ends every session of `moderator` but `keep` (a token hash).
     fn end_sessions_of(&mut self, moderator: ModeratorId, keep: Option<&str>) -> TxResult<()>;
+    /// Deletes every API token of an account; how many.
+    fn revoke_tokens_of(&mut self, moderator: ModeratorId) -> TxResult<u64>;
     /// Serialises sign-in attempts under these keys with any other writer's until this unit
     /// of work commits (nothing to do where one writer runs everything).
     fn lock_attempt_keys(&mut self, keys: &[&str]) -> TxResult<()>;

@@ -417,6 +417,11 @@ impl TestApp {
             .expect("VmHWM")
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.server.id()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }

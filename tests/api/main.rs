@@ -23,7 +23,7 @@ mod dashboard;
 // Importing WordPress exports.
 mod import;
 mod instances;
-// The retraining loop: labels, guard, swap, store, export.
+// The retraining loop: labels, acceptance check, swap, archive, export.
 mod retrain;
 // Durability across restarts and privacy of emails.
 mod durability;
@@ -32,6 +32,8 @@ mod usecases;
 // Hostile traffic: deep reply chains, sign-in throttles, bounded password checks.
 mod guard;
 mod hardening;
+// Hardening, third round (issue #25): each reproduced row of its table.
+mod hostile;
 mod notify;
 mod openapi;
 mod operations;

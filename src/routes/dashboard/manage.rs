@@ -100,7 +100,8 @@ pub async fn password_form(session: Session, query: web::Query<DoneQuery>) -> Ht
     )
 }
 
-/// `POST /dashboard/password`: one's own password; every other session of the account ends.
+/// `POST /dashboard/password`: one's own password; every other session of the account ends,
+/// and the account's API tokens are revoked unless `keep_tokens=1`.
 pub async fn change_password(
     form: SignedForm,
     state: web::Data<AppState>,
@@ -108,13 +109,15 @@ pub async fn change_password(
     let SignedForm { session, fields } = form;
     let current = fields.get("current").to_owned();
     let new = fields.get("new").to_owned();
+    // Revoking is the default: a form (or script) that does not ask to keep them revokes.
+    let keep_tokens = fields.get("keep_tokens") == "1";
     if new != fields.get("confirm") {
         return Ok(see_other("/dashboard/password?error=mismatch"));
     }
     match state
         .app
         .accounts()
-        .change_own_password(&session, current, new)
+        .change_own_password(&session, current, new, keep_tokens)
         .await
     {
         Ok(()) => Ok(see_other("/dashboard/password?done=changed")),

@@ -360,6 +360,15 @@ impl Tx for PgTx<'_> {
         Ok(())
     }
 
+    fn labelled_by_moderator(&mut self, id: CommentId) -> TxResult<bool> {
+        Ok(self
+            .one(
+                "SELECT EXISTS (SELECT 1 FROM labels WHERE comment_id = $1 AND source = 'moderator')",
+                &[&id.0],
+            )?
+            .get(0))
+    }
+
     fn by_import_key(&mut self, key: &str) -> TxResult<Option<CommentId>> {
         Ok(self
             .opt("SELECT id FROM comments WHERE import_key = $1", &[&key])?
@@ -504,6 +513,13 @@ impl Tx for PgTx<'_> {
             &[&moderator.0, &keep],
         )?;
         Ok(())
+    }
+
+    fn revoke_tokens_of(&mut self, moderator: ModeratorId) -> TxResult<u64> {
+        self.exec(
+            "DELETE FROM api_tokens WHERE moderator_id = $1",
+            &[&moderator.0],
+        )
     }
 
     fn lock_attempt_keys(&mut self, keys: &[&str]) -> TxResult<()> {

@@ -19,6 +19,18 @@ impl FromSql for Label {
     }
 }
 
+/// Whether comment `id`'s label was given by a moderator.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn labelled_by_moderator(conn: &Connection, id: CommentId) -> Result<bool, DbError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM labels WHERE comment_id = ?1 AND source = 'moderator')",
+        )?
+        .query_row(params![id.0], |row| row.get(0))?)
+}
+
 /// Records `label` for comment `id`, replacing any earlier one, with the model version and
 /// score the comment carries now (what the filter said when the moderator decided).
 ///

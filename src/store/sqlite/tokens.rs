@@ -40,6 +40,16 @@ pub fn delete_token(
         == 1)
 }
 
+/// Deletes every token of `owner`; how many.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn delete_tokens_of(conn: &Connection, owner: ModeratorId) -> Result<u64, DbError> {
+    Ok(conn
+        .prepare_cached("DELETE FROM api_tokens WHERE moderator_id = ?1")?
+        .execute(params![owner.0])? as u64)
+}
+
 /// Marks token `id` as used now.
 ///
 /// # Errors

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use rusqlite::Connection;
 
-use super::{comments, dashboard, labels, moderators, privacy, sites};
+use super::{comments, dashboard, labels, moderators, privacy, sites, tokens};
 use crate::domain::{
     CommentId, CommentStatus, Filing, ImportedComment, Label, LabelSource, LogEvent, ModeratorId,
     ModeratorName, NewComment, SiteId, SubmissionMeta, Submitted, ThreadId,
@@ -111,6 +111,10 @@ impl Tx for SqliteTx<'_> {
         labels::clear_label(self.0, id)
     }
 
+    fn labelled_by_moderator(&mut self, id: CommentId) -> TxResult<bool> {
+        labels::labelled_by_moderator(self.0, id)
+    }
+
     fn by_import_key(&mut self, key: &str) -> TxResult<Option<CommentId>> {
         comments::find_by_import_key(self.0, key)
     }
@@ -173,6 +177,10 @@ impl Tx for SqliteTx<'_> {
 
     fn end_sessions_of(&mut self, moderator: ModeratorId, keep: Option<&str>) -> TxResult<()> {
         dashboard::delete_sessions_of(self.0, moderator, keep)
+    }
+
+    fn revoke_tokens_of(&mut self, moderator: ModeratorId) -> TxResult<u64> {
+        tokens::delete_tokens_of(self.0, moderator)
     }
 
     fn lock_attempt_keys(&mut self, _keys: &[&str]) -> TxResult<()> {

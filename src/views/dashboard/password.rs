@@ -20,6 +20,7 @@ pub fn password_page(session: &Session, done: Option<&str>, error: Option<&str>)
                 label for="current" { "Current password" } input #current name="current" type="password" autocomplete="current-password" required;
                 label for="new" { "New password" } input #new name="new" type="password" autocomplete="new-password" required;
                 label for="confirm" { "New password again" } input #confirm name="confirm" type="password" autocomplete="new-password" required;
+                label { input name="keep_tokens" type="checkbox" value="1"; " Keep my API tokens working (leave unticked if the old password may have leaked: every token is revoked)" }
                 button type="submit" { "Change password" }
             }
         },

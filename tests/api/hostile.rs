@@ -1,0 +1,558 @@
+//! Hardening, third round (issue #25): each row of the issue's table reproduced as an
+//! attacker or a confused client would, against the real binary.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{
+    ARTICLE, MODERATOR, PASSWORD, SITE, TestApp, cli, csrf_in, dashboard_session, spawn_app,
+    spawn_app_with,
+};
+
+fn post_from(app: &TestApp, forwarded_for: &str, author: &str, email: &str, body: &str) -> u16 {
+    app.client
+        .post(app.url("/api/v1/comments"))
+        .header("x-forwarded-for", forwarded_for)
+        .json(&json!({"thread": ARTICLE, "author": author, "email": email, "body": body}))
+        .send()
+        .expect("post")
+        .status()
+        .as_u16()
+}
+
+fn with_bearer(app: &TestApp, token: &str) -> u16 {
+    app.client
+        .get(app.url("/api/v1/moderation/comments?status=pending"))
+        .bearer_auth(token)
+        .send()
+        .expect("GET with bearer")
+        .status()
+        .as_u16()
+}
+
+fn new_token(app: &TestApp, name: &str) -> String {
+    let (ok, out, err) = app.cli(&["token", "create", name, "--name", "script"]);
+    assert!(ok, "{err}");
+    out.trim().to_owned()
+}
+
+/// Row 2: an IPv4 client seen as `::ffff:a.b.c.d` (a dual-stack listener, a proxy that
+/// forwards mapped addresses) is judged as the IPv4 address it is.
+#[test]
+fn ipv4_mapped_addresses_are_judged_as_ipv4() {
+    // The proxy itself is listed by its mapped form; the peer arrives as plain 127.0.0.1.
+    let app = spawn_app_with(&[
+        ("REPLYGUARD_TRUSTED_PROXIES", "::ffff:127.0.0.1"),
+        ("REPLYGUARD_LIMITS", "on"),
+    ]);
+    let first = "::ffff:203.0.113.10";
+    assert_eq!(
+        post_from(&app, first, "Ana", "ana@mail.example", "First view."),
+        202
+    );
+    // Another IPv4 person behind a mapped address has a flood bucket of their own…
+    assert_eq!(
+        post_from(
+            &app,
+            "::ffff:198.51.100.20",
+            "Ben",
+            "ben@mail.example",
+            "Second view."
+        ),
+        202
+    );
+    // …and the same person, mapped or not, shares one: the flood interval holds.
+    assert_eq!(
+        post_from(
+            &app,
+            "198.51.100.20",
+            "Ben",
+            "ben2@mail.example",
+            "Third view."
+        ),
+        429
+    );
+    let pending: Value = app
+        .moderation_get("/comments?status=pending")
+        .json()
+        .expect("json");
+    let mut networks: Vec<String> = pending["comments"]
+        .as_array()
+        .expect("comments")
+        .iter()
+        .filter_map(|c| c["id"].as_i64())
+        .map(|id| {
+            let detail: Value = app
+                .moderation_get(&format!("/comments/{id}"))
+                .json()
+                .expect("json");
+            detail["client_ip"].as_str().unwrap_or_default().to_owned()
+        })
+        .collect();
+    networks.sort_unstable();
+    assert_eq!(networks, ["198.51.100.0/24", "203.0.113.0/24"]);
+}
+
+/// Row 3: sign-in guesses from one IPv6 subscriber are counted by its /64, whatever
+/// address of it each guess comes from.
+#[test]
+fn sign_in_guesses_are_counted_per_ipv6_64() {
+    let app = spawn_app_with(&[("REPLYGUARD_TRUSTED_PROXIES", "127.0.0.1")]);
+    let statuses: Vec<u16> = (1..=40)
+        .map(|n| {
+            app.client
+                .get(app.url("/api/v1/moderation/comments"))
+                .header("x-forwarded-for", format!("2001:db8:1:2::{n:x}"))
+                .basic_auth(format!("guess{}", n % 7), Some("not the password"))
+                .send()
+                .expect("guess")
+                .status()
+                .as_u16()
+        })
+        .collect();
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    assert!(checked <= 20, "{checked} guesses checked: {statuses:?}");
+    assert!(statuses.contains(&429), "{statuses:?}");
+    // Another subscriber's /64 is not affected.
+    let other = app
+        .client
+        .get(app.url("/api/v1/moderation/comments"))
+        .header("x-forwarded-for", "2001:db8:1:3::1")
+        .basic_auth(MODERATOR, Some(PASSWORD))
+        .send()
+        .expect("owner");
+    assert_eq!(other.status().as_u16(), 200);
+}
+
+/// Row 4: a reset by the CLI or an administrator revokes the account's API tokens, and
+/// disabling revokes them for good; the moderator's own change revokes unless kept.
+#[test]
+fn password_resets_and_disabling_revoke_api_tokens() {
+    let app = spawn_app();
+    // The CLI's reset.
+    let token = new_token(&app, MODERATOR);
+    assert_eq!(with_bearer(&app, &token), 200);
+    let (ok, _, err) = cli(
+        app.data_dir.path(),
+        &["moderator", "add", MODERATOR],
+        "a brand new password\n",
+    );
+    assert!(ok, "{err}");
+    assert_eq!(with_bearer(&app, &token), 401, "the CLI's reset revokes");
+
+    // An administrator's reset, then disabling and enabling.
+    let (ok, _, err) = cli(
+        app.data_dir.path(),
+        &["moderator", "add", "chief", "--admin"],
+        "another long password\n",
+    );
+    assert!(ok, "{err}");
+    let chief = dashboard_session(&app, "chief", "another long password");
+    let page = |path: &str| {
+        app.client
+            .get(app.url(path))
+            .header("cookie", format!("rg_session={chief}"))
+            .send()
+            .expect("GET")
+            .text()
+            .expect("html")
+    };
+    let moderators = page("/dashboard/moderators");
+    let csrf = csrf_in(&moderators);
+    let id = moderators
+        .split(&format!("<bdi>{MODERATOR}</bdi>"))
+        .nth(1)
+        .and_then(|s| s.split("name=\"id\" value=\"").nth(1))
+        .and_then(|s| s.split('"').next())
+        .expect("the moderator's id")
+        .to_owned();
+    let manage = |fields: &[(&str, &str)]| {
+        let mut form = vec![("csrf", csrf.as_str()), ("id", id.as_str())];
+        form.extend_from_slice(fields);
+        app.client
+            .post(app.url("/dashboard/moderators"))
+            .header("cookie", format!("rg_session={chief}"))
+            .form(&form)
+            .send()
+            .expect("manage")
+            .status()
+            .as_u16()
+    };
+    let token = new_token(&app, MODERATOR);
+    assert_eq!(
+        manage(&[("op", "reset"), ("password", "reset by the chief")]),
+        303
+    );
+    assert_eq!(with_bearer(&app, &token), 401, "an admin's reset revokes");
+    let token = new_token(&app, MODERATOR);
+    assert_eq!(manage(&[("op", "disable")]), 303);
+    assert_eq!(manage(&[("op", "enable")]), 303);
+    assert_eq!(
+        with_bearer(&app, &token),
+        401,
+        "re-enabling brings no token back"
+    );
+
+    // The moderator's own change: revoked unless they ask to keep them.
+    let own = |keep: bool, current: &str, new: &str| {
+        let session = dashboard_session(&app, MODERATOR, current);
+        let form = app
+            .client
+            .get(app.url("/dashboard/password"))
+            .header("cookie", format!("rg_session={session}"))
+            .send()
+            .expect("form")
+            .text()
+            .expect("html");
+        assert!(form.contains("name=\"keep_tokens\""), "the page asks");
+        let csrf = csrf_in(&form);
+        let mut fields = vec![
+            ("csrf", csrf.as_str()),
+            ("current", current),
+            ("new", new),
+            ("confirm", new),
+        ];
+        if keep {
+            fields.push(("keep_tokens", "1"));
+        }
+        let status = app
+            .client
+            .post(app.url("/dashboard/password"))
+            .header("cookie", format!("rg_session={session}"))
+            .form(&fields)
+            .send()
+            .expect("change")
+            .status()
+            .as_u16();
+        assert_eq!(status, 303);
+    };
+    let token = new_token(&app, MODERATOR);
+    own(true, "reset by the chief", "my own new password");
+    assert_eq!(with_bearer(&app, &token), 200, "kept when asked");
+    own(false, "my own new password", "and another new one");
+    assert_eq!(with_bearer(&app, &token), 401, "revoked by default");
+}
+
+/// Row 5: a webhook that accepts and never answers holds a fixed number of deliveries,
+/// not a thread and a socket per event; what does not fit is dropped, logged and counted.
+#[test]
+fn a_hanging_webhook_holds_a_fixed_number_of_deliveries() {
+    let sink = std::net::TcpListener::bind("127.0.0.1:0").expect("sink");
+    let url = format!("http://{}/hook", sink.local_addr().expect("addr"));
+    let accepted = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let held = std::sync::Arc::clone(&accepted);
+    std::thread::spawn(move || {
+        for stream in sink.incoming().flatten() {
+            // Accepted, never read, never answered.
+            held.lock().expect("lock").push(stream);
+        }
+    });
+    let app = spawn_app_with(&[("REPLYGUARD_NOTIFY_WEBHOOK", url.as_str())]);
+    let threads_before = proc_status(&app, "Threads");
+    for i in 0..1_100 {
+        let status = app
+            .post_comment_json(&json!({
+                "thread": ARTICLE, "author": format!("Reader {i}"),
+                "email": format!("r{i}@mail.example"), "body": format!("Comment number {i}."),
+            }))
+            .status()
+            .as_u16();
+        assert_eq!(status, 202, "submissions are unaffected");
+    }
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    let sockets = accepted.lock().expect("lock").len();
+    assert!(sockets <= 8, "{sockets} connections held open to the sink");
+    let threads = proc_status(&app, "Threads");
+    assert!(
+        threads <= threads_before + 8,
+        "threads {threads_before} -> {threads}"
+    );
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .expect("metrics")
+        .text()
+        .expect("text");
+    let dropped: u64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("replyguard_notifications_dropped_total "))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("the drop counter");
+    assert!(dropped >= 1, "{dropped} dropped");
+    assert!(
+        app.logs()
+            .iter()
+            .any(|l| l.contains("notification queue full")),
+        "drops are logged"
+    );
+}
+
+fn proc_status(app: &TestApp, field: &str) -> u64 {
+    let status =
+        std::fs::read_to_string(format!("/proc/{}/status", app.pid())).expect("server status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{field}:")))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .expect("field")
+}
+
+/// Row 7: `REPLYGUARD_FORM_TOKEN=required` applies to the JSON API's `form_token` too.
+#[test]
+fn a_required_form_token_applies_to_json() {
+    // Bot checks run with the limits (the suite turns both off by default).
+    let app = spawn_app_with(&[
+        ("REPLYGUARD_FORM_TOKEN", "required"),
+        ("REPLYGUARD_LIMITS", "on"),
+        ("REPLYGUARD_TRUSTED_PROXIES", "127.0.0.1"),
+    ]);
+    let post = |from: &str, body: &Value| {
+        app.client
+            .post(app.url("/api/v1/comments"))
+            .header("x-forwarded-for", from)
+            .json(body)
+            .send()
+            .expect("post")
+    };
+    let response = post(
+        "203.0.113.1",
+        &json!({
+            "thread": ARTICLE, "author": "Bot", "email": "bot@mail.example",
+            "body": "Posted straight to the API without a token.",
+        }),
+    );
+    assert_eq!(response.status().as_u16(), 202);
+    let id = response.json::<Value>().expect("json")["id"]
+        .as_i64()
+        .expect("id");
+    let detail: Value = app
+        .moderation_get(&format!("/comments/{id}"))
+        .json()
+        .expect("json");
+    assert_eq!(detail["status"], "spam", "{detail}");
+    assert!(
+        detail.to_string().contains("no form token"),
+        "the reason is given: {detail}"
+    );
+    // With a token it is an ordinary comment.
+    let token: Value = app
+        .client
+        .get(app.url(&format!(
+            "/api/v1/form-token?thread={}",
+            url_encode(ARTICLE)
+        )))
+        .send()
+        .expect("token")
+        .json()
+        .expect("json");
+    std::thread::sleep(std::time::Duration::from_secs(
+        token["min_seconds"].as_u64().unwrap_or(3),
+    ));
+    let response = post(
+        "198.51.100.2",
+        &json!({
+            "thread": ARTICLE, "author": "Person", "email": "person@mail.example",
+            "body": "Posted from the widget, with its token.",
+            "form_token": token["token"],
+        }),
+    );
+    let id = response.json::<Value>().expect("json")["id"]
+        .as_i64()
+        .expect("id");
+    assert_eq!(app.status_of(id), "pending");
+}
+
+fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Row 9: an app's `submit-spam` does not overwrite a moderator's label.
+#[test]
+fn a_moderators_label_outranks_an_apps_feedback() {
+    let app = spawn_app();
+    let (ok, key, err) = app.cli(&["site", "key", SITE]);
+    assert!(ok, "{err}");
+    let key = key.trim().to_owned();
+    let (ok, _, err) = app.cli(&["site", "store-checked", SITE, "on"]);
+    assert!(ok, "{err}");
+    let fields = [
+        ("api_key", key.as_str()),
+        ("blog", "https://news.example/"),
+        ("permalink", ARTICLE),
+        ("user_ip", "203.0.113.9"),
+        ("comment_author", "Dana"),
+        ("comment_author_email", "dana@mail.example"),
+        (
+            "comment_content",
+            "The council vote was closer than reported.",
+        ),
+    ];
+    let call = |path: &str| {
+        app.client
+            .post(app.url(path))
+            .form(&fields)
+            .send()
+            .expect("akismet")
+            .text()
+            .expect("text")
+    };
+    assert_eq!(call("/1.1/comment-check"), "false");
+    let pending: Value = app
+        .moderation_get("/comments?status=pending")
+        .json()
+        .expect("json");
+    let id = pending["comments"][0]["id"].as_i64().expect("filed");
+    app.approve(id);
+    assert_eq!(
+        call("/1.1/submit-spam"),
+        "Thanks for making the web a better place."
+    );
+    let (ok, labels, err) = app.cli(&["export", "labels"]);
+    assert!(ok, "{err}");
+    let label: Value = labels
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).expect("json"))
+        .find(|l| l["comment_id"] == id)
+        .expect("a label");
+    assert_eq!(label["label"], "ham", "{label}");
+    assert_eq!(label["source"], "moderator", "{label}");
+    assert_eq!(app.status_of(id), "approved");
+}
+
+/// Row 10: a campaign decision decides every member, however many.
+#[test]
+fn a_campaign_decision_decides_every_member() {
+    let app = spawn_app();
+    let base = "Earn money fast from home with our proven system, visit the site now";
+    let ids: Vec<i64> = (0..230)
+        .map(|i| {
+            app.submit(
+                &format!("Promo {i}"),
+                &format!("p{i}@mail.example"),
+                &format!("{base} offer {i}"),
+                None,
+            )
+        })
+        .collect();
+    let detail: Value = app
+        .moderation_get(&format!("/comments/{}", ids[229]))
+        .json()
+        .expect("json");
+    let campaign = detail["campaign"]["id"].as_i64().expect("grouped");
+    let decided: Value = app
+        .client
+        .post(app.url(&format!("/api/v1/moderation/campaigns/{campaign}")))
+        .basic_auth(MODERATOR, Some(PASSWORD))
+        .json(&json!({"action": "approve"}))
+        .send()
+        .expect("decide")
+        .json()
+        .expect("json");
+    let members = detail["campaign"]["size"].as_u64().expect("size");
+    assert!(members > 200, "{detail}");
+    assert_eq!(decided["changed"].as_u64(), Some(members), "{decided}");
+    let left = ids
+        .iter()
+        .filter(|id| app.status_of(**id) != "approved")
+        .count() as u64;
+    assert_eq!(left, 230 - members, "{decided}");
+}
+
+/// Row 11: duplicates are judged per sender on the folded text, not per name.
+#[test]
+fn duplicates_are_per_sender_on_folded_text() {
+    let app = spawn_app_with(&[
+        ("REPLYGUARD_TRUSTED_PROXIES", "127.0.0.1"),
+        ("REPLYGUARD_LIMITS", "on"),
+    ]);
+    assert_eq!(
+        post_from(
+            &app,
+            "203.0.113.1",
+            "John",
+            "john.a@mail.example",
+            "Great article!"
+        ),
+        202
+    );
+    assert_eq!(
+        post_from(
+            &app,
+            "198.51.100.2",
+            "John",
+            "john.b@mail.example",
+            "Great article!"
+        ),
+        202,
+        "another John is another person"
+    );
+    for variant in [
+        "Great  article!",
+        "Great\u{a0}article!",
+        "Great\narticle!",
+        "Great\tarticle!",
+        "GREAT ARTICLE!",
+        "Ｇreat article!",
+    ] {
+        assert_eq!(
+            post_from(&app, "203.0.113.1", "John", "john.a@mail.example", variant),
+            409,
+            "{variant:?} is a repeat"
+        );
+    }
+}
+
+/// Row 13: the database, its WAL, the key and backups are private to the service's user.
+#[test]
+fn every_file_the_service_writes_is_private() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let app = spawn_app();
+    app.submit("Eve", "eve@mail.example", "Who can read this file?", None);
+    let backup = app.data_dir.path().join("backup-dir");
+    let (ok, _, err) = app.cli(&["backup", backup.to_str().expect("utf-8")]);
+    assert!(ok, "{err}");
+    let mut checked = 0;
+    let mut stack = vec![app.data_dir.path().to_owned()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read dir") {
+            let path = entry.expect("entry").path();
+            let mode = std::fs::metadata(&path).expect("meta").permissions().mode();
+            assert_eq!(mode & 0o077, 0, "{} is {mode:o}", path.display());
+            checked += 1;
+            if path.is_dir() {
+                stack.push(path);
+            }
+        }
+    }
+    assert!(checked >= 4, "{checked} files checked");
+}
+
+/// Row 14: the retrain endpoint takes `application/json` only, as activate does.
+#[test]
+fn the_retrain_endpoint_refuses_a_body_that_is_not_json_typed() {
+    let app = spawn_app();
+    let response = app
+        .client
+        .post(app.url("/api/v1/moderation/model/retrain"))
+        .basic_auth(MODERATOR, Some(PASSWORD))
+        .header("content-type", "text/plain")
+        .body(r#"{"force":true}"#)
+        .send()
+        .expect("retrain");
+    assert_eq!(response.status().as_u16(), 415);
+    let status: Value = app.moderation_get("/model").json().expect("json");
+    let retrained = status["models"]
+        .as_array()
+        .expect("models")
+        .iter()
+        .filter(|m| m["base"] == false)
+        .count();
+    assert_eq!(retrained, 0, "nothing was trained: {status}");
+}
