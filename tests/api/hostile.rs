@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{
     ARTICLE, MODERATOR, PASSWORD, SITE, TestApp, cli, csrf_in, dashboard_session, spawn_app,
-    spawn_app_with,
+    spawn_app_on_sqlite, spawn_app_with,
 };
 
 fn post_from(app: &TestApp, forwarded_for: &str, author: &str, email: &str, body: &str) -> u16 {
@@ -513,7 +513,8 @@ fn duplicates_are_per_sender_on_folded_text() {
 #[test]
 fn every_file_the_service_writes_is_private() {
     use std::os::unix::fs::PermissionsExt as _;
-    let app = spawn_app();
+    // The files are SQLite's: on PostgreSQL the database server keeps its own.
+    let app = spawn_app_on_sqlite(&[]);
     app.submit("Eve", "eve@mail.example", "Who can read this file?", None);
     let backup = app.data_dir.path().join("backup-dir");
     let (ok, _, err) = app.cli(&["backup", backup.to_str().expect("utf-8")]);
