@@ -76,6 +76,14 @@ pub struct ServeArgs {
         default_value_t = 30
     )]
     pub shutdown_secs: u64,
+    /// Seconds a request's body may take to arrive, whole, once its headers have.
+    #[arg(
+        long,
+        global = true,
+        env = "REPLYGUARD_BODY_TIMEOUT_SECS",
+        default_value_t = 10
+    )]
+    pub body_timeout_secs: u64,
     /// `pretty` or `json`.
     #[arg(
         long,
@@ -247,6 +255,8 @@ pub struct Settings {
     pub metrics_allow: Vec<crate::domain::IpNetwork>,
     /// How long a stop waits for requests in flight.
     pub shutdown_timeout: std::time::Duration,
+    /// How long a request's body may take to arrive once its headers have.
+    pub body_timeout: std::time::Duration,
     /// `None`: the shipped model.
     pub model: Option<PathBuf>,
     /// `None`: the model's own threshold. Else a probability in (0, 1).
@@ -355,6 +365,7 @@ impl Settings {
             },
             metrics_allow,
             shutdown_timeout: std::time::Duration::from_secs(args.shutdown_secs),
+            body_timeout: std::time::Duration::from_secs(args.body_timeout_secs.max(1)),
             schedule,
             bind: args.bind.clone(),
             data_dir,

@@ -5,6 +5,7 @@
 
 pub mod akismet;
 pub mod auth;
+pub mod body;
 pub mod comments;
 pub mod cors;
 pub mod dashboard;

@@ -557,3 +557,79 @@ fn the_retrain_endpoint_refuses_a_body_that_is_not_json_typed() {
         .count();
     assert_eq!(retrained, 0, "nothing was trained: {status}");
 }
+
+/// Row 1: 2,000 clients each stalling after 250 KB of a 262 KB body hold bounded memory, are
+/// cut off, and other readers are served meanwhile; a chunked body without its last chunk
+/// is answered `408` at the deadline.
+#[test]
+fn half_sent_bodies_cost_bounded_memory_and_time() {
+    use std::io::{ErrorKind, Read as _, Write as _};
+    let app = spawn_app_with(&[("REPLYGUARD_BODY_TIMEOUT_SECS", "3")]);
+    let address = app.address.trim_start_matches("http://").to_owned();
+    let head = format!(
+        "POST /api/v1/comments HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
+         Content-Length: 262000\r\n\r\n"
+    );
+    let junk = vec![b' '; 250_000];
+    let mut attackers: Vec<(std::net::TcpStream, usize)> = (0..2_000)
+        .filter_map(|_| {
+            let mut s = std::net::TcpStream::connect(&address).ok()?;
+            s.write_all(head.as_bytes()).ok()?;
+            s.set_nonblocking(true).ok()?;
+            Some((s, 0))
+        })
+        .collect();
+    assert!(attackers.len() >= 1_900, "{} connected", attackers.len());
+    // Push the bodies in rounds, as far as each socket takes them, without ever finishing.
+    for _ in 0..20 {
+        for (socket, sent) in &mut attackers {
+            while *sent < junk.len() {
+                match socket.write(&junk[*sent..]) {
+                    Ok(n) => *sent += n,
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                    Err(_) => {
+                        *sent = junk.len();
+                    }
+                }
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // A reader meanwhile is served.
+    let reader = app.post_comment_json(&json!({
+        "thread": ARTICLE, "author": "Reader", "email": "reader@mail.example",
+        "body": "Posted while two thousand bodies hang.",
+    }));
+    assert_eq!(reader.status().as_u16(), 202);
+    let peak_kb = app.peak_memory_kb();
+    eprintln!("peak resident memory with 2,000 half-sent bodies: {peak_kb} kB");
+    assert!(peak_kb < 128 * 1024, "peak resident memory {peak_kb} kB");
+    drop(attackers);
+
+    // A chunked body that never sends its last chunk is cut off at the deadline.
+    let mut socket = std::net::TcpStream::connect(&address).expect("connect");
+    socket
+        .write_all(
+            format!(
+                "POST /api/v1/comments HTTP/1.1\r\nHost: {address}\r\n\
+                 Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n\
+                 10\r\n{{\"thread\": \"http\r\n"
+            )
+            .as_bytes(),
+        )
+        .expect("send");
+    socket
+        .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .expect("timeout");
+    let mut answer = String::new();
+    socket
+        .read_to_string(&mut answer)
+        .expect("the answer, then the connection closed (not drained forever)");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer:?}");
+    assert!(answer.contains("body_timeout"), "{answer:?}");
+    assert_eq!(
+        app.pending_total(),
+        1,
+        "only the reader's comment is stored"
+    );
+}
