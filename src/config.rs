@@ -84,6 +84,15 @@ pub struct ServeArgs {
         default_value_t = 10
     )]
     pub body_timeout_secs: u64,
+    /// Seconds any one PostgreSQL statement, or wait for a connection, may take before the
+    /// request is answered 503.
+    #[arg(
+        long,
+        global = true,
+        env = "REPLYGUARD_DB_TIMEOUT_SECS",
+        default_value_t = 5
+    )]
+    pub db_timeout_secs: u64,
     /// `pretty` or `json`.
     #[arg(
         long,
@@ -257,6 +266,8 @@ pub struct Settings {
     pub shutdown_timeout: std::time::Duration,
     /// How long a request's body may take to arrive once its headers have.
     pub body_timeout: std::time::Duration,
+    /// How long a PostgreSQL statement or connection wait may take.
+    pub db_timeout: std::time::Duration,
     /// `None`: the shipped model.
     pub model: Option<PathBuf>,
     /// `None`: the model's own threshold. Else a probability in (0, 1).
@@ -366,6 +377,7 @@ impl Settings {
             metrics_allow,
             shutdown_timeout: std::time::Duration::from_secs(args.shutdown_secs),
             body_timeout: std::time::Duration::from_secs(args.body_timeout_secs.max(1)),
+            db_timeout: std::time::Duration::from_secs(args.db_timeout_secs.max(1)),
             schedule,
             bind: args.bind.clone(),
             data_dir,

@@ -23,6 +23,7 @@ pub fn components(settings: &Settings) -> crate::app::Components {
         secret: settings.secret.clone(),
         database_url: settings.database_url.clone(),
         retention: settings.retention,
+        db_timeout: settings.db_timeout,
         akismet_discard: settings.akismet_discard,
         notify: settings.notify.clone(),
         campaigns: settings.campaigns,

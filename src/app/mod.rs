@@ -75,6 +75,8 @@ pub struct Components {
     pub database_url: Option<String>,
     /// How long addresses, user agents and referrers are kept.
     pub retention: std::time::Duration,
+    /// Bounds each PostgreSQL statement and wait (`REPLYGUARD_DB_TIMEOUT_SECS`).
+    pub db_timeout: std::time::Duration,
     /// P(spam) at or above which Akismet's comment-check adds `X-akismet-pro-tip: discard`.
     pub akismet_discard: f64,
     /// Where notifications of new comments go.
@@ -146,13 +148,14 @@ impl App {
             );
         }
         let path = components.database_path();
-        let store = Store::open(components.database_url.as_deref(), &path).with_context(|| {
-            match &components.database_url {
-                Some(_) => {
-                    "failed to open the PostgreSQL database (REPLYGUARD_DATABASE_URL)".into()
-                }
-                None => format!("failed to open the database {}", path.display()),
-            }
+        let store = Store::open(
+            components.database_url.as_deref(),
+            &path,
+            components.db_timeout,
+        )
+        .with_context(|| match &components.database_url {
+            Some(_) => "failed to open the PostgreSQL database (REPLYGUARD_DATABASE_URL)".into(),
+            None => format!("failed to open the database {}", path.display()),
         })?;
         let base = load_base(components.base_model.as_deref())
             .context("failed to load the spam filter model (REPLYGUARD_MODEL)")?;
@@ -268,6 +271,17 @@ impl App {
     pub fn operations(&self) -> &Operations {
         &self.operations
     }
+}
+
+/// Whether `e` (or what caused it) is the database being out of reach: a request that met
+/// it may be tried again later (HTTP 503 with `Retry-After`), unlike a failure of ours.
+pub fn database_unavailable(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<crate::store::StoreError>(),
+            Some(crate::store::StoreError::Unavailable(_))
+        )
+    })
 }
 
 /// Runs `future` on a runtime of its own on another thread: for the synchronous start-up

@@ -195,9 +195,9 @@ pub async fn copy_data(components: &super::Components, to: &str) -> anyhow::Resu
         bail!("there is no SQLite database at {}", path.display());
     }
     // Opening migrates the source, so every column the copy reads exists.
-    let source = crate::store::Store::open(None, &path)
+    let source = crate::store::Store::open(None, &path, components.db_timeout)
         .with_context(|| format!("failed to open {}", path.display()))?;
-    let target = crate::store::Store::open(Some(to), &path)
+    let target = crate::store::Store::open(Some(to), &path, components.db_timeout)
         .context("failed to open the PostgreSQL database (--to)")?;
     let tables = crate::store::copy::sqlite_to_postgres(&path, to).await?;
     let base = super::filter::load_base(components.base_model.as_deref())?;

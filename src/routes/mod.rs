@@ -33,6 +33,9 @@ use crate::domain::FieldErrors;
 /// even when a form percent-encodes most of it to three bytes per byte.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
+/// What a request that met an unreachable database is told to wait, in seconds.
+pub const UNAVAILABLE_RETRY_SECS: u64 = 5;
+
 /// An error as a JSON API client sees it.
 #[derive(thiserror::Error)]
 pub enum ApiError {
@@ -101,6 +104,7 @@ impl ApiError {
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "invalid_transition",
             ApiError::ModelRefused(_) => "model_operation_refused",
+            ApiError::Unexpected(e) if crate::app::database_unavailable(e) => "unavailable",
             ApiError::Unexpected(_) => "internal_error",
         }
     }
@@ -121,6 +125,9 @@ impl ResponseError for ApiError {
             ApiError::Conflict(_) | ApiError::ModelRefused(_) | ApiError::Duplicate => {
                 StatusCode::CONFLICT
             }
+            ApiError::Unexpected(e) if crate::app::database_unavailable(e) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ApiError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -132,6 +139,9 @@ impl ResponseError for ApiError {
         }
         let message = match self {
             ApiError::Validation(_) => "Some fields are missing or invalid.".to_owned(),
+            ApiError::Unexpected(e) if crate::app::database_unavailable(e) => {
+                "The database is unavailable for a moment; please try again shortly.".to_owned()
+            }
             ApiError::Unexpected(_) => {
                 "Something went wrong on our side; nothing was changed.".to_owned()
             }
@@ -144,6 +154,9 @@ impl ResponseError for ApiError {
         let mut response = HttpResponse::build(self.status_code());
         if let ApiError::TooManyAttempts(seconds) | ApiError::RateLimited(seconds) = self {
             response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+        }
+        if self.status_code() == StatusCode::SERVICE_UNAVAILABLE {
+            response.insert_header((header::RETRY_AFTER, UNAVAILABLE_RETRY_SECS.to_string()));
         }
         if matches!(self, ApiError::Unauthorized) {
             response.append_header((

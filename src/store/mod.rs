@@ -24,6 +24,7 @@ pub const QUIET_DRIVER_LOGS: &str = postgres::QUIET_DRIVER_LOGS;
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::domain::{
     Agreement, ApiTokenOwner, ApiTokenRow, CommentContext, CommentId, Counts, KeyedSite,
@@ -52,6 +53,20 @@ pub enum StoreError {
     /// before it reports this.
     #[error("database conflict between writers")]
     Contended(#[source] Arc<dyn std::error::Error + Send + Sync>),
+    /// The database server cannot be reached, is shutting down, or did not answer within
+    /// the timeout: the request may be tried again later (HTTP 503).
+    #[error("the database is unavailable")]
+    Unavailable(#[source] Arc<dyn std::error::Error + Send + Sync>),
+}
+
+impl StoreError {
+    /// What a statement or a wait that outlived the database timeout reports.
+    pub(crate) fn timed_out(timeout: Duration) -> Self {
+        StoreError::Unavailable(Arc::new(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            format!("no answer within {} s", timeout.as_secs_f64()),
+        )))
+    }
 }
 
 /// A cheap, cloneable handle on the store.
@@ -71,7 +86,11 @@ macro_rules! dispatch {
     ($self:ident . $method:ident ( $($arg:expr),* )) => {
         match &$self.backend {
             Backend::Sqlite(db) => db.$method($($arg),*).await,
-            Backend::Postgres(db) => db.$method($($arg),*).await,
+            // A frozen server never answers, and the server's own statement timeout cannot
+            // run then: the wait is bounded here too.
+            Backend::Postgres(db) => tokio::time::timeout(db.timeout, db.$method($($arg),*))
+                .await
+                .unwrap_or_else(|_| Err(StoreError::timed_out(db.timeout))),
         }
     };
 }
@@ -82,9 +101,10 @@ impl Store {
     ///
     /// # Errors
     /// [`StoreError`] when the database cannot be opened or a migration fails.
-    pub fn open(url: Option<&str>, file: &Path) -> Result<Self, StoreError> {
+    /// `timeout` bounds each PostgreSQL statement and wait (`REPLYGUARD_DB_TIMEOUT_SECS`).
+    pub fn open(url: Option<&str>, file: &Path, timeout: Duration) -> Result<Self, StoreError> {
         match url {
-            Some(url) => Self::open_postgres(url),
+            Some(url) => Self::open_postgres(url, timeout),
             None => Self::open_sqlite(file),
         }
     }
@@ -105,9 +125,9 @@ impl Store {
     ///
     /// # Errors
     /// [`StoreError`] when the server cannot be reached or a migration fails.
-    fn open_postgres(url: &str) -> Result<Self, StoreError> {
+    fn open_postgres(url: &str, timeout: Duration) -> Result<Self, StoreError> {
         Ok(Self {
-            backend: Backend::Postgres(Arc::new(postgres::Postgres::open(url)?)),
+            backend: Backend::Postgres(Arc::new(postgres::Postgres::open(url, timeout)?)),
         })
     }
 
@@ -126,11 +146,25 @@ impl Store {
     {
         let (job, answer) = work::Call::boxed(work);
         let sent = std::time::Instant::now();
-        match &self.backend {
-            Backend::Sqlite(db) => db.run(job).await?,
-            Backend::Postgres(db) => db.run(job).await?,
-        }
-        let answered = answer.await.map_err(|_| StoreError::WriterGone)?;
+        let answered = match &self.backend {
+            Backend::Sqlite(db) => {
+                db.run(job).await?;
+                answer.await.map_err(|_| StoreError::WriterGone)?
+            }
+            Backend::Postgres(db) => {
+                // Each statement of a lane is bounded by the timeout; the queue ahead of this
+                // unit, a batch or two, by a few of them. The caller is told "unavailable",
+                // never left waiting on a server that stopped answering.
+                let wait = db.timeout * 3;
+                let queued = async {
+                    db.run(job).await?;
+                    answer.await.map_err(|_| StoreError::WriterGone)
+                };
+                tokio::time::timeout(wait, queued)
+                    .await
+                    .unwrap_or_else(|_| Err(StoreError::timed_out(wait)))?
+            }
+        };
         crate::metrics::global()
             .commit
             .observe_duration(sent.elapsed());

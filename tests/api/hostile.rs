@@ -633,3 +633,182 @@ fn half_sent_bodies_cost_bounded_memory_and_time() {
         "only the reader's comment is stored"
     );
 }
+
+/// A PostgreSQL server of one test's own, which it may stop, freeze and start again
+/// (`.ci/postgres.sh`'s throwaway cluster).
+struct PrivatePostgres {
+    url: String,
+    dir: String,
+    bin: String,
+    port: String,
+}
+
+impl PrivatePostgres {
+    fn start() -> Self {
+        let out = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(". .ci/postgres.sh && start_postgres && echo \"$PGURL|$PGDIR|$PGBIN|$PGPORT\"")
+            .output()
+            .expect("start a private PostgreSQL");
+        let line = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        let parts: Vec<&str> = line.split('|').collect();
+        assert_eq!(
+            parts.len(),
+            4,
+            "{line} {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Self {
+            url: format!("{}/postgres", parts[0]),
+            dir: parts[1].to_owned(),
+            bin: parts[2].to_owned(),
+            port: parts[3].to_owned(),
+        }
+    }
+
+    fn pg_ctl(&self, args: &str) {
+        let script = format!(
+            ". .ci/postgres.sh && _as_pg {bin}/pg_ctl -D {dir}/db -l {dir}/log -w {args}",
+            bin = self.bin,
+            dir = self.dir
+        );
+        let status = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(script)
+            .status()
+            .expect("pg_ctl");
+        assert!(status.success(), "pg_ctl {args}");
+    }
+
+    fn stop(&self) {
+        self.pg_ctl("-m fast stop");
+    }
+
+    fn start_again(&self) {
+        self.pg_ctl(&format!(
+            "-o '-p {port} -k {dir} -c listen_addresses=127.0.0.1' start",
+            port = self.port,
+            dir = self.dir
+        ));
+    }
+
+    /// Sends `signal` to the server and every process it started.
+    fn signal(&self, signal: &str) {
+        let pid = std::fs::read_to_string(format!("{}/db/postmaster.pid", self.dir))
+            .expect("postmaster.pid");
+        let pid = pid.lines().next().expect("pid").trim().to_owned();
+        let status = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(format!("kill -{signal} {pid} $(pgrep -P {pid})"))
+            .status()
+            .expect("kill");
+        assert!(status.success(), "kill -{signal}");
+    }
+}
+
+impl Drop for PrivatePostgres {
+    fn drop(&mut self) {
+        self.signal_quietly();
+        let _ = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(format!(
+                ". .ci/postgres.sh && PGDIR={} PGBIN={} stop_postgres",
+                self.dir, self.bin
+            ))
+            .status();
+    }
+}
+
+impl PrivatePostgres {
+    fn signal_quietly(&self) {
+        if let Ok(pid) = std::fs::read_to_string(format!("{}/db/postmaster.pid", self.dir))
+            && let Some(pid) = pid.lines().next()
+        {
+            let _ = std::process::Command::new("bash")
+                .arg("-c")
+                .arg(format!("kill -CONT {pid} $(pgrep -P {pid}) 2>/dev/null"))
+                .status();
+        }
+    }
+}
+
+/// Row 6: a PostgreSQL server that is stopped, or frozen, makes requests answer 503 with
+/// `Retry-After` within the database timeout, never 500 and never a hang; the service
+/// recovers when the server is back.
+#[test]
+fn a_stopped_or_frozen_postgres_answers_503_and_nothing_hangs() {
+    if !crate::helpers::postgres_or_skip() {
+        return;
+    }
+    let pg = PrivatePostgres::start();
+    let scratch = tempfile::tempdir().expect("scratch");
+    let on_private = [("REPLYGUARD_DATABASE_URL", pg.url.as_str())];
+    let (ok, _, err) = crate::helpers::cli_with_env(
+        scratch.path(),
+        &["site", "add", SITE, "--name", "News"],
+        &on_private,
+    );
+    assert!(ok, "{err}");
+    let app = spawn_app_with(&[
+        ("REPLYGUARD_DATABASE_URL", pg.url.as_str()),
+        ("REPLYGUARD_DB_TIMEOUT_SECS", "2"),
+    ]);
+    // A client that gives up long after the database timeout: a hang shows as an error.
+    let client = reqwest::blocking::Client::builder()
+        .timeout(std::time::Duration::from_secs(20))
+        .build()
+        .expect("client");
+    let mut n = 0;
+    let mut submit = || {
+        n += 1;
+        client
+            .post(app.url("/api/v1/comments"))
+            .json(&json!({
+                "thread": ARTICLE, "author": "Ann", "email": format!("ann{n}@mail.example"),
+                "body": format!("Comment {n} while the database comes and goes."),
+            }))
+            .send()
+            .expect("an answer, not a hang")
+    };
+    assert_eq!(submit().status().as_u16(), 202);
+    let check = |response: reqwest::blocking::Response, what: &str| {
+        assert_eq!(response.status().as_u16(), 503, "{what}");
+        assert!(
+            response.headers().contains_key("retry-after"),
+            "{what}: Retry-After"
+        );
+    };
+    let health = || {
+        client
+            .get(app.url("/healthz"))
+            .send()
+            .expect("an answer, not a hang")
+    };
+
+    for outage in ["frozen", "stopped"] {
+        match outage {
+            "frozen" => pg.signal("STOP"),
+            _ => pg.stop(),
+        }
+        check(submit(), &format!("{outage}: a submission"));
+        check(health(), &format!("{outage}: /healthz"));
+        match outage {
+            "frozen" => pg.signal("CONT"),
+            _ => pg.start_again(),
+        }
+        // Back: the pool and the writer lanes reconnect on their own.
+        let recovered = (0..20).any(|_| {
+            if submit().status().as_u16() == 202 {
+                return true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(500));
+            false
+        });
+        assert!(recovered, "{outage}: the service recovers");
+        assert_eq!(health().status().as_u16(), 200, "{outage}");
+    }
+    assert!(
+        !app.logs().iter().any(|l| l.contains("status=500")),
+        "no 500 on the way"
+    );
+}

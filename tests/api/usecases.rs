@@ -46,6 +46,7 @@ fn open_on(dir: &TempDir, database_url: Option<String>) -> App {
         secret: None,
         database_url,
         retention: replyguard::app::privacy::DEFAULT_RETENTION,
+        db_timeout: std::time::Duration::from_secs(5),
         akismet_discard: 0.995,
         notify: Default::default(),
         campaigns: true,

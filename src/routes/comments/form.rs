@@ -242,6 +242,14 @@ pub async fn submit_comment_form(
                 "Something went wrong on our side and your comment was not saved. \
                  Your text is below: please try again in a moment.",
             );
+            if crate::app::database_unavailable(&e) {
+                let mut response = html_response(StatusCode::SERVICE_UNAVAILABLE, page);
+                response.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    header::HeaderValue::from(crate::routes::UNAVAILABLE_RETRY_SECS),
+                );
+                return response;
+            }
             html_response(StatusCode::INTERNAL_SERVER_ERROR, page)
         }
     }

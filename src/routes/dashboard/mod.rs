@@ -84,6 +84,9 @@ impl ResponseError for DashError {
                 StatusCode::FORBIDDEN
             }
             DashError::NotFound(_) => StatusCode::NOT_FOUND,
+            DashError::Unexpected(e) if crate::app::database_unavailable(e) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             DashError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -96,6 +99,19 @@ impl ResponseError for DashError {
         }
         if let DashError::Unexpected(e) = self {
             tracing::error!(error.cause_chain = ?e, error.message = %e, "dashboard request failed");
+        }
+        if self.status_code() == StatusCode::SERVICE_UNAVAILABLE {
+            let mut response = page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                views::error_page(
+                    "The database is unavailable for a moment; please try again shortly.",
+                ),
+            );
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from(super::UNAVAILABLE_RETRY_SECS),
+            );
+            return response;
         }
         page(self.status_code(), views::error_page(&self.to_string()))
     }

@@ -42,15 +42,44 @@ impl From<tokio_postgres::Error> for DbError {
         });
         if contended {
             DbError::Contended(Arc::new(e))
+        } else if unavailable(&e) {
+            DbError::Unavailable(Arc::new(e))
         } else {
             DbError::Backend(Arc::new(e))
         }
     }
 }
 
+/// Whether `e` says the server is out of reach rather than that a statement was wrong: the
+/// connection is gone or could not be made, the server is shutting down or starting, or a
+/// statement outlived `statement_timeout`.
+fn unavailable(e: &tokio_postgres::Error) -> bool {
+    use tokio_postgres::error::SqlState;
+    match e.code() {
+        Some(code) => {
+            code.code().starts_with("08")
+                || [
+                    SqlState::ADMIN_SHUTDOWN,
+                    SqlState::CRASH_SHUTDOWN,
+                    SqlState::CANNOT_CONNECT_NOW,
+                    SqlState::QUERY_CANCELED,
+                    SqlState::TOO_MANY_CONNECTIONS,
+                ]
+                .contains(code)
+        }
+        // No SQL state: an I/O error, a closed connection, a connect timeout.
+        None => true,
+    }
+}
+
 impl From<deadpool_postgres::PoolError> for DbError {
     fn from(e: deadpool_postgres::PoolError) -> Self {
-        DbError::Backend(Arc::new(e))
+        use deadpool_postgres::PoolError as E;
+        match e {
+            E::Backend(e) => e.into(),
+            E::Timeout(_) | E::Closed | E::NoRuntimeSpecified => DbError::Unavailable(Arc::new(e)),
+            other => DbError::Unavailable(Arc::new(other)),
+        }
     }
 }
 
@@ -80,6 +109,8 @@ const MIGRATION_LOCK: i64 = 0x0072_676d_6967;
 
 /// The PostgreSQL database.
 pub struct Postgres {
+    /// Bounds every statement (the server's `statement_timeout`) and every wait here.
+    pub(super) timeout: Duration,
     pool: Pool,
     /// The writer lanes that run units of work in batches.
     lanes: work::Lanes,
@@ -97,13 +128,24 @@ impl Postgres {
     ///
     /// # Errors
     /// The server cannot be reached or refuses, or a migration fails.
-    pub fn open(url: &str) -> Result<Self, DbError> {
+    pub fn open(url: &str, timeout: Duration) -> Result<Self, DbError> {
         let mut config = tokio_postgres::Config::from_str(url)?;
         // Unset, a server that does not answer holds the start (and each new connection)
         // for the operating system's TCP timeout, minutes; `connect_timeout=` in the URL wins.
         if config.get_connect_timeout().is_none() {
-            config.connect_timeout(Duration::from_secs(10));
+            config.connect_timeout(timeout);
         }
+        // Migrations may build indexes over big tables: only the service's own statements
+        // are held to the timeout.
+        let migrations = config.clone();
+        // The server cancels a statement that runs longer (a lock held elsewhere, a plan
+        // gone wrong); a `statement_timeout` in the URL's options comes later and wins.
+        let options = format!(
+            "-c statement_timeout={} {}",
+            timeout.as_millis(),
+            config.get_options().unwrap_or_default(),
+        );
+        config.options(options.trim());
         let manager = Manager::from_connect(
             config.clone(),
             OnIoRuntime,
@@ -114,8 +156,9 @@ impl Postgres {
         let pool = Pool::builder(manager)
             .max_size(POOL_SIZE)
             .runtime(Runtime::Tokio1)
-            .wait_timeout(Some(Duration::from_secs(30)))
-            .create_timeout(Some(Duration::from_secs(10)))
+            .wait_timeout(Some(timeout))
+            .create_timeout(Some(timeout))
+            .recycle_timeout(Some(timeout))
             .build()
             .map_err(|e| DbError::Backend(Arc::new(e)))?;
         std::thread::scope(|scope| {
@@ -125,13 +168,14 @@ impl Postgres {
                         .enable_all()
                         .build()
                         .map_err(|e| DbError::Backend(Arc::new(e)))?;
-                    runtime.block_on(migrate(&config))
+                    runtime.block_on(migrate(&migrations))
                 })
                 .join()
                 .unwrap_or(Err(DbError::Cancelled))
         })?;
-        let lanes = work::Lanes::start(&config)?;
+        let lanes = work::Lanes::start(&config, timeout)?;
         Ok(Self {
+            timeout,
             pool,
             lanes,
             config,

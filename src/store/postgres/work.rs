@@ -24,6 +24,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use tokio::runtime::Runtime;
 use tokio::sync::mpsc;
@@ -51,6 +52,8 @@ type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
 
 /// A lane's connection and the runtime that drives it.
 struct Conn {
+    /// Bounds each statement's round trip: a frozen server cannot cancel anything itself.
+    timeout: Duration,
     runtime: Runtime,
     client: Client,
     /// Statements prepared on this connection, by their SQL.
@@ -60,7 +63,7 @@ struct Conn {
 impl Conn {
     /// Connects on a single-threaded runtime of the lane's own; the connection's task runs
     /// whenever the lane blocks on a statement.
-    fn open(config: &Config) -> Result<Self, DbError> {
+    fn open(config: &Config, timeout: Duration) -> Result<Self, DbError> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -72,14 +75,23 @@ impl Conn {
             }
         });
         Ok(Self {
+            timeout,
             runtime,
             client,
             statements: RefCell::default(),
         })
     }
 
+    /// Runs a statement's future to its answer, or fails it as unavailable at the timeout
+    /// (the lane then drops this connection, whose state is unknown).
     fn block<T, E: Into<DbError>>(&self, f: impl Future<Output = Result<T, E>>) -> TxResult<T> {
-        self.runtime.block_on(f).map_err(Into::into)
+        match self
+            .runtime
+            .block_on(async { tokio::time::timeout(self.timeout, f).await })
+        {
+            Ok(answer) => answer.map_err(Into::into),
+            Err(_) => Err(DbError::timed_out(self.timeout)),
+        }
     }
 
     fn batch_execute(&self, sql: &str) -> TxResult<()> {
@@ -570,14 +582,14 @@ type Waiting = Arc<Mutex<mpsc::Receiver<Box<dyn Job>>>>;
 impl Lanes {
     /// Starts [`LANES`] lane threads, each connecting to `config`'s server when it first has
     /// work.
-    pub(super) fn start(config: &Config) -> Result<Self, DbError> {
+    pub(super) fn start(config: &Config, timeout: Duration) -> Result<Self, DbError> {
         let (tx, rx) = mpsc::channel(QUEUE);
         let waiting: Waiting = Arc::new(Mutex::new(rx));
         for i in 0..LANES {
             let (config, waiting) = (config.clone(), Arc::clone(&waiting));
             std::thread::Builder::new()
                 .name(format!("replyguard-pg-lane-{i}"))
-                .spawn(move || lane(&config, &waiting))
+                .spawn(move || lane(&config, timeout, &waiting))
                 .map_err(|e| DbError::Backend(Arc::new(e)))?;
         }
         Ok(Self { tx })
@@ -590,7 +602,7 @@ impl Lanes {
 }
 
 /// A lane's loop: one batch per turn until the store is dropped.
-fn lane(config: &Config, waiting: &Waiting) {
+fn lane(config: &Config, timeout: Duration, waiting: &Waiting) {
     let mut conn: Option<Conn> = None;
     loop {
         let batch = {
@@ -613,7 +625,7 @@ fn lane(config: &Config, waiting: &Waiting) {
             .observe(batch.len() as f64);
         // A connection that failed is replaced; one that cannot be made fails this batch.
         if conn.as_ref().is_none_or(|c| c.client.is_closed()) {
-            conn = match Conn::open(config) {
+            conn = match Conn::open(config, timeout) {
                 Ok(c) => Some(c),
                 Err(e) => {
                     fail_all(batch, &e);
