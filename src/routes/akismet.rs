@@ -22,11 +22,17 @@ type Params = HashMap<String, String>;
 
 /// The request's parameters: the query string, then the body (form or JSON) over it.
 fn params(req: &HttpRequest, body: &[u8]) -> Result<Params, String> {
-    let mut params: Params =
-        serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
-            .map_err(|_| "the query string is malformed".to_owned())?
-            .into_iter()
-            .collect();
+    // Akismet's `blog_charset` names the charset of the other fields (WordPress sends the
+    // blog's); without it they must be UTF-8, and bytes that are not are refused, as
+    // `/api/v1/comments` refuses them, rather than stored as U+FFFD.
+    let query = req.query_string().as_bytes();
+    let charset = super::urlencoded::raw_value(body, "blog_charset")
+        .or_else(|| super::urlencoded::raw_value(query, "blog_charset"))
+        .map(|c| String::from_utf8_lossy(&c).into_owned());
+    let mut params: Params = super::urlencoded::pairs(query, charset.as_deref())
+        .map_err(|e| format!("the query string: {e}"))?
+        .into_iter()
+        .collect();
     if body.is_empty() {
         return Ok(params);
     }
@@ -54,9 +60,8 @@ fn params(req: &HttpRequest, body: &[u8]) -> Result<Params, String> {
             params.insert(k, text);
         }
     } else {
-        let text = std::str::from_utf8(body).map_err(|_| "the body is not UTF-8".to_owned())?;
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(text)
-            .map_err(|_| "the form body is malformed".to_owned())?;
+        let pairs = super::urlencoded::pairs(body, charset.as_deref())
+            .map_err(|e| format!("the form body: {e}"))?;
         params.extend(pairs);
     }
     Ok(params)

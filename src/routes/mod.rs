@@ -14,6 +14,7 @@ pub mod health;
 pub mod model;
 pub mod moderation;
 pub mod openapi;
+pub mod urlencoded;
 
 use std::fmt;
 use std::net::IpAddr;

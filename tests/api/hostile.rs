@@ -812,3 +812,41 @@ fn a_stopped_or_frozen_postgres_answers_503_and_nothing_hangs() {
         "no 500 on the way"
     );
 }
+
+/// Row 8: Akismet fields are read in `blog_charset` when it is given, and otherwise must
+/// be UTF-8: invalid bytes are refused with 400, never stored as U+FFFD.
+#[test]
+fn akismet_fields_are_read_in_their_charset_or_refused() {
+    let app = spawn_app();
+    let (ok, key, err) = app.cli(&["site", "key", SITE]);
+    assert!(ok, "{err}");
+    let key = key.trim().to_owned();
+    let (ok, _, err) = app.cli(&["site", "store-checked", SITE, "on"]);
+    assert!(ok, "{err}");
+    let check = |extra: &str| {
+        app.client
+            .post(app.url("/1.1/comment-check"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!(
+                "api_key={key}&blog=https%3A%2F%2Fnews.example%2F&permalink=https%3A%2F%2Fnews.example%2F2026%2Ftram\
+                 &user_ip=203.0.113.9&comment_author=Caf%E9Owner&comment_author_email=cafe%40mail.example\
+                 &comment_content=The+tram+plan+needs+a+second+look{extra}"
+            ))
+            .send()
+            .expect("comment-check")
+    };
+    let refused = check("");
+    assert_eq!(refused.status().as_u16(), 400);
+    assert!(
+        refused.text().expect("text").contains("UTF-8"),
+        "the answer says why"
+    );
+    assert_eq!(app.pending_total(), 0, "nothing was stored");
+    let read = check("&blog_charset=ISO-8859-1");
+    assert_eq!(read.status().as_u16(), 200);
+    let pending: Value = app
+        .moderation_get("/comments?status=pending")
+        .json()
+        .expect("json");
+    assert_eq!(pending["comments"][0]["author"], "CaféOwner", "{pending}");
+}

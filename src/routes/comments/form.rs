@@ -85,36 +85,6 @@ fn form_field_name(api_field: &'static str) -> &'static str {
     }
 }
 
-/// Whether every name and value of a url-encoded body is UTF-8 once percent-decoded. The
-/// usual decoder replaces bad bytes with U+FFFD, which would store a comment the reader
-/// never wrote.
-fn form_is_utf8(body: &[u8]) -> bool {
-    fn hex(b: u8) -> Option<u8> {
-        (b as char).to_digit(16).map(|d| d as u8)
-    }
-    body.split(|b| *b == b'&').all(|pair| {
-        let mut decoded = Vec::with_capacity(pair.len());
-        let mut i = 0;
-        while i < pair.len() {
-            match pair[i] {
-                b'%' if i + 2 < pair.len() => match (hex(pair[i + 1]), hex(pair[i + 2])) {
-                    (Some(h), Some(l)) => {
-                        decoded.push(h * 16 + l);
-                        i += 3;
-                        continue;
-                    }
-                    _ => decoded.push(b'%'),
-                },
-                b'+' => decoded.push(b' '),
-                b'=' => decoded.push(b'='),
-                other => decoded.push(other),
-            }
-            i += 1;
-        }
-        std::str::from_utf8(&decoded).is_ok()
-    })
-}
-
 /// Reads the form body: at most `MAX_BODY_BYTES`, url-encoded, and UTF-8 throughout; else the
 /// page to answer with.
 async fn read_form(req: &HttpRequest, payload: web::Payload) -> Result<CommentForm, HttpResponse> {
@@ -158,7 +128,7 @@ async fn read_form(req: &HttpRequest, payload: web::Payload) -> Result<CommentFo
             ));
         }
     };
-    if !form_is_utf8(&body) {
+    if crate::routes::urlencoded::pairs(&body, None).is_err() {
         return Err(refuse(
             StatusCode::BAD_REQUEST,
             "The comment form was not sent as UTF-8 text, so it could not be read. \
@@ -275,18 +245,4 @@ fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, location))
         .finish()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::form_is_utf8;
-
-    #[test]
-    fn invalid_utf8_anywhere_in_a_form_is_found() {
-        assert!(form_is_utf8(b"author=Ada&comment=caf%C3%A9+ok&x="));
-        assert!(form_is_utf8(b"a=100%25&b=%zz&c=%"));
-        assert!(!form_is_utf8(b"author=Ada&comment=caf%E9"));
-        assert!(!form_is_utf8(b"comment=%FF%FE"));
-        assert!(!form_is_utf8(b"\xff=1"));
-    }
 }
