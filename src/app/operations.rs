@@ -135,26 +135,45 @@ impl Operations {
                 directory.display()
             );
         }
-        std::fs::create_dir_all(directory)
-            .with_context(|| format!("failed to create {}", directory.display()))?;
-        let database = directory.join(DATABASE_FILE);
+        // Written under a temporary name beside it and renamed when complete: a backup
+        // interrupted half-way is never a directory that looks like a backup (it restored
+        // as an empty database before).
+        let parent = directory
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let name = directory
+            .file_name()
+            .with_context(|| format!("{} names no directory", directory.display()))?;
+        let partial = parent.join(format!(
+            ".{}.partial-{}",
+            name.to_string_lossy(),
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&partial);
+        std::fs::create_dir_all(&partial)
+            .with_context(|| format!("failed to create {}", partial.display()))?;
         self.store
-            .backup_to(database.clone())
+            .backup_to(partial.join(DATABASE_FILE))
             .await
             .context("failed to copy the database")?;
-        let model_files = copy_files(&self.data_dir.join("models"), &directory.join("models"))
+        let model_files = copy_files(&self.data_dir.join("models"), &partial.join("models"))
             .context("failed to copy the models")?;
         let secret = self.data_dir.join(super::secret::SECRET_FILE);
         let secret_key = !self.secret_configured && secret.is_file();
         if secret_key {
-            let target = directory.join(super::secret::SECRET_FILE);
+            let target = partial.join(super::secret::SECRET_FILE);
             std::fs::copy(&secret, &target).context("failed to copy the secret key")?;
             std::fs::File::open(&target)?.sync_all()?;
         }
-        crate::durable::sync_dir(directory).context("failed to sync the backup directory")?;
+        crate::durable::sync_dir(&partial).context("failed to sync the backup directory")?;
+        // rename(2) replaces an empty directory; the check above allowed only that.
+        std::fs::rename(&partial, directory)
+            .with_context(|| format!("failed to move the backup into {}", directory.display()))?;
+        crate::durable::sync_dir(parent).context("failed to sync the backup's parent")?;
         Ok(BackupReport {
             directory: directory.to_owned(),
-            database,
+            database: directory.join(DATABASE_FILE),
             model_files,
             secret_key,
         })

@@ -53,6 +53,11 @@ pub enum StoreError {
     /// before it reports this.
     #[error("database conflict between writers")]
     Contended(#[source] Arc<dyn std::error::Error + Send + Sync>),
+    #[error(
+        "{0} exists but holds no Replyguard database (an interrupted backup or copy?): move it \
+         away to start afresh, or restore a complete backup"
+    )]
+    NoSchema(String),
     /// The database server cannot be reached, is shutting down, or did not answer within
     /// the timeout: the request may be tried again later (HTTP 503).
     #[error("the database is unavailable")]

@@ -850,3 +850,74 @@ fn akismet_fields_are_read_in_their_charset_or_refused() {
         .expect("json");
     assert_eq!(pending["comments"][0]["author"], "CaféOwner", "{pending}");
 }
+
+/// Row 12: a backup killed at any moment leaves either no backup directory or a complete
+/// one, and a data directory whose database has no schema is refused, not served empty.
+#[test]
+fn an_interrupted_backup_never_looks_like_a_backup() {
+    let app = spawn_app_on_sqlite(&[]);
+    for i in 0..300 {
+        app.submit(
+            "Ann",
+            "ann@mail.example",
+            &format!("comment {i} to back up"),
+            None,
+        );
+    }
+    let backups = tempfile::tempdir().expect("backups");
+    for (round, delay_ms) in [0u64, 5, 15, 30, 60, 120, 250].into_iter().enumerate() {
+        let target = backups.path().join(format!("tonight-{round}"));
+        let mut backup = std::process::Command::new(crate::helpers::binary())
+            .args(["backup", target.to_str().expect("utf-8")])
+            .env("REPLYGUARD_DATA_DIR", app.data_dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("backup");
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = backup.kill();
+        let _ = backup.wait();
+        if !target.exists() {
+            continue;
+        }
+        // There: then it is whole, and a service started on it serves every comment.
+        let (mut restored, address) = app.start_on(&target);
+        let pending: Value = app
+            .client
+            .get(format!(
+                "{address}/api/v1/moderation/comments?status=pending&per_page=1"
+            ))
+            .basic_auth(MODERATOR, Some(PASSWORD))
+            .send()
+            .expect("restored service")
+            .json()
+            .expect("json");
+        let _ = restored.kill();
+        let _ = restored.wait();
+        assert_eq!(pending["total"], 300, "round {round}: {pending}");
+    }
+
+    // What an interrupted backup used to leave: a database file without a schema.
+    let broken = tempfile::tempdir().expect("broken");
+    std::fs::write(broken.path().join("replyguard.sqlite3"), b"").expect("empty file");
+    let mut serve = std::process::Command::new(crate::helpers::binary())
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("REPLYGUARD_DATA_DIR", broken.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("serve");
+    let status = (0..100).find_map(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        serve.try_wait().expect("wait")
+    });
+    let Some(status) = status else {
+        let _ = serve.kill();
+        panic!("the service started on a database without a schema");
+    };
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut serve.stderr.take().expect("stderr"), &mut err)
+        .expect("stderr");
+    assert!(!status.success(), "{err}");
+    assert!(err.contains("holds no Replyguard database"), "{err}");
+}

@@ -71,6 +71,14 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ),
 ];
 
+/// The database's schema version: how many migrations it has (0: none, a new file).
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn version(conn: &Connection) -> Result<i64, DbError> {
+    Ok(conn.query_row("PRAGMA user_version", [], |row| row.get(0))?)
+}
+
 /// Applies every migration newer than the database's `user_version`; returns how many ran.
 ///
 /// # Errors

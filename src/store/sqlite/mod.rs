@@ -67,7 +67,14 @@ impl Sqlite {
     /// # Errors
     /// The file cannot be opened, or a migration fails.
     pub fn open(path: &Path) -> Result<Self, DbError> {
+        let existed = path.exists();
         let mut conn = open_writer_connection(path)?;
+        // A file that was there but never got a schema is not a new database: an
+        // interrupted backup or copy, say. Migrating it would serve an empty service from
+        // a directory the operator believes holds their comments.
+        if existed && migrations::version(&conn)? == 0 {
+            return Err(DbError::NoSchema(path.display().to_string()));
+        }
         if migrations::migrate(&mut conn)? > 0 {
             // A migration may rewrite a table's definition in place (0015); a new
             // connection parses the schema as it now is.
