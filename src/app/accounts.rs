@@ -698,7 +698,7 @@ pub(crate) fn admit_attempt(
     since: i64,
 ) -> TxResult<bool> {
     let names: Vec<&str> = keys.iter().map(|(k, _)| k.as_str()).collect();
-    tx.lock_attempt_keys(&names)?;
+    tx.lock_keys(&names)?;
     for (key, limit) in keys {
         if tx.count_attempts(key, since)? >= *limit {
             return Ok(false);

@@ -3,13 +3,10 @@
 //!
 //! Keys are derived from the service's secret, the site's origin and a generation number,
 //! so `replyguard site key ORIGIN` can print the current one again; only a SHA-256 of it is
-//! stored, for the lookup. Usage counts live in this process's memory.
+//! stored, for the lookup. Usage counts are kept in the database, per site and month, so a
+//! restart does not reset them and instances sharing a database count together.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::Mutex;
-
-use serde::Serialize;
-
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::accounts::token_hash;
@@ -18,8 +15,8 @@ use super::privacy::hide_address;
 use super::secret::hex;
 use super::submission::{Door, Submissions, file};
 use crate::domain::{
-    CommentId, CommentStatus, Feedback, KeyedSite, Label, LabelSource, NewComment, RawComment,
-    Signal, SiteId, SubmissionMeta, SubmitRefusal, ThreadUrl, now_millis,
+    AkismetUsage, CommentId, CommentStatus, Feedback, KeyedSite, Label, LabelSource, NewComment,
+    RawComment, Signal, SubmissionMeta, SubmitRefusal, ThreadUrl, now_millis,
 };
 use crate::store::{Store, Tx, TxResult};
 
@@ -63,35 +60,11 @@ pub struct CheckAnswer {
 }
 
 /// One site's calls this month, as `usage-limit` and `key-sites` report them.
-#[derive(Debug, Clone, Copy, Default, Serialize)]
-pub struct Usage {
-    pub api_calls: u64,
-    pub spam: u64,
-    pub ham: u64,
-    pub missed_spam: u64,
-    pub false_positives: u64,
-}
+pub type Usage = AkismetUsage;
 
-/// Per-site usage counts (this process).
-#[derive(Debug, Default)]
-pub struct UsageCounts(Mutex<HashMap<SiteId, Usage>>);
-
-impl UsageCounts {
-    fn bump(&self, site: SiteId, f: impl FnOnce(&mut Usage)) {
-        let mut counts = self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        f(counts.entry(site).or_default());
-    }
-
-    fn get(&self, site: SiteId) -> Usage {
-        let counts = self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        counts.get(&site).copied().unwrap_or_default()
-    }
+/// This month, as usage is kept: `YYYY-MM`, UTC.
+pub fn this_month() -> String {
+    crate::domain::Timestamp::now().to_rfc3339()[..7].to_owned()
 }
 
 /// Akismet's documented test values.
@@ -117,8 +90,6 @@ pub struct Akismet {
     pub(super) guard: Arc<Guard>,
     /// P(spam) at or above which comment-check adds `X-akismet-pro-tip: discard`.
     pub(super) discard: f64,
-    /// This process's per-site usage counts.
-    pub(super) usage: Arc<UsageCounts>,
 }
 
 impl Akismet {
@@ -152,8 +123,11 @@ impl Akismet {
     }
 
     /// This month's usage of a site's key.
-    pub fn usage(&self, site: &KeyedSite) -> Usage {
-        self.usage.get(site.id)
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn usage(&self, site: &KeyedSite) -> anyhow::Result<Usage> {
+        Ok(self.store.akismet_usage(site.id, this_month()).await?)
     }
 
     /// Akismet's comment-check: the comment goes through the one submission path (lists,
@@ -185,15 +159,30 @@ impl Akismet {
             None => judged.probability,
         };
         if !c.is_test {
-            self.usage.bump(site.id, |u| {
-                u.api_calls += 1;
-                if spam { u.spam += 1 } else { u.ham += 1 }
-            });
+            self.count(
+                site,
+                Usage {
+                    api_calls: 1,
+                    spam: u64::from(spam),
+                    ham: u64::from(!spam),
+                    ..Usage::default()
+                },
+            )
+            .await?;
         }
         Ok(CheckAnswer {
             spam,
             discard: spam && probability >= self.discard,
         })
+    }
+
+    /// Adds one call to the site's usage this month.
+    async fn count(&self, site: &KeyedSite, delta: Usage) -> anyhow::Result<()> {
+        let (id, month) = (site.id, this_month());
+        self.store
+            .write(move |tx| tx.add_usage(id, &month, &delta))
+            .await?;
+        Ok(())
     }
 
     /// Records an app's correction (`submit-spam` when `label` is spam, `submit-ham` when
@@ -210,10 +199,15 @@ impl Akismet {
         if c.is_test {
             return Ok(());
         }
-        self.usage.bump(site.id, |u| match label {
-            Label::Spam => u.missed_spam += 1,
-            Label::Ham => u.false_positives += 1,
-        });
+        self.count(
+            site,
+            Usage {
+                missed_spam: u64::from(label == Label::Spam),
+                false_positives: u64::from(label == Label::Ham),
+                ..Usage::default()
+            },
+        )
+        .await?;
         let (comment, mut meta, fileable) = self.akismet_comment(site, c);
         if !fileable {
             tracing::info!("Akismet feedback lacks fields to keep it");
@@ -345,7 +339,7 @@ pub(crate) fn feedback_rule(
     };
     let id = match earlier {
         Some(id) => id,
-        None => match file(tx, &f.comment, &f.meta, &f.filing)? {
+        None => match file(tx, &f.comment, &f.meta, &f.filing, None)? {
             Ok(submitted) => submitted.id,
             Err(refusal) => return Ok(Err(refusal)),
         },

@@ -6,9 +6,8 @@
 //! form came from this service for this article, says how long the reader took, and, once
 //! used, is remembered (in this process) until it expires, so it cannot be used twice.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use super::secret::{Secret, hex};
@@ -16,7 +15,7 @@ use crate::domain::guard::{MANY_LINKS, RuleSubject, link_hosts};
 use crate::domain::{
     CommentStatus, NewComment, Rule, Signal, SubmissionMeta, ThreadUrl, now_millis,
 };
-use crate::store::Store;
+use crate::store::{Store, Tx, TxResult};
 
 /// The form field (and JSON member `honeypot`) that people never see and programs fill in.
 pub const HONEYPOT_FIELD: &str = "rg_hp";
@@ -32,8 +31,9 @@ pub const CAMPAIGN_SPAM_AT: usize = 20;
 /// …when its text is at least this many characters: twenty readers writing "Thank you
 /// for this article" under a popular story are not a campaign to punish.
 pub const CAMPAIGN_MIN_CHARS: usize = 60;
-/// Used tokens remembered at most; past this the expired go, then the oldest half.
-const MAX_USED: usize = 200_000;
+/// What a used form token's claim is filed under: kept in the database until the token
+/// expires, across restarts and, on PostgreSQL, across instances.
+pub const TOKEN_CLAIM: &str = "form-token";
 
 /// What the bot checks do (`REPLYGUARD_LIMITS=off` turns them off with the limits).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,11 +71,12 @@ pub struct FormToken {
     pub min_seconds: u64,
 }
 
-/// What the bot and rule checks found, and the token they reserved.
+/// What the bot and rule checks found, and the token they would use.
 #[derive(Debug, Default)]
 pub struct Findings {
     pub signals: Vec<Signal>,
-    used_nonce: Option<[u8; 12]>,
+    /// A genuine token's nonce, hex, to claim as used before the comment is filed.
+    pub token: Option<String>,
     /// The comment is a long-enough member of a wave of [`CAMPAIGN_SPAM_AT`] or more.
     pub wave: bool,
 }
@@ -84,7 +85,6 @@ pub struct Findings {
 pub struct Guard {
     secret: Secret,
     policy: BotPolicy,
-    used: Mutex<HashMap<[u8; 12], i64>>,
     rules: RwLock<(Option<Instant>, Arc<Vec<Rule>>)>,
 }
 
@@ -111,7 +111,6 @@ impl Guard {
         Self {
             secret,
             policy,
-            used: Mutex::new(HashMap::new()),
             rules: RwLock::new((None, Arc::new(Vec::new()))),
         }
     }
@@ -137,7 +136,9 @@ impl Guard {
         })
     }
 
-    /// Checks a token sent with a comment on `thread`; a good one is reserved as used.
+    /// Checks a token sent with a comment on `thread`: signed by us for this article, not
+    /// expired, not too fast. Whether it was used before is the store's to say
+    /// ([`use_token`]).
     fn check_token(
         &self,
         thread: &ThreadUrl,
@@ -162,41 +163,12 @@ impl Guard {
         if age as u64 > TOKEN_LIFETIME.as_secs() {
             return Err(Signal::ExpiredFormToken);
         }
-        let mut used = self
-            .used
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if used.contains_key(&nonce) {
-            return Err(Signal::ReplayedFormToken);
-        }
-        if used.len() >= MAX_USED {
-            let oldest_kept = now_ms / 1000 - TOKEN_LIFETIME.as_secs() as i64;
-            used.retain(|_, issued| *issued >= oldest_kept);
-            if used.len() >= MAX_USED {
-                let mut times: Vec<i64> = used.values().copied().collect();
-                times.sort_unstable();
-                let median = times[times.len() / 2];
-                used.retain(|_, issued| *issued > median);
-            }
-        }
-        used.insert(nonce, issued);
-        drop(used);
         if (age as u64) < self.policy.min_seconds {
             return Err(Signal::TooFast {
                 seconds: age as u64,
             });
         }
         Ok(nonce)
-    }
-
-    /// The submission was not stored: its token may be used again.
-    pub fn release(&self, findings: &Findings) {
-        if let Some(nonce) = findings.used_nonce {
-            self.used
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .remove(&nonce);
-        }
     }
 
     /// The rules in use, re-read when older than [`RULES_REFRESH`].
@@ -251,11 +223,11 @@ impl Guard {
             }
             match meta.form_token.as_deref().filter(|t| !t.trim().is_empty()) {
                 Some(token) => match self.check_token(&comment.thread, token, now_millis()) {
-                    Ok(nonce) => findings.used_nonce = Some(nonce),
+                    Ok(nonce) => findings.token = Some(hex(&nonce)),
                     Err(signal) => {
                         if let Signal::TooFast { .. } = signal {
                             // Reserved all the same: a too-fast token is still used once.
-                            findings.used_nonce = parse_token_nonce(token);
+                            findings.token = parse_token_nonce(token).map(|n| hex(&n));
                         }
                         findings.signals.push(signal);
                     }
@@ -331,6 +303,14 @@ pub enum RuleError {
     Unexpected(#[from] anyhow::Error),
 }
 
+/// Claims a form token's nonce as used, until any token issued with it has expired: whether
+/// it was unused. One statement, so a token replayed at once, on this instance or another,
+/// is used once.
+pub(crate) fn use_token(tx: &mut dyn Tx, nonce: &str, now: i64) -> TxResult<bool> {
+    let until = now + TOKEN_LIFETIME.as_millis() as i64;
+    tx.claim(TOKEN_CLAIM, nonce, now, until)
+}
+
 fn parse_token_nonce(token: &str) -> Option<[u8; 12]> {
     parse_hex::<12>(token.trim().split('.').nth(1)?)
 }
@@ -351,7 +331,7 @@ mod tests {
     }
 
     #[test]
-    fn a_token_works_once_for_its_article_after_the_minimum_time() {
+    fn a_token_works_for_its_article_after_the_minimum_time() {
         let g = guard(3);
         let thread = ThreadUrl::parse("https://news.example/a").unwrap();
         let other = ThreadUrl::parse("https://news.example/b").unwrap();
@@ -367,10 +347,6 @@ mod tests {
             Err(Signal::ForgedFormToken)
         );
         assert!(g.check_token(&thread, &token, t0 + 5_000).is_ok());
-        assert_eq!(
-            g.check_token(&thread, &token, t0 + 6_000),
-            Err(Signal::ReplayedFormToken)
-        );
         let mut forged = token.clone();
         forged.pop();
         forged.push(if token.ends_with('0') { '1' } else { '0' });

@@ -1,14 +1,18 @@
 //! Submission limits, checked before any write: flood control and a token bucket per
-//! client address (IPv6 by /64) and per email address.
+//! client address (IPv6 by /64) and per email address, and the duplicate window.
 //!
-//! Kept in this process's memory: with several instances behind a balancer each enforces its
-//! own, so the effective limit is the per-instance limit times the number of instances a
-//! client's requests reach.
+//! One rule, [`judge`], decides a key's bucket. One SQLite instance keeps the buckets in
+//! this process's memory ([`Limiter`], [`RecentComments`]); on PostgreSQL, which several
+//! instances may share, [`admit_shared`] keeps them in the database as one unit of work,
+//! so N instances behind a balancer enforce the configured limits, not N times them.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+use crate::domain::LimitBucket;
+use crate::store::{Tx, TxResult};
 
 /// The limits in force (`REPLYGUARD_LIMITS=off` turns every one off).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -41,20 +45,131 @@ pub struct Limited {
     pub kind: &'static str,
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Bucket {
-    tokens: f64,
-    updated: Instant,
-    last: Instant,
-}
-
 /// Entries kept at most; past this, entries idle for an hour are dropped, then all if need be.
 const MAX_ENTRIES: usize = 100_000;
 
-/// The per-key state of the limits.
-#[derive(Default)]
+/// The per-key state of the limits, in this process (one SQLite instance).
 pub struct Limiter {
-    buckets: Mutex<HashMap<String, Bucket>>,
+    /// Times are milliseconds since `origin`.
+    origin: Instant,
+    buckets: Mutex<HashMap<String, LimitBucket>>,
+}
+
+impl Default for Limiter {
+    fn default() -> Self {
+        Self {
+            origin: Instant::now(),
+            buckets: Mutex::default(),
+        }
+    }
+}
+
+/// A key's bucket after one more submission at `now` (unix or any milliseconds, as long as
+/// the bucket's are the same), or how long to wait: the flood interval since the last one,
+/// and a bucket of `burst` tokens refilled at `per_hour`.
+///
+/// # Errors
+/// [`Limited`] with the wait and its kind.
+pub fn judge(
+    limits: &SubmissionLimits,
+    bucket: Option<&LimitBucket>,
+    now: i64,
+) -> Result<LimitBucket, Limited> {
+    let rate = f64::from(limits.per_hour) / 3_600_000.0;
+    let burst = f64::from(limits.burst.max(1));
+    let Some(b) = bucket else {
+        return Ok(LimitBucket {
+            tokens: burst - 1.0,
+            updated: now,
+            last: now,
+        });
+    };
+    let mut wait: Option<Limited> = None;
+    let since_last = Duration::from_millis(u64::try_from(now - b.last).unwrap_or(0));
+    if since_last < limits.flood {
+        wait = Some(Limited {
+            retry_after: limits.flood - since_last,
+            kind: "flood",
+        });
+    }
+    let elapsed = (now - b.updated).max(0) as f64;
+    let tokens = (b.tokens + elapsed * rate).min(burst);
+    if tokens < 1.0 {
+        let retry = if rate > 0.0 {
+            Duration::from_millis(((1.0 - tokens) / rate).ceil() as u64)
+        } else {
+            Duration::from_secs(3600)
+        };
+        wait = Some(longer(
+            wait,
+            Limited {
+                retry_after: retry,
+                kind: "rate",
+            },
+        ));
+    }
+    match wait {
+        Some(limited) => Err(limited),
+        None => Ok(LimitBucket {
+            tokens: tokens - 1.0,
+            updated: now,
+            last: now,
+        }),
+    }
+}
+
+/// Why the shared limits refused a submission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    Limited(Limited),
+    Duplicate,
+}
+
+/// What a claim on the duplicate window is filed under.
+pub const DUPLICATE_CLAIM: &str = "duplicate";
+
+/// The shared limits as one unit of work (PostgreSQL, instances sharing it): the keys are
+/// locked, the same comment within [`DUPLICATE_WINDOW`] is refused first, then every key's
+/// bucket is judged; only an admitted submission changes anything. `keys` and
+/// `duplicates` are keyed hashes: no address or email reaches the table.
+pub(crate) fn admit_shared(
+    tx: &mut dyn Tx,
+    limits: &SubmissionLimits,
+    keys: &[String],
+    duplicates: &[String],
+    now: i64,
+) -> TxResult<Result<(), Refused>> {
+    let all: Vec<&str> = keys.iter().chain(duplicates).map(String::as_str).collect();
+    tx.lock_keys(&all)?;
+    let until = now + DUPLICATE_WINDOW.as_millis() as i64;
+    let mut claimed = Vec::new();
+    for key in duplicates {
+        if !tx.claim(DUPLICATE_CLAIM, key, now, until)? {
+            for key in claimed {
+                tx.unclaim(DUPLICATE_CLAIM, key)?;
+            }
+            return Ok(Err(Refused::Duplicate));
+        }
+        claimed.push(key);
+    }
+    let mut next = Vec::with_capacity(keys.len());
+    let mut wait: Option<Limited> = None;
+    for key in keys {
+        match judge(limits, tx.bucket(key)?.as_ref(), now) {
+            Ok(bucket) => next.push((key, bucket)),
+            Err(limited) => wait = Some(longer(wait, limited)),
+        }
+    }
+    if let Some(limited) = wait {
+        for key in claimed {
+            tx.unclaim(DUPLICATE_CLAIM, key)?;
+        }
+        return Ok(Err(Refused::Limited(limited)));
+    }
+    for (key, bucket) in next {
+        tx.set_bucket(key, &bucket)?;
+    }
+    Ok(Ok(()))
 }
 
 /// The key for an address: IPv4 whole, IPv6 by its /64 (one subscriber's whole network).
@@ -80,63 +195,30 @@ impl Limiter {
         if !limits.enabled {
             return Ok(());
         }
-        let rate = f64::from(limits.per_hour) / 3600.0;
-        let burst = f64::from(limits.burst.max(1));
+        let now = now.saturating_duration_since(self.origin).as_millis() as i64;
         let mut buckets = self
             .buckets
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if buckets.len() >= MAX_ENTRIES {
-            buckets.retain(|_, b| now.duration_since(b.updated) < Duration::from_secs(3600));
+            buckets.retain(|_, b| now - b.updated < 3_600_000);
             if buckets.len() >= MAX_ENTRIES {
                 buckets.clear();
             }
         }
+        let mut next = Vec::with_capacity(keys.len());
         let mut wait: Option<Limited> = None;
         for key in keys {
-            let Some(b) = buckets.get(key) else { continue };
-            let since_last = now.duration_since(b.last);
-            if since_last < limits.flood {
-                let retry = limits.flood - since_last;
-                wait = Some(longer(
-                    wait,
-                    Limited {
-                        retry_after: retry,
-                        kind: "flood",
-                    },
-                ));
-            }
-            let tokens = (b.tokens + now.duration_since(b.updated).as_secs_f64() * rate).min(burst);
-            if tokens < 1.0 {
-                let retry = if rate > 0.0 {
-                    Duration::from_secs_f64((1.0 - tokens) / rate)
-                } else {
-                    Duration::from_secs(3600)
-                };
-                wait = Some(longer(
-                    wait,
-                    Limited {
-                        retry_after: retry,
-                        kind: "rate",
-                    },
-                ));
+            match judge(limits, buckets.get(key), now) {
+                Ok(bucket) => next.push((key, bucket)),
+                Err(limited) => wait = Some(longer(wait, limited)),
             }
         }
         if let Some(limited) = wait {
             return Err(limited);
         }
-        for key in keys {
-            let b = buckets.entry(key.clone()).or_insert(Bucket {
-                tokens: burst,
-                updated: now,
-                last: now,
-            });
-            let tokens = (b.tokens + now.duration_since(b.updated).as_secs_f64() * rate).min(burst);
-            *b = Bucket {
-                tokens: tokens - 1.0,
-                updated: now,
-                last: now,
-            };
+        for (key, bucket) in next {
+            buckets.insert(key.clone(), bucket);
         }
         Ok(())
     }

@@ -204,7 +204,6 @@ impl App {
                 submissions: submissions.clone(),
                 guard: Arc::clone(&guard),
                 discard: components.akismet_discard,
-                usage: Arc::default(),
             },
             submissions,
             moderation: Moderation::new(store.clone(), scoring),

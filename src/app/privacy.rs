@@ -48,6 +48,8 @@ pub struct PurgeReport {
     pub expired: u64,
     /// Comments stored before addresses were hashed, now holding network and hash only.
     pub rewritten: u64,
+    /// Expired claims (used form tokens, the duplicate window) and idle limit buckets.
+    pub forgotten: u64,
 }
 
 /// Everything stored about one email address.
@@ -83,8 +85,9 @@ impl Privacy {
         }
     }
 
-    /// Clears addresses, user agents and referrers older than the retention period, and
-    /// rewrites any whole address left from before hashing. One step of the hourly task;
+    /// Clears addresses, user agents and referrers older than the retention period,
+    /// rewrites any whole address left from before hashing, and forgets expired claims and
+    /// idle limit buckets (which hold only keyed hashes). One step of the hourly task;
     /// `replyguard privacy purge` runs it by hand.
     ///
     /// # Errors
@@ -108,6 +111,12 @@ impl Privacy {
                 .collect();
             self.store.set_addresses(rewritten).await?;
         }
+        let now = now_millis();
+        let idle = now - 3_600_000;
+        report.forgotten = self
+            .store
+            .write(move |tx| tx.forget_expired(now, idle))
+            .await?;
         Ok(report)
     }
 

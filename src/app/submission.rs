@@ -2,13 +2,13 @@
 
 use crate::domain::{
     CommentStatus, FieldErrors, Filing, LogAction, LogEvent, ModAction, NewComment, PublicThread,
-    SubmissionMeta, SubmitRefusal, Submitted, ThreadUrl,
+    Signal, SubmissionMeta, SubmitRefusal, Submitted, ThreadUrl,
 };
 use std::sync::Arc;
 
 use super::campaigns::CampaignIndex;
 use super::filter::Scoring;
-use super::guard::Guard;
+use super::guard::{Findings, Guard, use_token};
 use super::limits::{Limiter, RecentComments, SubmissionLimits};
 use super::notify::Notifier;
 use super::privacy::hide_address;
@@ -103,6 +103,13 @@ fn refusal_errors(refusal: SubmitRefusal) -> FieldErrors {
     let mut errors = FieldErrors::default();
     errors.add(field, message);
     errors
+}
+
+/// A form token to claim as used with the filing, and the filing should it turn out used.
+#[derive(Debug, Clone)]
+pub(crate) struct TokenUse {
+    nonce: String,
+    replayed: Filing,
 }
 
 /// Which door a comment came in by: what of the one submission path applies to it.
@@ -225,14 +232,18 @@ impl Submissions {
         if let Some(ip) = meta.client_ip.as_deref().and_then(|ip| ip.parse().ok()) {
             keys.push(super::limits::address_key(ip));
         }
-        let now = std::time::Instant::now();
+        if !self.limits.enabled {
+            return self.judge_and_file(comment, meta, door).await;
+        }
         // The same comment again (a double click, a bot's repeat) is refused before it counts
         // against the rate, so the sender learns it is a duplicate.
-        let duplicates = if self.limits.enabled {
-            duplicate_keys(&comment, keys.get(1).map(String::as_str))
-        } else {
-            Vec::new()
-        };
+        let duplicates = duplicate_keys(&comment, keys.get(1).map(String::as_str));
+        if self.store.is_shared() {
+            return self
+                .take_shared(comment, meta, door, &keys, &duplicates)
+                .await;
+        }
+        let now = std::time::Instant::now();
         let mut reserved = Vec::with_capacity(duplicates.len());
         for key in duplicates {
             if let Err(duplicate) = self.recent.reserve(key, now) {
@@ -247,6 +258,54 @@ impl Submissions {
         };
         if judged.is_err() {
             reserved.into_iter().for_each(|k| self.recent.release(k));
+        }
+        judged
+    }
+
+    /// The limits where instances share the database: admitted (or refused) in one unit of
+    /// work over keyed hashes of the keys, then judged and filed; a duplicate claim is given
+    /// back when the comment is not stored.
+    async fn take_shared(
+        &self,
+        comment: NewComment,
+        meta: SubmissionMeta,
+        door: Door,
+        keys: &[String],
+        duplicates: &[[u8; 32]],
+    ) -> Result<Judged, SubmitError> {
+        use super::limits::{DUPLICATE_CLAIM, Refused, admit_shared};
+        let secret = self.guard.secret();
+        let hashed = |purpose: &str, key: &[u8]| super::secret::hex(&secret.mac(purpose, &[key]));
+        let keys: Vec<String> = keys.iter().map(|k| hashed("limit", k.as_bytes())).collect();
+        let duplicates: Vec<String> = duplicates.iter().map(|k| hashed("duplicate", k)).collect();
+        let (limits, now) = (self.limits, crate::domain::now_millis());
+        let claims = duplicates.clone();
+        let admitted = self
+            .store
+            .write(move |tx| admit_shared(tx, &limits, &keys, &claims, now))
+            .await
+            .map_err(|e| anyhow::Error::new(e).context("database failure while admitting"))?;
+        match admitted {
+            Ok(()) => {}
+            Err(Refused::Duplicate) => {
+                return Err(SubmitError::Duplicate(super::limits::Duplicate));
+            }
+            Err(Refused::Limited(limited)) => return Err(SubmitError::Limited(limited)),
+        }
+        let judged = self.judge_and_file(comment, meta, door).await;
+        if judged.is_err() {
+            let released = self
+                .store
+                .write(move |tx| {
+                    for key in &duplicates {
+                        tx.unclaim(DUPLICATE_CLAIM, key)?;
+                    }
+                    Ok(())
+                })
+                .await;
+            if let Err(e) = released {
+                tracing::warn!(error.message = %e, "a duplicate claim was not given back");
+            }
         }
         judged
     }
@@ -282,9 +341,7 @@ impl Submissions {
         let joined = self.campaigns.as_ref().zip(signature.as_ref());
         if let Some((seed, size)) = joined.and_then(|(index, s)| index.find(s)) {
             meta.campaign = Some(seed);
-            findings
-                .signals
-                .push(crate::domain::Signal::Campaign { size: size + 1 });
+            findings.signals.push(Signal::Campaign { size: size + 1 });
             findings.wave = size + 1 >= super::guard::CAMPAIGN_SPAM_AT
                 && comment.body.as_ref().chars().count() >= super::guard::CAMPAIGN_MIN_CHARS;
         }
@@ -303,6 +360,23 @@ impl Submissions {
             };
         }
         filing.signals = findings.signals.clone();
+        // A genuine token is claimed as used in the filing's own unit of work (so a refused
+        // or failed filing leaves it free); if it was used before, the comment is filed as
+        // a replay instead, as the guard would have judged it.
+        let token = findings.token.clone().map(|nonce| {
+            let mut replay = Findings {
+                signals: findings.signals.clone(),
+                ..Findings::default()
+            };
+            replay
+                .signals
+                .retain(|s| !matches!(s, Signal::TooFast { .. }));
+            replay.signals.push(Signal::ReplayedFormToken);
+            let mut replayed = filing.clone();
+            replayed.status = self.guard.file(filing.status, &replay);
+            replayed.signals = replay.signals;
+            TokenUse { nonce, replayed }
+        });
         let probability = filing.verdict.as_ref().map_or(0.0, |v| v.probability);
         let mut judged = Judged {
             status: filing.status,
@@ -310,8 +384,6 @@ impl Submissions {
             stored: None,
         };
         if !door.files() {
-            // Nothing is stored: the form token this used is free for the real post.
-            self.guard.release(&findings);
             return Ok(judged);
         }
         let model = filing.verdict.as_ref().map(|v| v.model_version.clone());
@@ -321,13 +393,12 @@ impl Submissions {
             .then(|| (comment.clone(), filing.clone(), meta.created_at));
         let stored = self
             .store
-            .write(move |tx| file(tx, &comment, &meta, &filing))
+            .write(move |tx| file(tx, &comment, &meta, &filing, token.as_ref()))
             .await
             .map_err(|e| anyhow::Error::new(e).context("database failure while submitting"));
         let submitted = match stored {
             Ok(Ok(submitted)) => submitted,
             Ok(Err(refusal)) => {
-                self.guard.release(&findings);
                 if door == Door::Reader {
                     return Err(SubmitError::Validation(refusal_errors(refusal)));
                 }
@@ -335,10 +406,7 @@ impl Submissions {
                 tracing::warn!(?refusal, "an Akismet-checked comment was not filed");
                 return Ok(judged);
             }
-            Err(e) => {
-                self.guard.release(&findings);
-                return Err(e.into());
-            }
+            Err(e) => return Err(e.into()),
         };
         tracing::Span::current().record("comment_id", submitted.id.0);
         if let (Some(index), Some(signature)) = (&self.campaigns, signature) {
@@ -394,6 +462,7 @@ pub(crate) fn file(
     comment: &NewComment,
     meta: &SubmissionMeta,
     filing: &Filing,
+    token: Option<&TokenUse>,
 ) -> TxResult<Result<Submitted, SubmitRefusal>> {
     if let Some(key) = &meta.idempotency_key
         && let Some(stored) = tx.by_idempotency_key(key)?
@@ -417,6 +486,10 @@ pub(crate) fn file(
             _ => return Ok(Err(SubmitRefusal::ParentNotPublic)),
         }
     }
+    let filing = match token {
+        Some(token) if !use_token(tx, &token.nonce, meta.created_at)? => &token.replayed,
+        _ => filing,
+    };
     let spam = filing.status == CommentStatus::Spam;
     let before_spam = spam.then_some(CommentStatus::Pending);
     let id = tx.insert_comment(thread, comment, meta, filing, before_spam)?;

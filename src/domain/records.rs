@@ -525,3 +525,23 @@ pub struct Recipient {
     pub email: String,
     pub digest_sent_at: Option<i64>,
 }
+
+/// One key's submission-limit bucket, as kept where instances share it: tokens left as of
+/// `updated`, and the last admitted submission (unix milliseconds).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LimitBucket {
+    pub tokens: f64,
+    pub updated: i64,
+    pub last: i64,
+}
+
+/// One site's Akismet calls in a month, as `usage-limit` and `key-sites` report them; also
+/// what one call adds to them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct AkismetUsage {
+    pub api_calls: u64,
+    pub spam: u64,
+    pub ham: u64,
+    pub missed_spam: u64,
+    pub false_positives: u64,
+}

@@ -255,7 +255,7 @@ pub async fn usage_limit(
     let Some(site) = site_of_key(&req, &body, &state).await? else {
         return Ok(invalid(INVALID_KEY_HELP));
     };
-    let usage = state.app.akismet().usage(&site);
+    let usage = state.app.akismet().usage(&site).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "limit": "none",
         "usage": usage.api_calls,
@@ -273,8 +273,8 @@ pub async fn key_sites(
     let Some(site) = site_of_key(&req, &body, &state).await? else {
         return Ok(invalid(INVALID_KEY_HELP));
     };
-    let u = state.app.akismet().usage(&site);
-    let month = crate::domain::Timestamp::now().to_rfc3339()[..7].to_owned();
+    let u = state.app.akismet().usage(&site).await?;
+    let month = crate::app::akismet::this_month();
     Ok(HttpResponse::Ok().json(serde_json::json!({
         month: [{
             "site": site.origin,

@@ -32,7 +32,7 @@ use crate::domain::{
     NewApiToken, NewRule, NewSession, Order, PublicThread, QueueFilter, Rule, ScoringRow,
     SessionRecord, Site, SiteId, StoredVerdict, Submitted,
 };
-use crate::domain::{NotifyChoice, Recipient};
+use crate::domain::{AkismetUsage, NotifyChoice, Recipient};
 
 /// What can go wrong talking to the store. Cloneable: one failed group commit is reported to
 /// every caller in the batch.
@@ -338,6 +338,24 @@ impl Store {
     ///
     /// # Errors
     /// A database failure.
+    /// A site's Akismet usage in `month` (`YYYY-MM`).
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn akismet_usage(
+        &self,
+        site: SiteId,
+        month: String,
+    ) -> Result<AkismetUsage, StoreError> {
+        dispatch!(self.akismet_usage(site, month))
+    }
+
+    /// Whether instances may share this database (PostgreSQL): limits that must hold
+    /// across them are then kept in it rather than in each process's memory.
+    pub fn is_shared(&self) -> bool {
+        matches!(self.backend, Backend::Postgres(_))
+    }
+
     pub async fn set_store_checked(&self, origin: String, on: bool) -> Result<bool, StoreError> {
         dispatch!(self.set_store_checked(origin, on))
     }

@@ -18,8 +18,9 @@ use tokio::sync::oneshot;
 
 use super::StoreError;
 use crate::domain::{
-    CommentId, CommentStatus, Filing, ImportedComment, Label, LabelSource, LogEvent, ModeratorId,
-    ModeratorName, NewComment, SiteId, SubmissionMeta, Submitted, ThreadId,
+    AkismetUsage, CommentId, CommentStatus, Filing, ImportedComment, Label, LabelSource,
+    LimitBucket, LogEvent, ModeratorId, ModeratorName, NewComment, SiteId, SubmissionMeta,
+    Submitted, ThreadId,
 };
 
 /// The result of one primitive.
@@ -140,13 +141,31 @@ pub trait Tx {
     fn end_sessions_of(&mut self, moderator: ModeratorId, keep: Option<&str>) -> TxResult<()>;
     /// Deletes every API token of an account; how many.
     fn revoke_tokens_of(&mut self, moderator: ModeratorId) -> TxResult<u64>;
-    /// Serialises sign-in attempts under these keys with any other writer's until this unit
-    /// of work commits (nothing to do where one writer runs everything).
-    fn lock_attempt_keys(&mut self, keys: &[&str]) -> TxResult<()>;
+    /// Serialises units of work naming any of these keys (sign-in attempts, limit buckets)
+    /// with any other writer's until this one commits (nothing to do where one writer runs
+    /// everything).
+    fn lock_keys(&mut self, keys: &[&str]) -> TxResult<()>;
     /// Sign-in attempts recorded under `key` since `since`.
     fn count_attempts(&mut self, key: &str, since: i64) -> TxResult<u32>;
     /// Records one attempt under each key, forgetting attempts older than `forget_before`.
     fn record_attempts(&mut self, keys: &[&str], at: i64, forget_before: i64) -> TxResult<()>;
+
+    // ---- claims, limits, usage ---------------------------------------------------------
+
+    /// Claims `kind`/`key` until `until` unless an unexpired claim (one whose `until` is
+    /// after `now`) holds it: whether this unit now holds it. One statement, so two writers
+    /// can never both win.
+    fn claim(&mut self, kind: &str, key: &str, now: i64, until: i64) -> TxResult<bool>;
+    /// Gives a claim up.
+    fn unclaim(&mut self, kind: &str, key: &str) -> TxResult<()>;
+    /// A shared limit bucket (`StoreError::NotHere` where limits stay in memory).
+    fn bucket(&mut self, key: &str) -> TxResult<Option<LimitBucket>>;
+    /// Stores a shared limit bucket.
+    fn set_bucket(&mut self, key: &str, bucket: &LimitBucket) -> TxResult<()>;
+    /// Forgets claims expired by `now` and buckets idle since `idle_before`.
+    fn forget_expired(&mut self, now: i64, idle_before: i64) -> TxResult<u64>;
+    /// Adds `delta` to a site's Akismet usage in `month` (`YYYY-MM`).
+    fn add_usage(&mut self, site: SiteId, month: &str, delta: &AkismetUsage) -> TxResult<()>;
 }
 
 /// A unit of work on its way to a backend, type-erased: it runs (perhaps again, after a

@@ -880,21 +880,24 @@ fn an_interrupted_backup_never_looks_like_a_backup() {
         if !target.exists() {
             continue;
         }
-        // There: then it is whole, and a service started on it serves every comment.
-        let (mut restored, address) = app.start_on(&target);
-        let pending: Value = app
-            .client
-            .get(format!(
-                "{address}/api/v1/moderation/comments?status=pending&per_page=1"
-            ))
-            .basic_auth(MODERATOR, Some(PASSWORD))
-            .send()
-            .expect("restored service")
-            .json()
-            .expect("json");
-        let _ = restored.kill();
-        let _ = restored.wait();
-        assert_eq!(pending["total"], 300, "round {round}: {pending}");
+        // There: then it is whole, and the CLI on it finds every comment.
+        let export = std::process::Command::new(crate::helpers::binary())
+            .args(["privacy", "export", "ann@mail.example"])
+            .env("REPLYGUARD_DATA_DIR", &target)
+            .env_remove("REPLYGUARD_DATABASE_URL")
+            .output()
+            .expect("export");
+        assert!(
+            export.status.success(),
+            "round {round}: {}",
+            String::from_utf8_lossy(&export.stderr)
+        );
+        let person: Value = serde_json::from_slice(&export.stdout).expect("json");
+        assert_eq!(
+            person["comments"].as_array().map(Vec::len),
+            Some(300),
+            "round {round}"
+        );
     }
 
     // What an interrupted backup used to leave: a database file without a schema.
@@ -920,4 +923,172 @@ fn an_interrupted_backup_never_looks_like_a_backup() {
         .expect("stderr");
     assert!(!status.success(), "{err}");
     assert!(err.contains("holds no Replyguard database"), "{err}");
+}
+
+fn form_token(client: &reqwest::blocking::Client, base: &str) -> String {
+    let token: Value = client
+        .get(format!(
+            "{base}/api/v1/form-token?thread={}",
+            url_encode(ARTICLE)
+        ))
+        .send()
+        .expect("token")
+        .json()
+        .expect("json");
+    token["token"].as_str().expect("token").to_owned()
+}
+
+fn post_at(
+    client: &reqwest::blocking::Client,
+    base: &str,
+    from: &str,
+    body: &Value,
+) -> reqwest::blocking::Response {
+    client
+        .post(format!("{base}/api/v1/comments"))
+        .header("x-forwarded-for", from)
+        .json(body)
+        .send()
+        .expect("post")
+}
+
+/// Item 2: with several instances on one PostgreSQL, the flood interval, the rate, the
+/// duplicate window, used form tokens and Akismet usage counts hold across them.
+#[test]
+fn limits_hold_across_instances_sharing_a_database() {
+    if !crate::helpers::postgres_or_skip() {
+        return;
+    }
+    let app = spawn_app_with(&[
+        ("REPLYGUARD_LIMITS", "on"),
+        ("REPLYGUARD_TRUSTED_PROXIES", "127.0.0.1"),
+        ("REPLYGUARD_FORM_MIN_SECS", "0"),
+        (
+            "REPLYGUARD_SECRET",
+            "a shared secret of at least thirty-two characters",
+        ),
+    ]);
+    let (mut other, second, _dir) = app.another_instance();
+    let first = app.address.clone();
+    let client = &app.client;
+    let comment = |n: u32, email: &str| {
+        json!({"thread": ARTICLE, "author": "Ann", "email": email,
+               "body": format!("A considered view on the vote, number {n}.")})
+    };
+    // Flood interval: the same address on the other instance is told to wait.
+    assert_eq!(
+        post_at(client, &first, "203.0.113.5", &comment(1, "a@mail.example"))
+            .status()
+            .as_u16(),
+        202
+    );
+    let flooded = post_at(
+        client,
+        &second,
+        "203.0.113.5",
+        &comment(2, "b@mail.example"),
+    );
+    assert_eq!(flooded.status().as_u16(), 429);
+    // The duplicate window: the same email saying the same thing from elsewhere.
+    assert_eq!(
+        post_at(
+            client,
+            &second,
+            "198.51.100.7",
+            &comment(1, "a@mail.example")
+        )
+        .status()
+        .as_u16(),
+        409
+    );
+    // A form token used on one instance is a replay on the other.
+    let token = form_token(client, &first);
+    let mut with_token = comment(3, "c@mail.example");
+    with_token["form_token"] = json!(token);
+    let used = post_at(client, &first, "192.0.2.10", &with_token);
+    assert_eq!(used.status().as_u16(), 202);
+    let mut again = comment(4, "d@mail.example");
+    again["form_token"] = json!(token);
+    let replayed = post_at(client, &second, "192.0.2.11", &again);
+    assert_eq!(replayed.status().as_u16(), 202);
+    let id = replayed.json::<Value>().expect("json")["id"]
+        .as_i64()
+        .expect("id");
+    let detail: Value = app
+        .moderation_get(&format!("/comments/{id}"))
+        .json()
+        .expect("json");
+    assert!(
+        detail.to_string().contains("form token already used"),
+        "{detail}"
+    );
+    // Akismet usage counts are the site's, whichever instance answered.
+    let (ok, key, err) = crate::helpers::cli_with_env(
+        app.data_dir.path(),
+        &["site", "key", SITE],
+        &[(
+            "REPLYGUARD_SECRET",
+            "a shared secret of at least thirty-two characters",
+        )],
+    );
+    assert!(ok, "{err}");
+    let key = key.trim().to_owned();
+    for base in [&first, &second] {
+        let answer = client
+            .post(format!("{base}/1.1/comment-check"))
+            .form(&[
+                ("api_key", key.as_str()),
+                ("blog", "https://news.example/"),
+                ("user_ip", "203.0.113.9"),
+                ("comment_content", "Counting calls"),
+            ])
+            .send()
+            .expect("check");
+        assert_eq!(answer.status().as_u16(), 200);
+    }
+    let usage: Value = client
+        .post(format!("{second}/1.2/usage-limit"))
+        .form(&[("api_key", key.as_str())])
+        .send()
+        .expect("usage")
+        .json()
+        .expect("json");
+    assert_eq!(usage["usage"], 2, "{usage}");
+    let _ = other.kill();
+    let _ = other.wait();
+}
+
+/// Item 4: a used form token stays used across a restart (it was kept in memory only, and
+/// half of them dropped past 200,000).
+#[test]
+fn a_used_form_token_stays_used_across_a_restart() {
+    let mut app = spawn_app_with(&[
+        ("REPLYGUARD_LIMITS", "on"),
+        ("REPLYGUARD_TRUSTED_PROXIES", "127.0.0.1"),
+        ("REPLYGUARD_FORM_MIN_SECS", "0"),
+    ]);
+    let base = app.address.clone();
+    let token = form_token(&app.client, &base);
+    let body = |n: u32| {
+        json!({"thread": ARTICLE, "author": "Bo", "email": format!("bo{n}@mail.example"),
+               "body": format!("Thoughts on the vote, take {n}."), "form_token": token})
+    };
+    let first = post_at(&app.client, &base, "192.0.2.20", &body(1));
+    assert_eq!(first.status().as_u16(), 202);
+    let id = first.json::<Value>().expect("json")["id"]
+        .as_i64()
+        .expect("id");
+    assert_eq!(app.status_of(id), "pending");
+    app.crash_and_restart();
+    let base = app.address.clone();
+    let again = post_at(&app.client, &base, "192.0.2.21", &body(2));
+    assert_eq!(again.status().as_u16(), 202);
+    let id = again.json::<Value>().expect("json")["id"]
+        .as_i64()
+        .expect("id");
+    assert_eq!(
+        app.status_of(id),
+        "spam",
+        "a replayed token is a bot signal"
+    );
 }

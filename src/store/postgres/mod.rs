@@ -102,7 +102,10 @@ pub const QUIET_DRIVER_LOGS: &str = "tokio_postgres=info";
 const POOL_SIZE: usize = 8;
 
 /// The migrations, in order: `migrations/postgres/NNNN_*.sql`.
-const MIGRATIONS: &[&str] = &[include_str!("../../../migrations/postgres/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../../migrations/postgres/0001_init.sql"),
+    include_str!("../../../migrations/postgres/0002_shared_limits.sql"),
+];
 
 /// The advisory lock key instances take while migrating (any fixed number; `rg` + `mig`).
 const MIGRATION_LOCK: i64 = 0x0072_676d_6967;

@@ -3,7 +3,8 @@
 
 use super::{DbError, Postgres, limit_i64};
 use crate::domain::{
-    CommentId, KeyedSite, ModeratorId, NewRule, Rule, RuleKind, RuleList, Site, SiteId, now_millis,
+    AkismetUsage, CommentId, KeyedSite, ModeratorId, NewRule, Rule, RuleKind, RuleList, Site,
+    SiteId, now_millis,
 };
 
 impl Postgres {
@@ -81,6 +82,31 @@ impl Postgres {
                 origin: row.get(1),
                 store_checked: row.get(2),
             }))
+    }
+
+    pub async fn akismet_usage(
+        &self,
+        site: SiteId,
+        month: String,
+    ) -> Result<AkismetUsage, DbError> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached(
+                "SELECT api_calls, spam, ham, missed_spam, false_positives FROM akismet_usage
+                 WHERE site_id = $1 AND month = $2",
+            )
+            .await?;
+        let Some(row) = client.query_opt(&statement, &[&site.0, &month]).await? else {
+            return Ok(AkismetUsage::default());
+        };
+        let n = |i: usize| u64::try_from(row.get::<_, i64>(i)).unwrap_or(0);
+        Ok(AkismetUsage {
+            api_calls: n(0),
+            spam: n(1),
+            ham: n(2),
+            missed_spam: n(3),
+            false_positives: n(4),
+        })
     }
 
     pub async fn set_store_checked(&self, origin: String, on: bool) -> Result<bool, DbError> {

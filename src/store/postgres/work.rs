@@ -33,8 +33,9 @@ use tokio_postgres::{Client, Config, NoTls, Row, Statement};
 
 use super::{DbError, status, status_opt, submitted};
 use crate::domain::{
-    CommentId, CommentStatus, Filing, ImportedComment, Label, LabelSource, LogEvent, ModeratorId,
-    ModeratorName, NewComment, SiteId, SubmissionMeta, Submitted, ThreadId, now_millis,
+    AkismetUsage, CommentId, CommentStatus, Filing, ImportedComment, Label, LabelSource,
+    LimitBucket, LogEvent, ModeratorId, ModeratorName, NewComment, SiteId, SubmissionMeta,
+    Submitted, ThreadId, now_millis,
 };
 use crate::store::sql::{ERASED_AUTHOR, ERASED_BODY};
 use crate::store::work::Job;
@@ -534,9 +535,9 @@ impl Tx for PgTx<'_> {
         )
     }
 
-    fn lock_attempt_keys(&mut self, keys: &[&str]) -> TxResult<()> {
-        // Each key's advisory lock, in a fixed order and held to commit: an attempt's count
-        // and record are one step across every instance.
+    fn lock_keys(&mut self, keys: &[&str]) -> TxResult<()> {
+        // Each key's advisory lock, in a fixed order and held to commit: a sign-in attempt's
+        // count and record, or a limit's read and update, are one step across instances.
         let mut keys = keys.to_vec();
         keys.sort_unstable();
         keys.dedup();
@@ -568,6 +569,83 @@ impl Tx for PgTx<'_> {
                 &[key, &at],
             )?;
         }
+        Ok(())
+    }
+
+    fn claim(&mut self, kind: &str, key: &str, now: i64, until: i64) -> TxResult<bool> {
+        Ok(self
+            .opt(
+                "INSERT INTO claims (kind, key, until) VALUES ($1, $2, $4)
+                 ON CONFLICT (kind, key) DO UPDATE SET until = EXCLUDED.until
+                 WHERE claims.until <= $3
+                 RETURNING 1",
+                &[&kind, &key, &now, &until],
+            )?
+            .is_some())
+    }
+
+    fn unclaim(&mut self, kind: &str, key: &str) -> TxResult<()> {
+        self.exec(
+            "DELETE FROM claims WHERE kind = $1 AND key = $2",
+            &[&kind, &key],
+        )?;
+        Ok(())
+    }
+
+    fn bucket(&mut self, key: &str) -> TxResult<Option<LimitBucket>> {
+        Ok(self
+            .opt(
+                "SELECT tokens, updated, last FROM limit_buckets WHERE key = $1",
+                &[&key],
+            )?
+            .map(|row| LimitBucket {
+                tokens: row.get(0),
+                updated: row.get(1),
+                last: row.get(2),
+            }))
+    }
+
+    fn set_bucket(&mut self, key: &str, bucket: &LimitBucket) -> TxResult<()> {
+        self.exec(
+            "INSERT INTO limit_buckets (key, tokens, updated, last) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (key) DO UPDATE SET tokens = EXCLUDED.tokens,
+                 updated = EXCLUDED.updated, last = EXCLUDED.last",
+            &[&key, &bucket.tokens, &bucket.updated, &bucket.last],
+        )?;
+        Ok(())
+    }
+
+    fn forget_expired(&mut self, now: i64, idle_before: i64) -> TxResult<u64> {
+        let claims = self.exec("DELETE FROM claims WHERE until <= $1", &[&now])?;
+        let buckets = self.exec(
+            "DELETE FROM limit_buckets WHERE updated < $1",
+            &[&idle_before],
+        )?;
+        Ok(claims + buckets)
+    }
+
+    fn add_usage(&mut self, site: SiteId, month: &str, delta: &AkismetUsage) -> TxResult<()> {
+        let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        self.exec(
+            "INSERT INTO akismet_usage
+                 (site_id, month, api_calls, spam, ham, missed_spam, false_positives)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (site_id, month) DO UPDATE SET
+                 api_calls = akismet_usage.api_calls + EXCLUDED.api_calls,
+                 spam = akismet_usage.spam + EXCLUDED.spam,
+                 ham = akismet_usage.ham + EXCLUDED.ham,
+                 missed_spam = akismet_usage.missed_spam + EXCLUDED.missed_spam,
+                 false_positives = akismet_usage.false_positives + EXCLUDED.false_positives",
+            &[
+                &site.0,
+                &month,
+                &n(delta.api_calls),
+                &n(delta.spam),
+                &n(delta.ham),
+                &n(delta.missed_spam),
+                &n(delta.false_positives),
+            ],
+        )?;
         Ok(())
     }
 }

@@ -76,3 +76,46 @@ pub fn list_rules(conn: &Connection) -> Result<Vec<Rule>, DbError> {
     }
     Ok(rules)
 }
+
+/// Claims `kind`/`key` until `until` unless an unexpired claim holds it; whether it did.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn claim(
+    conn: &Connection,
+    kind: &str,
+    key: &str,
+    now: i64,
+    until: i64,
+) -> Result<bool, DbError> {
+    let mut statement = conn.prepare_cached(
+        "INSERT INTO claims (kind, key, until) VALUES (?1, ?2, ?4)
+         ON CONFLICT (kind, key) DO UPDATE SET until = excluded.until
+         WHERE claims.until <= ?3
+         RETURNING 1",
+    )?;
+    Ok(statement
+        .query(params![kind, key, now, until])?
+        .next()?
+        .is_some())
+}
+
+/// Gives a claim up.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn unclaim(conn: &Connection, kind: &str, key: &str) -> Result<(), DbError> {
+    conn.prepare_cached("DELETE FROM claims WHERE kind = ?1 AND key = ?2")?
+        .execute(params![kind, key])?;
+    Ok(())
+}
+
+/// Forgets claims expired by `now`; how many.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn forget_expired_claims(conn: &Connection, now: i64) -> Result<u64, DbError> {
+    Ok(conn
+        .prepare_cached("DELETE FROM claims WHERE until <= ?1")?
+        .execute(params![now])? as u64)
+}

@@ -69,6 +69,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0015_checks_without_lists",
         include_str!("../../../migrations/sqlite/0015_checks_without_lists.sql"),
     ),
+    (
+        "0016_claims_and_usage",
+        include_str!("../../../migrations/sqlite/0016_claims_and_usage.sql"),
+    ),
 ];
 
 /// The database's schema version: how many migrations it has (0: none, a new file).
@@ -183,7 +187,7 @@ mod tests {
                  VALUES (1, 1, 'a', 'a@b.c', 'hi', 'spam', 'approved', 0);",
         )
         .expect("seed");
-        assert_eq!(migrate(&mut conn).expect("migrate"), 1);
+        assert_eq!(migrate(&mut conn).expect("migrate"), MIGRATIONS.len() - 14);
         drop(conn);
 
         let conn = Connection::open(&path).expect("reopen");

@@ -29,8 +29,8 @@ use rusqlite::{Connection, OpenFlags};
 
 pub(crate) use super::StoreError as DbError;
 use crate::domain::{
-    Agreement, ApiTokenOwner, ApiTokenRow, CommentContext, CommentId, CommentStatus, Counts,
-    KeyedSite, LabelledComment, LogEntry, ModComment, ModeratorCredentials, ModeratorId,
+    Agreement, AkismetUsage, ApiTokenOwner, ApiTokenRow, CommentContext, CommentId, CommentStatus,
+    Counts, KeyedSite, LabelledComment, LogEntry, ModComment, ModeratorCredentials, ModeratorId,
     ModeratorRow, NewApiToken, NewRule, NewSession, Order, PublicThread, QueueFilter, Rule,
     ScoringRow, SessionRecord, Site, SiteId, StoredVerdict, Submitted,
 };
@@ -186,6 +186,15 @@ impl Sqlite {
 
     pub async fn find_site_by_key(&self, hash: String) -> Result<Option<KeyedSite>, DbError> {
         self.read(move |c| sites::find_by_key(c, &hash)).await
+    }
+
+    pub async fn akismet_usage(
+        &self,
+        site: SiteId,
+        month: String,
+    ) -> Result<AkismetUsage, DbError> {
+        self.read(move |c| sites::akismet_usage(c, site, &month))
+            .await
     }
 
     pub async fn set_store_checked(&self, origin: String, on: bool) -> Result<bool, DbError> {

@@ -3,7 +3,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::DbError;
-use crate::domain::{KeyedSite, Site, SiteId, now_millis};
+use crate::domain::{AkismetUsage, KeyedSite, Site, SiteId, now_millis};
 
 /// Registers `origin` (already normalised by `domain::comment::parse_origin`) or renames it
 /// if present; returns its id. Idempotent, so `serve` can call it at every start.
@@ -101,4 +101,66 @@ pub fn set_store_checked(conn: &Connection, origin: &str, on: bool) -> Result<bo
         .prepare_cached("UPDATE sites SET store_checked = ?2 WHERE origin = ?1")?
         .execute(params![origin, on])?
         == 1)
+}
+
+/// Adds `delta` to a site's Akismet usage in `month`.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn add_akismet_usage(
+    conn: &Connection,
+    site: SiteId,
+    month: &str,
+    delta: &AkismetUsage,
+) -> Result<(), DbError> {
+    let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+    conn.prepare_cached(
+        "INSERT INTO akismet_usage
+             (site_id, month, api_calls, spam, ham, missed_spam, false_positives)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (site_id, month) DO UPDATE SET
+             api_calls = api_calls + excluded.api_calls,
+             spam = spam + excluded.spam,
+             ham = ham + excluded.ham,
+             missed_spam = missed_spam + excluded.missed_spam,
+             false_positives = false_positives + excluded.false_positives",
+    )?
+    .execute(params![
+        site.0,
+        month,
+        n(delta.api_calls),
+        n(delta.spam),
+        n(delta.ham),
+        n(delta.missed_spam),
+        n(delta.false_positives)
+    ])?;
+    Ok(())
+}
+
+/// A site's Akismet usage in `month`.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn akismet_usage(
+    conn: &Connection,
+    site: SiteId,
+    month: &str,
+) -> Result<AkismetUsage, DbError> {
+    let usage = conn
+        .prepare_cached(
+            "SELECT api_calls, spam, ham, missed_spam, false_positives FROM akismet_usage
+             WHERE site_id = ?1 AND month = ?2",
+        )?
+        .query_row(params![site.0, month], |row| {
+            let n = |i: usize| row.get::<_, i64>(i).map(|v| u64::try_from(v).unwrap_or(0));
+            Ok(AkismetUsage {
+                api_calls: n(0)?,
+                spam: n(1)?,
+                ham: n(2)?,
+                missed_spam: n(3)?,
+                false_positives: n(4)?,
+            })
+        })
+        .optional()?;
+    Ok(usage.unwrap_or_default())
 }

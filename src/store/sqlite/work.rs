@@ -5,12 +5,13 @@ use std::collections::HashMap;
 
 use rusqlite::Connection;
 
-use super::{comments, dashboard, labels, moderators, privacy, sites, tokens};
+use super::{comments, dashboard, guard, labels, moderators, privacy, sites, tokens};
 use crate::domain::{
-    CommentId, CommentStatus, Filing, ImportedComment, Label, LabelSource, LogEvent, ModeratorId,
-    ModeratorName, NewComment, SiteId, SubmissionMeta, Submitted, ThreadId,
+    AkismetUsage, CommentId, CommentStatus, Filing, ImportedComment, Label, LabelSource,
+    LimitBucket, LogEvent, ModeratorId, ModeratorName, NewComment, SiteId, SubmissionMeta,
+    Submitted, ThreadId,
 };
-use crate::store::{Tx, TxResult};
+use crate::store::{StoreError, Tx, TxResult};
 
 /// The writer's connection, inside its open transaction.
 pub(super) struct SqliteTx<'c>(pub(super) &'c Connection);
@@ -183,7 +184,7 @@ impl Tx for SqliteTx<'_> {
         tokens::delete_tokens_of(self.0, moderator)
     }
 
-    fn lock_attempt_keys(&mut self, _keys: &[&str]) -> TxResult<()> {
+    fn lock_keys(&mut self, _keys: &[&str]) -> TxResult<()> {
         // One writer runs every unit of work one after another: already serialised.
         Ok(())
     }
@@ -194,5 +195,33 @@ impl Tx for SqliteTx<'_> {
 
     fn record_attempts(&mut self, keys: &[&str], at: i64, forget_before: i64) -> TxResult<()> {
         dashboard::record_login_failure(self.0, keys, at, forget_before)
+    }
+
+    fn claim(&mut self, kind: &str, key: &str, now: i64, until: i64) -> TxResult<bool> {
+        guard::claim(self.0, kind, key, now, until)
+    }
+
+    fn unclaim(&mut self, kind: &str, key: &str) -> TxResult<()> {
+        guard::unclaim(self.0, kind, key)
+    }
+
+    fn bucket(&mut self, _key: &str) -> TxResult<Option<LimitBucket>> {
+        Err(StoreError::NotHere(
+            "limit buckets (one SQLite instance keeps them in memory)",
+        ))
+    }
+
+    fn set_bucket(&mut self, _key: &str, _bucket: &LimitBucket) -> TxResult<()> {
+        Err(StoreError::NotHere(
+            "limit buckets (one SQLite instance keeps them in memory)",
+        ))
+    }
+
+    fn forget_expired(&mut self, now: i64, _idle_before: i64) -> TxResult<u64> {
+        guard::forget_expired_claims(self.0, now)
+    }
+
+    fn add_usage(&mut self, site: SiteId, month: &str, delta: &AkismetUsage) -> TxResult<()> {
+        sites::add_akismet_usage(self.0, site, month, delta)
     }
 }
