@@ -76,6 +76,15 @@ pub struct ServeArgs {
         default_value_t = 30
     )]
     pub shutdown_secs: u64,
+    /// Seconds a stopping service keeps serving, `/readyz` answering 503, before it stops
+    /// accepting connections: time for a load balancer to stop sending it traffic.
+    #[arg(
+        long,
+        global = true,
+        env = "REPLYGUARD_DRAIN_SECS",
+        default_value_t = 1
+    )]
+    pub drain_secs: u64,
     /// Seconds a request's body may take to arrive, whole, once its headers have.
     #[arg(
         long,
@@ -264,6 +273,8 @@ pub struct Settings {
     pub metrics_allow: Vec<crate::domain::IpNetwork>,
     /// How long a stop waits for requests in flight.
     pub shutdown_timeout: std::time::Duration,
+    /// How long a stopping service keeps accepting, `/readyz` saying "draining".
+    pub drain: std::time::Duration,
     /// How long a request's body may take to arrive once its headers have.
     pub body_timeout: std::time::Duration,
     /// How long a PostgreSQL statement or connection wait may take.
@@ -376,6 +387,7 @@ impl Settings {
             },
             metrics_allow,
             shutdown_timeout: std::time::Duration::from_secs(args.shutdown_secs),
+            drain: std::time::Duration::from_secs(args.drain_secs),
             body_timeout: std::time::Duration::from_secs(args.body_timeout_secs.max(1)),
             db_timeout: std::time::Duration::from_secs(args.db_timeout_secs.max(1)),
             schedule,

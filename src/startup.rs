@@ -35,6 +35,8 @@ pub struct Application {
     addr: SocketAddr,
     server: Server,
     state: web::Data<AppState>,
+    /// How long a stop keeps serving with `/readyz` answering 503.
+    drain: std::time::Duration,
 }
 
 impl Application {
@@ -103,6 +105,7 @@ impl Application {
             addr,
             server,
             state,
+            drain: settings.drain,
         })
     }
 
@@ -120,10 +123,13 @@ impl Application {
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let handle = self.server.handle();
         let draining = std::sync::Arc::clone(&self.state.draining);
+        let drain = self.drain;
         actix_web::rt::spawn(async move {
             wait_for_stop_signal().await;
             draining.store(true, std::sync::atomic::Ordering::Release);
-            tracing::info!("stop requested: draining");
+            tracing::info!(seconds = drain.as_secs(), "stop requested: draining");
+            // Still serving, `/readyz` saying so, while a load balancer takes us out.
+            actix_web::rt::time::sleep(drain).await;
             handle.stop(true).await;
         });
         self.server.await?;

@@ -129,9 +129,10 @@ pub enum Refused {
 pub const DUPLICATE_CLAIM: &str = "duplicate";
 
 /// The shared limits as one unit of work (PostgreSQL, instances sharing it): the keys are
-/// locked, the same comment within [`DUPLICATE_WINDOW`] is refused first, then every key's
-/// bucket is judged; only an admitted submission changes anything. `keys` and
-/// `duplicates` are keyed hashes: no address or email reaches the table.
+/// locked (so concurrent submissions on any instance take turns), the same comment within
+/// [`DUPLICATE_WINDOW`] is refused first, then every key's bucket is judged; only an
+/// admitted submission changes anything. `keys` and `duplicates` are keyed hashes: no
+/// address or email reaches the table.
 pub(crate) fn admit_shared(
     tx: &mut dyn Tx,
     limits: &SubmissionLimits,

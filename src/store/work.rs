@@ -158,7 +158,8 @@ pub trait Tx {
     fn claim(&mut self, kind: &str, key: &str, now: i64, until: i64) -> TxResult<bool>;
     /// Gives a claim up.
     fn unclaim(&mut self, kind: &str, key: &str) -> TxResult<()>;
-    /// A shared limit bucket (`StoreError::NotHere` where limits stay in memory).
+    /// A shared limit bucket (`StoreError::NotHere` where limits stay in memory); the unit
+    /// locks its key first ([`Tx::lock_keys`]).
     fn bucket(&mut self, key: &str) -> TxResult<Option<LimitBucket>>;
     /// Stores a shared limit bucket.
     fn set_bucket(&mut self, key: &str, bucket: &LimitBucket) -> TxResult<()>;

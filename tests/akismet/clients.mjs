@@ -44,6 +44,12 @@ const guaranteedSpam = new Comment({
   content: "Buy now",
   type: CommentType.comment,
 });
+// Spam by the filter's own judgement: an ordinary name, no test value, no honeypot.
+const filterSpam = new Comment({
+  author: new Author({ ipAddress: "203.0.113.20", name: "Mary Jones", email: "mary@mail.example" }),
+  content: "FREE prize! Call now 0800 123 4567 to claim your cash, win cash now, click http://bit.ly/free-views",
+  type: CommentType.comment,
+});
 const admin = new Comment({
   author: new Author({ ipAddress: "198.51.100.8", name: "Editor", email: "ed@mail.example", role: "administrator" }),
   content: "Cheap pills casino bonus click here",
@@ -59,6 +65,7 @@ await record("cedx_verify_valid", () => cedx.verifyKey());
 await record("cedx_verify_invalid", () => cedxWrong.verifyKey());
 await record("cedx_check_ham", () => cedx.checkComment(ham).then(named));
 await record("cedx_check_guaranteed_spam", () => cedx.checkComment(guaranteedSpam).then(named));
+await record("cedx_check_filter_spam", () => cedx.checkComment(filterSpam).then(named));
 await record("cedx_check_administrator", () => cedx.checkComment(admin).then(named));
 await record("cedx_submit_spam", () => cedx.submitSpam(missedSpam).then(() => "ok"));
 await record("cedx_submit_ham", () => cedx.submitHam(ham).then(() => "ok"));
@@ -72,6 +79,9 @@ await record("api_check_ham", () =>
   client.checkSpam({ ip: "198.51.100.7", name: "Ann Reader", email: "ann@mail.example", content: "I enjoyed the piece on the library hours." }));
 await record("api_check_test_spam", () =>
   client.checkSpam({ ip: "203.0.113.9", name: "viagra-test-123", email: "v@spam.example", content: "hello" }));
+await record("api_check_filter_spam", () =>
+  client.checkSpam({ ip: "203.0.113.21", name: "John Smith", email: "john@mail.example",
+    content: "Win cash now!!! click http://cheap-pills.example/buy, make money fast, free prize" }));
 await record("api_check_honeypot", () =>
   client.checkSpam({ ip: "203.0.113.9", name: "Bot", email: "b@spam.example", content: "hello there", honeypot: "filled by a bot" }));
 await record("api_check_invalid_key", () => wrong.checkSpam({ ip: "198.51.100.7", content: "x" }));

@@ -84,6 +84,12 @@ fn real_akismet_clients_verify_check_and_send_feedback() {
         r["cedx_check_guaranteed_spam"], "pervasiveSpam",
         "discard on blatant spam: {r}"
     );
+    // Spam and discard from the filter itself, not from a test value or a honeypot.
+    assert_eq!(
+        r["cedx_check_filter_spam"], "pervasiveSpam",
+        "the filter's own verdict, past the discard threshold: {r}"
+    );
+    assert_eq!(r["api_check_filter_spam"], true, "{r}");
     assert_eq!(r["cedx_check_administrator"], "ham", "{r}");
     assert_eq!(r["cedx_submit_spam"], "ok", "{r}");
     assert_eq!(r["cedx_submit_ham"], "ok", "{r}");

@@ -449,6 +449,13 @@ impl TestApp {
         status
     }
 
+    /// Waits for the server to exit on its own (after a signal sent elsewhere).
+    pub fn wait_for_exit(&mut self) -> std::process::ExitStatus {
+        let status = self.server.wait().expect("wait for exit");
+        self.join_log_reader();
+        status
+    }
+
     /// Waits until the stopped server's last log line is in [`TestApp::logs`].
     fn join_log_reader(&mut self) {
         if let Some(reader) = self.log_reader.take() {

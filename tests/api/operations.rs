@@ -112,6 +112,66 @@ fn kill_nine_under_load_loses_no_acknowledged_comment_and_retries_never_duplicat
 
 #[test]
 fn sigterm_finishes_requests_in_flight_and_exits_zero() {
+    use std::io::{Read as _, Write as _};
+    let mut app = spawn_app_with(&[("REPLYGUARD_DRAIN_SECS", "3")]);
+    // One request surely in flight when the signal comes: its headers and half its body
+    // are sent before, the rest after. It must be answered 202, not dropped.
+    let address = app.address.trim_start_matches("http://").to_owned();
+    let body = serde_json::json!({
+        "thread": ARTICLE, "author": "Slow", "email": "slow@mail.example",
+        "body": "Sent across the stop signal, and answered all the same.",
+    })
+    .to_string();
+    let (head, tail) = body.split_at(body.len() / 2);
+    let mut in_flight = std::net::TcpStream::connect(&address).expect("connect");
+    write!(
+        in_flight,
+        "POST /api/v1/comments HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n{head}",
+        body.len()
+    )
+    .expect("first half");
+    std::thread::sleep(Duration::from_millis(200));
+    let server_pid = app.pid();
+    let signalled = std::process::Command::new("kill")
+        .args(["-TERM", &server_pid.to_string()])
+        .status()
+        .expect("kill");
+    assert!(signalled.success());
+    // Draining: still serving, and telling load balancers to go elsewhere.
+    let draining = (0..20).find_map(|_| {
+        let r = Client::new().get(app.url("/readyz")).send().ok()?;
+        if r.status().as_u16() == 503 {
+            return r.json::<Value>().ok();
+        }
+        std::thread::sleep(Duration::from_millis(50));
+        None
+    });
+    assert_eq!(
+        draining.expect("/readyz answered 503 while draining")["status"],
+        "draining"
+    );
+    in_flight.write_all(tail.as_bytes()).expect("second half");
+    let mut answer = String::new();
+    in_flight
+        .read_to_string(&mut answer)
+        .expect("the in-flight request's answer");
+    assert!(answer.starts_with("HTTP/1.1 202"), "{answer}");
+    let slow_id = answer
+        .split("\"id\":")
+        .nth(1)
+        .and_then(|s| s.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|s| s.parse::<i64>().ok())
+        .expect("the stored id");
+    let status = app.wait_for_exit();
+    assert!(status.success(), "exit status {status:?}");
+    app.start_again();
+    assert!(
+        all_ids(&app, "pending").contains_key(&slow_id),
+        "the in-flight comment was stored"
+    );
+    drop(app);
+
     let mut app = spawn_app();
     let ready = app.client.get(app.url("/readyz")).send().expect("readyz");
     assert_eq!(ready.status().as_u16(), 200);
@@ -256,6 +316,20 @@ fn an_online_backup_restores_to_a_working_service() {
         .expect("json");
     let total = pending["total"].as_u64().expect("total");
     assert!((19..=69).contains(&total), "{total}");
+    // Every comment acknowledged before the backup began is in it, each one by its id.
+    for id in &before {
+        let found = app
+            .client
+            .get(format!("{address}/api/v1/moderation/comments/{id}"))
+            .basic_auth(crate::helpers::MODERATOR, Some(crate::helpers::PASSWORD))
+            .send()
+            .expect("detail");
+        assert_eq!(
+            found.status().as_u16(),
+            200,
+            "comment {id} is in the backup"
+        );
+    }
     restored.kill().ok();
     restored.wait().ok();
 }

@@ -56,6 +56,52 @@ fn addresses_are_stored_as_a_network_and_a_keyed_hash_and_purged_after_retention
         .expect("json");
     assert_eq!(detail["client_ip"], Value::Null, "{detail}");
     assert_eq!(detail["user_agent"], Value::Null, "{detail}");
+    assert_eq!(detail["referrer"], Value::Null, "{detail}");
+}
+
+/// The service's own hourly step purges, not only the CLI: a comment sent with a referrer
+/// loses its address, user agent and referrer once the retention (0 days here) passes,
+/// with no command run.
+#[test]
+fn the_hourly_purge_runs_in_the_service_itself() {
+    let mut app = spawn_app_with(&[
+        ("REPLYGUARD_TRUSTED_PROXIES", "127.0.0.1"),
+        ("REPLYGUARD_RETENTION_DAYS", "0"),
+    ]);
+    let response = app
+        .client
+        .post(app.url("/api/v1/comments"))
+        .header("x-forwarded-for", "203.0.113.78")
+        .header("user-agent", "PurgeTestBrowser/1.0")
+        .header("referer", "https://news.example/2026/from-here?utm=1")
+        .json(&json!({
+            "thread": ARTICLE, "author": "Ann", "email": "ann@mail.example",
+            "body": "Kept only as long as needed.",
+        }))
+        .send()
+        .expect("post");
+    assert_eq!(response.status().as_u16(), 202);
+    let id = response.json::<Value>().expect("json")["id"]
+        .as_i64()
+        .unwrap();
+    let detail = |app: &crate::helpers::TestApp| -> Value {
+        app.moderation_get(&format!("/comments/{id}"))
+            .json()
+            .expect("json")
+    };
+    assert!(detail(&app)["referrer"].is_string(), "{}", detail(&app));
+    // The hourly task runs its first step as the service starts, then every hour: a
+    // restart makes that step come now, with no command run.
+    app.crash_and_restart();
+    let purged = (0..60).any(|_| {
+        let d = detail(&app);
+        if d["referrer"].is_null() && d["user_agent"].is_null() && d["client_ip"].is_null() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        false
+    });
+    assert!(purged, "{}", detail(&app));
 }
 
 #[test]
@@ -113,7 +159,22 @@ fn a_person_is_exported_whole_and_erased_everywhere_with_a_log_entry() {
         !labels.contains("words") && !labels.contains("Pat"),
         "{labels}"
     );
-    assert!(!contains(&database_bytes(&app), "My first words on this."));
+    // Nothing erased is left in the database's files: both bodies, the name, the email in
+    // either spelling.
+    let bytes = database_bytes(&app);
+    for erased in [
+        "My first words on this.",
+        "And more words.",
+        "Pat Private",
+        "private.person@mail.example",
+        "Private.Person@mail.example",
+        "private.person@MAIL.example",
+    ] {
+        assert!(
+            !contains(&bytes, erased),
+            "{erased:?} is still in the database"
+        );
+    }
     // Someone else is untouched, and a second export finds nothing left.
     let untouched: Value = app
         .moderation_get(&format!("/comments/{other}"))

@@ -213,13 +213,16 @@ fn a_swap_under_concurrent_submissions_loses_nothing_and_mixes_no_models() {
         .unwrap()
         .to_owned();
 
-    // Writers post while the models are retrained and switched back and forth.
+    // Writers post without pause from before the first swap until after the last, so
+    // submissions and swaps overlap (checked below: the comments carry several models).
+    let done = std::sync::atomic::AtomicBool::new(false);
     let (ids, versions) = std::thread::scope(|s| {
         let writers: Vec<_> = (0..3)
             .map(|w| {
-                let app = &app;
+                let (app, done) = (&app, &done);
                 s.spawn(move || {
-                    (0..25)
+                    (0..)
+                        .take_while(|_| !done.load(std::sync::atomic::Ordering::Acquire))
                         .map(|i| {
                             let body = if i % 2 == 0 {
                                 ham_text(i + w)
@@ -256,13 +259,14 @@ fn a_swap_under_concurrent_submissions_loses_nothing_and_mixes_no_models() {
                 .expect("activate");
             assert_eq!(back.status().as_u16(), 200);
         }
+        done.store(true, std::sync::atomic::Ordering::Release);
         let ids: Vec<i64> = writers
             .into_iter()
             .flat_map(|w| w.join().expect("writer"))
             .collect();
         (ids, versions)
     });
-    assert_eq!(ids.len(), 75, "every submission was acknowledged");
+    assert!(ids.len() >= 3, "submissions were acknowledged throughout");
 
     // Each comment's stored score is exactly what the model it names gives for it.
     let mut models: std::collections::HashMap<String, Classifier> =
@@ -307,7 +311,10 @@ fn a_swap_under_concurrent_submissions_loses_nothing_and_mixes_no_models() {
         );
         seen.insert(version.to_owned());
     }
-    assert!(!seen.is_empty());
+    assert!(
+        seen.len() >= 2,
+        "the submissions overlapped the swaps: scored by {seen:?}"
+    );
 }
 
 #[test]

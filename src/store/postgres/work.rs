@@ -538,15 +538,13 @@ impl Tx for PgTx<'_> {
     fn lock_keys(&mut self, keys: &[&str]) -> TxResult<()> {
         // Each key's advisory lock, in a fixed order and held to commit: a sign-in attempt's
         // count and record, or a limit's read and update, are one step across instances.
-        let mut keys = keys.to_vec();
-        keys.sort_unstable();
-        keys.dedup();
-        for key in keys {
-            self.exec(
-                "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-                &[&key],
-            )?;
-        }
+        // One round trip for every key.
+        let keys: Vec<&str> = keys.to_vec();
+        self.exec(
+            "SELECT pg_advisory_xact_lock(hashtextextended(k, 0))
+             FROM (SELECT DISTINCT k FROM unnest($1::text[]) AS k ORDER BY k) AS sorted",
+            &[&keys],
+        )?;
         Ok(())
     }
 

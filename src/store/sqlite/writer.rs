@@ -546,12 +546,29 @@ fn run(conn: Connection, mut rx: mpsc::Receiver<Op>, synced: &SyncHandle, limits
     }
 }
 
-/// Copies the WAL into the database file and truncates the WAL to zero bytes (a reader
-/// still using old pages makes it partial: SQLite then finishes on a later checkpoint).
+/// Copies the WAL into the database file and truncates the WAL to zero bytes. A reader
+/// still using old pages keeps it from completing: it is tried again for up to
+/// [`CHECKPOINT_PATIENCE`], and then reported, never taken for done (an erasure relies on
+/// it to take the old text out of the WAL).
 fn checkpoint(conn: &Connection) -> Result<(), DbError> {
-    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
-        .map_err(DbError::from)
+    let started = std::time::Instant::now();
+    loop {
+        let busy: i64 = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get(0))?;
+        if busy == 0 {
+            return Ok(());
+        }
+        if started.elapsed() >= CHECKPOINT_PATIENCE {
+            return Err(DbError::Backend(Arc::new(std::io::Error::new(
+                std::io::ErrorKind::WouldBlock,
+                "the write-ahead log could not be truncated: readers kept it busy",
+            ))));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }
+
+/// How long a checkpoint waits for readers to let go of the write-ahead log.
+const CHECKPOINT_PATIENCE: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The sync thread's loop: takes every committed batch waiting, makes the WAL durable with
 /// one `fdatasync`, and only then answers their callers. While it syncs, the writer is
