@@ -322,7 +322,7 @@ impl Accounts {
         ];
         let admitted = self
             .store
-            .write(move |tx| admit_attempt(tx, &keys, now, now - FAILURE_WINDOW_MILLIS))
+            .write_alone(move |tx| admit_attempt(tx, &keys, now, now - FAILURE_WINDOW_MILLIS))
             .await
             .map_err(anyhow::Error::new)?;
         if !admitted {

@@ -282,7 +282,7 @@ impl Submissions {
         let claims = duplicates.clone();
         let admitted = self
             .store
-            .write(move |tx| admit_shared(tx, &limits, &keys, &claims, now))
+            .write_alone(move |tx| admit_shared(tx, &limits, &keys, &claims, now))
             .await
             .map_err(|e| anyhow::Error::new(e).context("database failure while admitting"))?;
         match admitted {

@@ -149,7 +149,29 @@ impl Store {
         T: Send + 'static,
         F: FnMut(&mut dyn Tx) -> Result<T, StoreError> + Send + 'static,
     {
-        let (job, answer) = work::Call::boxed(work);
+        self.run_unit(work, false).await
+    }
+
+    /// Like [`Store::write`], for a unit that takes locks ([`Tx::lock_keys`]): it runs in a
+    /// transaction of its own, never in a batch with others (on PostgreSQL, whose writers
+    /// could otherwise deadlock over two batches' locks).
+    ///
+    /// # Errors
+    /// As [`Store::write`].
+    pub async fn write_alone<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnMut(&mut dyn Tx) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.run_unit(work, true).await
+    }
+
+    async fn run_unit<T, F>(&self, work: F, alone: bool) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnMut(&mut dyn Tx) -> Result<T, StoreError> + Send + 'static,
+    {
+        let (job, answer) = work::Call::boxed(work, alone);
         let sent = std::time::Instant::now();
         let answered = match &self.backend {
             Backend::Sqlite(db) => {

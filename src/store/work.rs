@@ -178,6 +178,10 @@ pub trait Job: Send {
     /// a serialisation failure, a unique key taken meanwhile): running it again alone may
     /// succeed.
     fn contended(&self) -> bool;
+    /// Whether this unit must have a transaction of its own rather than share a batch's: it
+    /// takes locks ([`Tx::lock_keys`]) that, held until a shared commit, could tie batches
+    /// on two writers into a deadlock.
+    fn alone(&self) -> bool;
     /// Answers the caller: the unit's own result, or `failed` (the commit's error, or why the
     /// unit never ran) when that came after a successful run.
     fn finish(self: Box<Self>, failed: Option<&StoreError>);
@@ -186,6 +190,7 @@ pub trait Job: Send {
 /// The one implementation of [`Job`]: a closure and where its answer goes.
 pub(crate) struct Call<T, F> {
     work: F,
+    alone: bool,
     result: Option<Result<T, StoreError>>,
     reply: oneshot::Sender<Result<T, StoreError>>,
 }
@@ -195,10 +200,14 @@ where
     T: Send + 'static,
     F: FnMut(&mut dyn Tx) -> Result<T, StoreError> + Send + 'static,
 {
-    pub(crate) fn boxed(work: F) -> (Box<dyn Job>, oneshot::Receiver<Result<T, StoreError>>) {
+    pub(crate) fn boxed(
+        work: F,
+        alone: bool,
+    ) -> (Box<dyn Job>, oneshot::Receiver<Result<T, StoreError>>) {
         let (reply, answer) = oneshot::channel();
         let call = Call {
             work,
+            alone,
             result: None,
             reply,
         };
@@ -220,6 +229,10 @@ where
 
     fn contended(&self) -> bool {
         matches!(self.result, Some(Err(StoreError::Contended(_))))
+    }
+
+    fn alone(&self) -> bool {
+        self.alone
     }
 
     fn finish(self: Box<Self>, failed: Option<&StoreError>) {

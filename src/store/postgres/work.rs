@@ -728,7 +728,23 @@ fn fail_all(jobs: impl IntoIterator<Item = Box<dyn Job>>, e: &DbError) {
 /// is rolled back and each unit runs again alone, so one unit's failure is its own; a unit
 /// that met another writer's rows gets one more try alone. `false` when the connection
 /// failed (everyone not yet answered is told so).
-fn run_batch(conn: &Conn, mut batch: Vec<Box<dyn Job>>) -> bool {
+fn run_batch(conn: &Conn, batch: Vec<Box<dyn Job>>) -> bool {
+    let (alone, mut batch): (Vec<_>, Vec<_>) = batch.into_iter().partition(|job| job.alone());
+    let mut alone = alone.into_iter();
+    while let Some(mut job) = alone.next() {
+        let mut result = in_transaction(conn, std::slice::from_mut(&mut job));
+        if matches!(result, Ok(false)) && job.contended() {
+            result = in_transaction(conn, std::slice::from_mut(&mut job));
+        }
+        if let Err(e) = result {
+            fail_all(std::iter::once(job).chain(alone).chain(batch), &e);
+            return false;
+        }
+        job.finish(None);
+    }
+    if batch.is_empty() {
+        return true;
+    }
     match in_transaction(conn, &mut batch) {
         Ok(true) => {
             for job in batch {
