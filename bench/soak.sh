@@ -20,6 +20,7 @@ export REPLYGUARD_SECRET=soak-secret-of-at-least-thirty-two-characters
 if [ "${2:-}" = --postgres ]; then
   start_postgres
   export REPLYGUARD_DATABASE_URL="$PGURL/postgres"
+  export SOAK_PSQL="$PGBIN/psql"
   pgopts="-p $PGPORT -k $PGDIR -c listen_addresses=127.0.0.1 -c max_connections=200"
   export SOAK_PG_CTL="bash -c '. .ci/postgres.sh; PGDIR=$PGDIR; PGBIN=$PGBIN; \
 _as_pg $PGBIN/pg_ctl -D $PGDIR/db -l $PGDIR/log -w -o \"$pgopts\" \"\$0\" >/dev/null'"
