@@ -40,6 +40,9 @@ pub enum Command {
     /// Manage the sites whose articles accept comments.
     #[command(subcommand)]
     Site(SiteCommand),
+    /// One article's moderation: its own mode, and closing or opening it.
+    #[command(subcommand)]
+    Thread(ThreadCommand),
     /// Manage moderator accounts.
     #[command(subcommand)]
     Moderator(ModeratorCommand),
@@ -113,6 +116,37 @@ pub enum SiteCommand {
         #[arg(value_parser = ["on", "off"])]
         setting: String,
     },
+    /// The site's moderation: who is published at once, and when articles close.
+    Set {
+        origin: String,
+        /// `premoderate` (everything waits), `first-time` (trusted commenters are published
+        /// at once) or `postmoderate` (everything is, but what the filter or lists hold).
+        #[arg(long)]
+        moderation: Option<String>,
+        /// Approved comments that make a commenter trusted (`first-time`; default 1).
+        #[arg(long)]
+        trust_after: Option<u32>,
+        /// An article closes this many days after its first comment (0: never).
+        #[arg(long)]
+        close_after_days: Option<u32>,
+        /// Reports that take a published comment back to the queue (0: never).
+        #[arg(long)]
+        auto_hide_reports: Option<u32>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ThreadCommand {
+    /// Set an article's own moderation mode (`site`: the site's again).
+    Set {
+        url: String,
+        #[arg(long)]
+        moderation: String,
+    },
+    /// Close an article: it takes no more comments.
+    Close { url: String },
+    /// Open an article again, even past the site's days.
+    Open { url: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -227,6 +261,50 @@ fn run(mut cli: Cli) -> anyhow::Result<()> {
             let app = open_app(&cli)?;
             block_on(app.sites().set_store_checked(&origin, setting == "on"))?;
             println!("Akismet comment-checks for {origin} are filed in the queue: {setting}");
+            Ok(())
+        }
+        Command::Site(SiteCommand::Set {
+            origin,
+            moderation,
+            trust_after,
+            close_after_days,
+            auto_hide_reports,
+        }) => {
+            let origin = parse_origin(&origin).map_err(|e| anyhow!("ORIGIN: {e}"))?;
+            let change = crate::domain::SitePolicyChange {
+                mode: moderation
+                    .as_deref()
+                    .map(crate::domain::ModerationMode::parse)
+                    .transpose()
+                    .map_err(|e| anyhow!("--moderation: {e}"))?,
+                trust_after: trust_after.map(|n| n.max(1)),
+                close_after_days: close_after_days.map(|d| (d > 0).then_some(d)),
+                auto_hide_reports: auto_hide_reports.map(|n| (n > 0).then_some(n)),
+            };
+            let app = open_app(&cli)?;
+            block_on(app.sites().set_policy(&origin, change))?;
+            println!("moderation settings of {origin} saved");
+            Ok(())
+        }
+        Command::Thread(command) => {
+            let app = open_app(&cli)?;
+            let (url, mode, closed, done) = match command {
+                ThreadCommand::Set { url, moderation } => {
+                    let mode = match moderation.trim() {
+                        "site" => None,
+                        other => Some(
+                            crate::domain::ModerationMode::parse(other)
+                                .map_err(|e| anyhow!("--moderation: {e}"))?,
+                        ),
+                    };
+                    (url, Some(mode), None, "moderation set")
+                }
+                ThreadCommand::Close { url } => (url, None, Some(Some(true)), "closed"),
+                ThreadCommand::Open { url } => (url, None, Some(Some(false)), "open"),
+            };
+            let thread = crate::domain::ThreadUrl::parse(&url).map_err(|e| anyhow!("URL: {e}"))?;
+            block_on(app.sites().set_article(&thread, mode, closed))?;
+            println!("{}: {done}", thread.as_ref());
             Ok(())
         }
         Command::Site(SiteCommand::List) => {

@@ -223,9 +223,13 @@
         if (!ol) { ol = el("ol", "rg-list"); target.insertBefore(ol, parent ? respond : null); }
         ol.appendChild(own);
         fields.body.input.value = "";
-        status.textContent = "Thank you. Your comment is awaiting moderation.";
+        status.textContent = r.json.status === "approved" ? "Thank you. Your comment is published."
+          : "Thank you. Your comment is awaiting moderation.";
         own.scrollIntoView({ block: "nearest" });
         newToken();
+      } else if (r.status === 403 && r.json.error === "comments_closed") {
+        form.hidden = true;
+        status.textContent = "Comments are closed.";
       } else if (r.status === 422) {
         var errors = r.json.fields || {};
         var general = (errors.thread || []).concat(errors.parent || []);
@@ -246,6 +250,11 @@
     comments.appendChild(list(r.json.comments));
     root.appendChild(heading);
     root.appendChild(comments);
+    if (r.json.open === false) {
+      comments.querySelectorAll(".rg-reply").forEach(function (b) { b.remove(); });
+      root.appendChild(el("p", "rg-closed", "Comments are closed."));
+      return;
+    }
     root.appendChild(respond);
     root.appendChild(status);
     newToken();

@@ -339,7 +339,7 @@ pub(crate) fn feedback_rule(
     };
     let id = match earlier {
         Some(id) => id,
-        None => match file(tx, &f.comment, &f.meta, &f.filing, None)? {
+        None => match file(tx, &f.comment, &f.meta, &f.filing, None, false)? {
             Ok(submitted) => submitted.id,
             Err(refusal) => return Ok(Err(refusal)),
         },

@@ -386,6 +386,7 @@ pub(crate) fn decide(tx: &mut dyn Tx, d: &Decision) -> TxResult<Result<Acted, De
         from,
         to: transition.to,
         at: d.at,
+        reason: None,
     })?;
     Ok(Ok(Acted {
         id: d.comment,

@@ -193,6 +193,7 @@ pub(crate) fn erase(tx: &mut dyn Tx, email: &str, at: i64) -> TxResult<u64> {
             from: status,
             to: status,
             at,
+            reason: None,
         })?;
         tx.bump_thread_of(id)?;
     }

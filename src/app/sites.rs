@@ -7,7 +7,10 @@ use super::accounts::{Moderator, token_hash};
 use super::akismet::KEY_LEN;
 use super::guard::{Guard, RuleError};
 use super::secret::hex;
-use crate::domain::{NewRule, Rule, RuleKind, RuleList, Site, now_millis};
+use crate::domain::{
+    ModerationMode, NewRule, Rule, RuleKind, RuleList, Site, SitePolicyChange, ThreadUrl,
+    now_millis,
+};
 use crate::store::Store;
 
 /// Sites, their keys and settings, and the block and hold lists.
@@ -74,6 +77,55 @@ impl Sites {
             .set_site_key(site, generation, token_hash(&key))
             .await?;
         Ok(key)
+    }
+
+    /// Changes a site's moderation settings (mode, trust, closing days, reports).
+    ///
+    /// # Errors
+    /// No such site, or a database failure.
+    pub async fn set_policy(&self, origin: &str, change: SitePolicyChange) -> anyhow::Result<()> {
+        let origin_owned = origin.to_owned();
+        let found = self
+            .store
+            .write(move |tx| tx.set_site_policy(&origin_owned, &change))
+            .await?;
+        if !found {
+            anyhow::bail!("no site {origin} is registered");
+        }
+        Ok(())
+    }
+
+    /// Sets an article's own mode and closes or opens it by hand (`None` leaves either as
+    /// it is); the article is recorded if it has no comment yet.
+    ///
+    /// # Errors
+    /// The article's site is not registered, or a database failure.
+    pub async fn set_article(
+        &self,
+        thread: &ThreadUrl,
+        mode: Option<Option<ModerationMode>>,
+        closed: Option<Option<bool>>,
+    ) -> anyhow::Result<()> {
+        let (origin, url, at) = (thread.origin(), thread.as_ref().to_owned(), now_millis());
+        let found = self
+            .store
+            .write(move |tx| {
+                let Some((site, thread)) = tx.site_and_thread(&origin, &url)? else {
+                    return Ok(false);
+                };
+                let thread = match thread {
+                    Some(thread) => thread,
+                    None => tx.insert_thread(site, &url, at)?,
+                };
+                tx.set_thread_policy(thread, mode, closed)?;
+                tx.bump_thread(thread)?;
+                Ok(true)
+            })
+            .await?;
+        if !found {
+            anyhow::bail!("no site is registered for {}", thread.as_ref());
+        }
+        Ok(())
     }
 
     /// Whether comment-checks for `origin` also file the comment in the moderation queue.

@@ -41,6 +41,8 @@ pub enum SubmitError {
     Limited(super::limits::Limited),
     #[error("this comment was already posted")]
     Duplicate(super::limits::Duplicate),
+    #[error("comments are closed on this article")]
+    Closed,
     #[error("failed to store the comment")]
     Unexpected(#[from] anyhow::Error),
 }
@@ -99,6 +101,7 @@ fn refusal_errors(refusal: SubmitRefusal) -> FieldErrors {
             "parent",
             "The comment you are replying to does not exist or is not public.",
         ),
+        SubmitRefusal::CommentsClosed => ("thread", "Comments are closed on this article."),
     };
     let mut errors = FieldErrors::default();
     errors.add(field, message);
@@ -190,6 +193,7 @@ impl Submissions {
             Ok(_) => Outcome::Pending,
             Err(SubmitError::Validation(_)) => Outcome::Invalid,
             Err(SubmitError::Duplicate(_)) => Outcome::Duplicate,
+            Err(SubmitError::Closed) => Outcome::Invalid,
             Err(SubmitError::Limited(_)) => Outcome::RateLimited,
             Err(SubmitError::Unexpected(_)) => Outcome::Failed,
         });
@@ -393,13 +397,25 @@ impl Submissions {
             .then(|| (comment.clone(), filing.clone(), meta.created_at));
         let stored = self
             .store
-            .write(move |tx| file(tx, &comment, &meta, &filing, token.as_ref()))
+            .write(move |tx| {
+                file(
+                    tx,
+                    &comment,
+                    &meta,
+                    &filing,
+                    token.as_ref(),
+                    door == Door::Reader,
+                )
+            })
             .await
             .map_err(|e| anyhow::Error::new(e).context("database failure while submitting"));
         let submitted = match stored {
             Ok(Ok(submitted)) => submitted,
             Ok(Err(refusal)) => {
                 if door == Door::Reader {
+                    if refusal == SubmitRefusal::CommentsClosed {
+                        return Err(SubmitError::Closed);
+                    }
                     return Err(SubmitError::Validation(refusal_errors(refusal)));
                 }
                 // The app still gets its answer; the queue just does not hold the comment.
@@ -425,7 +441,6 @@ impl Submissions {
             door = ?door,
             "comment stored"
         );
-        debug_assert!(submitted.status != CommentStatus::Approved);
         judged.status = submitted.status;
         judged.stored = Some(submitted);
         Ok(judged)
@@ -437,6 +452,19 @@ impl Submissions {
     /// A database failure.
     pub async fn approved_comments(&self, thread: &ThreadUrl) -> anyhow::Result<PublicThread> {
         Ok(self.store.list_public(thread.as_ref().to_owned()).await?)
+    }
+
+    /// Whether the article takes comments now (a registered site's, not closed by hand
+    /// or by the site's days).
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn article_open(&self, thread: &ThreadUrl) -> anyhow::Result<bool> {
+        let policy = self
+            .store
+            .article_policy(thread.origin(), thread.as_ref().to_owned())
+            .await?;
+        Ok(policy.is_some_and(|p| p.open(crate::domain::now_millis())))
     }
 
     /// The version of an article's approved comments, without reading them: a rendering of
@@ -463,6 +491,7 @@ pub(crate) fn file(
     meta: &SubmissionMeta,
     filing: &Filing,
     token: Option<&TokenUse>,
+    may_publish: bool,
 ) -> TxResult<Result<Submitted, SubmitRefusal>> {
     if let Some(key) = &meta.idempotency_key
         && let Some(stored) = tx.by_idempotency_key(key)?
@@ -473,6 +502,10 @@ pub(crate) fn file(
     let Some((site, thread)) = tx.site_and_thread(&comment.thread.origin(), url)? else {
         return Ok(Err(SubmitRefusal::UnknownSite));
     };
+    let policy = tx.article_policy(site, thread)?;
+    if !policy.open(meta.created_at) {
+        return Ok(Err(SubmitRefusal::CommentsClosed));
+    }
     let thread = match thread {
         Some(thread) => thread,
         None => tx.insert_thread(site, url, meta.created_at)?,
@@ -490,9 +523,37 @@ pub(crate) fn file(
         Some(token) if !use_token(tx, &token.nonce, meta.created_at)? => &token.replayed,
         _ => filing,
     };
+    let published = match may_publish {
+        true => publication(tx, site, &policy, comment, filing)?,
+        false => None,
+    };
+    let approved;
+    let filing = match &published {
+        Some(_) => {
+            approved = Filing {
+                status: CommentStatus::Approved,
+                ..filing.clone()
+            };
+            &approved
+        }
+        None => filing,
+    };
     let spam = filing.status == CommentStatus::Spam;
     let before_spam = spam.then_some(CommentStatus::Pending);
     let id = tx.insert_comment(thread, comment, meta, filing, before_spam)?;
+    if let Some(reason) = published {
+        // The policy's decision, in the log like a moderator's and undone like one.
+        tx.append_log(&LogEvent {
+            comment: id,
+            moderator: None,
+            action: LogAction::Decided(ModAction::Approve),
+            from: CommentStatus::Pending,
+            to: CommentStatus::Approved,
+            at: meta.created_at,
+            reason: Some(reason),
+        })?;
+        tx.bump_thread(thread)?;
+    }
     if let Some(seed) = meta.campaign {
         tx.start_campaign(seed)?;
     }
@@ -504,6 +565,7 @@ pub(crate) fn file(
             from: CommentStatus::Pending,
             to: CommentStatus::Spam,
             at: meta.created_at,
+            reason: None,
         })?;
     }
     Ok(Ok(Submitted {
@@ -511,4 +573,42 @@ pub(crate) fn file(
         status: filing.status,
         created_at: meta.created_at,
     }))
+}
+
+/// A reader's comment the filter scores at or above this is never published at once,
+/// whatever the mode: it waits for a person.
+const PUBLISH_BELOW: f64 = 0.5;
+
+/// Whether the moderation policy publishes this comment at once, and why in words: only a
+/// comment the filter, the signals and the lists let through (pending, no signal but a
+/// noted missing form token, a clear score), then by the mode: `postmoderate` publishes
+/// it; `first-time` when the commenter (email and name on this site) has at least
+/// `trust_after` approved comments since their latest spam or rejected one.
+fn publication(
+    tx: &mut dyn Tx,
+    site: crate::domain::SiteId,
+    policy: &crate::domain::ArticlePolicy,
+    comment: &NewComment,
+    filing: &Filing,
+) -> TxResult<Option<String>> {
+    use crate::domain::ModerationMode;
+    let held = filing.status != CommentStatus::Pending
+        || filing.signals.iter().any(|s| *s != Signal::NoFormToken)
+        || filing
+            .verdict
+            .as_ref()
+            .is_none_or(|v| v.probability >= PUBLISH_BELOW);
+    if held {
+        return Ok(None);
+    }
+    Ok(match policy.mode() {
+        ModerationMode::Premoderate => None,
+        ModerationMode::Postmoderate => Some("postmoderated: published at once".to_owned()),
+        ModerationMode::FirstTime => {
+            let approved =
+                tx.approved_since_refusal(site, comment.email.as_ref(), comment.author.as_ref())?;
+            (approved >= policy.trust_after)
+                .then(|| format!("trusted commenter: {approved} approved"))
+        }
+    })
 }

@@ -101,6 +101,8 @@ pub enum SubmitRefusal {
     ParentNotPublic,
     /// The parent belongs to another article.
     ParentInOtherThread,
+    /// The article no longer takes comments (closed by hand, or by the site's days).
+    CommentsClosed,
 }
 
 /// A stored submission.
@@ -142,15 +144,17 @@ impl LogAction {
 }
 
 /// One entry of the moderation log, as a use case appends it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct LogEvent {
     pub comment: CommentId,
-    /// `None`: the service itself (the filter on arrival, an erasure).
+    /// `None`: the service itself (the filter on arrival, the moderation policy, an erasure).
     pub moderator: Option<ModeratorId>,
     pub action: LogAction,
     pub from: CommentStatus,
     pub to: CommentStatus,
     pub at: i64,
+    /// Why, in words, when the service itself decided ("trusted commenter: 3 approved").
+    pub reason: Option<String>,
 }
 
 /// Why a decision was not applied.
@@ -284,6 +288,9 @@ pub struct LogEntry {
     pub from: CommentStatus,
     pub to: CommentStatus,
     pub at: Timestamp,
+    /// Why, when the service itself decided.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// A comment with its parent, thread, the author's other comments and its history.
@@ -544,4 +551,115 @@ pub struct AkismetUsage {
     pub ham: u64,
     pub missed_spam: u64,
     pub false_positives: u64,
+}
+
+/// Who is published at once on a site or an article.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ModerationMode {
+    /// Everything waits for a moderator (the default).
+    Premoderate,
+    /// A trusted commenter's comment is published at once; everyone else's waits.
+    FirstTime,
+    /// Everything is published at once but what the filter, signals or lists hold.
+    Postmoderate,
+}
+
+impl ModerationMode {
+    /// `premoderate`, `first-time` or `postmoderate`.
+    ///
+    /// # Errors
+    /// Any other word, with the three allowed.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        match s.trim() {
+            "premoderate" => Ok(Self::Premoderate),
+            "first-time" => Ok(Self::FirstTime),
+            "postmoderate" => Ok(Self::Postmoderate),
+            other => Err(format!(
+                "{other:?} is not a moderation mode: premoderate, first-time or postmoderate"
+            )),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Premoderate => "premoderate",
+            Self::FirstTime => "first-time",
+            Self::Postmoderate => "postmoderate",
+        }
+    }
+}
+
+/// What a site and one of its articles say about moderation, as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArticlePolicy {
+    pub site_mode: ModerationMode,
+    /// Approved comments that make a commenter trusted (`first-time`).
+    pub trust_after: u32,
+    /// An article closes this many days after its first comment.
+    pub close_after_days: Option<u32>,
+    /// The article's own mode, over the site's.
+    pub article_mode: Option<ModerationMode>,
+    /// Closed (`Some(true)`) or opened (`Some(false)`) by hand; `None`: by the days.
+    pub closed_by_hand: Option<bool>,
+    /// When the article got its first comment; `None`: it has none yet.
+    pub first_comment_at: Option<i64>,
+}
+
+impl ArticlePolicy {
+    /// The mode in force: the article's, else the site's.
+    pub fn mode(&self) -> ModerationMode {
+        self.article_mode.unwrap_or(self.site_mode)
+    }
+
+    /// Whether the article takes comments at `now` (unix milliseconds).
+    pub fn open(&self, now: i64) -> bool {
+        match self.closed_by_hand {
+            Some(closed) => !closed,
+            None => match (self.close_after_days, self.first_comment_at) {
+                (Some(days), Some(first)) => now - first < i64::from(days) * 86_400_000,
+                _ => true,
+            },
+        }
+    }
+}
+
+/// A change to a site's moderation settings; `None` leaves one as it is.
+#[derive(Debug, Clone, Default)]
+pub struct SitePolicyChange {
+    pub mode: Option<ModerationMode>,
+    pub trust_after: Option<u32>,
+    /// `Some(None)` clears it.
+    pub close_after_days: Option<Option<u32>>,
+    pub auto_hide_reports: Option<Option<u32>>,
+}
+
+#[cfg(test)]
+mod policy_tests {
+    use super::*;
+
+    #[test]
+    fn an_article_closes_by_hand_or_by_the_days_after_its_first_comment() {
+        let day = 86_400_000;
+        let mut p = ArticlePolicy {
+            site_mode: ModerationMode::FirstTime,
+            trust_after: 1,
+            close_after_days: Some(3),
+            article_mode: None,
+            closed_by_hand: None,
+            first_comment_at: Some(10 * day),
+        };
+        assert!(p.open(12 * day));
+        assert!(!p.open(13 * day));
+        p.closed_by_hand = Some(false);
+        assert!(p.open(30 * day), "opened by hand past the days");
+        p.closed_by_hand = Some(true);
+        assert!(!p.open(10 * day));
+        p.closed_by_hand = None;
+        p.first_comment_at = None;
+        assert!(p.open(30 * day), "no comment yet: nothing to count from");
+        assert_eq!(p.mode(), ModerationMode::FirstTime);
+        p.article_mode = Some(ModerationMode::Premoderate);
+        assert_eq!(p.mode(), ModerationMode::Premoderate);
+    }
 }

@@ -56,6 +56,8 @@ pub enum ApiError {
     RateLimited(u64),
     #[error("this comment was already posted")]
     Duplicate,
+    #[error("comments are closed on this article")]
+    CommentsClosed,
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -102,6 +104,7 @@ impl ApiError {
             ApiError::TooManyAttempts(_) => "too_many_attempts",
             ApiError::RateLimited(_) => "rate_limited",
             ApiError::Duplicate => "duplicate_comment",
+            ApiError::CommentsClosed => "comments_closed",
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "invalid_transition",
             ApiError::ModelRefused(_) => "model_operation_refused",
@@ -123,6 +126,7 @@ impl ResponseError for ApiError {
                 StatusCode::TOO_MANY_REQUESTS
             }
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::CommentsClosed => StatusCode::FORBIDDEN,
             ApiError::Conflict(_) | ApiError::ModelRefused(_) | ApiError::Duplicate => {
                 StatusCode::CONFLICT
             }
@@ -183,6 +187,7 @@ impl From<SubmitError> for ApiError {
             SubmitError::Validation(fields) => ApiError::Validation(fields),
             SubmitError::Limited(l) => ApiError::RateLimited(l.retry_after.as_secs().max(1)),
             SubmitError::Duplicate(_) => ApiError::Duplicate,
+            SubmitError::Closed => ApiError::CommentsClosed,
             SubmitError::Unexpected(e) => ApiError::Unexpected(e),
         }
     }

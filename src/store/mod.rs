@@ -32,7 +32,7 @@ use crate::domain::{
     NewApiToken, NewRule, NewSession, Order, PublicThread, QueueFilter, Rule, ScoringRow,
     SessionRecord, Site, SiteId, StoredVerdict, Submitted,
 };
-use crate::domain::{AkismetUsage, NotifyChoice, Recipient};
+use crate::domain::{AkismetUsage, ArticlePolicy, NotifyChoice, Recipient};
 
 /// What can go wrong talking to the store. Cloneable: one failed group commit is reported to
 /// every caller in the batch.
@@ -370,6 +370,19 @@ impl Store {
         month: String,
     ) -> Result<AkismetUsage, StoreError> {
         dispatch!(self.akismet_usage(site, month))
+    }
+
+    /// The moderation policy of the article at `url` on the site at `origin`; `None` when
+    /// no such site is registered.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn article_policy(
+        &self,
+        origin: String,
+        url: String,
+    ) -> Result<Option<ArticlePolicy>, StoreError> {
+        dispatch!(self.article_policy(origin, url))
     }
 
     /// Whether instances may share this database (PostgreSQL): limits that must hold

@@ -18,9 +18,9 @@ use tokio::sync::oneshot;
 
 use super::StoreError;
 use crate::domain::{
-    AkismetUsage, CommentId, CommentStatus, Filing, ImportedComment, Label, LabelSource,
-    LimitBucket, LogEvent, ModeratorId, ModeratorName, NewComment, SiteId, SubmissionMeta,
-    Submitted, ThreadId,
+    AkismetUsage, ArticlePolicy, CommentId, CommentStatus, Filing, ImportedComment, Label,
+    LabelSource, LimitBucket, LogEvent, ModerationMode, ModeratorId, ModeratorName, NewComment,
+    SiteId, SitePolicyChange, SubmissionMeta, Submitted, ThreadId,
 };
 
 /// The result of one primitive.
@@ -149,6 +149,25 @@ pub trait Tx {
     fn count_attempts(&mut self, key: &str, since: i64) -> TxResult<u32>;
     /// Records one attempt under each key, forgetting attempts older than `forget_before`.
     fn record_attempts(&mut self, keys: &[&str], at: i64, forget_before: i64) -> TxResult<()>;
+
+    // ---- moderation policy ---------------------------------------------------------------
+
+    /// What site `site` and, when it has one yet, article `thread` say about moderation.
+    fn article_policy(&mut self, site: SiteId, thread: Option<ThreadId>)
+    -> TxResult<ArticlePolicy>;
+    /// Approved comments on site `site` by the commenter with this email (any case) and
+    /// name, counted since their latest spam or rejected comment there.
+    fn approved_since_refusal(&mut self, site: SiteId, email: &str, author: &str) -> TxResult<u32>;
+    /// Changes a site's moderation settings; whether the site exists.
+    fn set_site_policy(&mut self, origin: &str, change: &SitePolicyChange) -> TxResult<bool>;
+    /// Sets an article's own mode (`Some(None)`: the site's again) and whether it is closed
+    /// by hand (`Some(None)`: by the days again); leaves what is `None`.
+    fn set_thread_policy(
+        &mut self,
+        thread: ThreadId,
+        mode: Option<Option<ModerationMode>>,
+        closed: Option<Option<bool>>,
+    ) -> TxResult<()>;
 
     // ---- claims, limits, usage ---------------------------------------------------------
 

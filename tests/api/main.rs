@@ -34,9 +34,11 @@ mod guard;
 mod hardening;
 // Hardening, third round (issue #25): each reproduced row of its table.
 mod hostile;
+// Moderation policy (issue #26): modes, trusted commenters, closed articles.
 mod notify;
 mod openapi;
 mod operations;
+mod policy;
 mod privacy;
 mod tokens;
 // Property tests: parsers, tokenizer, the public tree and its serializer.

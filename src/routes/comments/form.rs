@@ -12,7 +12,7 @@ use crate::domain::{FieldErrors, NewComment, RawComment, SubmissionMeta, Submitt
 use crate::routes::AppState;
 use crate::views::{self, ReplyForm};
 
-use super::{PUBLIC_STATUS, submission_meta};
+use super::{public_status, submission_meta};
 use crate::routes::html_response;
 
 /// The classic comment form, with WordPress's field names. Every field is optional here so
@@ -183,6 +183,13 @@ pub async fn submit_comment_form(
             );
             html_response(StatusCode::CONFLICT, page)
         }
+        Err(SubmitError::Closed) => {
+            let page = views::reply_error_page(
+                &form.view(&FieldErrors::default()),
+                "Comments are closed on this article. Your text is below, so it is not lost.",
+            );
+            html_response(StatusCode::FORBIDDEN, page)
+        }
         Err(SubmitError::Limited(limited)) => {
             let seconds = limited.retry_after.as_secs().max(1);
             let page = views::reply_error_page(
@@ -236,7 +243,10 @@ fn redirect_target(thread: &ThreadUrl, redirect_to: &str, submitted: &Submitted)
     target
         .query_pairs_mut()
         .append_pair("replyguard_comment", &submitted.id.to_string())
-        .append_pair("replyguard_status", PUBLIC_STATUS.as_str());
+        .append_pair(
+            "replyguard_status",
+            public_status(submitted.status).as_str(),
+        );
     target.set_fragment(Some(&format!("comment-{}", submitted.id)));
     target.into()
 }

@@ -17,6 +17,8 @@ pub struct ThreadQuery {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ThreadJson {
     thread: String,
+    /// Whether the article takes comments (`false`: closed; the widget shows no form).
+    open: bool,
     count: usize,
     /// Approved comments, oldest first, each with `id`, `parent`, `author`, `website`,
     /// `body`, `body_html`, `created_at` and nested `replies`.
@@ -114,8 +116,15 @@ pub async fn list_comments(
         ApiError::Validation(errors)
     })?;
     let url = thread.as_ref();
+    let open = state.app.submissions().article_open(&thread).await?;
+    // Closing by the days changes no version: whether it is open is part of the key.
+    let key = if open {
+        url.to_owned()
+    } else {
+        format!("{url} closed")
+    };
     let cached = match state.app.submissions().approved_version(&thread).await? {
-        Some(version) => state.listings.get(url, version),
+        Some(version) => state.listings.get(&key, version),
         None => None,
     };
     let body = match cached {
@@ -125,12 +134,13 @@ pub async fn list_comments(
             let count = public.comments.len();
             let json = serde_json::to_vec(&ThreadJson {
                 thread: url.to_owned(),
+                open,
                 count,
                 comments: render::thread_tree(public.comments),
             })
             .map_err(|e| ApiError::Unexpected(e.into()))?;
             let body = web::Bytes::from(json);
-            state.listings.put(url, public.version, body.clone());
+            state.listings.put(&key, public.version, body.clone());
             body
         }
     };

@@ -137,7 +137,7 @@ pub async fn submit_comment_json(
     let submitted = state.app.submissions().submit(comment, meta).await?;
     Ok(HttpResponse::Accepted().json(AcceptedJson {
         id: submitted.id,
-        status: PUBLIC_STATUS,
+        status: public_status(submitted.status),
         thread,
         parent,
         created_at: Timestamp(submitted.created_at),
@@ -176,4 +176,10 @@ pub async fn form_token(
 /// What a submitter is told: everything held back is "pending". A comment the filter
 /// filed as spam still awaits a moderator (who may release it), and telling spammers which
 /// texts the filter catches would help them get past it.
-const PUBLIC_STATUS: CommentStatus = CommentStatus::Pending;
+/// Published at once (a trusted commenter, a postmoderated site) is said so.
+pub(crate) fn public_status(status: CommentStatus) -> CommentStatus {
+    match status {
+        CommentStatus::Approved => CommentStatus::Approved,
+        _ => CommentStatus::Pending,
+    }
+}

@@ -279,7 +279,7 @@ async fn find_for_moderation(
 async fn list_log(client: &impl GenericClient, id: CommentId) -> Result<Vec<LogEntry>, DbError> {
     let rows = client
         .query(
-            "SELECT l.id, m.name, l.action, l.from_status, l.to_status, l.created_at
+            "SELECT l.id, m.name, l.action, l.from_status, l.to_status, l.created_at, l.reason
              FROM mod_log l LEFT JOIN moderators m ON m.id = l.moderator_id
              WHERE l.comment_id = $1 ORDER BY l.id",
             &[&id.0],
@@ -294,6 +294,7 @@ async fn list_log(client: &impl GenericClient, id: CommentId) -> Result<Vec<LogE
                 from: status(row, 3)?,
                 to: status(row, 4)?,
                 at: Timestamp(row.get(5)),
+                reason: row.get(6),
             })
         })
         .collect()

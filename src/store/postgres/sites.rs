@@ -3,8 +3,8 @@
 
 use super::{DbError, Postgres, limit_i64};
 use crate::domain::{
-    AkismetUsage, CommentId, KeyedSite, ModeratorId, NewRule, Rule, RuleKind, RuleList, Site,
-    SiteId, now_millis,
+    AkismetUsage, ArticlePolicy, CommentId, KeyedSite, ModerationMode, ModeratorId, NewRule, Rule,
+    RuleKind, RuleList, Site, SiteId, now_millis,
 };
 
 impl Postgres {
@@ -82,6 +82,39 @@ impl Postgres {
                 origin: row.get(1),
                 store_checked: row.get(2),
             }))
+    }
+
+    pub async fn article_policy(
+        &self,
+        origin: String,
+        url: String,
+    ) -> Result<Option<ArticlePolicy>, DbError> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached(
+                "SELECT s.moderation, s.trust_after, s.close_after_days, t.moderation, t.closed,
+                        (SELECT MIN(c.created_at) FROM comments c WHERE c.thread_id = t.id)
+                 FROM sites s LEFT JOIN threads t ON t.url = $2 AND t.site_id = s.id
+                 WHERE s.origin = $1",
+            )
+            .await?;
+        let Some(row) = client.query_opt(&statement, &[&origin, &url]).await? else {
+            return Ok(None);
+        };
+        let mode = |text: Option<String>| {
+            text.map(|t| ModerationMode::parse(&t).map_err(super::corrupt))
+                .transpose()
+        };
+        Ok(Some(ArticlePolicy {
+            site_mode: mode(row.get(0))?.unwrap_or(ModerationMode::Premoderate),
+            trust_after: u32::try_from(row.get::<_, i32>(1)).unwrap_or(u32::MAX),
+            close_after_days: row
+                .get::<_, Option<i32>>(2)
+                .map(|d| u32::try_from(d).unwrap_or(u32::MAX)),
+            article_mode: mode(row.get(3))?,
+            closed_by_hand: row.get(4),
+            first_comment_at: row.get(5),
+        }))
     }
 
     pub async fn akismet_usage(

@@ -33,9 +33,9 @@ use tokio_postgres::{Client, Config, NoTls, Row, Statement};
 
 use super::{DbError, status, status_opt, submitted};
 use crate::domain::{
-    AkismetUsage, CommentId, CommentStatus, Filing, ImportedComment, Label, LabelSource,
-    LimitBucket, LogEvent, ModeratorId, ModeratorName, NewComment, SiteId, SubmissionMeta,
-    Submitted, ThreadId, now_millis,
+    AkismetUsage, ArticlePolicy, CommentId, CommentStatus, Filing, ImportedComment, Label,
+    LabelSource, LimitBucket, LogEvent, ModerationMode, ModeratorId, ModeratorName, NewComment,
+    SiteId, SitePolicyChange, SubmissionMeta, Submitted, ThreadId, now_millis,
 };
 use crate::store::sql::{ERASED_AUTHOR, ERASED_BODY};
 use crate::store::work::Job;
@@ -327,8 +327,8 @@ impl Tx for PgTx<'_> {
     fn append_log(&mut self, e: &LogEvent) -> TxResult<()> {
         self.exec(
             "INSERT INTO mod_log (comment_id, moderator_id, action, from_status, to_status,
-                                  created_at)
-             VALUES ($1, $2, $3, $4, $5, $6)",
+                                  created_at, reason)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
             &[
                 &e.comment.0,
                 &e.moderator.map(|m| m.0),
@@ -336,6 +336,7 @@ impl Tx for PgTx<'_> {
                 &e.from.as_str(),
                 &e.to.as_str(),
                 &e.at,
+                &e.reason,
             ],
         )?;
         Ok(())
@@ -567,6 +568,93 @@ impl Tx for PgTx<'_> {
                 &[key, &at],
             )?;
         }
+        Ok(())
+    }
+
+    fn article_policy(
+        &mut self,
+        site: SiteId,
+        thread: Option<ThreadId>,
+    ) -> TxResult<ArticlePolicy> {
+        let row = self.one(
+            "SELECT s.moderation, s.trust_after, s.close_after_days, t.moderation, t.closed,
+                    (SELECT MIN(c.created_at) FROM comments c WHERE c.thread_id = t.id)
+             FROM sites s LEFT JOIN threads t ON t.id = $2 AND t.site_id = s.id
+             WHERE s.id = $1",
+            &[&site.0, &thread.map(|t| t.0)],
+        )?;
+        let mode = |text: Option<String>| {
+            text.map(|t| ModerationMode::parse(&t).map_err(super::corrupt))
+                .transpose()
+        };
+        Ok(ArticlePolicy {
+            site_mode: mode(row.get(0))?.unwrap_or(ModerationMode::Premoderate),
+            trust_after: u32::try_from(row.get::<_, i32>(1)).unwrap_or(u32::MAX),
+            close_after_days: row
+                .get::<_, Option<i32>>(2)
+                .map(|d| u32::try_from(d).unwrap_or(u32::MAX)),
+            article_mode: mode(row.get(3))?,
+            closed_by_hand: row.get(4),
+            first_comment_at: row.get(5),
+        })
+    }
+
+    fn approved_since_refusal(&mut self, site: SiteId, email: &str, author: &str) -> TxResult<u32> {
+        let row = self.one(
+            "WITH theirs AS (
+                 SELECT c.status, c.created_at FROM comments c
+                 JOIN threads t ON t.id = c.thread_id
+                 WHERE t.site_id = $1 AND lower(c.email) = lower($2) AND c.author = $3
+             )
+             SELECT COUNT(*) FROM theirs
+             WHERE status = 'approved'
+               AND created_at > COALESCE(
+                   (SELECT MAX(created_at) FROM theirs WHERE status IN ('spam', 'rejected')), -1)",
+            &[&site.0, &email, &author],
+        )?;
+        Ok(u32::try_from(row.get::<_, i64>(0)).unwrap_or(u32::MAX))
+    }
+
+    fn set_site_policy(&mut self, origin: &str, change: &SitePolicyChange) -> TxResult<bool> {
+        let n = |v: Option<u32>| v.map(|v| i32::try_from(v).unwrap_or(i32::MAX));
+        Ok(self.exec(
+            "UPDATE sites SET
+                 moderation = COALESCE($2, moderation),
+                 trust_after = COALESCE($3, trust_after),
+                 close_after_days = CASE WHEN $4 THEN $5 ELSE close_after_days END,
+                 auto_hide_reports = CASE WHEN $6 THEN $7 ELSE auto_hide_reports END
+             WHERE origin = $1",
+            &[
+                &origin,
+                &change.mode.map(ModerationMode::as_str),
+                &n(change.trust_after),
+                &change.close_after_days.is_some(),
+                &n(change.close_after_days.flatten()),
+                &change.auto_hide_reports.is_some(),
+                &n(change.auto_hide_reports.flatten()),
+            ],
+        )? == 1)
+    }
+
+    fn set_thread_policy(
+        &mut self,
+        thread: ThreadId,
+        mode: Option<Option<ModerationMode>>,
+        closed: Option<Option<bool>>,
+    ) -> TxResult<()> {
+        self.exec(
+            "UPDATE threads SET
+                 moderation = CASE WHEN $2 THEN $3 ELSE moderation END,
+                 closed = CASE WHEN $4 THEN $5 ELSE closed END
+             WHERE id = $1",
+            &[
+                &thread.0,
+                &mode.is_some(),
+                &mode.flatten().map(ModerationMode::as_str),
+                &closed.is_some(),
+                &closed.flatten(),
+            ],
+        )?;
         Ok(())
     }
 

@@ -473,8 +473,9 @@ pub fn set_status(
 /// The SQL error, if any.
 pub fn append_log(conn: &Connection, event: &LogEvent) -> Result<(), DbError> {
     conn.prepare_cached(
-        "INSERT INTO mod_log (comment_id, moderator_id, action, from_status, to_status, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO mod_log (comment_id, moderator_id, action, from_status, to_status, created_at,
+                              reason)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
     .execute(params![
         event.comment.0,
@@ -483,6 +484,7 @@ pub fn append_log(conn: &Connection, event: &LogEvent) -> Result<(), DbError> {
         event.from,
         event.to,
         event.at,
+        event.reason,
     ])?;
     Ok(())
 }
@@ -493,7 +495,7 @@ pub fn append_log(conn: &Connection, event: &LogEvent) -> Result<(), DbError> {
 /// The SQL error, if any.
 pub fn list_log(conn: &Connection, id: CommentId) -> Result<Vec<LogEntry>, DbError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT l.id, m.name, l.action, l.from_status, l.to_status, l.created_at
+        "SELECT l.id, m.name, l.action, l.from_status, l.to_status, l.created_at, l.reason
          FROM mod_log l LEFT JOIN moderators m ON m.id = l.moderator_id
          WHERE l.comment_id = ?1 ORDER BY l.id",
     )?;
@@ -505,6 +507,7 @@ pub fn list_log(conn: &Connection, id: CommentId) -> Result<Vec<LogEntry>, DbErr
             from: row.get(3)?,
             to: row.get(4)?,
             at: Timestamp(row.get(5)?),
+            reason: row.get(6)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

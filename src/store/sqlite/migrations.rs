@@ -73,6 +73,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0016_claims_and_usage",
         include_str!("../../../migrations/sqlite/0016_claims_and_usage.sql"),
     ),
+    (
+        "0017_moderation_policy",
+        include_str!("../../../migrations/sqlite/0017_moderation_policy.sql"),
+    ),
 ];
 
 /// The database's schema version: how many migrations it has (0: none, a new file).

@@ -29,10 +29,10 @@ use rusqlite::{Connection, OpenFlags};
 
 pub(crate) use super::StoreError as DbError;
 use crate::domain::{
-    Agreement, AkismetUsage, ApiTokenOwner, ApiTokenRow, CommentContext, CommentId, CommentStatus,
-    Counts, KeyedSite, LabelledComment, LogEntry, ModComment, ModeratorCredentials, ModeratorId,
-    ModeratorRow, NewApiToken, NewRule, NewSession, Order, PublicThread, QueueFilter, Rule,
-    ScoringRow, SessionRecord, Site, SiteId, StoredVerdict, Submitted,
+    Agreement, AkismetUsage, ApiTokenOwner, ApiTokenRow, ArticlePolicy, CommentContext, CommentId,
+    CommentStatus, Counts, KeyedSite, LabelledComment, LogEntry, ModComment, ModeratorCredentials,
+    ModeratorId, ModeratorRow, NewApiToken, NewRule, NewSession, Order, PublicThread, QueueFilter,
+    Rule, ScoringRow, SessionRecord, Site, SiteId, StoredVerdict, Submitted,
 };
 use crate::domain::{NotifyChoice, Recipient};
 use crate::store::work::Job;
@@ -186,6 +186,21 @@ impl Sqlite {
 
     pub async fn find_site_by_key(&self, hash: String) -> Result<Option<KeyedSite>, DbError> {
         self.read(move |c| sites::find_by_key(c, &hash)).await
+    }
+
+    pub async fn article_policy(
+        &self,
+        origin: String,
+        url: String,
+    ) -> Result<Option<ArticlePolicy>, DbError> {
+        self.read(move |c| {
+            let Some(site) = sites::find_site_by_origin(c, &origin)? else {
+                return Ok(None);
+            };
+            let thread = comments::thread_id(c, &url)?;
+            sites::article_policy(c, site, thread).map(Some)
+        })
+        .await
     }
 
     pub async fn akismet_usage(

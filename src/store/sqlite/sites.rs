@@ -3,7 +3,10 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::DbError;
-use crate::domain::{AkismetUsage, KeyedSite, Site, SiteId, now_millis};
+use crate::domain::{
+    AkismetUsage, ArticlePolicy, KeyedSite, ModerationMode, Site, SiteId, SitePolicyChange,
+    ThreadId, now_millis,
+};
 
 /// Registers `origin` (already normalised by `domain::comment::parse_origin`) or renames it
 /// if present; returns its id. Idempotent, so `serve` can call it at every start.
@@ -163,4 +166,125 @@ pub fn akismet_usage(
         })
         .optional()?;
     Ok(usage.unwrap_or_default())
+}
+
+fn mode_of(text: Option<String>) -> rusqlite::Result<Option<ModerationMode>> {
+    text.map(|t| {
+        ModerationMode::parse(&t).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into())
+        })
+    })
+    .transpose()
+}
+
+/// What a site and one of its articles say about moderation.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn article_policy(
+    conn: &Connection,
+    site: SiteId,
+    thread: Option<ThreadId>,
+) -> Result<ArticlePolicy, DbError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT s.moderation, s.trust_after, s.close_after_days, t.moderation, t.closed,
+                    (SELECT MIN(c.created_at) FROM comments c WHERE c.thread_id = t.id)
+             FROM sites s LEFT JOIN threads t ON t.id = ?2 AND t.site_id = s.id
+             WHERE s.id = ?1",
+        )?
+        .query_row(params![site.0, thread.map(|t| t.0)], |row| {
+            Ok(ArticlePolicy {
+                site_mode: mode_of(row.get(0)?)?.unwrap_or(ModerationMode::Premoderate),
+                trust_after: u32::try_from(row.get::<_, i64>(1)?).unwrap_or(u32::MAX),
+                close_after_days: row
+                    .get::<_, Option<i64>>(2)?
+                    .map(|d| u32::try_from(d).unwrap_or(u32::MAX)),
+                article_mode: mode_of(row.get(3)?)?,
+                closed_by_hand: row.get::<_, Option<i64>>(4)?.map(|c| c != 0),
+                first_comment_at: row.get(5)?,
+            })
+        })?)
+}
+
+/// Approved comments on `site` by this commenter since their latest spam or rejected one.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn approved_since_refusal(
+    conn: &Connection,
+    site: SiteId,
+    email: &str,
+    author: &str,
+) -> Result<u32, DbError> {
+    let n: i64 = conn
+        .prepare_cached(
+            "WITH theirs AS (
+                 SELECT c.status, c.created_at FROM comments c
+                 JOIN threads t ON t.id = c.thread_id
+                 WHERE t.site_id = ?1 AND c.email = ?2 COLLATE NOCASE AND c.author = ?3
+             )
+             SELECT COUNT(*) FROM theirs
+             WHERE status = 'approved'
+               AND created_at > COALESCE(
+                   (SELECT MAX(created_at) FROM theirs WHERE status IN ('spam', 'rejected')), -1)",
+        )?
+        .query_row(params![site.0, email, author], |row| row.get(0))?;
+    Ok(u32::try_from(n).unwrap_or(u32::MAX))
+}
+
+/// Changes a site's moderation settings; whether it exists.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn set_site_policy(
+    conn: &Connection,
+    origin: &str,
+    change: &SitePolicyChange,
+) -> Result<bool, DbError> {
+    let changed = conn
+        .prepare_cached(
+            "UPDATE sites SET
+                 moderation = COALESCE(?2, moderation),
+                 trust_after = COALESCE(?3, trust_after),
+                 close_after_days = CASE WHEN ?4 THEN ?5 ELSE close_after_days END,
+                 auto_hide_reports = CASE WHEN ?6 THEN ?7 ELSE auto_hide_reports END
+             WHERE origin = ?1",
+        )?
+        .execute(params![
+            origin,
+            change.mode.map(ModerationMode::as_str),
+            change.trust_after,
+            change.close_after_days.is_some(),
+            change.close_after_days.flatten(),
+            change.auto_hide_reports.is_some(),
+            change.auto_hide_reports.flatten(),
+        ])?;
+    Ok(changed == 1)
+}
+
+/// Sets an article's own mode and hand-closing, leaving what is `None`.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn set_thread_policy(
+    conn: &Connection,
+    thread: ThreadId,
+    mode: Option<Option<ModerationMode>>,
+    closed: Option<Option<bool>>,
+) -> Result<(), DbError> {
+    conn.prepare_cached(
+        "UPDATE threads SET
+             moderation = CASE WHEN ?2 THEN ?3 ELSE moderation END,
+             closed = CASE WHEN ?4 THEN ?5 ELSE closed END
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        thread.0,
+        mode.is_some(),
+        mode.flatten().map(ModerationMode::as_str),
+        closed.is_some(),
+        closed.flatten(),
+    ])?;
+    Ok(())
 }

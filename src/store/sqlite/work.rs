@@ -7,9 +7,9 @@ use rusqlite::Connection;
 
 use super::{comments, dashboard, guard, labels, moderators, privacy, sites, tokens};
 use crate::domain::{
-    AkismetUsage, CommentId, CommentStatus, Filing, ImportedComment, Label, LabelSource,
-    LimitBucket, LogEvent, ModeratorId, ModeratorName, NewComment, SiteId, SubmissionMeta,
-    Submitted, ThreadId,
+    AkismetUsage, ArticlePolicy, CommentId, CommentStatus, Filing, ImportedComment, Label,
+    LabelSource, LimitBucket, LogEvent, ModerationMode, ModeratorId, ModeratorName, NewComment,
+    SiteId, SitePolicyChange, SubmissionMeta, Submitted, ThreadId,
 };
 use crate::store::{StoreError, Tx, TxResult};
 
@@ -195,6 +195,31 @@ impl Tx for SqliteTx<'_> {
 
     fn record_attempts(&mut self, keys: &[&str], at: i64, forget_before: i64) -> TxResult<()> {
         dashboard::record_login_failure(self.0, keys, at, forget_before)
+    }
+
+    fn article_policy(
+        &mut self,
+        site: SiteId,
+        thread: Option<ThreadId>,
+    ) -> TxResult<ArticlePolicy> {
+        sites::article_policy(self.0, site, thread)
+    }
+
+    fn approved_since_refusal(&mut self, site: SiteId, email: &str, author: &str) -> TxResult<u32> {
+        sites::approved_since_refusal(self.0, site, email, author)
+    }
+
+    fn set_site_policy(&mut self, origin: &str, change: &SitePolicyChange) -> TxResult<bool> {
+        sites::set_site_policy(self.0, origin, change)
+    }
+
+    fn set_thread_policy(
+        &mut self,
+        thread: ThreadId,
+        mode: Option<Option<ModerationMode>>,
+        closed: Option<Option<bool>>,
+    ) -> TxResult<()> {
+        sites::set_thread_policy(self.0, thread, mode, closed)
     }
 
     fn claim(&mut self, kind: &str, key: &str, now: i64, until: i64) -> TxResult<bool> {

@@ -1,0 +1,148 @@
+//! Moderation policy (issue #26): who is published at once, and closed articles.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{ARTICLE, SITE, spawn_app};
+
+fn post(app: &crate::helpers::TestApp, author: &str, email: &str, body: &str) -> Value {
+    let response = app.post_comment_json(&json!({
+        "thread": ARTICLE, "author": author, "email": email, "body": body,
+    }));
+    assert_eq!(response.status().as_u16(), 202, "{author}: {body}");
+    response.json().expect("json")
+}
+
+fn listed(app: &crate::helpers::TestApp, id: i64) -> bool {
+    app.public_comments(ARTICLE)
+        .to_string()
+        .contains(&format!("\"id\":{id}"))
+}
+
+#[test]
+fn first_time_mode_publishes_a_trusted_commenter_at_once_and_no_one_else() {
+    let app = spawn_app();
+    let (ok, _, err) = app.cli(&["site", "set", SITE, "--moderation", "first-time"]);
+    assert!(ok, "{err}");
+    // A first-time commenter waits.
+    let first = post(
+        &app,
+        "Maria",
+        "maria@mail.example",
+        "Thanks for covering the tram vote.",
+    );
+    assert_eq!(first["status"], "pending");
+    let first_id = first["id"].as_i64().expect("id");
+    assert!(!listed(&app, first_id));
+    app.approve(first_id);
+    // Trusted now: her next comment is published at once, and answered so.
+    let second = post(
+        &app,
+        "Maria",
+        "Maria@Mail.example",
+        "The second stop should stay too.",
+    );
+    assert_eq!(second["status"], "approved", "{second}");
+    let second_id = second["id"].as_i64().expect("id");
+    assert!(listed(&app, second_id), "in the public listing at once");
+    let detail: Value = app
+        .moderation_get(&format!("/comments/{second_id}"))
+        .json()
+        .expect("json");
+    let log = detail["log"].as_array().expect("log");
+    assert_eq!(
+        log.last().expect("entry")["reason"],
+        "trusted commenter: 1 approved",
+        "{detail}"
+    );
+    assert_eq!(
+        log.last().expect("entry")["moderator"],
+        Value::Null,
+        "{detail}"
+    );
+    // A spammy comment from the same commenter still waits.
+    let spammy = post(
+        &app,
+        "Maria",
+        "maria@mail.example",
+        "FREE prize! Call now 0800 123 4567 to claim your cash, win cash now http://bit.ly/money",
+    );
+    assert_eq!(spammy["status"], "pending", "{spammy}");
+    assert!(!listed(&app, spammy["id"].as_i64().expect("id")));
+    // Someone else with her name but not her email is not trusted.
+    let other = post(
+        &app,
+        "Maria",
+        "another.maria@mail.example",
+        "Agreed on the stops.",
+    );
+    assert_eq!(other["status"], "pending");
+    // A moderator can undo the policy's decision like any other.
+    assert_eq!(app.act(second_id, "reject").status().as_u16(), 200);
+    assert!(!listed(&app, second_id));
+    // And a rejected comment ends the trust until a new approval.
+    let after = post(
+        &app,
+        "Maria",
+        "maria@mail.example",
+        "One more thought on the stops.",
+    );
+    assert_eq!(after["status"], "pending", "{after}");
+}
+
+#[test]
+fn postmoderate_publishes_at_once_and_premoderate_an_article_overrides_it() {
+    let app = spawn_app();
+    let (ok, _, err) = app.cli(&["site", "set", SITE, "--moderation", "postmoderate"]);
+    assert!(ok, "{err}");
+    let published = post(
+        &app,
+        "Ben",
+        "ben@mail.example",
+        "A fair summary of the meeting.",
+    );
+    assert_eq!(published["status"], "approved");
+    assert!(listed(&app, published["id"].as_i64().expect("id")));
+    let (ok, _, err) = app.cli(&["thread", "set", ARTICLE, "--moderation", "premoderate"]);
+    assert!(ok, "{err}");
+    let held = post(
+        &app,
+        "Cleo",
+        "cleo@mail.example",
+        "Will the minutes be published?",
+    );
+    assert_eq!(held["status"], "pending", "the article's own mode wins");
+}
+
+#[test]
+fn a_closed_article_refuses_comments_and_says_so() {
+    let app = spawn_app();
+    let before: Value = app.public_comments(ARTICLE);
+    assert_eq!(before["open"], true, "{before}");
+    let (ok, out, err) = app.cli(&["thread", "close", ARTICLE]);
+    assert!(ok, "{err}");
+    assert!(out.contains("closed"), "{out}");
+    let refused = app.post_comment_json(&json!({
+        "thread": ARTICLE, "author": "Dee", "email": "dee@mail.example",
+        "body": "Too late for this one?",
+    }));
+    assert_eq!(refused.status().as_u16(), 403);
+    let body: Value = refused.json().expect("json");
+    assert_eq!(body["error"], "comments_closed", "{body}");
+    assert_eq!(app.public_comments(ARTICLE)["open"], false);
+    // The form keeps the text and says why.
+    let form = app.post_comment_form(&[
+        ("author", "Dee"),
+        ("email", "dee@mail.example"),
+        ("comment", "My words, kept for me"),
+        ("thread", ARTICLE),
+    ]);
+    assert_eq!(form.status().as_u16(), 403);
+    let page = form.text().expect("html");
+    assert!(page.contains("Comments are closed"), "{page}");
+    assert!(page.contains("My words, kept for me"), "the text is kept");
+    assert_eq!(app.pending_total(), 0, "nothing was stored");
+    let (ok, _, err) = app.cli(&["thread", "open", ARTICLE]);
+    assert!(ok, "{err}");
+    assert_eq!(app.public_comments(ARTICLE)["open"], true);
+    post(&app, "Dee", "dee@mail.example", "Open again, thank you.");
+}
