@@ -19,6 +19,11 @@ pub enum ActError {
     NotFound(CommentId),
     #[error(transparent)]
     InvalidTransition(#[from] InvalidTransition),
+    #[error("{} decided first: the comment is {status} now", by.as_deref().unwrap_or("the service"))]
+    Stale {
+        status: CommentStatus,
+        by: Option<String>,
+    },
     #[error("failed to apply the moderation action")]
     Unexpected(#[from] anyhow::Error),
 }
@@ -153,12 +158,31 @@ impl Moderation {
         action: ModAction,
         reject_label: Option<Label>,
     ) -> Result<Acted, ActError> {
+        self.act_expecting(moderator, id, action, reject_label, None)
+            .await
+    }
+
+    /// [`Moderation::act`] on a comment the moderator saw with status `expected`: when
+    /// another moderator (or the service) decided it first, nothing changes and the answer
+    /// names who did.
+    ///
+    /// # Errors
+    /// As [`Moderation::act`], and [`ActError::Stale`].
+    pub async fn act_expecting(
+        &self,
+        moderator: &Moderator,
+        id: CommentId,
+        action: ModAction,
+        reject_label: Option<Label>,
+        expected: Option<CommentStatus>,
+    ) -> Result<Acted, ActError> {
         let decision = Decision {
             comment: id,
             moderator: moderator.id,
             action,
             label: label_for(action, reject_label),
             at: now_millis(),
+            expected,
         };
         let acted = self
             .store
@@ -168,6 +192,7 @@ impl Moderation {
             .map_err(|r| match r {
                 DecisionRefusal::NotFound => ActError::NotFound(id),
                 DecisionRefusal::InvalidTransition(t) => ActError::InvalidTransition(t),
+                DecisionRefusal::Stale { status, by } => ActError::Stale { status, by },
             })?;
         tracing::info!(comment_id = id.0, from = %acted.from, to = %acted.to, "comment moderated");
         Ok(acted)
@@ -194,7 +219,11 @@ impl Moderation {
                     id: id.0,
                     from: acted.from,
                 }),
-                Err(ActError::NotFound(_) | ActError::InvalidTransition(_)) => skipped += 1,
+                Err(
+                    ActError::NotFound(_) | ActError::InvalidTransition(_) | ActError::Stale { .. },
+                ) => {
+                    skipped += 1;
+                }
                 Err(ActError::Unexpected(e)) => return Err(e),
             }
         }
@@ -225,7 +254,11 @@ impl Moderation {
         for id in members {
             match self.act(moderator, id, action, None).await {
                 Ok(_) => outcome.changed += 1,
-                Err(ActError::NotFound(_) | ActError::InvalidTransition(_)) => outcome.skipped += 1,
+                Err(
+                    ActError::NotFound(_) | ActError::InvalidTransition(_) | ActError::Stale { .. },
+                ) => {
+                    outcome.skipped += 1;
+                }
                 Err(ActError::Unexpected(e)) => return Err(e),
             }
         }
@@ -264,7 +297,9 @@ impl Moderation {
                 .await
             {
                 Ok(_) => restored += 1,
-                Err(ActError::NotFound(_) | ActError::InvalidTransition(_)) => {}
+                Err(
+                    ActError::NotFound(_) | ActError::InvalidTransition(_) | ActError::Stale { .. },
+                ) => {}
                 Err(ActError::Unexpected(e)) => return Err(e),
             }
         }
@@ -361,6 +396,12 @@ pub(crate) fn decide(tx: &mut dyn Tx, d: &Decision) -> TxResult<Result<Acted, De
     let Some((from, before_spam)) = tx.status_of(d.comment)? else {
         return Ok(Err(DecisionRefusal::NotFound));
     };
+    if let Some(expected) = d.expected
+        && expected != from
+    {
+        let by = tx.last_decider(d.comment)?.flatten();
+        return Ok(Err(DecisionRefusal::Stale { status: from, by }));
+    }
     let transition = match from.apply(d.action, before_spam) {
         Ok(t) => t,
         Err(e) => return Ok(Err(DecisionRefusal::InvalidTransition(e))),

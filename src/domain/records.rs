@@ -123,6 +123,9 @@ pub struct Decision {
     /// The label the decision gives; `None` clears any earlier label.
     pub label: Option<Label>,
     pub at: i64,
+    /// The status the moderator saw: if the comment has another by now (someone decided
+    /// first), nothing changes.
+    pub expected: Option<CommentStatus>,
 }
 
 /// What a moderation log entry says was done: a decision (a moderator's, or the filter's
@@ -158,10 +161,16 @@ pub struct LogEvent {
 }
 
 /// Why a decision was not applied.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DecisionRefusal {
     NotFound,
     InvalidTransition(InvalidTransition),
+    /// Someone decided first: the comment is `status` now, by the last decision's author
+    /// (`None`: the service itself).
+    Stale {
+        status: CommentStatus,
+        by: Option<String>,
+    },
 }
 
 /// The status change a decision made.

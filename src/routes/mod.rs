@@ -59,6 +59,8 @@ pub enum ApiError {
     #[error("comments are closed on this article")]
     CommentsClosed,
     #[error("{0}")]
+    AlreadyDecided(String),
+    #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
@@ -105,6 +107,7 @@ impl ApiError {
             ApiError::RateLimited(_) => "rate_limited",
             ApiError::Duplicate => "duplicate_comment",
             ApiError::CommentsClosed => "comments_closed",
+            ApiError::AlreadyDecided(_) => "already_decided",
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "invalid_transition",
             ApiError::ModelRefused(_) => "model_operation_refused",
@@ -127,9 +130,10 @@ impl ResponseError for ApiError {
             }
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::CommentsClosed => StatusCode::FORBIDDEN,
-            ApiError::Conflict(_) | ApiError::ModelRefused(_) | ApiError::Duplicate => {
-                StatusCode::CONFLICT
-            }
+            ApiError::Conflict(_)
+            | ApiError::ModelRefused(_)
+            | ApiError::Duplicate
+            | ApiError::AlreadyDecided(_) => StatusCode::CONFLICT,
             ApiError::Unexpected(e) if crate::app::database_unavailable(e) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
@@ -198,6 +202,7 @@ impl From<ActError> for ApiError {
         match e {
             ActError::NotFound(_) => ApiError::NotFound(e.to_string()),
             ActError::InvalidTransition(t) => ApiError::Conflict(t.to_string()),
+            ActError::Stale { .. } => ApiError::AlreadyDecided(e.to_string()),
             ActError::Unexpected(e) => ApiError::Unexpected(e),
         }
     }

@@ -151,6 +151,9 @@ pub struct ActionJson {
     action: Option<String>,
     /// Only with `reject`: `"ham"` or `"spam"` to make the rejection a training label too.
     label: Option<String>,
+    /// The status the moderator saw (`pending`, say): if another moderator decided first,
+    /// the answer is `409 already_decided` naming them, and nothing changes.
+    expected_status: Option<String>,
 }
 
 impl ActionJson {
@@ -193,11 +196,22 @@ pub async fn apply_action(
             return Err(ApiError::Validation(errors));
         }
     };
+    let expected = match body.expected_status.as_deref() {
+        None => None,
+        Some(s) => Some(
+            s.parse::<crate::domain::CommentStatus>()
+                .map_err(|message| {
+                    let mut errors = FieldErrors::default();
+                    errors.add("expected_status", message);
+                    ApiError::Validation(errors)
+                })?,
+        ),
+    };
     let id = CommentId(path.into_inner());
     let acted = state
         .app
         .moderation()
-        .act(&moderator, id, action, reject_label)
+        .act_expecting(&moderator, id, action, reject_label, expected)
         .await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "id": acted.id,

@@ -97,6 +97,9 @@ pub trait Tx {
     ) -> TxResult<()>;
     /// Removes the label of comment `id`, if any.
     fn clear_label(&mut self, id: CommentId) -> TxResult<()>;
+    /// Who made the comment's latest moderation log entry: the moderator's name, or `None`
+    /// for the service itself; `None` outside when there is no entry.
+    fn last_decider(&mut self, id: CommentId) -> TxResult<Option<Option<String>>>;
     /// Whether the comment's training label was given by a moderator.
     fn labelled_by_moderator(&mut self, id: CommentId) -> TxResult<bool>;
 

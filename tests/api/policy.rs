@@ -146,3 +146,69 @@ fn a_closed_article_refuses_comments_and_says_so() {
     assert_eq!(app.public_comments(ARTICLE)["open"], true);
     post(&app, "Dee", "dee@mail.example", "Open again, thank you.");
 }
+
+#[test]
+fn two_moderators_deciding_at_once_get_one_200_and_one_409_naming_the_other() {
+    let app = spawn_app();
+    let (ok, _, err) = crate::helpers::cli(
+        app.data_dir.path(),
+        &["moderator", "add", "chief"],
+        "another long password\n",
+    );
+    assert!(ok, "{err}");
+    for round in 0..5 {
+        let id = post(
+            &app,
+            "Eve",
+            &format!("eve{round}@mail.example"),
+            &format!("A point about the budget, round {round}."),
+        )["id"]
+            .as_i64()
+            .expect("id");
+        let decide = |name: &str, password: &str, action: &str| {
+            app.client
+                .post(app.url(&format!("/api/v1/moderation/comments/{id}")))
+                .basic_auth(name, Some(password))
+                .json(&json!({"action": action, "expected_status": "pending"}))
+                .send()
+                .expect("decide")
+        };
+        let (a, b) = std::thread::scope(|s| {
+            let a = s.spawn(|| {
+                decide(
+                    crate::helpers::MODERATOR,
+                    crate::helpers::PASSWORD,
+                    "approve",
+                )
+            });
+            let b = s.spawn(|| decide("chief", "another long password", "reject"));
+            (a.join().expect("a"), b.join().expect("b"))
+        });
+        let mut answers = [
+            (a.status().as_u16(), a.text().expect("a"), "chief"),
+            (
+                b.status().as_u16(),
+                b.text().expect("b"),
+                crate::helpers::MODERATOR,
+            ),
+        ];
+        answers.sort_by_key(|(status, _, _)| *status);
+        assert_eq!(answers[0].0, 200, "{answers:?}");
+        assert_eq!(answers[1].0, 409, "{answers:?}");
+        let conflict: Value = serde_json::from_str(&answers[1].1).expect("json");
+        assert_eq!(conflict["error"], "already_decided", "{conflict}");
+        // The winner is named: whoever got the 200.
+        let winner = if answers[0].1.contains("\"moderator\":\"chief\"") {
+            "chief"
+        } else {
+            crate::helpers::MODERATOR
+        };
+        assert!(
+            conflict["message"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with(winner),
+            "{conflict} should name {winner}"
+        );
+    }
+}

@@ -374,6 +374,16 @@ impl Tx for PgTx<'_> {
         Ok(())
     }
 
+    fn last_decider(&mut self, id: CommentId) -> TxResult<Option<Option<String>>> {
+        Ok(self
+            .opt(
+                "SELECT m.name FROM mod_log l LEFT JOIN moderators m ON m.id = l.moderator_id
+                 WHERE l.comment_id = $1 ORDER BY l.id DESC LIMIT 1",
+                &[&id.0],
+            )?
+            .map(|row| row.get(0)))
+    }
+
     fn labelled_by_moderator(&mut self, id: CommentId) -> TxResult<bool> {
         Ok(self
             .one(

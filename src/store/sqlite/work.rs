@@ -112,6 +112,12 @@ impl Tx for SqliteTx<'_> {
         labels::clear_label(self.0, id)
     }
 
+    fn last_decider(&mut self, id: CommentId) -> TxResult<Option<Option<String>>> {
+        Ok(comments::list_log(self.0, id)?
+            .pop()
+            .map(|entry| entry.moderator))
+    }
+
     fn labelled_by_moderator(&mut self, id: CommentId) -> TxResult<bool> {
         labels::labelled_by_moderator(self.0, id)
     }
