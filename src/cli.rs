@@ -89,6 +89,16 @@ pub enum ExportCommand {
     /// Every current training label as JSON Lines: comment id, label, source, text, author,
     /// website, email domain (never the address), model version and score at decision time.
     Labels,
+    /// Every moderation decision from --since (a date, `YYYY-MM-DD`, UTC) until --until
+    /// (exclusive; default now), as CSV: comment id, article, action, reason, who (a
+    /// moderator, or `service` for the filter, a list or the policy), when. For the
+    /// transparency reports the EU's Digital Services Act asks of hosting services.
+    Decisions {
+        #[arg(long)]
+        since: String,
+        #[arg(long)]
+        until: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -377,6 +387,37 @@ fn run(mut cli: Cli) -> anyhow::Result<()> {
             let app = App::open(&components(&cli)?)?;
             let report = block_on(app.operations().import_wordpress(&file))?;
             println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(())
+        }
+        Command::Export(ExportCommand::Decisions { since, until }) => {
+            let day = |s: &str| -> anyhow::Result<i64> {
+                let date = time::Date::parse(
+                    s.trim(),
+                    time::macros::format_description!("[year]-[month]-[day]"),
+                )
+                .map_err(|_| anyhow!("{s:?} is not a date (YYYY-MM-DD)"))?;
+                Ok(date.midnight().assume_utc().unix_timestamp() * 1000)
+            };
+            let since = day(&since).map_err(|e| anyhow!("--since: {e}"))?;
+            let until = match until {
+                Some(u) => day(&u).map_err(|e| anyhow!("--until: {e}"))?,
+                None => crate::domain::now_millis() + 1,
+            };
+            let app = open_app(&cli)?;
+            let decisions = block_on(app.moderation().decisions(since, until))?;
+            let mut out = csv::Writer::from_writer(std::io::stdout().lock());
+            out.write_record(["comment_id", "article", "action", "reason", "who", "when"])?;
+            for d in decisions {
+                out.write_record([
+                    d.comment_id.to_string(),
+                    d.article,
+                    d.action,
+                    d.reason.unwrap_or_default(),
+                    d.moderator.unwrap_or_else(|| "service".to_owned()),
+                    d.at.to_rfc3339(),
+                ])?;
+            }
+            out.flush()?;
             Ok(())
         }
         Command::Export(ExportCommand::Labels) => {

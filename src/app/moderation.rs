@@ -3,9 +3,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
-    Acted, Agreement, CommentContext, CommentId, CommentStatus, Counts, Decision, DecisionRefusal,
-    InvalidTransition, Label, LabelSource, LogAction, LogEntry, LogEvent, ModAction, ModComment,
-    Order, QueueFilter, QueueOrder, now_millis,
+    Acted, Agreement, CommentContext, CommentId, CommentStatus, Counts, Decision, DecisionRecord,
+    DecisionRefusal, InvalidTransition, Label, LabelSource, LogAction, LogEntry, LogEvent,
+    ModAction, ModComment, Order, QueueFilter, QueueOrder, now_millis,
 };
 
 use super::accounts::{Moderator, Session};
@@ -176,6 +176,24 @@ impl Moderation {
         reject_label: Option<Label>,
         expected: Option<CommentStatus>,
     ) -> Result<Acted, ActError> {
+        self.decide(moderator, id, action, reject_label, expected, None)
+            .await
+    }
+
+    /// [`Moderation::act_expecting`] with a removal reason (reject or spam; one of
+    /// [`REMOVAL_REASONS`], checked by the caller), kept in the moderation log.
+    ///
+    /// # Errors
+    /// As [`Moderation::act_expecting`].
+    pub async fn decide(
+        &self,
+        moderator: &Moderator,
+        id: CommentId,
+        action: ModAction,
+        reject_label: Option<Label>,
+        expected: Option<CommentStatus>,
+        reason: Option<String>,
+    ) -> Result<Acted, ActError> {
         let decision = Decision {
             comment: id,
             moderator: moderator.id,
@@ -183,6 +201,7 @@ impl Moderation {
             label: label_for(action, reject_label),
             at: now_millis(),
             expected,
+            reason,
         };
         let acted = self
             .store
@@ -356,6 +375,15 @@ impl Moderation {
         Ok(self.store.comment_context(id).await?)
     }
 
+    /// Every decision logged from `since` until `until` (unix milliseconds), oldest first,
+    /// with its reason and who made it: what a transparency report counts.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn decisions(&self, since: i64, until: i64) -> anyhow::Result<Vec<DecisionRecord>> {
+        Ok(self.store.decisions(since, until).await?)
+    }
+
     /// One page of the dashboard queue, with the tabs' counts.
     ///
     /// # Errors
@@ -427,7 +455,7 @@ pub(crate) fn decide(tx: &mut dyn Tx, d: &Decision) -> TxResult<Result<Acted, De
         from,
         to: transition.to,
         at: d.at,
-        reason: None,
+        reason: d.reason.clone(),
     })?;
     Ok(Ok(Acted {
         id: d.comment,

@@ -565,7 +565,14 @@ pub(crate) fn file(
             from: CommentStatus::Pending,
             to: CommentStatus::Spam,
             at: meta.created_at,
-            reason: None,
+            // How it came: a list or a bot signal when one spoke, else the filter's score.
+            reason: Some(
+                filing
+                    .signals
+                    .iter()
+                    .find(|s| matches!(s, Signal::Blocked(_)) || s.is_bot())
+                    .map_or_else(|| "filter".to_owned(), ToString::to_string),
+            ),
         })?;
     }
     Ok(Ok(Submitted {

@@ -115,7 +115,7 @@ pub struct Submitted {
 
 /// A moderator's decision on one comment, as the store applies it: status change, log entry
 /// and training label together.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Decision {
     pub comment: CommentId,
     pub moderator: ModeratorId,
@@ -126,6 +126,31 @@ pub struct Decision {
     /// The status the moderator saw: if the comment has another by now (someone decided
     /// first), nothing changes.
     pub expected: Option<CommentStatus>,
+    /// Why a comment was removed (reject, spam): one of [`REMOVAL_REASONS`].
+    pub reason: Option<String>,
+}
+
+/// The reasons a removal may give (the transparency reports of the EU's Digital Services
+/// Act count removals by them).
+pub const REMOVAL_REASONS: &[&str] = &[
+    "spam",
+    "abuse",
+    "off topic",
+    "illegal content",
+    "personal data",
+    "other",
+];
+
+/// One decision, as `replyguard export decisions` writes it.
+#[derive(Debug, Clone, Serialize)]
+pub struct DecisionRecord {
+    pub comment_id: i64,
+    pub article: String,
+    pub action: String,
+    pub reason: Option<String>,
+    /// The moderator's name; `None`: the service (the filter, a list, the policy).
+    pub moderator: Option<String>,
+    pub at: Timestamp,
 }
 
 /// What a moderation log entry says was done: a decision (a moderator's, or the filter's

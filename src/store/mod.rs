@@ -32,7 +32,7 @@ use crate::domain::{
     NewApiToken, NewRule, NewSession, Order, PublicThread, QueueFilter, Rule, ScoringRow,
     SessionRecord, Site, SiteId, StoredVerdict, Submitted,
 };
-use crate::domain::{AkismetUsage, ArticlePolicy, NotifyChoice, Recipient};
+use crate::domain::{AkismetUsage, ArticlePolicy, DecisionRecord, NotifyChoice, Recipient};
 
 /// What can go wrong talking to the store. Cloneable: one failed group commit is reported to
 /// every caller in the batch.
@@ -383,6 +383,18 @@ impl Store {
         url: String,
     ) -> Result<Option<ArticlePolicy>, StoreError> {
         dispatch!(self.article_policy(origin, url))
+    }
+
+    /// Every decision logged in `[since, until)`, oldest first.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn decisions(
+        &self,
+        since: i64,
+        until: i64,
+    ) -> Result<Vec<DecisionRecord>, StoreError> {
+        dispatch!(self.decisions(since, until))
     }
 
     /// Whether instances may share this database (PostgreSQL): limits that must hold

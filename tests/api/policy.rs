@@ -212,3 +212,67 @@ fn two_moderators_deciding_at_once_get_one_200_and_one_409_naming_the_other() {
         );
     }
 }
+
+#[test]
+fn export_decisions_lists_a_removal_with_its_reason() {
+    let app = spawn_app();
+    let id = post(&app, "Finn", "finn@mail.example", "You are all idiots.")["id"]
+        .as_i64()
+        .expect("id");
+    let wrong = app
+        .client
+        .post(app.url(&format!("/api/v1/moderation/comments/{id}")))
+        .basic_auth(crate::helpers::MODERATOR, Some(crate::helpers::PASSWORD))
+        .json(&json!({"action": "reject", "reason": "rudeness"}))
+        .send()
+        .expect("decide");
+    assert_eq!(wrong.status().as_u16(), 422, "an unknown reason is refused");
+    let removed = app
+        .client
+        .post(app.url(&format!("/api/v1/moderation/comments/{id}")))
+        .basic_auth(crate::helpers::MODERATOR, Some(crate::helpers::PASSWORD))
+        .json(&json!({"action": "reject", "reason": "abuse"}))
+        .send()
+        .expect("decide");
+    assert_eq!(removed.status().as_u16(), 200);
+    let spam = post(
+        &app,
+        "Bot",
+        "bot@spam.example",
+        "FREE prize! Call now 0800 123 4567 to claim your cash, win cash now http://bit.ly/money",
+    )["id"]
+        .as_i64()
+        .expect("id");
+    let (ok, csv, err) = app.cli(&["export", "decisions", "--since", "2020-01-01"]);
+    assert!(ok, "{err}");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0], "comment_id,article,action,reason,who,when",
+        "{csv}"
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with(&format!(
+            "{id},{ARTICLE},reject,abuse,{},",
+            crate::helpers::MODERATOR
+        ))),
+        "{csv}"
+    );
+    if app.status_of(spam) == "spam" {
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with(&format!("{spam},{ARTICLE},spam,filter,service,"))),
+            "{csv}"
+        );
+    }
+    let (ok, none, _) = app.cli(&[
+        "export",
+        "decisions",
+        "--since",
+        "2020-01-01",
+        "--until",
+        "2020-01-02",
+    ]);
+    assert!(ok);
+    assert_eq!(none.lines().count(), 1, "only the header: {none}");
+}

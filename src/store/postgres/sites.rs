@@ -3,8 +3,8 @@
 
 use super::{DbError, Postgres, limit_i64};
 use crate::domain::{
-    AkismetUsage, ArticlePolicy, CommentId, KeyedSite, ModerationMode, ModeratorId, NewRule, Rule,
-    RuleKind, RuleList, Site, SiteId, now_millis,
+    AkismetUsage, ArticlePolicy, CommentId, DecisionRecord, KeyedSite, ModerationMode, ModeratorId,
+    NewRule, Rule, RuleKind, RuleList, Site, SiteId, now_millis,
 };
 
 impl Postgres {
@@ -82,6 +82,33 @@ impl Postgres {
                 origin: row.get(1),
                 store_checked: row.get(2),
             }))
+    }
+
+    pub async fn decisions(&self, since: i64, until: i64) -> Result<Vec<DecisionRecord>, DbError> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT l.comment_id, t.url, l.action, l.reason, m.name, l.created_at
+                 FROM mod_log l
+                 JOIN comments c ON c.id = l.comment_id
+                 JOIN threads t ON t.id = c.thread_id
+                 LEFT JOIN moderators m ON m.id = l.moderator_id
+                 WHERE l.created_at >= $1 AND l.created_at < $2 AND l.action <> 'erase'
+                 ORDER BY l.id",
+                &[&since, &until],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|row| DecisionRecord {
+                comment_id: row.get(0),
+                article: row.get(1),
+                action: row.get(2),
+                reason: row.get(3),
+                moderator: row.get(4),
+                at: crate::domain::Timestamp(row.get(5)),
+            })
+            .collect())
     }
 
     pub async fn article_policy(

@@ -30,9 +30,10 @@ use rusqlite::{Connection, OpenFlags};
 pub(crate) use super::StoreError as DbError;
 use crate::domain::{
     Agreement, AkismetUsage, ApiTokenOwner, ApiTokenRow, ArticlePolicy, CommentContext, CommentId,
-    CommentStatus, Counts, KeyedSite, LabelledComment, LogEntry, ModComment, ModeratorCredentials,
-    ModeratorId, ModeratorRow, NewApiToken, NewRule, NewSession, Order, PublicThread, QueueFilter,
-    Rule, ScoringRow, SessionRecord, Site, SiteId, StoredVerdict, Submitted,
+    CommentStatus, Counts, DecisionRecord, KeyedSite, LabelledComment, LogEntry, ModComment,
+    ModeratorCredentials, ModeratorId, ModeratorRow, NewApiToken, NewRule, NewSession, Order,
+    PublicThread, QueueFilter, Rule, ScoringRow, SessionRecord, Site, SiteId, StoredVerdict,
+    Submitted,
 };
 use crate::domain::{NotifyChoice, Recipient};
 use crate::store::work::Job;
@@ -186,6 +187,32 @@ impl Sqlite {
 
     pub async fn find_site_by_key(&self, hash: String) -> Result<Option<KeyedSite>, DbError> {
         self.read(move |c| sites::find_by_key(c, &hash)).await
+    }
+
+    pub async fn decisions(&self, since: i64, until: i64) -> Result<Vec<DecisionRecord>, DbError> {
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT l.comment_id, t.url, l.action, l.reason, m.name, l.created_at
+                 FROM mod_log l
+                 JOIN comments c ON c.id = l.comment_id
+                 JOIN threads t ON t.id = c.thread_id
+                 LEFT JOIN moderators m ON m.id = l.moderator_id
+                 WHERE l.created_at >= ?1 AND l.created_at < ?2 AND l.action <> 'erase'
+                 ORDER BY l.id",
+            )?;
+            let rows = stmt.query_map(rusqlite::params![since, until], |row| {
+                Ok(DecisionRecord {
+                    comment_id: row.get(0)?,
+                    article: row.get(1)?,
+                    action: row.get(2)?,
+                    reason: row.get(3)?,
+                    moderator: row.get(4)?,
+                    at: crate::domain::Timestamp(row.get(5)?),
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
     }
 
     pub async fn article_policy(
