@@ -739,3 +739,22 @@ fn the_widget_works_on_another_sites_page_under_a_strict_csp() {
         "CORS keeps unregistered origins out"
     );
 }
+
+#[test]
+fn a_closed_article_shows_the_widget_closed_with_no_form() {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    let app = spawn_app();
+    // The demo article is the service's own origin's `/`.
+    let (ok, _, err) = app.cli(&["thread", "close", &app.url("/")]);
+    assert!(ok, "{err}");
+    browser.goto(&app.url("/demo"));
+    browser.wait_for_text("Comments are closed.");
+    let form = browser.script("return document.querySelector('#commentform') === null");
+    assert_eq!(form, true, "no form on a closed article");
+    let (ok, _, err) = app.cli(&["thread", "open", &app.url("/")]);
+    assert!(ok, "{err}");
+    browser.goto(&app.url("/demo"));
+    browser.wait_for_css("form.rg-form");
+}

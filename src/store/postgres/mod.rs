@@ -83,6 +83,26 @@ impl From<deadpool_postgres::PoolError> for DbError {
     }
 }
 
+/// A site's and an article's moderation settings from a row of `s.moderation,
+/// s.trust_after, s.close_after_days, t.moderation, t.closed, MIN(comments.created_at)`.
+fn article_policy(row: &Row) -> Result<crate::domain::ArticlePolicy, DbError> {
+    use crate::domain::ModerationMode;
+    let mode = |text: Option<String>| {
+        text.map(|t| ModerationMode::parse(&t).map_err(corrupt))
+            .transpose()
+    };
+    Ok(crate::domain::ArticlePolicy {
+        site_mode: mode(row.get(0))?.unwrap_or(ModerationMode::Premoderate),
+        trust_after: u32::try_from(row.get::<_, i32>(1)).unwrap_or(u32::MAX),
+        close_after_days: row
+            .get::<_, Option<i32>>(2)
+            .map(|d| u32::try_from(d).unwrap_or(u32::MAX)),
+        article_mode: mode(row.get(3))?,
+        closed_by_hand: row.get(4),
+        first_comment_at: row.get(5),
+    })
+}
+
 /// A value that breaks the schema's promises (an unknown status, say).
 fn corrupt(what: String) -> DbError {
     DbError::Backend(Arc::new(std::io::Error::new(

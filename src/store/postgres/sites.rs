@@ -3,8 +3,8 @@
 
 use super::{DbError, Postgres, limit_i64};
 use crate::domain::{
-    AkismetUsage, ArticlePolicy, CommentId, DecisionRecord, KeyedSite, ModerationMode, ModeratorId,
-    NewRule, Rule, RuleKind, RuleList, Site, SiteId, now_millis,
+    AkismetUsage, ArticlePolicy, CommentId, DecisionRecord, KeyedSite, ModeratorId, NewRule, Rule,
+    RuleKind, RuleList, Site, SiteId, now_millis,
 };
 
 impl Postgres {
@@ -128,20 +128,7 @@ impl Postgres {
         let Some(row) = client.query_opt(&statement, &[&origin, &url]).await? else {
             return Ok(None);
         };
-        let mode = |text: Option<String>| {
-            text.map(|t| ModerationMode::parse(&t).map_err(super::corrupt))
-                .transpose()
-        };
-        Ok(Some(ArticlePolicy {
-            site_mode: mode(row.get(0))?.unwrap_or(ModerationMode::Premoderate),
-            trust_after: u32::try_from(row.get::<_, i32>(1)).unwrap_or(u32::MAX),
-            close_after_days: row
-                .get::<_, Option<i32>>(2)
-                .map(|d| u32::try_from(d).unwrap_or(u32::MAX)),
-            article_mode: mode(row.get(3))?,
-            closed_by_hand: row.get(4),
-            first_comment_at: row.get(5),
-        }))
+        super::article_policy(&row).map(Some)
     }
 
     pub async fn akismet_usage(

@@ -593,20 +593,7 @@ impl Tx for PgTx<'_> {
              WHERE s.id = $1",
             &[&site.0, &thread.map(|t| t.0)],
         )?;
-        let mode = |text: Option<String>| {
-            text.map(|t| ModerationMode::parse(&t).map_err(super::corrupt))
-                .transpose()
-        };
-        Ok(ArticlePolicy {
-            site_mode: mode(row.get(0))?.unwrap_or(ModerationMode::Premoderate),
-            trust_after: u32::try_from(row.get::<_, i32>(1)).unwrap_or(u32::MAX),
-            close_after_days: row
-                .get::<_, Option<i32>>(2)
-                .map(|d| u32::try_from(d).unwrap_or(u32::MAX)),
-            article_mode: mode(row.get(3))?,
-            closed_by_hand: row.get(4),
-            first_comment_at: row.get(5),
-        })
+        super::article_policy(&row)
     }
 
     fn approved_since_refusal(&mut self, site: SiteId, email: &str, author: &str) -> TxResult<u32> {
