@@ -79,6 +79,8 @@ const BATCH: &[f64] = &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     Pending,
+    /// Published at once by the moderation policy (a trusted commenter, postmoderation).
+    Approved,
     Spam,
     Invalid,
     Duplicate,
@@ -87,8 +89,9 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    const ALL: [Outcome; 6] = [
+    const ALL: [Outcome; 7] = [
         Outcome::Pending,
+        Outcome::Approved,
         Outcome::Spam,
         Outcome::Invalid,
         Outcome::Duplicate,
@@ -99,6 +102,7 @@ impl Outcome {
     fn label(self) -> &'static str {
         match self {
             Outcome::Pending => "pending",
+            Outcome::Approved => "approved",
             Outcome::Spam => "spam",
             Outcome::Invalid => "invalid",
             Outcome::Duplicate => "duplicate",
@@ -111,7 +115,7 @@ impl Outcome {
 /// Every metric the service exports.
 #[derive(Debug)]
 pub struct Metrics {
-    submissions: [Counter; 6],
+    submissions: [Counter; 7],
     /// Refused with 429 anywhere (submissions and sign-in throttles).
     pub too_many_requests: Counter,
     /// Notification events dropped because the delivery queue was full.

@@ -104,11 +104,21 @@ impl Operations {
     pub async fn metrics_text(&self) -> anyhow::Result<String> {
         let counts = self.store.count_by_status().await?;
         let pending = counts.get(&CommentStatus::Pending).copied().unwrap_or(0);
-        Ok(crate::metrics::global().render(&[(
-            "replyguard_queue_pending",
-            "Comments waiting for a moderator.",
-            pending as f64,
-        )]))
+        let oldest = self.store.oldest_pending().await?.map_or(0.0, |at| {
+            (crate::domain::now_millis() - at).max(0) as f64 / 1000.0
+        });
+        Ok(crate::metrics::global().render(&[
+            (
+                "replyguard_queue_pending",
+                "Comments waiting for a moderator.",
+                pending as f64,
+            ),
+            (
+                "replyguard_queue_oldest_pending_seconds",
+                "Age of the oldest comment waiting for a moderator (0: none waits).",
+                oldest,
+            ),
+        ]))
     }
 
     /// An online, consistent backup of the data directory into `directory` (which must not

@@ -190,6 +190,7 @@ impl Submissions {
         let result = self.take_once(comment, meta, door).await;
         crate::metrics::global().submission(match &result {
             Ok(j) if j.status == CommentStatus::Spam => Outcome::Spam,
+            Ok(j) if j.status == CommentStatus::Approved => Outcome::Approved,
             Ok(_) => Outcome::Pending,
             Err(SubmitError::Validation(_)) => Outcome::Invalid,
             Err(SubmitError::Duplicate(_)) => Outcome::Duplicate,

@@ -464,6 +464,14 @@ impl Store {
     ///
     /// # Errors
     /// A database failure.
+    /// When the oldest comment still pending arrived (unix milliseconds), if any is.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn oldest_pending(&self) -> Result<Option<i64>, StoreError> {
+        dispatch!(self.oldest_pending())
+    }
+
     pub async fn count_by_status(
         &self,
     ) -> Result<std::collections::HashMap<crate::domain::CommentStatus, u64>, StoreError> {

@@ -244,6 +244,13 @@ fn metrics_answer_loopback_and_the_allowed_ranges_only() {
         "{text}"
     );
     assert!(text.contains("replyguard_queue_pending 1\n"), "{text}");
+    // The one pending comment's age, in seconds: present, and not absurd.
+    let oldest: f64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("replyguard_queue_oldest_pending_seconds "))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("the oldest pending comment's age");
+    assert!((0.0..3600.0).contains(&oldest), "{oldest}");
     assert!(
         text.contains("replyguard_writer_batch_size_count "),
         "{text}"

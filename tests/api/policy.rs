@@ -102,6 +102,17 @@ fn postmoderate_publishes_at_once_and_premoderate_an_article_overrides_it() {
     );
     assert_eq!(published["status"], "approved");
     assert!(listed(&app, published["id"].as_i64().expect("id")));
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .expect("metrics")
+        .text()
+        .expect("text");
+    assert!(
+        metrics.contains("replyguard_submissions_total{outcome=\"approved\"} 1\n"),
+        "published submissions are counted as such: {metrics}"
+    );
     let (ok, _, err) = app.cli(&["thread", "set", ARTICLE, "--moderation", "premoderate"]);
     assert!(ok, "{err}");
     let held = post(

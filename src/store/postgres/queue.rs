@@ -124,6 +124,17 @@ impl Postgres {
         Ok((mod_comments(&rows)?, count(&total, 0), counts))
     }
 
+    pub async fn oldest_pending(&self) -> Result<Option<i64>, DbError> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                "SELECT created_at FROM comments WHERE status = 'pending' ORDER BY id LIMIT 1",
+                &[],
+            )
+            .await?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
     pub async fn count_by_status(&self) -> Result<HashMap<CommentStatus, u64>, DbError> {
         let client = self.client().await?;
         count_by_status(&client).await

@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 pub(crate) use super::StoreError as DbError;
 use crate::domain::{
@@ -325,6 +325,19 @@ impl Sqlite {
         std::fs::File::open(&path)
             .and_then(|f| f.sync_all())
             .map_err(|e| DbError::Backend(Arc::new(e)))
+    }
+
+    pub async fn oldest_pending(&self) -> Result<Option<i64>, DbError> {
+        self.read(|c| {
+            // The oldest by id, which the status index reads at once (a scan of a flooded
+            // queue on every scrape would not do); imports keep older dates, near enough.
+            Ok(c.prepare_cached(
+                "SELECT created_at FROM comments WHERE status = 'pending' ORDER BY id LIMIT 1",
+            )?
+            .query_row([], |row| row.get(0))
+            .optional()?)
+        })
+        .await
     }
 
     pub async fn count_by_status(&self) -> Result<HashMap<CommentStatus, u64>, DbError> {
