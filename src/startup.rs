@@ -322,6 +322,14 @@ fn run(
                         web::post().to(routes::comments::submit_comment_json),
                     )
                     .route("/comments", web::get().to(routes::comments::list_comments))
+                    .route(
+                        "/comments/{id}/report",
+                        web::method(actix_web::http::Method::OPTIONS).to(routes::not_found),
+                    )
+                    .route(
+                        "/comments/{id}/report",
+                        web::post().to(routes::comments::report::report_comment),
+                    )
                     .route("/form-token", web::get().to(routes::comments::form_token))
                     .route(
                         "/openapi.json",

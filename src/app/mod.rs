@@ -27,6 +27,7 @@ pub mod moderation;
 pub mod notify;
 pub mod operations;
 pub mod privacy;
+pub mod reports;
 pub mod secret;
 pub mod settings;
 pub mod sites;

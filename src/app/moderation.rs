@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::{
     Acted, Agreement, CommentContext, CommentId, CommentStatus, Counts, Decision, DecisionRecord,
     DecisionRefusal, InvalidTransition, Label, LabelSource, LogAction, LogEntry, LogEvent,
-    ModAction, ModComment, Order, QueueFilter, QueueOrder, now_millis,
+    ModAction, ModComment, Order, QueueFilter, QueueOrder, ReportRecord, now_millis,
 };
 
 use super::accounts::{Moderator, Session};
@@ -373,6 +373,14 @@ impl Moderation {
     /// A database failure.
     pub async fn comment_context(&self, id: CommentId) -> anyhow::Result<Option<CommentContext>> {
         Ok(self.store.comment_context(id).await?)
+    }
+
+    /// A comment's reports, oldest first.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn reports_of(&self, id: CommentId) -> anyhow::Result<Vec<ReportRecord>> {
+        Ok(self.store.reports_of(id).await?)
     }
 
     /// Every decision logged from `since` until `until` (unix milliseconds), oldest first,

@@ -159,6 +159,8 @@ pub struct DecisionRecord {
 pub enum LogAction {
     Decided(ModAction),
     Erased,
+    /// Readers' reports took a published comment back to the queue.
+    HiddenByReports,
 }
 
 impl LogAction {
@@ -167,6 +169,7 @@ impl LogAction {
         match self {
             LogAction::Decided(action) => action.as_str(),
             LogAction::Erased => "erase",
+            LogAction::HiddenByReports => "hide",
         }
     }
 }
@@ -696,4 +699,29 @@ mod policy_tests {
         p.article_mode = Some(ModerationMode::Premoderate);
         assert_eq!(p.mode(), ModerationMode::Premoderate);
     }
+}
+
+/// A reader's report on a published comment, as stored.
+#[derive(Debug, Clone)]
+pub struct NewReport {
+    pub comment: CommentId,
+    pub reason: String,
+    pub explanation: Option<String>,
+    /// Kept for moderators only.
+    pub email: Option<String>,
+    /// A keyed hash of the reader's address: one report per reader per comment.
+    pub reporter: String,
+    pub at: i64,
+}
+
+/// The reasons a reader may give.
+pub const REPORT_REASONS: &[&str] = &["spam", "abuse", "off_topic", "illegal", "other"];
+
+/// A report as moderators see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportRecord {
+    pub reason: String,
+    pub explanation: Option<String>,
+    pub email: Option<String>,
+    pub at: Timestamp,
 }

@@ -118,6 +118,8 @@ struct Detail {
     #[serde(flatten)]
     comment: ModComment,
     log: Vec<LogEntry>,
+    /// Readers' reports, oldest first.
+    reports: Vec<crate::domain::ReportRecord>,
 }
 
 /// `GET /api/v1/moderation/comments/{id}`: everything stored, plus its moderation log.
@@ -141,7 +143,12 @@ pub async fn moderation_detail(
         .comment_for_moderation(id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("comment {id} does not exist")))?;
-    let detail = Detail { comment, log };
+    let reports = state.app.moderation().reports_of(id).await?;
+    let detail = Detail {
+        comment,
+        log,
+        reports,
+    };
     Ok(HttpResponse::Ok().json(detail))
 }
 

@@ -64,6 +64,7 @@ impl Modify for Security {
         super::comments::submit_comment_json,
         super::comments::listing::list_comments,
         super::comments::form_token,
+        super::comments::report::report_comment,
         super::moderation::list_for_moderation,
         super::moderation::moderation_detail,
         super::moderation::apply_action,

@@ -397,6 +397,17 @@ impl Store {
         dispatch!(self.decisions(since, until))
     }
 
+    /// A comment's reports, oldest first.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn reports_of(
+        &self,
+        id: crate::domain::CommentId,
+    ) -> Result<Vec<crate::domain::ReportRecord>, StoreError> {
+        dispatch!(self.reports_of(id))
+    }
+
     /// Whether instances may share this database (PostgreSQL): limits that must hold
     /// across them are then kept in it rather than in each process's memory.
     pub fn is_shared(&self) -> bool {

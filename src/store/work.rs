@@ -20,7 +20,7 @@ use super::StoreError;
 use crate::domain::{
     AkismetUsage, ArticlePolicy, CommentId, CommentStatus, Filing, ImportedComment, Label,
     LabelSource, LimitBucket, LogEvent, ModerationMode, ModeratorId, ModeratorName, NewComment,
-    SiteId, SitePolicyChange, SubmissionMeta, Submitted, ThreadId,
+    NewReport, SiteId, SitePolicyChange, SubmissionMeta, Submitted, ThreadId,
 };
 
 /// The result of one primitive.
@@ -152,6 +152,17 @@ pub trait Tx {
     fn count_attempts(&mut self, key: &str, since: i64) -> TxResult<u32>;
     /// Records one attempt under each key, forgetting attempts older than `forget_before`.
     fn record_attempts(&mut self, keys: &[&str], at: i64, forget_before: i64) -> TxResult<()>;
+
+    // ---- reports -------------------------------------------------------------------------
+
+    /// Stores a report unless this reader already reported this comment; whether it did.
+    fn insert_report(&mut self, report: &NewReport) -> TxResult<bool>;
+    /// Reports on a comment made after `since` (unix milliseconds).
+    fn report_count(&mut self, id: CommentId, since: i64) -> TxResult<u32>;
+    /// When a moderator last approved the comment, if one did.
+    fn approved_by_moderator_at(&mut self, id: CommentId) -> TxResult<Option<i64>>;
+    /// The site's `auto_hide_reports` for the comment's article.
+    fn auto_hide_reports_of(&mut self, id: CommentId) -> TxResult<Option<u32>>;
 
     // ---- moderation policy ---------------------------------------------------------------
 

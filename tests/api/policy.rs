@@ -287,3 +287,100 @@ fn export_decisions_lists_a_removal_with_its_reason() {
     assert!(ok);
     assert_eq!(none.lines().count(), 1, "only the header: {none}");
 }
+
+#[test]
+fn three_reports_take_a_published_comment_back_and_a_reader_counts_once() {
+    let app = crate::helpers::spawn_app_with(&[("REPLYGUARD_TRUSTED_PROXIES", "127.0.0.1")]);
+    let (ok, _, err) = app.cli(&["site", "set", SITE, "--auto-hide-reports", "3"]);
+    assert!(ok, "{err}");
+    let id = post(
+        &app,
+        "Gil",
+        "gil@mail.example",
+        "A sharp remark about the mayor.",
+    )["id"]
+        .as_i64()
+        .expect("id");
+    let report = |from: &str, body: Value| {
+        app.client
+            .post(app.url(&format!("/api/v1/comments/{id}/report")))
+            .header("x-forwarded-for", from)
+            .json(&body)
+            .send()
+            .expect("report")
+    };
+    // Only a published comment can be reported.
+    assert_eq!(
+        report("203.0.113.1", json!({"reason": "abuse"}))
+            .status()
+            .as_u16(),
+        404
+    );
+    app.approve(id);
+    assert!(listed(&app, id));
+    // Field errors say which field and why.
+    let invalid = report("203.0.113.1", json!({"reason": "illegal"}));
+    assert_eq!(invalid.status().as_u16(), 422);
+    let body: Value = invalid.json().expect("json");
+    assert!(body["fields"]["explanation"].is_array(), "{body}");
+    for (from, reason) in [
+        ("203.0.113.1", "abuse"),
+        ("198.51.100.2", "off_topic"),
+        ("203.0.113.1", "spam"),
+    ] {
+        let r = report(
+            from,
+            json!({"reason": reason, "email": "reader@mail.example"}),
+        );
+        assert_eq!(r.status().as_u16(), 202);
+    }
+    assert!(
+        listed(&app, id),
+        "two readers reported it; the first one's second report is not counted"
+    );
+    assert_eq!(
+        report(
+            "192.0.2.3",
+            json!({"reason": "abuse", "explanation": "Insults."})
+        )
+        .status()
+        .as_u16(),
+        202
+    );
+    assert!(!listed(&app, id), "the third reader's report hid it");
+    let detail: Value = app
+        .moderation_get(&format!("/comments/{id}"))
+        .json()
+        .expect("json");
+    assert_eq!(detail["status"], "pending", "{detail}");
+    assert_eq!(
+        detail["reports"].as_array().map(Vec::len),
+        Some(3),
+        "{detail}"
+    );
+    let last = detail["log"]
+        .as_array()
+        .and_then(|l| l.last())
+        .expect("log");
+    assert_eq!(last["action"], "hide", "{detail}");
+    assert_eq!(last["reason"], "3 reader reports", "{detail}");
+    // Reporters' addresses are stored nowhere; their emails only for moderators.
+    assert!(
+        !app.public_comments(ARTICLE)
+            .to_string()
+            .contains("reader@mail.example")
+    );
+    // A moderator publishes it again: the reports before count no more.
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    app.approve(id);
+    assert!(listed(&app, id));
+    let r = report(
+        "192.0.2.9",
+        json!({"reason": "abuse", "explanation": "Still rude."}),
+    );
+    assert_eq!(r.status().as_u16(), 202);
+    assert!(
+        listed(&app, id),
+        "one report after the moderator's approval hides nothing"
+    );
+}

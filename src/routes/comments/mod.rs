@@ -1,8 +1,9 @@
 //! Public comment endpoints: JSON submission, the form token, and (in submodules) the
-//! HTML form and the approved listing.
+//! HTML form, the approved listing and readers' reports.
 
 mod form;
 pub(super) mod listing;
+pub mod report;
 
 pub use form::submit_comment_form;
 pub use listing::{ListingCache, approved_tree, list_comments};

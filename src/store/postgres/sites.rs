@@ -84,6 +84,29 @@ impl Postgres {
             }))
     }
 
+    pub async fn reports_of(
+        &self,
+        id: CommentId,
+    ) -> Result<Vec<crate::domain::ReportRecord>, DbError> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT reason, explanation, email, created_at FROM reports
+                 WHERE comment_id = $1 ORDER BY id",
+                &[&id.0],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|row| crate::domain::ReportRecord {
+                reason: row.get(0),
+                explanation: row.get(1),
+                email: row.get(2),
+                at: crate::domain::Timestamp(row.get(3)),
+            })
+            .collect())
+    }
+
     pub async fn decisions(&self, since: i64, until: i64) -> Result<Vec<DecisionRecord>, DbError> {
         let client = self.client().await?;
         let rows = client

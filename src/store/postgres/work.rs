@@ -35,7 +35,7 @@ use super::{DbError, status, status_opt, submitted};
 use crate::domain::{
     AkismetUsage, ArticlePolicy, CommentId, CommentStatus, Filing, ImportedComment, Label,
     LabelSource, LimitBucket, LogEvent, ModerationMode, ModeratorId, ModeratorName, NewComment,
-    SiteId, SitePolicyChange, SubmissionMeta, Submitted, ThreadId, now_millis,
+    NewReport, SiteId, SitePolicyChange, SubmissionMeta, Submitted, ThreadId, now_millis,
 };
 use crate::store::sql::{ERASED_AUTHOR, ERASED_BODY};
 use crate::store::work::Job;
@@ -579,6 +579,51 @@ impl Tx for PgTx<'_> {
             )?;
         }
         Ok(())
+    }
+
+    fn insert_report(&mut self, r: &NewReport) -> TxResult<bool> {
+        Ok(self.exec(
+            "INSERT INTO reports (comment_id, reason, explanation, email, reporter, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (comment_id, reporter) DO NOTHING",
+            &[
+                &r.comment.0,
+                &r.reason,
+                &r.explanation,
+                &r.email,
+                &r.reporter,
+                &r.at,
+            ],
+        )? == 1)
+    }
+
+    fn report_count(&mut self, id: CommentId, since: i64) -> TxResult<u32> {
+        let row = self.one(
+            "SELECT COUNT(*) FROM reports WHERE comment_id = $1 AND created_at > $2",
+            &[&id.0, &since],
+        )?;
+        Ok(u32::try_from(row.get::<_, i64>(0)).unwrap_or(u32::MAX))
+    }
+
+    fn approved_by_moderator_at(&mut self, id: CommentId) -> TxResult<Option<i64>> {
+        Ok(self
+            .one(
+                "SELECT MAX(created_at) FROM mod_log
+                 WHERE comment_id = $1 AND action = 'approve' AND moderator_id IS NOT NULL",
+                &[&id.0],
+            )?
+            .get(0))
+    }
+
+    fn auto_hide_reports_of(&mut self, id: CommentId) -> TxResult<Option<u32>> {
+        Ok(self
+            .opt(
+                "SELECT s.auto_hide_reports FROM comments c
+                 JOIN threads t ON t.id = c.thread_id JOIN sites s ON s.id = t.site_id
+                 WHERE c.id = $1",
+                &[&id.0],
+            )?
+            .and_then(|row| row.get::<_, Option<i32>>(0))
+            .map(|n| u32::try_from(n).unwrap_or(u32::MAX)))
     }
 
     fn article_policy(

@@ -77,6 +77,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0017_moderation_policy",
         include_str!("../../../migrations/sqlite/0017_moderation_policy.sql"),
     ),
+    (
+        "0018_reports",
+        include_str!("../../../migrations/sqlite/0018_reports.sql"),
+    ),
 ];
 
 /// The database's schema version: how many migrations it has (0: none, a new file).

@@ -189,6 +189,13 @@ impl Sqlite {
         self.read(move |c| sites::find_by_key(c, &hash)).await
     }
 
+    pub async fn reports_of(
+        &self,
+        id: CommentId,
+    ) -> Result<Vec<crate::domain::ReportRecord>, DbError> {
+        self.read(move |c| sites::reports_of(c, id)).await
+    }
+
     pub async fn decisions(&self, since: i64, until: i64) -> Result<Vec<DecisionRecord>, DbError> {
         self.read(move |c| {
             let mut stmt = c.prepare_cached(

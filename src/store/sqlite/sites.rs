@@ -4,8 +4,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::DbError;
 use crate::domain::{
-    AkismetUsage, ArticlePolicy, KeyedSite, ModerationMode, Site, SiteId, SitePolicyChange,
-    ThreadId, now_millis,
+    AkismetUsage, ArticlePolicy, CommentId, KeyedSite, ModerationMode, NewReport, ReportRecord,
+    Site, SiteId, SitePolicyChange, ThreadId, now_millis,
 };
 
 /// Registers `origin` (already normalised by `domain::comment::parse_origin`) or renames it
@@ -287,4 +287,86 @@ pub fn set_thread_policy(
         closed.flatten(),
     ])?;
     Ok(())
+}
+
+/// Stores a report unless this reader already reported this comment; whether it did.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn insert_report(conn: &Connection, r: &NewReport) -> Result<bool, DbError> {
+    Ok(conn
+        .prepare_cached(
+            "INSERT INTO reports (comment_id, reason, explanation, email, reporter, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (comment_id, reporter) DO NOTHING",
+        )?
+        .execute(params![
+            r.comment.0,
+            r.reason,
+            r.explanation,
+            r.email,
+            r.reporter,
+            r.at
+        ])?
+        == 1)
+}
+
+/// Reports on a comment made after `since`.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn report_count(conn: &Connection, id: CommentId, since: i64) -> Result<u32, DbError> {
+    let n: i64 = conn
+        .prepare_cached("SELECT COUNT(*) FROM reports WHERE comment_id = ?1 AND created_at > ?2")?
+        .query_row(params![id.0, since], |row| row.get(0))?;
+    Ok(u32::try_from(n).unwrap_or(u32::MAX))
+}
+
+/// When a moderator last approved the comment.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn approved_by_moderator_at(conn: &Connection, id: CommentId) -> Result<Option<i64>, DbError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT MAX(created_at) FROM mod_log
+             WHERE comment_id = ?1 AND action = 'approve' AND moderator_id IS NOT NULL",
+        )?
+        .query_row(params![id.0], |row| row.get(0))?)
+}
+
+/// The site's `auto_hide_reports` for the comment's article.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn auto_hide_reports_of(conn: &Connection, id: CommentId) -> Result<Option<u32>, DbError> {
+    let n: Option<i64> = conn
+        .prepare_cached(
+            "SELECT s.auto_hide_reports FROM comments c
+             JOIN threads t ON t.id = c.thread_id JOIN sites s ON s.id = t.site_id
+             WHERE c.id = ?1",
+        )?
+        .query_row(params![id.0], |row| row.get(0))
+        .optional()?
+        .flatten();
+    Ok(n.map(|n| u32::try_from(n).unwrap_or(u32::MAX)))
+}
+
+/// A comment's reports, oldest first.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn reports_of(conn: &Connection, id: CommentId) -> Result<Vec<ReportRecord>, DbError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT reason, explanation, email, created_at FROM reports WHERE comment_id = ?1
+         ORDER BY id",
+    )?;
+    let rows = stmt.query_map(params![id.0], |row| {
+        Ok(ReportRecord {
+            reason: row.get(0)?,
+            explanation: row.get(1)?,
+            email: row.get(2)?,
+            at: crate::domain::Timestamp(row.get(3)?),
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }

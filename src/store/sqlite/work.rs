@@ -9,7 +9,7 @@ use super::{comments, dashboard, guard, labels, moderators, privacy, sites, toke
 use crate::domain::{
     AkismetUsage, ArticlePolicy, CommentId, CommentStatus, Filing, ImportedComment, Label,
     LabelSource, LimitBucket, LogEvent, ModerationMode, ModeratorId, ModeratorName, NewComment,
-    SiteId, SitePolicyChange, SubmissionMeta, Submitted, ThreadId,
+    NewReport, SiteId, SitePolicyChange, SubmissionMeta, Submitted, ThreadId,
 };
 use crate::store::{StoreError, Tx, TxResult};
 
@@ -201,6 +201,22 @@ impl Tx for SqliteTx<'_> {
 
     fn record_attempts(&mut self, keys: &[&str], at: i64, forget_before: i64) -> TxResult<()> {
         dashboard::record_login_failure(self.0, keys, at, forget_before)
+    }
+
+    fn insert_report(&mut self, report: &NewReport) -> TxResult<bool> {
+        sites::insert_report(self.0, report)
+    }
+
+    fn report_count(&mut self, id: CommentId, since: i64) -> TxResult<u32> {
+        sites::report_count(self.0, id, since)
+    }
+
+    fn approved_by_moderator_at(&mut self, id: CommentId) -> TxResult<Option<i64>> {
+        sites::approved_by_moderator_at(self.0, id)
+    }
+
+    fn auto_hide_reports_of(&mut self, id: CommentId) -> TxResult<Option<u32>> {
+        sites::auto_hide_reports_of(self.0, id)
     }
 
     fn article_policy(

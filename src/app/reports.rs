@@ -1,0 +1,167 @@
+//! Readers' reports on published comments: one per reader per comment (a keyed hash of
+//! their address), limited like submissions; a site's `auto_hide_reports`-th report takes a
+//! published comment back to the queue, logged, and a moderator decides it again.
+
+use crate::domain::{
+    CommentId, CommentStatus, FieldErrors, LogAction, LogEvent, NewReport, REPORT_REASONS,
+    now_millis,
+};
+use crate::store::{Tx, TxResult};
+
+use super::submission::Submissions;
+
+/// Longest explanation a report may carry, in characters.
+const EXPLANATION_MAX: usize = 2000;
+
+/// Why a report was not taken.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("{0}")]
+    Validation(FieldErrors),
+    #[error("comment {0} does not exist or is not published")]
+    NotPublished(CommentId),
+    #[error("too many requests from this address; try again in {} seconds", .0.retry_after.as_secs().max(1))]
+    Limited(super::limits::Limited),
+    #[error("failed to store the report")]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// What a report is refused for inside its unit of work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ReportRefusal {
+    NotPublished,
+}
+
+impl Submissions {
+    /// A reader's report on comment `id`. A second report by the same reader on the same
+    /// comment is taken (the answer is the same) but not counted again.
+    ///
+    /// # Errors
+    /// [`ReportError::Validation`] naming the field, `NotPublished`, `Limited`, or
+    /// `Unexpected`.
+    pub async fn report(
+        &self,
+        id: CommentId,
+        reason: &str,
+        explanation: Option<&str>,
+        email: Option<&str>,
+        client_ip: Option<std::net::IpAddr>,
+    ) -> Result<(), ReportError> {
+        let mut errors = FieldErrors::default();
+        let reason = reason.trim();
+        if !REPORT_REASONS.contains(&reason) {
+            errors.add(
+                "reason",
+                format!("choose one of: {}", REPORT_REASONS.join(", ")),
+            );
+        }
+        let explanation = explanation.map(str::trim).filter(|e| !e.is_empty());
+        match explanation {
+            Some(e) if e.chars().count() > EXPLANATION_MAX => errors.add(
+                "explanation",
+                format!("at most {EXPLANATION_MAX} characters"),
+            ),
+            None if reason == "illegal" => errors.add(
+                "explanation",
+                "say what is illegal about it, and under which law if you know",
+            ),
+            _ => {}
+        }
+        let email = match email.map(str::trim).filter(|e| !e.is_empty()) {
+            Some(e) => match crate::domain::AuthorEmail::parse(e) {
+                Ok(e) => Some(e.as_ref().to_owned()),
+                Err(message) => {
+                    errors.add("email", message);
+                    None
+                }
+            },
+            None => None,
+        };
+        if !errors.is_empty() {
+            return Err(ReportError::Validation(errors));
+        }
+        let address = client_ip.map(super::limits::address_key);
+        self.admit_report(address.as_deref()).await?;
+        let secret = self.guard.secret();
+        let reporter = super::secret::hex(&secret.mac(
+            "report",
+            &[address.as_deref().unwrap_or("unknown").as_bytes()],
+        ));
+        let report = NewReport {
+            comment: id,
+            reason: reason.to_owned(),
+            explanation: explanation.map(str::to_owned),
+            email,
+            reporter,
+            at: now_millis(),
+        };
+        self.store
+            .write(move |tx| report_rule(tx, &report))
+            .await
+            .map_err(|e| anyhow::Error::new(e).context("database failure while reporting"))?
+            .map_err(|ReportRefusal::NotPublished| ReportError::NotPublished(id))?;
+        Ok(())
+    }
+
+    /// The submission limits, on the reader's address.
+    async fn admit_report(&self, address: Option<&str>) -> Result<(), ReportError> {
+        let (Some(address), true) = (address, self.limits.enabled) else {
+            return Ok(());
+        };
+        if !self.store.is_shared() {
+            let keys = [address.to_owned()];
+            return self
+                .limiter
+                .admit(&self.limits, &keys, std::time::Instant::now())
+                .map_err(ReportError::Limited);
+        }
+        let key = super::secret::hex(&self.guard.secret().mac("limit", &[address.as_bytes()]));
+        let (limits, now) = (self.limits, now_millis());
+        let admitted = self
+            .store
+            .write_alone(move |tx| {
+                super::limits::admit_shared(tx, &limits, std::slice::from_ref(&key), &[], now)
+            })
+            .await
+            .map_err(|e| anyhow::Error::new(e).context("database failure while admitting"))?;
+        match admitted {
+            Ok(()) => Ok(()),
+            Err(super::limits::Refused::Limited(limited)) => Err(ReportError::Limited(limited)),
+            Err(super::limits::Refused::Duplicate) => Ok(()),
+        }
+    }
+}
+
+/// A report as one unit of work: only a published comment is reported; a reader's second
+/// report changes nothing; the report that reaches the site's `auto_hide_reports` (counting
+/// those since a moderator last approved it) takes the comment back to the queue, logged
+/// with how many reports did, and the article's public version moves on. Whether this
+/// report was counted.
+pub(crate) fn report_rule(tx: &mut dyn Tx, r: &NewReport) -> TxResult<Result<bool, ReportRefusal>> {
+    match tx.thread_and_status(r.comment)? {
+        Some((_, CommentStatus::Approved)) => {}
+        _ => return Ok(Err(ReportRefusal::NotPublished)),
+    }
+    if !tx.insert_report(r)? {
+        return Ok(Ok(false));
+    }
+    // A moderator who published it again has judged the reports before: count anew.
+    let since = tx.approved_by_moderator_at(r.comment)?.unwrap_or(i64::MIN);
+    let count = tx.report_count(r.comment, since)?;
+    if let Some(limit) = tx.auto_hide_reports_of(r.comment)?
+        && count >= limit
+    {
+        tx.set_status(r.comment, CommentStatus::Pending, None)?;
+        tx.append_log(&LogEvent {
+            comment: r.comment,
+            moderator: None,
+            action: LogAction::HiddenByReports,
+            from: CommentStatus::Approved,
+            to: CommentStatus::Pending,
+            at: r.at,
+            reason: Some(format!("{count} reader reports")),
+        })?;
+        tx.bump_thread_of(r.comment)?;
+    }
+    Ok(Ok(true))
+}
