@@ -80,10 +80,59 @@
       reply.setAttribute("aria-label", "Reply to " + c.author);
       reply.addEventListener("click", function () { replyTo(c, li); });
       article.appendChild(reply);
+      var flag = el("button", "rg-report-button", "Report");
+      flag.type = "button";
+      flag.setAttribute("aria-label", "Report the comment by " + c.author);
+      flag.addEventListener("click", function () { report(c, article, flag); });
+      article.appendChild(flag);
     }
     li.appendChild(article);
     if (c.replies && c.replies.length) li.appendChild(list(c.replies));
     return li;
+  }
+
+  // A reader's report: why, in a few words; the answer replaces the form.
+  function report(c, article, flag) {
+    var f = el("form", "rg-report");
+    var sel = el("select");
+    sel.id = "rg-reason-" + c.id;
+    var label = el("label", null, "Why report it?");
+    label.htmlFor = sel.id;
+    [["spam", "Spam"], ["abuse", "Abuse"], ["off_topic", "Off topic"],
+     ["illegal", "Illegal content"], ["other", "Other"]].forEach(function (o) {
+      var opt = el("option", null, o[1]);
+      opt.value = o[0];
+      sel.appendChild(opt);
+    });
+    var why = el("textarea");
+    why.id = "rg-why-" + c.id;
+    var whyLabel = el("label", null, "Explanation (required for illegal content)");
+    whyLabel.htmlFor = why.id;
+    var send = el("button", null, "Send report");
+    send.type = "submit";
+    var note = el("p", "rg-status");
+    note.setAttribute("role", "status");
+    [label, sel, whyLabel, why, send, note].forEach(function (e) { f.appendChild(e); });
+    f.addEventListener("submit", function (event) {
+      event.preventDefault();
+      api("comments/" + c.id + "/report", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ reason: sel.value, explanation: why.value })
+      }).then(function (r) {
+        if (r.status === 202) {
+          var done = el("p", "rg-status", "Thank you. A moderator will look at it.");
+          done.setAttribute("role", "status");
+          f.replaceWith(done);
+        } else {
+          var fields = r.json.fields || {};
+          note.textContent = (fields.explanation || fields.reason || [r.json.message]).join(" ");
+        }
+      }, function () { note.textContent = "Your report could not be sent. Please try again."; });
+    });
+    flag.hidden = true;
+    article.appendChild(f);
+    sel.focus();
   }
 
   function list(comments) {

@@ -758,3 +758,34 @@ fn a_closed_article_shows_the_widget_closed_with_no_form() {
     browser.goto(&app.url("/demo"));
     browser.wait_for_css("form.rg-form");
 }
+
+#[test]
+fn a_reader_reports_a_published_comment_from_the_widget() {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    let app = spawn_app();
+    let posted = app.post_comment_json(&serde_json::json!({
+        "thread": app.url("/"), "author": "Hal", "email": "hal@mail.example",
+        "body": "Something a reader may object to.",
+    }));
+    assert_eq!(posted.status().as_u16(), 202);
+    let id = posted.json::<Value>().unwrap()["id"].as_i64().unwrap();
+    app.approve(id);
+    browser.goto(&app.url("/demo"));
+    browser.wait_for_css("button.rg-report-button");
+    browser.click("button.rg-report-button");
+    browser.wait_for_css("form.rg-report");
+    browser.click("form.rg-report button[type=submit]");
+    browser.wait_for_text("Thank you. A moderator will look at it.");
+    let detail: Value = app
+        .moderation_get(&format!("/comments/{id}"))
+        .json()
+        .unwrap();
+    assert_eq!(
+        detail["reports"].as_array().map(Vec::len),
+        Some(1),
+        "{detail}"
+    );
+    assert_eq!(detail["reports"][0]["reason"], "spam", "{detail}");
+}
