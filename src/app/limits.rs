@@ -125,6 +125,12 @@ pub enum Refused {
     Duplicate,
 }
 
+/// How a limit key (`ip:…`, `email:…`) is stored where instances share it: a keyed hash,
+/// so no address or email reaches the table.
+pub(crate) fn shared_key(secret: &super::secret::Secret, key: &str) -> String {
+    super::secret::hex(&secret.mac("limit", &[key.as_bytes()]))
+}
+
 /// What a claim on the duplicate window is filed under.
 pub const DUPLICATE_CLAIM: &str = "duplicate";
 

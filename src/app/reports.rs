@@ -115,7 +115,7 @@ impl Submissions {
                 .admit(&self.limits, &keys, std::time::Instant::now())
                 .map_err(ReportError::Limited);
         }
-        let key = super::secret::hex(&self.guard.secret().mac("limit", &[address.as_bytes()]));
+        let key = super::limits::shared_key(self.guard.secret(), address);
         let (limits, now) = (self.limits, now_millis());
         let admitted = self
             .store

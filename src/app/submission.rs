@@ -280,9 +280,14 @@ impl Submissions {
     ) -> Result<Judged, SubmitError> {
         use super::limits::{DUPLICATE_CLAIM, Refused, admit_shared};
         let secret = self.guard.secret();
-        let hashed = |purpose: &str, key: &[u8]| super::secret::hex(&secret.mac(purpose, &[key]));
-        let keys: Vec<String> = keys.iter().map(|k| hashed("limit", k.as_bytes())).collect();
-        let duplicates: Vec<String> = duplicates.iter().map(|k| hashed("duplicate", k)).collect();
+        let keys: Vec<String> = keys
+            .iter()
+            .map(|k| super::limits::shared_key(secret, k))
+            .collect();
+        let duplicates: Vec<String> = duplicates
+            .iter()
+            .map(|k| super::secret::hex(&secret.mac("duplicate", &[k])))
+            .collect();
         let (limits, now) = (self.limits, crate::domain::now_millis());
         let claims = duplicates.clone();
         let admitted = self

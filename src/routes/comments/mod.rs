@@ -174,10 +174,10 @@ pub async fn form_token(
         .json(token))
 }
 
-/// What a submitter is told: everything held back is "pending". A comment the filter
-/// filed as spam still awaits a moderator (who may release it), and telling spammers which
-/// texts the filter catches would help them get past it.
-/// Published at once (a trusted commenter, a postmoderated site) is said so.
+/// What a submitter is told: `approved` when the moderation policy published the comment
+/// at once (a trusted commenter, a postmoderated site), else `pending` for everything held
+/// back. A comment the filter filed as spam still awaits a moderator (who may release it),
+/// and telling spammers which texts the filter catches would help them get past it.
 pub(crate) fn public_status(status: CommentStatus) -> CommentStatus {
     match status {
         CommentStatus::Approved => CommentStatus::Approved,
