@@ -367,7 +367,7 @@ fn an_invisible_character_in_a_name_is_refused_on_its_field() {
     assert!(body["fields"]["author"].is_array(), "{body}");
 }
 
-fn url_encode(s: &str) -> String {
+pub(crate) fn url_encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {

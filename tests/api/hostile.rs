@@ -3,6 +3,9 @@
 
 use serde_json::{Value, json};
 
+use crate::hardening::url_encode;
+use crate::tokens::with_bearer;
+
 use crate::helpers::{
     ARTICLE, MODERATOR, PASSWORD, SITE, TestApp, cli, csrf_in, dashboard_session, spawn_app,
     spawn_app_on_sqlite, spawn_app_with,
@@ -15,16 +18,6 @@ fn post_from(app: &TestApp, forwarded_for: &str, author: &str, email: &str, body
         .json(&json!({"thread": ARTICLE, "author": author, "email": email, "body": body}))
         .send()
         .expect("post")
-        .status()
-        .as_u16()
-}
-
-fn with_bearer(app: &TestApp, token: &str) -> u16 {
-    app.client
-        .get(app.url("/api/v1/moderation/comments?status=pending"))
-        .bearer_auth(token)
-        .send()
-        .expect("GET with bearer")
         .status()
         .as_u16()
 }
@@ -360,17 +353,6 @@ fn a_required_form_token_applies_to_json() {
         .as_i64()
         .expect("id");
     assert_eq!(app.status_of(id), "pending");
-}
-
-fn url_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// Row 9: an app's `submit-spam` does not overwrite a moderator's label.

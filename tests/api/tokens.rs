@@ -3,7 +3,7 @@
 
 use crate::helpers::{MODERATOR, TestApp, csrf_in, dashboard_session, spawn_app};
 
-fn with_bearer(app: &TestApp, token: &str) -> u16 {
+pub(crate) fn with_bearer(app: &TestApp, token: &str) -> u16 {
     app.client
         .get(app.url("/api/v1/moderation/comments?status=pending"))
         .bearer_auth(token)
