@@ -81,6 +81,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0018_reports",
         include_str!("../../../migrations/sqlite/0018_reports.sql"),
     ),
+    (
+        "0019_comments_by_email",
+        include_str!("../../../migrations/sqlite/0019_comments_by_email.sql"),
+    ),
 ];
 
 /// The database's schema version: how many migrations it has (0: none, a new file).
