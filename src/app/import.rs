@@ -18,13 +18,12 @@ use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::Event;
 use serde::Serialize;
 
-use super::filter::verdict;
 use super::secret::Secret;
-use crate::classifier::Classifier;
-use crate::classifier::tokenize::Document;
+use super::submission::{Door, Submissions, spam_reason};
 use crate::domain::{
     AuthorEmail, AuthorName, AuthorUrl, CommentBody, CommentId, CommentStatus, ImportChunk,
-    ImportedChunk, ImportedComment, Label, LabelSource, ThreadUrl, now_millis,
+    ImportedChunk, ImportedComment, Label, LabelSource, LogAction, LogEvent, ModAction, NewComment,
+    SubmissionMeta, ThreadUrl, now_millis,
 };
 use crate::store::{Store, Tx, TxResult};
 
@@ -131,17 +130,20 @@ fn truncate_bytes(s: &str, max: usize) -> &str {
     &s[..end]
 }
 
-/// Imports a WXR file; every comment is scored by `classifier`, approved and spam comments
-/// become training labels (source `import`). Running it again adds nothing. The file is
-/// parsed as a stream on the calling thread (the CLI's), and stored in chunks.
+/// Imports a WXR file. Every comment goes through the submission path like a reader's
+/// ([`Door::Import`]): lists, signals and the filter judge it, and a comment the export left
+/// pending is filed as they say; the export's other statuses are kept, and its approved
+/// and spam comments become training labels (source `import`). Running it again adds
+/// nothing. The file is parsed as a stream on the calling thread (the CLI's), and stored
+/// in chunks.
 ///
 /// # Errors
 /// Unreadable or hostile XML (nothing of that article onwards is imported), or a database
 /// failure.
 pub(super) async fn import_wordpress(
     store: &Store,
+    submissions: &Submissions,
     secret: &Secret,
-    classifier: &Classifier,
     path: &Path,
 ) -> anyhow::Result<ImportReport> {
     let file =
@@ -256,8 +258,8 @@ pub(super) async fn import_wordpress(
                         let batch = std::mem::take(&mut item_comments);
                         import_item(
                             store,
+                            submissions,
                             secret,
-                            classifier,
                             &link,
                             batch,
                             &mut report,
@@ -300,8 +302,8 @@ pub(super) async fn import_wordpress(
 /// Scores and stores one article's comments, in chunks.
 async fn import_item(
     store: &Store,
+    submissions: &Submissions,
     secret: &Secret,
-    classifier: &Classifier,
     link: &str,
     batch: Vec<WpComment>,
     report: &mut ImportReport,
@@ -322,7 +324,7 @@ async fn import_item(
             report.skipped_pingbacks += 1;
             continue;
         }
-        match imported_comment(classifier, secret, &origin, wp)? {
+        match imported_comment(submissions, secret, &thread_url, wp).await? {
             Some(c) => ready.push(c),
             None => report.skipped_invalid += 1,
         }
@@ -343,13 +345,15 @@ async fn import_item(
     Ok(())
 }
 
-/// One exported comment, validated and scored; `None` when its body is unusable.
-fn imported_comment(
-    classifier: &Classifier,
-    secret: &super::secret::Secret,
-    origin: &str,
+/// One exported comment, validated and judged by the submission path; `None` when its body
+/// is unusable.
+async fn imported_comment(
+    submissions: &Submissions,
+    secret: &Secret,
+    thread: &ThreadUrl,
     wp: &WpComment,
 ) -> anyhow::Result<Option<ImportedComment>> {
+    let origin = thread.origin();
     let Ok(body) = CommentBody::parse(truncate_bytes(
         wp.get("comment_content"),
         crate::domain::comment::BODY_MAX_BYTES,
@@ -371,10 +375,7 @@ fn imported_comment(
     let Ok(author) = AuthorName::parse(author) else {
         return Ok(None);
     };
-    let author = author.as_ref();
-    let email = AuthorEmail::parse(wp.get("comment_author_email"))
-        .map(|e| e.as_ref().to_owned())
-        .unwrap_or_default();
+    let email = AuthorEmail::parse(wp.get("comment_author_email")).ok();
     let website = AuthorUrl::parse(wp.get("comment_author_url"))
         .ok()
         .flatten();
@@ -389,29 +390,43 @@ fn imported_comment(
     let created_at = wordpress_time(wp.get("comment_date_gmt"))
         .or_else(|| wordpress_time(wp.get("comment_date")))
         .unwrap_or_else(now_millis);
-    let email_domain = crate::domain::comment::email_domain(&email);
-    let doc = Document {
-        body: body.as_ref(),
-        author: Some(author),
-        website_host: website.as_ref().map(|w| w.host()),
-        email_domain: Some(&email_domain),
-    };
-    let verdict = verdict(classifier, &doc)?;
     let (client_ip, client_ip_hash) =
         super::privacy::stored_address(secret, wp.get("comment_author_IP")).unzip();
+    // WordPress keeps comments without an address; the path judges them under a stand-in
+    // that no list names, and they are stored without one.
+    let judged_as = NewComment {
+        thread: thread.clone(),
+        parent: None,
+        author: author.clone(),
+        email: email.clone().unwrap_or_else(|| {
+            AuthorEmail::parse("anonymous@example.invalid").expect("a valid address")
+        }),
+        website: website.clone(),
+        body: body.clone(),
+    };
+    let meta = SubmissionMeta {
+        created_at,
+        client_ip: Some(wp.get("comment_author_IP").to_owned()).filter(|ip| !ip.is_empty()),
+        ..SubmissionMeta::default()
+    };
+    let judged = submissions
+        .take(judged_as, meta, Door::Import { kept: status })
+        .await
+        .map_err(|e| anyhow::anyhow!("judging an imported comment failed: {e}"))?;
     Ok(Some(ImportedComment {
         import_key: format!("wordpress:{origin}:{}", wp.get("comment_id")),
         parent_key,
-        author: author.to_owned(),
-        email,
+        author: author.as_ref().to_owned(),
+        email: email.map(|e| e.as_ref().to_owned()).unwrap_or_default(),
         website: website.map(|w| w.as_ref().to_owned()),
         body: body.as_ref().to_owned(),
-        status,
+        status: judged.status,
         created_at,
         client_ip,
         client_ip_hash,
         label,
-        verdict,
+        verdict: judged.filing.verdict,
+        signals: judged.filing.signals,
     }))
 }
 
@@ -453,6 +468,19 @@ pub(crate) fn import_chunk(tx: &mut dyn Tx, chunk: &ImportChunk) -> TxResult<Imp
             .and_then(|key| known.get(key).copied());
         let id = tx.insert_imported(thread, imported, parent)?;
         known.insert(imported.import_key.clone(), id);
+        if imported.status == CommentStatus::Spam && imported.label.is_none() {
+            // Left pending by the export and filed as spam by the path: the filter's
+            // decision, logged as on any arrival, and undone like one.
+            tx.append_log(&LogEvent {
+                comment: id,
+                moderator: None,
+                action: LogAction::Decided(ModAction::Spam),
+                from: CommentStatus::Pending,
+                to: CommentStatus::Spam,
+                at: imported.created_at,
+                reason: Some(spam_reason(&imported.signals)),
+            })?;
+        }
         if let (Some(key), None) = (&imported.parent_key, parent) {
             done.orphans.push((id, key.clone()));
         }

@@ -206,7 +206,7 @@ impl App {
                 guard: Arc::clone(&guard),
                 discard: components.akismet_discard,
             },
-            submissions,
+            submissions: submissions.clone(),
             moderation: Moderation::new(store.clone(), scoring),
             accounts: Accounts {
                 store: store.clone(),
@@ -220,6 +220,7 @@ impl App {
                 store,
                 filter: Arc::clone(&filter),
                 guard,
+                submissions,
                 data_dir: data_dir.clone(),
                 secret_configured: components.secret.is_some(),
             },

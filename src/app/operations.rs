@@ -52,6 +52,8 @@ pub struct Operations {
     pub(super) filter: Arc<Filter>,
     /// The secret that keys imported comments' addresses.
     pub(super) guard: Arc<Guard>,
+    /// The submission path every imported comment is judged by.
+    pub(super) submissions: super::submission::Submissions,
     /// The data directory (backups copy its models and key).
     pub(super) data_dir: PathBuf,
     /// Whether the secret comes from `REPLYGUARD_SECRET` rather than the data directory.
@@ -80,8 +82,7 @@ impl Operations {
     /// # Errors
     /// As `import::import_wordpress`.
     pub async fn import_wordpress(&self, path: &Path) -> anyhow::Result<ImportReport> {
-        let classifier = self.filter.in_use();
-        import_wordpress(&self.store, self.guard.secret(), &classifier, path).await
+        import_wordpress(&self.store, &self.submissions, self.guard.secret(), path).await
     }
 
     /// Ready for traffic: the database takes writes and a model is loaded.

@@ -127,6 +127,12 @@ pub enum Door {
     /// all the same when the article or site refuses the filing. `verdict` overrides the
     /// status: Akismet's documented test answers, or the app's own honeypot.
     AkismetCheck { file: bool, verdict: Option<bool> },
+    /// A comment from another system's export (`replyguard import wordpress`): judged like
+    /// a reader's comment but never refused, and not filed here (an import stores its
+    /// article's comments in chunks of its own, keyed to survive a second run) nor
+    /// announced. The export's own verdict is `kept`, except that a comment it left
+    /// pending is filed as this path judges it (spam on a list, a signal or the score).
+    Import { kept: CommentStatus },
 }
 
 impl Door {
@@ -134,6 +140,7 @@ impl Door {
         match self {
             Door::Reader => true,
             Door::AkismetCheck { file, .. } => file,
+            Door::Import { .. } => false,
         }
     }
 }
@@ -148,6 +155,8 @@ pub struct Judged {
     pub probability: f64,
     /// The stored comment, when this door files and the filing was accepted.
     pub stored: Option<Submitted>,
+    /// What to file: the status, the filter's verdict and the signals.
+    pub filing: Filing,
 }
 
 impl Submissions {
@@ -229,6 +238,11 @@ impl Submissions {
                     status: submitted.status,
                     probability: 0.0,
                     stored: Some(submitted),
+                    filing: Filing {
+                        status: submitted.status,
+                        verdict: None,
+                        signals: Vec::new(),
+                    },
                 });
             }
         }
@@ -358,16 +372,19 @@ impl Submissions {
         let campaign = meta.campaign;
         let mut filing = self.scoring.judge(&comment)?;
         filing.status = self.guard.file(filing.status, &findings);
-        if let Door::AkismetCheck {
-            verdict: Some(spam),
-            ..
-        } = door
-        {
-            filing.status = if spam {
-                CommentStatus::Spam
-            } else {
-                CommentStatus::Pending
-            };
+        match door {
+            Door::AkismetCheck {
+                verdict: Some(spam),
+                ..
+            } => {
+                filing.status = if spam {
+                    CommentStatus::Spam
+                } else {
+                    CommentStatus::Pending
+                };
+            }
+            Door::Import { kept } if kept != CommentStatus::Pending => filing.status = kept,
+            _ => {}
         }
         filing.signals = findings.signals.clone();
         // A genuine token is claimed as used in the filing's own unit of work (so a refused
@@ -392,6 +409,7 @@ impl Submissions {
             status: filing.status,
             probability,
             stored: None,
+            filing: filing.clone(),
         };
         if !door.files() {
             return Ok(judged);
@@ -571,14 +589,7 @@ pub(crate) fn file(
             from: CommentStatus::Pending,
             to: CommentStatus::Spam,
             at: meta.created_at,
-            // How it came: a list or a bot signal when one spoke, else the filter's score.
-            reason: Some(
-                filing
-                    .signals
-                    .iter()
-                    .find(|s| matches!(s, Signal::Blocked(_)) || s.is_bot())
-                    .map_or_else(|| "filter".to_owned(), ToString::to_string),
-            ),
+            reason: Some(spam_reason(&filing.signals)),
         })?;
     }
     Ok(Ok(Submitted {
@@ -586,6 +597,15 @@ pub(crate) fn file(
         status: filing.status,
         created_at: meta.created_at,
     }))
+}
+
+/// How a comment filed as spam on arrival came there, for the log: a list or a bot signal
+/// when one spoke, else the filter's score.
+pub(crate) fn spam_reason(signals: &[Signal]) -> String {
+    signals
+        .iter()
+        .find(|s| matches!(s, Signal::Blocked(_)) || s.is_bot())
+        .map_or_else(|| "filter".to_owned(), ToString::to_string)
 }
 
 /// A reader's comment the filter scores at or above this is never published at once,

@@ -228,6 +228,8 @@ pub struct ImportedComment {
     pub client_ip_hash: Option<String>,
     pub label: Option<Label>,
     pub verdict: Option<StoredVerdict>,
+    /// What the submission path noticed (links, list matches), for the moderator.
+    pub signals: Vec<super::Signal>,
 }
 
 /// One chunk of an article's imported comments.

@@ -1,4 +1,5 @@
-//! SQL text both backends speak alike: the moderator's view of a comment, and search patterns.
+//! SQL text both backends speak alike: the moderator's view of a comment, search patterns,
+//! and the stored form of a comment's signals.
 
 /// The columns of a [`crate::domain::ModComment`], over `comments c JOIN threads t`.
 pub(crate) const MOD_COLUMNS: &str = "c.id, t.url, c.parent_id, c.author, c.email, c.website, c.body, \
@@ -31,3 +32,11 @@ pub(crate) fn where_with(where_sql: &str, extra: &str) -> String {
 pub(crate) const ERASED_BODY: &str = "[This comment was removed at its author's request.]";
 /// What an erased comment shows as its author.
 pub(crate) const ERASED_AUTHOR: &str = "[deleted]";
+
+/// The filter's and the guard's findings as stored: a JSON array of strings, or nothing.
+pub(crate) fn signals_json(signals: &[crate::domain::Signal]) -> Option<String> {
+    (!signals.is_empty()).then(|| {
+        serde_json::to_string(&signals.iter().map(ToString::to_string).collect::<Vec<_>>())
+            .expect("strings serialise")
+    })
+}

@@ -7,9 +7,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::helpers::{
-    MODERATOR, PASSWORD, SITE, TestApp, csrf_in, dashboard_session, spawn_app, spawn_app_with,
-};
+use crate::helpers::{SITE, TestApp, add_rule, spawn_app, spawn_app_with};
 
 const BLOG: &str = "https://news.example/";
 
@@ -253,30 +251,7 @@ fn keys_work_from_every_place_clients_put_them_and_rotate() {
 fn comment_check_takes_the_submission_path_block_lists_and_webhook_included() {
     let (hook_url, hooks) = crate::notify::webhook_receiver(0);
     let app = spawn_app_with(&[("REPLYGUARD_NOTIFY_WEBHOOK", hook_url.as_str())]);
-    let cookie = dashboard_session(&app, MODERATOR, PASSWORD);
-    let rules = app
-        .client
-        .get(app.url("/dashboard/rules"))
-        .header("cookie", format!("rg_session={cookie}"))
-        .send()
-        .expect("rules page")
-        .text()
-        .expect("html");
-    let csrf = csrf_in(&rules);
-    let added = app
-        .client
-        .post(app.url("/dashboard/rules"))
-        .header("cookie", format!("rg_session={cookie}"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("op", "add"),
-            ("list", "block"),
-            ("kind", "word"),
-            ("value", "Casino Bonus"),
-        ])
-        .send()
-        .expect("add a rule");
-    assert_eq!(added.status().as_u16(), 303);
+    add_rule(&app, "block", "word", "Casino Bonus");
     let key = site_key(&app, false);
     let (ok, _, err) = app.cli(&["site", "store-checked", SITE, "on"]);
     assert!(ok, "{err}");

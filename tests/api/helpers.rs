@@ -749,3 +749,32 @@ pub fn dashboard_session(app: &TestApp, name: &str, password: &str) -> String {
     assert_eq!(response.status().as_u16(), 303, "sign-in failed");
     cookie_value(&response, "rg_session").expect("session cookie")
 }
+
+/// Adds an entry to a block or hold list through the dashboard's rules page, as a
+/// moderator would.
+pub fn add_rule(app: &TestApp, list: &str, kind: &str, value: &str) {
+    let cookie = dashboard_session(app, MODERATOR, PASSWORD);
+    let rules = app
+        .client
+        .get(app.url("/dashboard/rules"))
+        .header("cookie", format!("rg_session={cookie}"))
+        .send()
+        .expect("rules page")
+        .text()
+        .expect("html");
+    let csrf = csrf_in(&rules);
+    let added = app
+        .client
+        .post(app.url("/dashboard/rules"))
+        .header("cookie", format!("rg_session={cookie}"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("op", "add"),
+            ("list", list),
+            ("kind", kind),
+            ("value", value),
+        ])
+        .send()
+        .expect("add a rule");
+    assert_eq!(added.status().as_u16(), 303, "{list} {kind} {value}");
+}

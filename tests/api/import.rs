@@ -1,6 +1,6 @@
 use serde_json::Value;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{add_rule, spawn_app};
 
 /// A WXR 1.2 export as WordPress writes it (Tools → Export): two posts, comments in every
 /// status, a reply whose parent comes later in the file, a pingback and entity-escaped text.
@@ -239,4 +239,77 @@ fn xml_bombs_and_external_entities_are_refused() {
         .json()
         .expect("json");
     assert_eq!(total["total"], 0, "nothing was imported");
+}
+
+/// Imported comments take the submission path (issue #24): a comment the export left
+/// pending is judged like a reader's, so a block-listed word files it as spam with the
+/// list's reason in its history; the export's own verdicts are kept, and nothing is
+/// announced or rate-limited.
+#[test]
+fn imported_pending_comments_are_judged_by_the_lists_like_a_readers() {
+    let app = spawn_app();
+    add_rule(&app, "block", "word", "Casino Bonus");
+    let comment = |id: u32, approved: &str, body: &str| {
+        format!(
+            r#"<wp:comment><wp:comment_id>{id}</wp:comment_id>
+            <wp:comment_author>Reader {id}</wp:comment_author>
+            <wp:comment_author_email>r{id}@reader.example</wp:comment_author_email>
+            <wp:comment_author_IP>198.51.100.{id}</wp:comment_author_IP>
+            <wp:comment_date_gmt>2026-05-01 10:00:0{id}</wp:comment_date_gmt>
+            <wp:comment_content>{body}</wp:comment_content>
+            <wp:comment_approved>{approved}</wp:comment_approved>
+            <wp:comment_parent>0</wp:comment_parent></wp:comment>"#
+        )
+    };
+    let wxr = format!(
+        r#"<?xml version="1.0" encoding="UTF-8" ?>
+<rss version="2.0" xmlns:wp="http://wordpress.org/export/1.2/"><channel>
+<item><link>https://gazette.example/2026/05/casino-vote/</link>
+{}{}{}
+</item></channel></rss>"#,
+        comment(1, "0", "Get your CASINO bonus today"),
+        comment(2, "1", "The casino bonus scheme was debated at length."),
+        comment(3, "0", "Which ward votes first on the casino plan?"),
+    );
+    let file = app.data_dir.path().join("export.xml");
+    std::fs::write(&file, wxr).expect("write");
+
+    let (ok, out, err) = app.cli(&["import", "wordpress", file.to_str().unwrap()]);
+
+    assert!(ok, "{err}");
+    let report: Value = serde_json::from_str(&out).expect("report");
+    assert_eq!(report["imported"], 3, "{report}");
+    let spam: Value = app
+        .moderation_get("/comments?status=spam")
+        .json()
+        .expect("json");
+    assert_eq!(spam["total"], 1, "{spam}");
+    let id = spam["comments"][0]["id"].as_i64().expect("an id");
+    let detail: Value = app
+        .moderation_get(&format!("/comments/{id}"))
+        .json()
+        .expect("json");
+    assert_eq!(detail["author"], "Reader 1", "{detail}");
+    assert!(
+        detail["signals"]
+            .as_array()
+            .is_some_and(|s| s.iter().any(|s| s == "block list: word casino bonus")),
+        "{detail}"
+    );
+    assert!(
+        detail["log"].as_array().is_some_and(|h| h
+            .iter()
+            .any(|e| e["to"] == "spam" && e["reason"] == "block list: word casino bonus")),
+        "the filing is in the log with the list's reason: {detail}"
+    );
+    let listing = app.public_comments("https://gazette.example/2026/05/casino-vote/");
+    assert_eq!(
+        listing["comments"][0]["author"], "Reader 2",
+        "the export's approval is kept: {listing}"
+    );
+    let pending: Value = app
+        .moderation_get("/comments?status=pending")
+        .json()
+        .expect("json");
+    assert_eq!(pending["total"], 1, "{pending}");
 }

@@ -37,6 +37,7 @@ use crate::domain::{
     LabelSource, LimitBucket, LogEvent, ModerationMode, ModeratorId, ModeratorName, NewComment,
     NewReport, SiteId, SitePolicyChange, SubmissionMeta, Submitted, ThreadId, now_millis,
 };
+use crate::store::sql::signals_json;
 use crate::store::sql::{ERASED_AUTHOR, ERASED_BODY};
 use crate::store::work::Job;
 use crate::store::{Tx, TxResult};
@@ -141,14 +142,6 @@ impl PgTx<'_> {
         self.conn
             .block(self.conn.client.execute(&statement, params))
     }
-}
-
-/// The filter's and the guard's findings as stored: a JSON array of strings, or nothing.
-fn signals_json(signals: &[crate::domain::Signal]) -> Option<String> {
-    (!signals.is_empty()).then(|| {
-        serde_json::to_string(&signals.iter().map(ToString::to_string).collect::<Vec<_>>())
-            .expect("strings serialise")
-    })
 }
 
 impl Tx for PgTx<'_> {
@@ -420,8 +413,8 @@ impl Tx for PgTx<'_> {
         let row = self.one(
             "INSERT INTO comments (thread_id, parent_id, author, email, website, body,
                  status, created_at, client_ip, spam_score, spam_log_odds, spam_reasons,
-                 model_version, import_key, client_ip_hash)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                 model_version, import_key, client_ip_hash, signals)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
              RETURNING id",
             &[
                 &thread.0,
@@ -439,6 +432,7 @@ impl Tx for PgTx<'_> {
                 &v.map(|v| v.model_version.as_str()),
                 &c.import_key,
                 &c.client_ip_hash,
+                &signals_json(&c.signals),
             ],
         )?;
         Ok(CommentId(row.get(0)))

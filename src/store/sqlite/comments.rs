@@ -10,6 +10,7 @@ use crate::domain::{
     SubmissionMeta, Submitted, ThreadId, Timestamp,
 };
 pub(crate) use crate::store::sql::MOD_COLUMNS;
+use crate::store::sql::signals_json;
 
 impl ToSql for CommentStatus {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
@@ -55,8 +56,8 @@ pub fn insert_imported(
     conn.prepare_cached(
         "INSERT INTO comments (thread_id, parent_id, author, email, website, body, status,
                                created_at, client_ip, spam_score, spam_log_odds, spam_reasons,
-                               model_version, import_key, client_ip_hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                               model_version, import_key, client_ip_hash, signals)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
     )?
     .execute(params![
         thread.0,
@@ -74,6 +75,7 @@ pub fn insert_imported(
         verdict.map(|v| v.model_version.as_str()),
         comment.import_key,
         comment.client_ip_hash,
+        signals_json(&comment.signals),
     ])?;
     // `RETURNING` would build an ephemeral table per insert; the rowid is already at hand.
     Ok(CommentId(conn.last_insert_rowid()))
@@ -213,11 +215,8 @@ pub fn insert_comment(
     filing: &Filing,
     before_spam: Option<CommentStatus>,
 ) -> Result<CommentId, DbError> {
-    let (status, verdict, signals) = (filing.status, filing.verdict.as_ref(), &filing.signals);
-    let signals = (!signals.is_empty()).then(|| {
-        serde_json::to_string(&signals.iter().map(ToString::to_string).collect::<Vec<_>>())
-            .expect("strings serialise")
-    });
+    let (status, verdict) = (filing.status, filing.verdict.as_ref());
+    let signals = signals_json(&filing.signals);
     conn.prepare_cached(
         "INSERT INTO comments (thread_id, parent_id, author, email, website, body, status,
                                status_before_spam, created_at, client_ip, user_agent, referrer,
