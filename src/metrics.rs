@@ -73,6 +73,10 @@ const SECONDS: &[f64] = &[
     0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
     1.0,
 ];
+/// Minutes to a week: how long comments wait for a person.
+const WAIT: &[f64] = &[
+    60.0, 300.0, 900.0, 1800.0, 3600.0, 7200.0, 14400.0, 43200.0, 86400.0, 259200.0, 604800.0,
+];
 const BATCH: &[f64] = &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0];
 
 /// How a submission ended.
@@ -126,6 +130,8 @@ pub struct Metrics {
     pub commit: Histogram,
     /// Operations per group commit.
     pub batch_size: Histogram,
+    /// Time from a comment's arrival to its first moderator's decision.
+    pub first_decision: Histogram,
 }
 
 impl Metrics {
@@ -137,6 +143,7 @@ impl Metrics {
             scoring: Histogram::new(SECONDS),
             commit: Histogram::new(SECONDS),
             batch_size: Histogram::new(BATCH),
+            first_decision: Histogram::new(WAIT),
         }
     }
 
@@ -188,6 +195,11 @@ impl Metrics {
             &mut out,
             "replyguard_writer_batch_size",
             "Operations per group commit.",
+        );
+        self.first_decision.render(
+            &mut out,
+            "replyguard_time_to_first_decision_seconds",
+            "Time from a comment's arrival to its first moderator's decision.",
         );
         for (name, help, value) in gauges {
             let _ = writeln!(

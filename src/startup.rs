@@ -169,7 +169,7 @@ fn dashboard_scope() -> actix_web::Scope<
         InitError = (),
     >,
 > {
-    use routes::dashboard::{login, manage, model, notifications, queue, rules, tokens};
+    use routes::dashboard::{login, manage, model, notifications, queue, reported, rules, tokens};
     web::scope("/dashboard")
         .wrap(
             actix_web::middleware::DefaultHeaders::new()
@@ -190,6 +190,8 @@ fn dashboard_scope() -> actix_web::Scope<
         .route("/undo", web::post().to(queue::undo))
         .route("/campaign", web::post().to(queue::act_campaign))
         .route("/comments/{id}", web::get().to(queue::detail))
+        .route("/reported", web::get().to(reported::reported))
+        .route("/reported/dismiss", web::post().to(reported::dismiss))
         .route("/model", web::get().to(model::model_page))
         .route("/model/retrain", web::post().to(model::retrain))
         .route("/model/activate", web::post().to(model::activate))
@@ -346,6 +348,10 @@ fn run(
                     .route(
                         "/moderation/comments/{id}",
                         web::post().to(routes::moderation::apply_action),
+                    )
+                    .route(
+                        "/moderation/comments/{id}/dismiss-reports",
+                        web::post().to(routes::moderation::dismiss_reports),
                     )
                     .route(
                         "/moderation/campaigns/{id}",

@@ -91,6 +91,21 @@
     return li;
   }
 
+  // The reader's random token, kept in this browser (no cookie): one report per reader per
+  // comment even when their address changes. Private windows without storage send none.
+  function reader() {
+    try {
+      var t = localStorage.getItem("rg-reader");
+      if (!t) {
+        var b = new Uint8Array(16);
+        crypto.getRandomValues(b);
+        t = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
+        localStorage.setItem("rg-reader", t);
+      }
+      return t;
+    } catch (e) { return undefined; }
+  }
+
   // A reader's report: why, in a few words; the answer replaces the form.
   function report(c, article, flag) {
     var f = el("form", "rg-report");
@@ -118,7 +133,7 @@
       api("comments/" + c.id + "/report", {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ reason: sel.value, explanation: why.value })
+        body: JSON.stringify({ reason: sel.value, explanation: why.value, reader: reader() })
       }).then(function (r) {
         if (r.status === 202) {
           var done = el("p", "rg-status", "Thank you. A moderator will look at it.");

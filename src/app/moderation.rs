@@ -24,6 +24,8 @@ pub enum ActError {
         status: CommentStatus,
         by: Option<String>,
     },
+    #[error("comment {0} has no reports waiting for a moderator")]
+    NoOpenReports(CommentId),
     #[error("failed to apply the moderation action")]
     Unexpected(#[from] anyhow::Error),
 }
@@ -134,7 +136,7 @@ pub struct QueuePage {
 /// Moderators' decisions and what they read to make them.
 #[derive(Clone)]
 pub struct Moderation {
-    store: Store,
+    pub(super) store: Store,
     /// The model in use and its threshold: the queue's tabs split on it.
     scoring: Scoring,
 }
@@ -213,6 +215,11 @@ impl Moderation {
                 DecisionRefusal::InvalidTransition(t) => ActError::InvalidTransition(t),
                 DecisionRefusal::Stale { status, by } => ActError::Stale { status, by },
             })?;
+        if let Some(waited) = acted.waited_ms {
+            crate::metrics::global()
+                .first_decision
+                .observe(waited as f64 / 1000.0);
+        }
         tracing::info!(comment_id = id.0, from = %acted.from, to = %acted.to, "comment moderated");
         Ok(acted)
     }
@@ -238,12 +245,9 @@ impl Moderation {
                     id: id.0,
                     from: acted.from,
                 }),
-                Err(
-                    ActError::NotFound(_) | ActError::InvalidTransition(_) | ActError::Stale { .. },
-                ) => {
-                    skipped += 1;
-                }
                 Err(ActError::Unexpected(e)) => return Err(e),
+                // Gone, decided by someone else, or not an action its status takes.
+                Err(_) => skipped += 1,
             }
         }
         self.remember_undo(session, &changed).await?;
@@ -273,12 +277,9 @@ impl Moderation {
         for id in members {
             match self.act(moderator, id, action, None).await {
                 Ok(_) => outcome.changed += 1,
-                Err(
-                    ActError::NotFound(_) | ActError::InvalidTransition(_) | ActError::Stale { .. },
-                ) => {
-                    outcome.skipped += 1;
-                }
                 Err(ActError::Unexpected(e)) => return Err(e),
+                // Gone, decided by someone else, or not an action its status takes.
+                Err(_) => outcome.skipped += 1,
             }
         }
         Ok(outcome)
@@ -316,10 +317,8 @@ impl Moderation {
                 .await
             {
                 Ok(_) => restored += 1,
-                Err(
-                    ActError::NotFound(_) | ActError::InvalidTransition(_) | ActError::Stale { .. },
-                ) => {}
                 Err(ActError::Unexpected(e)) => return Err(e),
+                Err(_) => {}
             }
         }
         self.remember_undo(session, &[]).await?;
@@ -442,6 +441,9 @@ pub(crate) fn decide(tx: &mut dyn Tx, d: &Decision) -> TxResult<Result<Acted, De
         Ok(t) => t,
         Err(e) => return Ok(Err(DecisionRefusal::InvalidTransition(e))),
     };
+    let waited_ms = tx
+        .undecided_since(d.comment)?
+        .map(|since| (d.at - since).max(0));
     tx.set_status(d.comment, transition.to, transition.status_before_spam)?;
     if from == CommentStatus::Approved || transition.to == CommentStatus::Approved {
         tx.bump_thread_of(d.comment)?;
@@ -469,6 +471,7 @@ pub(crate) fn decide(tx: &mut dyn Tx, d: &Decision) -> TxResult<Result<Acted, De
         id: d.comment,
         from,
         to: transition.to,
+        waited_ms,
     }))
 }
 

@@ -1,13 +1,16 @@
-//! Readers' reports on published comments: one per reader per comment (a keyed hash of
-//! their address), limited like submissions; a site's `auto_hide_reports`-th report takes a
-//! published comment back to the queue, logged, and a moderator decides it again.
+//! Readers' reports on published comments and what moderators do with them: one report per
+//! reader per comment (keyed hashes of their address and of the widget's token), limited
+//! like submissions; a site's `auto_hide_reports`-th report takes a published comment back
+//! to the queue, logged; moderators see the most reported first and dismiss or decide.
 
 use crate::domain::{
-    CommentId, CommentStatus, FieldErrors, LogAction, LogEvent, NewReport, REPORT_REASONS,
-    now_millis,
+    Acted, CommentId, CommentStatus, FieldErrors, LogAction, LogEvent, ModComment, ModeratorId,
+    NewReport, REPORT_REASONS, ReportRecord, now_millis,
 };
 use crate::store::{Tx, TxResult};
 
+use super::accounts::Moderator;
+use super::moderation::{ActError, Moderation};
 use super::submission::Submissions;
 
 /// Longest explanation a report may carry, in characters.
@@ -45,6 +48,7 @@ impl Submissions {
         reason: &str,
         explanation: Option<&str>,
         email: Option<&str>,
+        reader: Option<&str>,
         client_ip: Option<std::net::IpAddr>,
     ) -> Result<(), ReportError> {
         let mut errors = FieldErrors::default();
@@ -77,6 +81,18 @@ impl Submissions {
             },
             None => None,
         };
+        let reader = reader.filter(|r| !r.is_empty());
+        if reader.is_some_and(|r| {
+            !(16..=128).contains(&r.len())
+                || !r
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        }) {
+            errors.add(
+                "reader",
+                "16 to 128 letters, digits, '-' or '_' (a random token the browser keeps)",
+            );
+        }
         if !errors.is_empty() {
             return Err(ReportError::Validation(errors));
         }
@@ -93,6 +109,8 @@ impl Submissions {
             explanation: explanation.map(str::to_owned),
             email,
             reporter,
+            reader: reader
+                .map(|r| super::secret::hex(&secret.mac("report-reader", &[r.as_bytes()]))),
             at: now_millis(),
         };
         self.store
@@ -146,7 +164,7 @@ pub(crate) fn report_rule(tx: &mut dyn Tx, r: &NewReport) -> TxResult<Result<boo
         return Ok(Ok(false));
     }
     // A moderator who published it again has judged the reports before: count anew.
-    let since = tx.approved_by_moderator_at(r.comment)?.unwrap_or(i64::MIN);
+    let since = tx.reports_judged_at(r.comment)?.unwrap_or(i64::MIN);
     let count = tx.report_count(r.comment, since)?;
     if let Some(limit) = tx.auto_hide_reports_of(r.comment)?
         && count >= limit
@@ -164,4 +182,120 @@ pub(crate) fn report_rule(tx: &mut dyn Tx, r: &NewReport) -> TxResult<Result<boo
         tx.bump_thread_of(r.comment)?;
     }
     Ok(Ok(true))
+}
+
+/// A comment with reports no moderator has judged yet.
+#[derive(Debug, Clone)]
+pub struct Reported {
+    pub comment: ModComment,
+    /// Reports since a moderator last approved it or dismissed its reports.
+    pub open: u32,
+    /// Every report on it, oldest first.
+    pub reports: Vec<ReportRecord>,
+}
+
+impl Moderation {
+    /// One page of the Reported tab: comments with reports no moderator has judged yet,
+    /// the most reported first, each with its reports; and how many there are.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn reported(&self, per_page: u32, page: u32) -> anyhow::Result<(Vec<Reported>, u64)> {
+        let offset = u64::from(page.max(1) - 1) * u64::from(per_page);
+        let (ids, total) = self.store.reported(per_page, offset).await?;
+        let mut rows = Vec::with_capacity(ids.len());
+        // One page is at most a few dozen comments: two reads each keep the SQL simple.
+        for (id, open) in ids {
+            let Some((comment, _)) = self.store.find_for_moderation(id).await? else {
+                continue;
+            };
+            let reports = self.store.reports_of(id).await?;
+            rows.push(Reported {
+                comment,
+                open,
+                reports,
+            });
+        }
+        Ok((rows, total))
+    }
+
+    /// A moderator judges comment `id`'s open reports unfounded: the comment stays
+    /// published (or, taken back to the queue by the reports, is published again), the
+    /// dismissal is logged, and reports from now on count anew.
+    ///
+    /// # Errors
+    /// [`ActError::NotFound`], [`ActError::NoOpenReports`], or `Unexpected`.
+    pub async fn dismiss_reports(
+        &self,
+        moderator: &Moderator,
+        id: CommentId,
+    ) -> Result<Acted, ActError> {
+        let (by, at) = (moderator.id, now_millis());
+        let dismissed = self
+            .store
+            .write(move |tx| dismiss_rule(tx, id, by, at))
+            .await
+            .map_err(|e| anyhow::Error::new(e).context("database failure while dismissing"))?;
+        match dismissed {
+            Ok(acted) => {
+                if let Some(waited) = acted.waited_ms {
+                    crate::metrics::global()
+                        .first_decision
+                        .observe(waited as f64 / 1000.0);
+                }
+                Ok(acted)
+            }
+            Err(DismissRefusal::NotFound) => Err(ActError::NotFound(id)),
+            Err(DismissRefusal::NoOpenReports) => Err(ActError::NoOpenReports(id)),
+        }
+    }
+}
+
+/// Why reports could not be dismissed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DismissRefusal {
+    NotFound,
+    /// No report since a moderator last judged the comment, or it was removed since.
+    NoOpenReports,
+}
+
+/// A dismissal as one unit of work: only a published comment, or one its reports took back
+/// to the queue, with reports since a moderator last judged it; it is published (the
+/// article's version moves when that changes the listing) and the dismissal logged.
+pub(crate) fn dismiss_rule(
+    tx: &mut dyn Tx,
+    id: CommentId,
+    moderator: ModeratorId,
+    at: i64,
+) -> TxResult<Result<Acted, DismissRefusal>> {
+    let Some((from, _)) = tx.status_of(id)? else {
+        return Ok(Err(DismissRefusal::NotFound));
+    };
+    if !matches!(from, CommentStatus::Approved | CommentStatus::Pending) {
+        return Ok(Err(DismissRefusal::NoOpenReports));
+    }
+    let since = tx.reports_judged_at(id)?.unwrap_or(i64::MIN);
+    if tx.report_count(id, since)? == 0 {
+        return Ok(Err(DismissRefusal::NoOpenReports));
+    }
+    let waited_ms = tx.undecided_since(id)?.map(|since| (at - since).max(0));
+    if from != CommentStatus::Approved {
+        tx.set_status(id, CommentStatus::Approved, None)?;
+        tx.bump_thread_of(id)?;
+    }
+    tx.append_log(&LogEvent {
+        comment: id,
+        moderator: Some(moderator),
+        action: LogAction::DismissedReports,
+        from,
+        to: CommentStatus::Approved,
+        at,
+        reason: None,
+    })?;
+    Ok(Ok(Acted {
+        id,
+        from,
+        to: CommentStatus::Approved,
+        waited_ms,
+    }))
 }

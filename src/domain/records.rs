@@ -161,6 +161,9 @@ pub enum LogAction {
     Erased,
     /// Readers' reports took a published comment back to the queue.
     HiddenByReports,
+    /// A moderator judged a comment's reports unfounded: it stays (or is back) published,
+    /// and reports after this count anew.
+    DismissedReports,
 }
 
 impl LogAction {
@@ -170,6 +173,7 @@ impl LogAction {
             LogAction::Decided(action) => action.as_str(),
             LogAction::Erased => "erase",
             LogAction::HiddenByReports => "hide",
+            LogAction::DismissedReports => "dismiss_reports",
         }
     }
 }
@@ -207,6 +211,9 @@ pub struct Acted {
     pub id: CommentId,
     pub from: CommentStatus,
     pub to: CommentStatus,
+    /// How long the comment waited for this, its first moderator's decision, in
+    /// milliseconds; `None` when a moderator had decided it before.
+    pub waited_ms: Option<i64>,
 }
 
 /// A comment from another system's export, validated and scored, ready to store.
@@ -713,6 +720,9 @@ pub struct NewReport {
     pub email: Option<String>,
     /// A keyed hash of the reader's address: one report per reader per comment.
     pub reporter: String,
+    /// A keyed hash of the token the reader's widget keeps, when it sent one: one report
+    /// per reader per comment whatever their address.
+    pub reader: Option<String>,
     pub at: i64,
 }
 

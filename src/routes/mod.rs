@@ -202,6 +202,7 @@ impl From<ActError> for ApiError {
         match e {
             ActError::NotFound(_) => ApiError::NotFound(e.to_string()),
             ActError::InvalidTransition(t) => ApiError::Conflict(t.to_string()),
+            ActError::NoOpenReports(_) => ApiError::Conflict(e.to_string()),
             ActError::Stale { .. } => ApiError::AlreadyDecided(e.to_string()),
             ActError::Unexpected(e) => ApiError::Unexpected(e),
         }

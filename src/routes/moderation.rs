@@ -251,6 +251,36 @@ pub async fn apply_action(
     })))
 }
 
+/// `POST /api/v1/moderation/comments/{id}/dismiss-reports`: the comment's open reports are
+/// unfounded; it stays published (or is published again) and later reports count anew.
+#[utoipa::path(post, path = "/api/v1/moderation/comments/{id}/dismiss-reports", tag = "moderation",
+    security(("bearer" = []), ("basic" = [])),
+    params(("id" = i64, Path, description = "The comment's id")),
+    responses(
+        (status = 200, description = "`{id, status, from}` after the dismissal"),
+        (status = 401, description = "No valid token or credentials", body = super::openapi::ErrorResponse),
+        (status = 404, description = "No such comment", body = super::openapi::ErrorResponse),
+        (status = 409, description = "No reports wait for a moderator on it", body = super::openapi::ErrorResponse),
+    ))]
+pub async fn dismiss_reports(
+    moderator: Moderator,
+    path: web::Path<i64>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let id = CommentId(path.into_inner());
+    let acted = state
+        .app
+        .moderation()
+        .dismiss_reports(&moderator, id)
+        .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "id": acted.id,
+        "from": acted.from,
+        "status": acted.to,
+        "moderator": moderator.name,
+    })))
+}
+
 /// `POST /api/v1/moderation/campaigns/{id}` with `{"action": …}`: decides every comment of
 /// the campaign that is pending or in spam, each logged and labelled on its own.
 #[utoipa::path(post, path = "/api/v1/moderation/campaigns/{id}", tag = "moderation",

@@ -68,6 +68,7 @@ impl Modify for Security {
         super::moderation::list_for_moderation,
         super::moderation::moderation_detail,
         super::moderation::apply_action,
+        super::moderation::dismiss_reports,
         super::moderation::decide_campaign,
         super::model::model_status,
         super::model::retrain,

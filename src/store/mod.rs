@@ -408,6 +408,19 @@ impl Store {
         dispatch!(self.reports_of(id))
     }
 
+    /// One page of the comments with reports no moderator has judged yet, most reported
+    /// first, with how many each has; and how many there are.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn reported(
+        &self,
+        limit: u32,
+        offset: u64,
+    ) -> Result<(Vec<(crate::domain::CommentId, u32)>, u64), StoreError> {
+        dispatch!(self.reported(limit, offset))
+    }
+
     /// Whether instances may share this database (PostgreSQL): limits that must hold
     /// across them are then kept in it rather than in each process's memory.
     pub fn is_shared(&self) -> bool {

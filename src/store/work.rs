@@ -159,8 +159,12 @@ pub trait Tx {
     fn insert_report(&mut self, report: &NewReport) -> TxResult<bool>;
     /// Reports on a comment made after `since` (unix milliseconds).
     fn report_count(&mut self, id: CommentId, since: i64) -> TxResult<u32>;
-    /// When a moderator last approved the comment, if one did.
-    fn approved_by_moderator_at(&mut self, id: CommentId) -> TxResult<Option<i64>>;
+    /// When the comment arrived, if no moderator has decided it yet (the filter's and the
+    /// policy's own log entries do not count).
+    fn undecided_since(&mut self, id: CommentId) -> TxResult<Option<i64>>;
+    /// When a moderator last judged the comment's reports (approved it or dismissed them),
+    /// if one did.
+    fn reports_judged_at(&mut self, id: CommentId) -> TxResult<Option<i64>>;
     /// The site's `auto_hide_reports` for the comment's article.
     fn auto_hide_reports_of(&mut self, id: CommentId) -> TxResult<Option<u32>>;
 

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{ARTICLE, SITE, spawn_app};
+use crate::helpers::{ARTICLE, MODERATOR, PASSWORD, SITE, csrf_in, dashboard_session, spawn_app};
 
 fn post(app: &crate::helpers::TestApp, author: &str, email: &str, body: &str) -> Value {
     let response = app.post_comment_json(&json!({
@@ -382,4 +382,179 @@ fn three_reports_take_a_published_comment_back_and_a_reader_counts_once() {
         listed(&app, id),
         "one report after the moderator's approval hides nothing"
     );
+}
+
+/// Issue #26's Reported tab: the widget's reader token counts a reader once whatever their
+/// address; the reports that hide a comment put it in the tab with their reasons; a
+/// moderator dismisses them there (logged, the comment published again), a second
+/// dismissal has nothing to settle, and reports after it count anew. The first decision's
+/// wait is in `/metrics`.
+#[test]
+fn reported_comments_are_listed_most_reported_first_and_dismissed_as_a_decision() {
+    let app = crate::helpers::spawn_app_with(&[("REPLYGUARD_TRUSTED_PROXIES", "127.0.0.1")]);
+    let (ok, _, err) = app.cli(&["site", "set", SITE, "--auto-hide-reports", "3"]);
+    assert!(ok, "{err}");
+    let id = post(
+        &app,
+        "Hal",
+        "hal@mail.example",
+        "Councillors never read the plan.",
+    )["id"]
+        .as_i64()
+        .expect("id");
+    let quiet = post(&app, "Ivy", "ivy@mail.example", "The plan has maps.")["id"]
+        .as_i64()
+        .expect("id");
+    app.approve(id);
+    app.approve(quiet);
+    let report = |comment: i64, from: &str, body: Value| {
+        app.client
+            .post(app.url(&format!("/api/v1/comments/{comment}/report")))
+            .header("x-forwarded-for", from)
+            .json(&body)
+            .send()
+            .expect("report")
+            .status()
+            .as_u16()
+    };
+    let first = "0123456789abcdef0123456789abcdef";
+    assert_eq!(
+        report(
+            id,
+            "203.0.113.1",
+            json!({"reason": "abuse", "reader": first})
+        ),
+        202
+    );
+    // The same browser from another address (a phone changing networks) counts once.
+    assert_eq!(
+        report(
+            id,
+            "198.51.100.7",
+            json!({"reason": "spam", "reader": first})
+        ),
+        202
+    );
+    assert_eq!(
+        report(
+            id,
+            "192.0.2.3",
+            json!({"reason": "off_topic", "reader": "second-reader-token-0001"})
+        ),
+        202
+    );
+    assert!(listed(&app, id), "two readers so far");
+    assert_eq!(
+        report(id, "192.0.2.4", json!({"reason": "bad", "reader": "x"})),
+        422
+    );
+    assert_eq!(
+        report(
+            id,
+            "192.0.2.4",
+            json!({"reason": "illegal", "explanation": "Defames a named official.", "reader": "third-reader-token-0001"})
+        ),
+        202
+    );
+    assert!(!listed(&app, id), "the third reader's report hid it");
+    assert_eq!(report(quiet, "192.0.2.5", json!({"reason": "other"})), 202);
+
+    let cookie = dashboard_session(&app, MODERATOR, PASSWORD);
+    let tab = || {
+        app.client
+            .get(app.url("/dashboard/reported"))
+            .header("cookie", format!("rg_session={cookie}"))
+            .send()
+            .expect("reported tab")
+            .text()
+            .expect("html")
+    };
+    let html = tab();
+    let (hal, ivy) = (
+        html.find("Councillors never read the plan.")
+            .expect("the hidden comment is listed"),
+        html.find("The plan has maps.")
+            .expect("the other reported comment is listed"),
+    );
+    assert!(hal < ivy, "most reported first: {html}");
+    assert!(
+        html.contains("Defames a named official."),
+        "reports show their explanation"
+    );
+    assert!(html.contains("illegal content") && html.contains("off topic"));
+    assert!(
+        html.contains(">3<"),
+        "three open reports counted, not four: {html}"
+    );
+
+    let dismissed = app
+        .client
+        .post(app.url("/dashboard/reported/dismiss"))
+        .header("cookie", format!("rg_session={cookie}"))
+        .form(&[
+            ("csrf", csrf_in(&html).as_str()),
+            ("id", id.to_string().as_str()),
+            ("back", "/dashboard/reported"),
+        ])
+        .send()
+        .expect("dismiss");
+    assert_eq!(dismissed.status().as_u16(), 303);
+    assert!(
+        dismissed.headers()["location"]
+            .to_str()
+            .unwrap()
+            .contains("done=dismissed")
+    );
+    assert!(listed(&app, id), "dismissed: published again");
+    assert!(!tab().contains("Councillors never read the plan."));
+    let detail: Value = app
+        .moderation_get(&format!("/comments/{id}"))
+        .json()
+        .expect("json");
+    let last = detail["log"]
+        .as_array()
+        .and_then(|l| l.last())
+        .expect("log");
+    assert_eq!(last["action"], "dismiss_reports", "{detail}");
+    assert_eq!(last["moderator"], MODERATOR, "{detail}");
+    let again = app
+        .client
+        .post(app.url(&format!("/api/v1/moderation/comments/{id}/dismiss-reports")))
+        .basic_auth(MODERATOR, Some(PASSWORD))
+        .send()
+        .expect("dismiss again");
+    assert_eq!(again.status().as_u16(), 409, "nothing left to dismiss");
+
+    // Reports after the dismissal count anew, from one; a reader still reports a comment
+    // only once.
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    assert_eq!(
+        report(id, "192.0.2.8", json!({"reason": "abuse", "reader": first})),
+        202
+    );
+    assert!(!tab().contains("Councillors never read the plan."));
+    assert_eq!(
+        report(
+            id,
+            "192.0.2.9",
+            json!({"reason": "abuse", "reader": "fourth-reader-token-001"})
+        ),
+        202
+    );
+    assert!(listed(&app, id));
+    assert!(tab().contains("Councillors never read the plan."));
+
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .expect("metrics")
+        .text()
+        .expect("text");
+    let count = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("replyguard_time_to_first_decision_seconds_count "))
+        .and_then(|n| n.trim().parse::<u64>().ok())
+        .expect("the histogram is exported");
+    assert!(count >= 2, "two first decisions observed: {metrics}");
 }

@@ -15,6 +15,10 @@ pub struct ReportJson {
     explanation: Option<String>,
     /// Optional: kept for moderators only, never shown.
     email: Option<String>,
+    /// Optional: a random token the reader's browser keeps (the widget sends one from
+    /// `localStorage`, no cookie), 16 to 128 letters, digits, `-` or `_`: one report per
+    /// reader per comment even when their address changes.
+    reader: Option<String>,
 }
 
 /// Reports a published comment. One report per reader per comment counts (a second is
@@ -43,6 +47,7 @@ pub async fn report_comment(
             body.reason.as_deref().unwrap_or_default(),
             body.explanation.as_deref(),
             body.email.as_deref(),
+            body.reader.as_deref(),
             client_ip(&req, &state.trusted_proxies),
         )
         .await

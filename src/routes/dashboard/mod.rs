@@ -9,6 +9,7 @@ pub mod manage;
 pub mod model;
 pub mod notifications;
 pub mod queue;
+pub mod reported;
 pub mod rules;
 pub mod tokens;
 

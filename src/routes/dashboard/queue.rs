@@ -38,7 +38,7 @@ pub async fn queue(
 /// Where to return after a decision: a dashboard path only (never another site). The path
 /// is judged after normalisation, as a browser would resolve it: `/dashboard/..//elsewhere`
 /// is `//elsewhere`, another host.
-fn back_path(fields: &Fields) -> String {
+pub(super) fn back_path(fields: &Fields) -> String {
     let fallback = || "/dashboard".to_owned();
     let back = fields.get("back");
     if !back.starts_with('/') || back.starts_with("//") || back.contains('\\') {
@@ -61,7 +61,7 @@ fn back_path(fields: &Fields) -> String {
 }
 
 /// `back` with `done=<what>` set, for the page to say what happened.
-fn with_done(back: &str, done: &str) -> String {
+pub(super) fn with_done(back: &str, done: &str) -> String {
     let Ok(mut url) = url::Url::parse(&format!("http://dashboard.invalid{back}")) else {
         return "/dashboard".to_owned();
     };

@@ -127,6 +127,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/postgres/0002_shared_limits.sql"),
     include_str!("../../../migrations/postgres/0003_moderation_policy.sql"),
     include_str!("../../../migrations/postgres/0004_reports.sql"),
+    include_str!("../../../migrations/postgres/0005_report_readers.sql"),
 ];
 
 /// The advisory lock key instances take while migrating (any fixed number; `rg` + `mig`).

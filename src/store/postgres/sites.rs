@@ -107,6 +107,47 @@ impl Postgres {
             .collect())
     }
 
+    pub async fn reported(
+        &self,
+        limit: u32,
+        offset: u64,
+    ) -> Result<(Vec<(CommentId, u32)>, u64), DbError> {
+        let open = "SELECT r.comment_id, COUNT(*) AS n, MAX(r.created_at) AS latest
+             FROM reports r JOIN comments c ON c.id = r.comment_id
+             WHERE c.status IN ('approved', 'pending')
+               AND r.created_at > COALESCE(
+                   (SELECT MAX(l.created_at) FROM mod_log l
+                    WHERE l.comment_id = r.comment_id AND l.moderator_id IS NOT NULL
+                      AND l.action IN ('approve', 'dismiss_reports')),
+                   -9223372036854775808)
+             GROUP BY r.comment_id";
+        let client = self.client().await?;
+        let total: i64 = client
+            .query_one(&format!("SELECT COUNT(*) FROM ({open}) o"), &[])
+            .await?
+            .get(0);
+        let (limit, offset) = (i64::from(limit), i64::try_from(offset).unwrap_or(i64::MAX));
+        let rows = client
+            .query(
+                &format!(
+                    "{open} ORDER BY n DESC, latest DESC, r.comment_id DESC LIMIT $1 OFFSET $2"
+                ),
+                &[&limit, &offset],
+            )
+            .await?;
+        Ok((
+            rows.iter()
+                .map(|row| {
+                    (
+                        CommentId(row.get(0)),
+                        u32::try_from(row.get::<_, i64>(1)).unwrap_or(u32::MAX),
+                    )
+                })
+                .collect(),
+            u64::try_from(total).unwrap_or(0),
+        ))
+    }
+
     pub async fn decisions(&self, since: i64, until: i64) -> Result<Vec<DecisionRecord>, DbError> {
         let client = self.client().await?;
         let rows = client

@@ -577,14 +577,16 @@ impl Tx for PgTx<'_> {
 
     fn insert_report(&mut self, r: &NewReport) -> TxResult<bool> {
         Ok(self.exec(
-            "INSERT INTO reports (comment_id, reason, explanation, email, reporter, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (comment_id, reporter) DO NOTHING",
+            "INSERT INTO reports (comment_id, reason, explanation, email, reporter, reader,
+                                  created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
             &[
                 &r.comment.0,
                 &r.reason,
                 &r.explanation,
                 &r.email,
                 &r.reporter,
+                &r.reader,
                 &r.at,
             ],
         )? == 1)
@@ -598,11 +600,23 @@ impl Tx for PgTx<'_> {
         Ok(u32::try_from(row.get::<_, i64>(0)).unwrap_or(u32::MAX))
     }
 
-    fn approved_by_moderator_at(&mut self, id: CommentId) -> TxResult<Option<i64>> {
+    fn undecided_since(&mut self, id: CommentId) -> TxResult<Option<i64>> {
+        Ok(self
+            .opt(
+                "SELECT c.created_at FROM comments c
+                 WHERE c.id = $1 AND NOT EXISTS
+                     (SELECT 1 FROM mod_log l WHERE l.comment_id = c.id AND l.moderator_id IS NOT NULL)",
+                &[&id.0],
+            )?
+            .map(|row| row.get(0)))
+    }
+
+    fn reports_judged_at(&mut self, id: CommentId) -> TxResult<Option<i64>> {
         Ok(self
             .one(
                 "SELECT MAX(created_at) FROM mod_log
-                 WHERE comment_id = $1 AND action = 'approve' AND moderator_id IS NOT NULL",
+                 WHERE comment_id = $1 AND action IN ('approve', 'dismiss_reports')
+                   AND moderator_id IS NOT NULL",
                 &[&id.0],
             )?
             .get(0))

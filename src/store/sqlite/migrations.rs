@@ -85,6 +85,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0019_comments_by_email",
         include_str!("../../../migrations/sqlite/0019_comments_by_email.sql"),
     ),
+    (
+        "0020_report_readers",
+        include_str!("../../../migrations/sqlite/0020_report_readers.sql"),
+    ),
 ];
 
 /// The database's schema version: how many migrations it has (0: none, a new file).

@@ -196,6 +196,14 @@ impl Sqlite {
         self.read(move |c| sites::reports_of(c, id)).await
     }
 
+    pub async fn reported(
+        &self,
+        limit: u32,
+        offset: u64,
+    ) -> Result<(Vec<(CommentId, u32)>, u64), DbError> {
+        self.read(move |c| sites::reported(c, limit, offset)).await
+    }
+
     pub async fn decisions(&self, since: i64, until: i64) -> Result<Vec<DecisionRecord>, DbError> {
         self.read(move |c| {
             let mut stmt = c.prepare_cached(

@@ -296,8 +296,9 @@ pub fn set_thread_policy(
 pub fn insert_report(conn: &Connection, r: &NewReport) -> Result<bool, DbError> {
     Ok(conn
         .prepare_cached(
-            "INSERT INTO reports (comment_id, reason, explanation, email, reporter, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (comment_id, reporter) DO NOTHING",
+            "INSERT INTO reports (comment_id, reason, explanation, email, reporter, reader,
+                                  created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
         )?
         .execute(params![
             r.comment.0,
@@ -305,6 +306,7 @@ pub fn insert_report(conn: &Connection, r: &NewReport) -> Result<bool, DbError> 
             r.explanation,
             r.email,
             r.reporter,
+            r.reader,
             r.at
         ])?
         == 1)
@@ -321,15 +323,31 @@ pub fn report_count(conn: &Connection, id: CommentId, since: i64) -> Result<u32,
     Ok(u32::try_from(n).unwrap_or(u32::MAX))
 }
 
-/// When a moderator last approved the comment.
+/// When the comment arrived, if no moderator has decided it yet.
 ///
 /// # Errors
 /// The SQL error, if any.
-pub fn approved_by_moderator_at(conn: &Connection, id: CommentId) -> Result<Option<i64>, DbError> {
+pub fn undecided_since(conn: &Connection, id: CommentId) -> Result<Option<i64>, DbError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT c.created_at FROM comments c
+             WHERE c.id = ?1 AND NOT EXISTS
+                 (SELECT 1 FROM mod_log l WHERE l.comment_id = c.id AND l.moderator_id IS NOT NULL)",
+        )?
+        .query_row(params![id.0], |row| row.get(0))
+        .optional()?)
+}
+
+/// When a moderator last judged the comment's reports: approved it or dismissed them.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn reports_judged_at(conn: &Connection, id: CommentId) -> Result<Option<i64>, DbError> {
     Ok(conn
         .prepare_cached(
             "SELECT MAX(created_at) FROM mod_log
-             WHERE comment_id = ?1 AND action = 'approve' AND moderator_id IS NOT NULL",
+             WHERE comment_id = ?1 AND action IN ('approve', 'dismiss_reports')
+               AND moderator_id IS NOT NULL",
         )?
         .query_row(params![id.0], |row| row.get(0))?)
 }
@@ -369,4 +387,43 @@ pub fn reports_of(conn: &Connection, id: CommentId) -> Result<Vec<ReportRecord>,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// One page of the comments with reports no moderator has judged yet (published, or taken
+/// back to the queue by them), most reported first, with how many such reports each has;
+/// and how many comments there are in all.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn reported(
+    conn: &Connection,
+    limit: u32,
+    offset: u64,
+) -> Result<(Vec<(CommentId, u32)>, u64), DbError> {
+    let open = "SELECT r.comment_id, COUNT(*) AS n, MAX(r.created_at) AS latest
+         FROM reports r JOIN comments c ON c.id = r.comment_id
+         WHERE c.status IN ('approved', 'pending')
+           AND r.created_at > COALESCE(
+               (SELECT MAX(l.created_at) FROM mod_log l
+                WHERE l.comment_id = r.comment_id AND l.moderator_id IS NOT NULL
+                  AND l.action IN ('approve', 'dismiss_reports')),
+               -9223372036854775808)
+         GROUP BY r.comment_id";
+    let total: i64 = conn.query_row(&format!("SELECT COUNT(*) FROM ({open})"), [], |row| {
+        row.get(0)
+    })?;
+    let offset = i64::try_from(offset).unwrap_or(i64::MAX);
+    let mut stmt = conn.prepare_cached(&format!(
+        "{open} ORDER BY n DESC, latest DESC, r.comment_id DESC LIMIT ?1 OFFSET ?2"
+    ))?;
+    let rows = stmt.query_map(params![limit, offset], |row| {
+        Ok((
+            CommentId(row.get(0)?),
+            u32::try_from(row.get::<_, i64>(1)?).unwrap_or(u32::MAX),
+        ))
+    })?;
+    Ok((
+        rows.collect::<Result<_, _>>()?,
+        u64::try_from(total).unwrap_or(0),
+    ))
 }

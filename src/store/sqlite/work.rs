@@ -211,8 +211,12 @@ impl Tx for SqliteTx<'_> {
         sites::report_count(self.0, id, since)
     }
 
-    fn approved_by_moderator_at(&mut self, id: CommentId) -> TxResult<Option<i64>> {
-        sites::approved_by_moderator_at(self.0, id)
+    fn undecided_since(&mut self, id: CommentId) -> TxResult<Option<i64>> {
+        sites::undecided_since(self.0, id)
+    }
+
+    fn reports_judged_at(&mut self, id: CommentId) -> TxResult<Option<i64>> {
+        sites::reports_judged_at(self.0, id)
     }
 
     fn auto_hide_reports_of(&mut self, id: CommentId) -> TxResult<Option<u32>> {

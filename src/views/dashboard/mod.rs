@@ -13,6 +13,7 @@ mod moderators;
 mod notifications;
 mod password;
 mod queue;
+mod reported;
 mod rules;
 mod tokens;
 
@@ -23,6 +24,7 @@ pub use moderators::moderators_page;
 pub use notifications::notifications_page;
 pub use password::password_page;
 pub use queue::{QueuePage, queue_page};
+pub use reported::{ReportedPage, reported_page};
 pub use rules::rules_page;
 pub use tokens::tokens_page;
 

@@ -99,6 +99,7 @@ pub fn queue_page(v: &QueuePage<'_>) -> Markup {
                         (status.as_str()) " " span.count { (v.counts.get(&status).copied().unwrap_or(0)) }
                     }
                 }
+                a.tab href="/dashboard/reported" { "reported" }
             }
             @if let Some(message) = v.query.done.as_deref().and_then(done_message) {
                 p.notice role="status" { (message) }
