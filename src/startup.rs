@@ -169,7 +169,9 @@ fn dashboard_scope() -> actix_web::Scope<
         InitError = (),
     >,
 > {
-    use routes::dashboard::{login, manage, model, notifications, queue, reported, rules, tokens};
+    use routes::dashboard::{
+        commenters, login, manage, model, notifications, queue, reported, rules, tokens,
+    };
     web::scope("/dashboard")
         .wrap(
             actix_web::middleware::DefaultHeaders::new()
@@ -190,6 +192,8 @@ fn dashboard_scope() -> actix_web::Scope<
         .route("/undo", web::post().to(queue::undo))
         .route("/campaign", web::post().to(queue::act_campaign))
         .route("/comments/{id}", web::get().to(queue::detail))
+        .route("/commenters/{id}", web::get().to(commenters::commenter))
+        .route("/commenters/{id}", web::post().to(commenters::act))
         .route("/reported", web::get().to(reported::reported))
         .route("/reported/dismiss", web::post().to(reported::dismiss))
         .route("/model", web::get().to(model::model_page))
@@ -348,6 +352,10 @@ fn run(
                     .route(
                         "/moderation/comments/{id}",
                         web::post().to(routes::moderation::apply_action),
+                    )
+                    .route(
+                        "/moderation/commenters/{id}",
+                        web::post().to(routes::moderation::commenter_action),
                     )
                     .route(
                         "/moderation/comments/{id}/dismiss-reports",

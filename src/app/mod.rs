@@ -18,6 +18,7 @@
 pub mod accounts;
 pub mod akismet;
 pub mod campaigns;
+pub mod commenters;
 pub mod filter;
 pub mod guard;
 pub mod import;
@@ -207,7 +208,7 @@ impl App {
                 discard: components.akismet_discard,
             },
             submissions: submissions.clone(),
-            moderation: Moderation::new(store.clone(), scoring),
+            moderation: Moderation::new(store.clone(), scoring, Arc::clone(&guard)),
             accounts: Accounts {
                 store: store.clone(),
                 gate: Arc::new(accounts::PasswordGate::new()?),

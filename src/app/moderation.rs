@@ -139,11 +139,21 @@ pub struct Moderation {
     pub(super) store: Store,
     /// The model in use and its threshold: the queue's tabs split on it.
     scoring: Scoring,
+    /// The secret that keys commenters' emails, and the lists' cache.
+    pub(super) guard: std::sync::Arc<super::guard::Guard>,
 }
 
 impl Moderation {
-    pub(super) fn new(store: Store, scoring: Scoring) -> Self {
-        Self { store, scoring }
+    pub(super) fn new(
+        store: Store,
+        scoring: Scoring,
+        guard: std::sync::Arc<super::guard::Guard>,
+    ) -> Self {
+        Self {
+            store,
+            scoring,
+            guard,
+        }
     }
 
     /// Applies `action` to comment `id` on behalf of `moderator`. The status change, its

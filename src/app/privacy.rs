@@ -171,7 +171,11 @@ impl Privacy {
     pub async fn erase_personal_data(&self, email: &str) -> anyhow::Result<u64> {
         let email = AuthorEmail::parse(email).map_err(|e| anyhow::anyhow!(e))?;
         let (email, at) = (email.as_ref().to_owned(), now_millis());
-        let erased = self.store.write(move |tx| erase(tx, &email, at)).await?;
+        let key = self.guard.secret().email_key(&email);
+        let erased = self
+            .store
+            .write(move |tx| erase(tx, &email, &key, at))
+            .await?;
         // The old text must not stay readable in the database's files either.
         self.store.forget_overwritten().await?;
         Ok(erased)
@@ -180,8 +184,10 @@ impl Privacy {
 
 /// Erases every comment sent with `email` as one unit of work: each is anonymised in place,
 /// loses its training label and gets an erasure entry in the log; its thread's public
-/// version rises, since the published text changed. How many comments.
-pub(crate) fn erase(tx: &mut dyn Tx, email: &str, at: i64) -> TxResult<u64> {
+/// version rises, since the published text changed. Moderators' trust in the person
+/// (known by `email_key`) goes too. How many comments.
+pub(crate) fn erase(tx: &mut dyn Tx, email: &str, email_key: &str, at: i64) -> TxResult<u64> {
+    tx.forget_trust(email_key)?;
     let ids = tx.comments_of(email)?;
     for &id in &ids {
         let status = tx.anonymise(id)?;

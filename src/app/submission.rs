@@ -357,6 +357,7 @@ impl Submissions {
         // From here on only the network and a keyed hash of the address exist.
         let mut meta = meta;
         hide_address(self.guard.secret(), &mut meta);
+        meta.email_key = Some(self.guard.secret().email_key(comment.email.as_ref()));
         // A near-duplicate of a recent comment joins that comment's campaign.
         let signature = self
             .campaigns
@@ -548,7 +549,7 @@ pub(crate) fn file(
         _ => filing,
     };
     let published = match may_publish {
-        true => publication(tx, site, &policy, comment, filing)?,
+        true => publication(tx, site, &policy, comment, meta, filing)?,
         false => None,
     };
     let approved;
@@ -614,14 +615,15 @@ const PUBLISH_BELOW: f64 = 0.5;
 
 /// Whether the moderation policy publishes this comment at once, and why in words: only a
 /// comment the filter, the signals and the lists let through (pending, no signal but a
-/// noted missing form token, a clear score), then by the mode: `postmoderate` publishes
-/// it; `first-time` when the commenter (email and name on this site) has at least
+/// noted missing form token, a clear score), then a commenter a moderator trusts on this
+/// site whatever the mode, then by the mode: `postmoderate` publishes it; `first-time` when the commenter (email and name on this site) has at least
 /// `trust_after` approved comments since their latest spam or rejected one.
 fn publication(
     tx: &mut dyn Tx,
     site: crate::domain::SiteId,
     policy: &crate::domain::ArticlePolicy,
     comment: &NewComment,
+    meta: &SubmissionMeta,
     filing: &Filing,
 ) -> TxResult<Option<String>> {
     use crate::domain::ModerationMode;
@@ -633,6 +635,12 @@ fn publication(
             .is_none_or(|v| v.probability >= PUBLISH_BELOW);
     if held {
         return Ok(None);
+    }
+    // A moderator's trust in the commenter outranks the mode.
+    if let Some(key) = &meta.email_key
+        && tx.is_trusted(site, key)?
+    {
+        return Ok(Some("trusted by a moderator".to_owned()));
     }
     Ok(match policy.mode() {
         ModerationMode::Premoderate => None,

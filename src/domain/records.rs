@@ -71,6 +71,9 @@ pub struct SubmissionMeta {
     pub honeypot: Option<String>,
     /// The first comment of the campaign this one joins (set by the submission use case).
     pub campaign: Option<CommentId>,
+    /// The keyed hash of the commenter's email (set by the submission use case), by which
+    /// a moderator's trust in them is found.
+    pub email_key: Option<String>,
 }
 
 /// The spam filter's verdict, as stored with a comment.
@@ -728,6 +731,24 @@ pub struct NewReport {
 
 /// The reasons a reader may give.
 pub const REPORT_REASONS: &[&str] = &["spam", "abuse", "off_topic", "illegal", "other"];
+
+/// A commenter's record on one site, as moderators see it: they are known by their email
+/// (any case) on that site, and named by the id of their first comment there.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct CommenterRecord {
+    pub id: CommentId,
+    pub approved: u64,
+    pub pending: u64,
+    pub spam: u64,
+    pub rejected: u64,
+    pub first_seen: Timestamp,
+    /// A moderator trusts them on this site: published at once unless something holds it.
+    pub trusted: bool,
+    /// Their email is on the hold list: never published at once.
+    pub held: bool,
+    /// Their email is on the block list: filed as spam.
+    pub banned: bool,
+}
 
 /// A report as moderators see it.
 #[derive(Debug, Clone, Serialize)]

@@ -22,6 +22,9 @@ struct ListQuery {
     order: Order,
     page: u32,
     per_page: u32,
+    /// Only this commenter's comments (any status): the `commenter.id` of the moderation
+    /// JSON, which is any of their comments' ids.
+    commenter: Option<CommentId>,
 }
 
 impl ListQuery {
@@ -57,12 +60,23 @@ impl ListQuery {
         };
         let page = number("page", 1, u32::MAX);
         let per_page = number("per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE);
+        let commenter = match raw.get("commenter").map(String::as_str) {
+            None | Some("") => None,
+            Some(s) => match s.parse::<i64>() {
+                Ok(n) if n > 0 => Some(CommentId(n)),
+                _ => {
+                    errors.add("commenter", "a commenter's id: a positive whole number");
+                    None
+                }
+            },
+        };
         if errors.is_empty() {
             Ok(Self {
                 status,
                 order,
                 page,
                 per_page,
+                commenter,
             })
         } else {
             Err(errors)
@@ -72,7 +86,12 @@ impl ListQuery {
 
 #[derive(Serialize)]
 struct Page {
-    status: CommentStatus,
+    /// The status listed; absent for a commenter's comments, which are of every status.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<CommentStatus>,
+    /// The commenter listed, with their record.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    commenter: Option<crate::domain::CommenterRecord>,
     page: u32,
     per_page: u32,
     total: u64,
@@ -87,9 +106,11 @@ struct Page {
         ("order" = Option<String>, Query, description = "newest (default) or oldest"),
         ("page" = Option<u32>, Query, description = "From 1"),
         ("per_page" = Option<u32>, Query, description = "At most 200; 50 by default"),
+        ("commenter" = Option<i64>, Query, description = "Only this commenter's comments on their site, every status, newest first: the `commenter.id` of a comment's moderation JSON"),
     ),
     responses(
-        (status = 200, description = "`{status, page, per_page, total, comments}`: each comment with everything stored"),
+        (status = 200, description = "`{status, page, per_page, total, comments}` (with `commenter` instead of `status` for a commenter): each comment with everything stored"),
+        (status = 404, description = "No such commenter", body = super::openapi::ErrorResponse),
         (status = 401, description = "No valid token or credentials", body = super::openapi::ErrorResponse),
         (status = 422, description = "A bad parameter", body = super::openapi::ErrorResponse),
     ))]
@@ -99,13 +120,30 @@ pub async fn list_for_moderation(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let q = ListQuery::parse(&query).map_err(ApiError::Validation)?;
+    if let Some(id) = q.commenter {
+        let (record, comments, total) = state
+            .app
+            .moderation()
+            .commenter(id, q.per_page, q.page)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(format!("there is no commenter {id}")))?;
+        return Ok(HttpResponse::Ok().json(Page {
+            status: None,
+            commenter: Some(record),
+            page: q.page,
+            per_page: q.per_page,
+            total,
+            comments,
+        }));
+    }
     let (comments, total) = state
         .app
         .moderation()
         .comments_by_status(q.status, q.order, q.per_page, q.page)
         .await?;
     Ok(HttpResponse::Ok().json(Page {
-        status: q.status,
+        status: Some(q.status),
+        commenter: None,
         page: q.page,
         per_page: q.per_page,
         total,
@@ -120,6 +158,8 @@ struct Detail {
     log: Vec<LogEntry>,
     /// Readers' reports, oldest first.
     reports: Vec<crate::domain::ReportRecord>,
+    /// The author's record on this site.
+    commenter: Option<crate::domain::CommenterRecord>,
 }
 
 /// `GET /api/v1/moderation/comments/{id}`: everything stored, plus its moderation log.
@@ -144,10 +184,12 @@ pub async fn moderation_detail(
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("comment {id} does not exist")))?;
     let reports = state.app.moderation().reports_of(id).await?;
+    let commenter = state.app.moderation().commenter_of(&comment).await?;
     let detail = Detail {
         comment,
         log,
         reports,
+        commenter,
     };
     Ok(HttpResponse::Ok().json(detail))
 }
@@ -248,6 +290,55 @@ pub async fn apply_action(
         "from": acted.from,
         "status": acted.to,
         "moderator": moderator.name,
+    })))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct CommenterJson {
+    /// `trust`, `untrust`, `hold`, `unhold`, `ban`, `unban` or `spam_pending`.
+    action: Option<String>,
+    /// Required for `ban`: why, in at most 200 characters.
+    reason: Option<String>,
+}
+
+/// `POST /api/v1/moderation/commenters/{id}`: trust the commenter (their comments published
+/// at once on this site unless something holds one), always hold them, ban them (a block
+/// list entry by the keyed hash of their email, with a reason), undo each, or mark all
+/// their pending comments spam.
+#[utoipa::path(post, path = "/api/v1/moderation/commenters/{id}", tag = "moderation",
+    security(("bearer" = []), ("basic" = [])),
+    params(("id" = i64, Path, description = "The commenter's id (any of their comments' ids)")),
+    request_body = CommenterJson,
+    responses(
+        (status = 200, description = "`{commenter, changed}`: their record after the action, and how many comments changed status"),
+        (status = 401, description = "No valid token or credentials", body = super::openapi::ErrorResponse),
+        (status = 404, description = "No such commenter", body = super::openapi::ErrorResponse),
+        (status = 422, description = "Not an action, or a ban without a reason", body = super::openapi::ErrorResponse),
+    ))]
+pub async fn commenter_action(
+    moderator: Moderator,
+    path: web::Path<i64>,
+    body: web::Json<CommenterJson>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let action = crate::app::commenters::CommenterAction::parse(
+        body.action.as_deref().unwrap_or_default(),
+        body.reason.as_deref(),
+    )
+    .map_err(|(field, message)| {
+        let mut errors = FieldErrors::default();
+        errors.add(field, message);
+        ApiError::Validation(errors)
+    })?;
+    let id = CommentId(path.into_inner());
+    let outcome = state
+        .app
+        .moderation()
+        .commenter_act(&moderator, id, action)
+        .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "commenter": outcome.record,
+        "changed": outcome.changed,
     })))
 }
 

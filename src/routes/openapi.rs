@@ -69,6 +69,7 @@ impl Modify for Security {
         super::moderation::moderation_detail,
         super::moderation::apply_action,
         super::moderation::dismiss_reports,
+        super::moderation::commenter_action,
         super::moderation::decide_campaign,
         super::model::model_status,
         super::model::retrain,

@@ -20,9 +20,13 @@ use super::StoreError;
 const TABLES: &[(&str, &str)] = &[
     (
         "sites",
-        "id, origin, name, created_at, api_key_hash, key_generation, store_checked",
+        "id, origin, name, created_at, api_key_hash, key_generation, store_checked, \
+         moderation, trust_after, close_after_days, auto_hide_reports",
     ),
-    ("threads", "id, site_id, url, created_at, public_version"),
+    (
+        "threads",
+        "id, site_id, url, created_at, public_version, moderation, closed",
+    ),
     (
         "moderators",
         "id, name, password_hash, is_admin, is_disabled, created_at, email, notify, \
@@ -37,7 +41,7 @@ const TABLES: &[(&str, &str)] = &[
     ),
     (
         "mod_log",
-        "id, comment_id, moderator_id, action, from_status, to_status, created_at",
+        "id, comment_id, moderator_id, action, from_status, to_status, created_at, reason",
     ),
     (
         "labels",
@@ -50,6 +54,14 @@ const TABLES: &[(&str, &str)] = &[
     (
         "api_tokens",
         "id, moderator_id, name, token_hash, created_at, last_used_at",
+    ),
+    (
+        "reports",
+        "id, comment_id, reason, explanation, email, reporter, reader, created_at",
+    ),
+    (
+        "trusted_commenters",
+        "site_id, email_key, trusted_by, trusted_at",
     ),
 ];
 

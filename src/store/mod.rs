@@ -408,6 +408,33 @@ impl Store {
         dispatch!(self.reports_of(id))
     }
 
+    /// The author of comment `id`: their record on its site (`email_key` is the keyed hash
+    /// of their email, by which trust and lists know them).
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn commenter(
+        &self,
+        id: crate::domain::CommentId,
+        email_key: String,
+    ) -> Result<Option<crate::domain::CommenterRecord>, StoreError> {
+        dispatch!(self.commenter(id, email_key))
+    }
+
+    /// One page of the comments by the author of comment `id` on its site, newest first,
+    /// and how many there are.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn commenter_comments(
+        &self,
+        id: crate::domain::CommentId,
+        limit: u32,
+        offset: u64,
+    ) -> Result<(Vec<ModComment>, u64), StoreError> {
+        dispatch!(self.commenter_comments(id, limit, offset))
+    }
+
     /// One page of the comments with reports no moderator has judged yet, most reported
     /// first, with how many each has; and how many there are.
     ///

@@ -159,6 +159,18 @@ pub trait Tx {
     fn insert_report(&mut self, report: &NewReport) -> TxResult<bool>;
     /// Reports on a comment made after `since` (unix milliseconds).
     fn report_count(&mut self, id: CommentId, since: i64) -> TxResult<u32>;
+    /// Whether a moderator trusts the commenter with this keyed email hash on `site`.
+    fn is_trusted(&mut self, site: SiteId, email_key: &str) -> TxResult<bool>;
+    /// Trusts (`Some(by, at)`) or no longer trusts the author of comment `id` on its site,
+    /// known by `email_key`; whether that changed anything.
+    fn set_trusted(
+        &mut self,
+        id: CommentId,
+        email_key: &str,
+        trusted: Option<(ModeratorId, i64)>,
+    ) -> TxResult<bool>;
+    /// Forgets every site's trust in the commenter with this keyed email hash.
+    fn forget_trust(&mut self, email_key: &str) -> TxResult<()>;
     /// When the comment arrived, if no moderator has decided it yet (the filter's and the
     /// policy's own log entries do not count).
     fn undecided_since(&mut self, id: CommentId) -> TxResult<Option<i64>>;

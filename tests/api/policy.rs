@@ -558,3 +558,149 @@ fn reported_comments_are_listed_most_reported_first_and_dismissed_as_a_decision(
         .expect("the histogram is exported");
     assert!(count >= 2, "two first decisions observed: {metrics}");
 }
+
+/// Issue #26's commenter at a glance: the moderation JSON carries the author's record on
+/// the site, `?commenter=` lists their comments, and a moderator trusts (published at once
+/// whatever the mode), always holds, bans with a reason, and spams all their pending.
+#[test]
+fn a_commenter_is_trusted_held_banned_and_spammed_from_their_record() {
+    let app = spawn_app();
+    let first = post(
+        &app,
+        "Kim",
+        "Kim@Mail.example",
+        "First thoughts on the tram.",
+    )["id"]
+        .as_i64()
+        .expect("id");
+    let second = post(
+        &app,
+        "Kim",
+        "kim@mail.example",
+        "Second thoughts on the tram.",
+    )["id"]
+        .as_i64()
+        .expect("id");
+    post(&app, "Lee", "lee@mail.example", "Someone else entirely.");
+    app.approve(first);
+    let detail: Value = app
+        .moderation_get(&format!("/comments/{second}"))
+        .json()
+        .expect("json");
+    let record = &detail["commenter"];
+    assert_eq!(
+        record["id"], first,
+        "named by their first comment: {detail}"
+    );
+    assert_eq!(
+        (record["approved"].as_u64(), record["pending"].as_u64()),
+        (Some(1), Some(1)),
+        "{detail}"
+    );
+    assert_eq!(
+        (&record["trusted"], &record["held"], &record["banned"]),
+        (&json!(false), &json!(false), &json!(false))
+    );
+    assert!(record["first_seen"].is_string());
+    let theirs: Value = app
+        .moderation_get(&format!("/comments?commenter={first}"))
+        .json()
+        .expect("json");
+    assert_eq!(
+        theirs["total"], 2,
+        "email in any case, nobody else's: {theirs}"
+    );
+    assert_eq!(theirs["commenter"]["id"], first);
+
+    let act = |action: &str, reason: Option<&str>| {
+        app.client
+            .post(app.url(&format!("/api/v1/moderation/commenters/{second}")))
+            .basic_auth(MODERATOR, Some(PASSWORD))
+            .json(&json!({"action": action, "reason": reason}))
+            .send()
+            .expect("commenter action")
+    };
+    // Trusted: published at once, though the site pre-moderates everyone.
+    let trusted: Value = act("trust", None).json().expect("json");
+    assert_eq!(trusted["commenter"]["trusted"], true, "{trusted}");
+    let answer = post(&app, "Kim", "kim@mail.example", "Third thoughts, on buses.");
+    assert_eq!(answer["status"], "approved", "{answer}");
+    assert!(listed(&app, answer["id"].as_i64().unwrap()));
+    // Always held outranks trust.
+    assert_eq!(act("hold", None).status().as_u16(), 200);
+    let held = post(
+        &app,
+        "Kim",
+        "kim@mail.example",
+        "Fourth thoughts, on bikes.",
+    );
+    assert_eq!(held["status"], "pending", "{held}");
+    assert_eq!(act("unhold", None).status().as_u16(), 200);
+    assert_eq!(act("untrust", None).status().as_u16(), 200);
+    let waiting = post(
+        &app,
+        "Kim",
+        "kim@mail.example",
+        "Fifth thoughts, on ferries.",
+    );
+    assert_eq!(waiting["status"], "pending", "no longer trusted");
+
+    // A ban needs a reason, and files their next comment as spam.
+    let refused = act("ban", None);
+    assert_eq!(refused.status().as_u16(), 422);
+    let body: Value = refused.json().expect("json");
+    assert!(body["fields"]["reason"].is_array(), "{body}");
+    let banned: Value = act("ban", Some("repeated abuse")).json().expect("json");
+    assert_eq!(banned["commenter"]["banned"], true, "{banned}");
+    let spam = post(&app, "Kim", "kim@mail.example", "Sixth thoughts, banned.")["id"]
+        .as_i64()
+        .expect("id");
+    assert_eq!(app.status_of(spam), "spam");
+    let rules = app.moderation_get(&format!("/comments/{spam}"));
+    assert!(
+        rules.text().unwrap().contains("block list"),
+        "the ban spoke"
+    );
+    assert_eq!(
+        act("unban", None).json::<Value>().expect("json")["commenter"]["banned"],
+        false
+    );
+
+    // Spam all their pending: the second, fourth and fifth.
+    let swept: Value = act("spam_pending", None).json().expect("json");
+    assert_eq!(swept["changed"], 3, "{swept}");
+    assert_eq!(swept["commenter"]["pending"], 0, "{swept}");
+    assert_eq!(app.status_of(second), "spam");
+
+    // The dashboard shows the record in the queue and on the commenter's page.
+    let cookie = dashboard_session(&app, MODERATOR, PASSWORD);
+    let page = |path: &str| {
+        app.client
+            .get(app.url(path))
+            .header("cookie", format!("rg_session={cookie}"))
+            .send()
+            .expect("page")
+            .text()
+            .expect("html")
+    };
+    let queue = page("/dashboard");
+    assert!(
+        queue.contains("/dashboard/commenters/") && queue.contains("first seen"),
+        "{queue}"
+    );
+    let theirs = page(&format!("/dashboard/commenters/{first}"));
+    assert!(
+        theirs.contains("Kim") && theirs.contains("Always hold"),
+        "{theirs}"
+    );
+    assert!(theirs.contains("Sixth thoughts, banned."));
+    let trust = app
+        .client
+        .post(app.url(&format!("/dashboard/commenters/{first}")))
+        .header("cookie", format!("rg_session={cookie}"))
+        .form(&[("csrf", csrf_in(&theirs).as_str()), ("action", "trust")])
+        .send()
+        .expect("trust");
+    assert_eq!(trust.status().as_u16(), 303);
+    assert!(page(&format!("/dashboard/commenters/{first}")).contains("Stop trusting"));
+}

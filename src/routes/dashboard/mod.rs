@@ -4,6 +4,7 @@
 //! Content-Security-Policy with no inline script. Every state-changing form carries the
 //! session's CSRF token and is also checked for a same-origin `Origin` header.
 
+pub mod commenters;
 pub mod login;
 pub mod manage;
 pub mod model;

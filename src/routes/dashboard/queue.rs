@@ -20,7 +20,12 @@ pub async fn queue(
 ) -> Result<HttpResponse, DashError> {
     let query = query.into_inner();
     let found = state.app.moderation().queue(&query, PER_PAGE).await?;
+    let mut records = Vec::with_capacity(found.rows.len());
+    for row in &found.rows {
+        records.push(state.app.moderation().commenter_of(row).await?);
+    }
     let view = QueuePage {
+        records: &records,
         session: &session,
         query: &query,
         status: query.status(),

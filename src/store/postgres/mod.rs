@@ -10,6 +10,7 @@
 //! in this folder.
 
 mod accounts;
+mod commenters;
 mod comments;
 mod models;
 mod queue;
@@ -128,6 +129,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/postgres/0003_moderation_policy.sql"),
     include_str!("../../../migrations/postgres/0004_reports.sql"),
     include_str!("../../../migrations/postgres/0005_report_readers.sql"),
+    include_str!("../../../migrations/postgres/0006_trusted_commenters.sql"),
 ];
 
 /// The advisory lock key instances take while migrating (any fixed number; `rg` + `mig`).

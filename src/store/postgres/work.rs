@@ -600,6 +600,48 @@ impl Tx for PgTx<'_> {
         Ok(u32::try_from(row.get::<_, i64>(0)).unwrap_or(u32::MAX))
     }
 
+    fn is_trusted(&mut self, site: SiteId, email_key: &str) -> TxResult<bool> {
+        Ok(self
+            .one(
+                "SELECT EXISTS (SELECT 1 FROM trusted_commenters
+                                WHERE site_id = $1 AND email_key = $2)",
+                &[&site.0, &email_key],
+            )?
+            .get(0))
+    }
+
+    fn set_trusted(
+        &mut self,
+        id: CommentId,
+        email_key: &str,
+        trusted: Option<(ModeratorId, i64)>,
+    ) -> TxResult<bool> {
+        let changed = match trusted {
+            Some((by, at)) => self.exec(
+                "INSERT INTO trusted_commenters (site_id, email_key, trusted_by, trusted_at)
+                 SELECT t.site_id, $2, $3, $4 FROM comments c JOIN threads t ON t.id = c.thread_id
+                 WHERE c.id = $1
+                 ON CONFLICT DO NOTHING",
+                &[&id.0, &email_key, &by.0, &at],
+            )?,
+            None => self.exec(
+                "DELETE FROM trusted_commenters WHERE email_key = $2 AND site_id =
+                     (SELECT t.site_id FROM comments c JOIN threads t ON t.id = c.thread_id
+                      WHERE c.id = $1)",
+                &[&id.0, &email_key],
+            )?,
+        };
+        Ok(changed == 1)
+    }
+
+    fn forget_trust(&mut self, email_key: &str) -> TxResult<()> {
+        self.exec(
+            "DELETE FROM trusted_commenters WHERE email_key = $1",
+            &[&email_key],
+        )?;
+        Ok(())
+    }
+
     fn undecided_since(&mut self, id: CommentId) -> TxResult<Option<i64>> {
         Ok(self
             .opt(

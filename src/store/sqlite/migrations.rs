@@ -89,6 +89,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0020_report_readers",
         include_str!("../../../migrations/sqlite/0020_report_readers.sql"),
     ),
+    (
+        "0021_trusted_commenters",
+        include_str!("../../../migrations/sqlite/0021_trusted_commenters.sql"),
+    ),
 ];
 
 /// The database's schema version: how many migrations it has (0: none, a new file).

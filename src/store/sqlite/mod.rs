@@ -7,6 +7,7 @@
 //! tokio's blocking pool with pooled read-only connections: in WAL mode they never wait for
 //! the writer. All of this backend's SQL lives in this folder; no rule does.
 
+pub mod commenters;
 pub mod comments;
 pub mod dashboard;
 pub mod guard;
@@ -194,6 +195,25 @@ impl Sqlite {
         id: CommentId,
     ) -> Result<Vec<crate::domain::ReportRecord>, DbError> {
         self.read(move |c| sites::reports_of(c, id)).await
+    }
+
+    pub async fn commenter(
+        &self,
+        id: CommentId,
+        email_key: String,
+    ) -> Result<Option<crate::domain::CommenterRecord>, DbError> {
+        self.read(move |c| commenters::commenter(c, id, &email_key))
+            .await
+    }
+
+    pub async fn commenter_comments(
+        &self,
+        id: CommentId,
+        limit: u32,
+        offset: u64,
+    ) -> Result<(Vec<ModComment>, u64), DbError> {
+        self.read(move |c| commenters::commenter_comments(c, id, limit, offset))
+            .await
     }
 
     pub async fn reported(

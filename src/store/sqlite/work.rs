@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use rusqlite::Connection;
 
-use super::{comments, dashboard, guard, labels, moderators, privacy, sites, tokens};
+use super::{commenters, comments, dashboard, guard, labels, moderators, privacy, sites, tokens};
 use crate::domain::{
     AkismetUsage, ArticlePolicy, CommentId, CommentStatus, Filing, ImportedComment, Label,
     LabelSource, LimitBucket, LogEvent, ModerationMode, ModeratorId, ModeratorName, NewComment,
@@ -209,6 +209,23 @@ impl Tx for SqliteTx<'_> {
 
     fn report_count(&mut self, id: CommentId, since: i64) -> TxResult<u32> {
         sites::report_count(self.0, id, since)
+    }
+
+    fn is_trusted(&mut self, site: SiteId, email_key: &str) -> TxResult<bool> {
+        commenters::is_trusted(self.0, site, email_key)
+    }
+
+    fn set_trusted(
+        &mut self,
+        id: CommentId,
+        email_key: &str,
+        trusted: Option<(ModeratorId, i64)>,
+    ) -> TxResult<bool> {
+        commenters::set_trusted(self.0, id, email_key, trusted)
+    }
+
+    fn forget_trust(&mut self, email_key: &str) -> TxResult<()> {
+        commenters::forget_trust(self.0, email_key)
     }
 
     fn undecided_since(&mut self, id: CommentId) -> TxResult<Option<i64>> {

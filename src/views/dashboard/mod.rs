@@ -6,6 +6,7 @@
 //! One page a file; what several pages share (the layout, the CSRF field, a comment's
 //! score, reasons, badges and actions) is here.
 
+mod commenter;
 mod detail;
 mod login;
 mod model;
@@ -17,6 +18,7 @@ mod reported;
 mod rules;
 mod tokens;
 
+pub use commenter::{CommenterPage, commenter_page};
 pub use detail::detail_page;
 pub use login::login_page;
 pub use model::{ModelView, model_page};
@@ -184,6 +186,23 @@ pub(super) fn row_actions(session: &Session, id: i64, status: CommentStatus, bac
                         button.(action) type="submit" data-action=(action) title={ (label) " (" (key) ")" } { (label) }
                     }
                 }
+            }
+        }
+    }
+}
+
+/// A commenter's record in one line: "3 approved · 1 pending · first seen … · trusted",
+/// linking to their page.
+pub(super) fn commenter_line(record: Option<&crate::domain::CommenterRecord>) -> Markup {
+    html! {
+        @if let Some(r) = record {
+            div.meta.record {
+                a href={ "/dashboard/commenters/" (r.id) } { "Commenter" } ": "
+                (r.approved) " approved · " (r.pending) " pending · " (r.spam) " spam · "
+                (r.rejected) " rejected · first seen " (super::readable_time(r.first_seen))
+                @if r.trusted { " · " strong.trusted { "trusted" } }
+                @if r.held { " · " strong.held { "always held" } }
+                @if r.banned { " · " strong.banned { "banned" } }
             }
         }
     }

@@ -7,7 +7,7 @@ use crate::app::moderation::QueueQuery;
 use crate::domain::{CommentStatus, Counts, ModComment, QueueOrder};
 use crate::render::body_html;
 
-use super::{campaign_line, csrf, excerpt, layout, row_actions, score, website};
+use super::{campaign_line, commenter_line, csrf, excerpt, layout, row_actions, score, website};
 
 /// What the queue page shows.
 pub struct QueuePage<'a> {
@@ -16,6 +16,8 @@ pub struct QueuePage<'a> {
     pub status: CommentStatus,
     pub order: QueueOrder,
     pub rows: &'a [ModComment],
+    /// Each row's author's record on its site, in row order.
+    pub records: &'a [Option<crate::domain::CommenterRecord>],
     pub total: u64,
     pub page: u32,
     pub per_page: u32,
@@ -141,7 +143,7 @@ pub fn queue_page(v: &QueuePage<'_>) -> Markup {
                 table.queue {
                     thead { tr { th { "" } th { "Comment" } th { "Spam score and reasons" } th { "Decide" } } }
                     tbody {
-                        @for c in v.rows {
+                        @for (i, c) in v.rows.iter().enumerate() {
                             tr.row #{ "row-" (c.id) } data-id=(c.id) {
                                 td { input.select type="checkbox" name="ids" value=(c.id) form="bulk" aria-label={ "Select comment " (c.id) }; }
                                 td.comment {
@@ -160,6 +162,7 @@ pub fn queue_page(v: &QueuePage<'_>) -> Markup {
                                         summary { bdi { (excerpt(&c.body, 160)) } }
                                         div.full dir="auto" { (PreEscaped(body_html(&c.body))) }
                                     }
+                                    (commenter_line(v.records.get(i).and_then(Option::as_ref)))
                                     (campaign_line(v.session, c, &back))
                                 }
                                 td.verdict { (score(c)) }
