@@ -142,6 +142,10 @@ pub enum SiteCommand {
         /// Reports that take a published comment back to the queue (0: never).
         #[arg(long)]
         auto_hide_reports: Option<u32>,
+        /// The reasons a removal may give, comma-separated (`default`: spam, abuse, off
+        /// topic, illegal content, personal data, other).
+        #[arg(long)]
+        removal_reasons: Option<String>,
     },
 }
 
@@ -279,6 +283,7 @@ fn run(mut cli: Cli) -> anyhow::Result<()> {
             trust_after,
             close_after_days,
             auto_hide_reports,
+            removal_reasons,
         }) => {
             let origin = parse_origin(&origin).map_err(|e| anyhow!("ORIGIN: {e}"))?;
             let change = crate::domain::SitePolicyChange {
@@ -290,6 +295,14 @@ fn run(mut cli: Cli) -> anyhow::Result<()> {
                 trust_after: trust_after.map(|n| n.max(1)),
                 close_after_days: close_after_days.map(|d| (d > 0).then_some(d)),
                 auto_hide_reports: auto_hide_reports.map(|n| (n > 0).then_some(n)),
+                removal_reasons: match removal_reasons.as_deref().map(str::trim) {
+                    None => None,
+                    Some("default") => Some(None),
+                    Some(list) => Some(Some(
+                        crate::domain::RemovalReasons::parse(list)
+                            .map_err(|e| anyhow!("--removal-reasons: {e}"))?,
+                    )),
+                },
             };
             let app = open_app(&cli)?;
             block_on(app.sites().set_policy(&origin, change))?;

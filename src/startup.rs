@@ -170,7 +170,8 @@ fn dashboard_scope() -> actix_web::Scope<
     >,
 > {
     use routes::dashboard::{
-        commenters, login, manage, model, notifications, queue, reported, rules, tokens,
+        commenters, events, login, manage, model, notifications, queue, reported, rules, sites,
+        tokens,
     };
     web::scope("/dashboard")
         .wrap(
@@ -178,7 +179,8 @@ fn dashboard_scope() -> actix_web::Scope<
                 .add((
                     "Content-Security-Policy",
                     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
-                     form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+                     connect-src 'self'; form-action 'self'; frame-ancestors 'none'; \
+                     base-uri 'none'",
                 ))
                 .add(("X-Content-Type-Options", "nosniff"))
                 .add(("Referrer-Policy", "same-origin"))
@@ -194,7 +196,12 @@ fn dashboard_scope() -> actix_web::Scope<
         .route("/comments/{id}", web::get().to(queue::detail))
         .route("/commenters/{id}", web::get().to(commenters::commenter))
         .route("/commenters/{id}", web::post().to(commenters::act))
+        .route("/sites", web::get().to(sites::sites_page))
+        .route("/sites", web::post().to(sites::save_site))
+        .route("/article", web::get().to(sites::article_page))
+        .route("/article", web::post().to(sites::change_article))
         .route("/reported", web::get().to(reported::reported))
+        .route("/events", web::get().to(events::events))
         .route("/reported/dismiss", web::post().to(reported::dismiss))
         .route("/model", web::get().to(model::model_page))
         .route("/model/retrain", web::post().to(model::retrain))

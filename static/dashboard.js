@@ -63,3 +63,34 @@
     if (rows().length > 0) focusRow(0);
   });
 })();
+
+// Decisions by other moderators, as they happen (server-sent events): a row someone else
+// decided is marked and its buttons disabled, and the "decided lately" list grows. Without
+// events the queue still works; a decision on a stale row is answered "skipped".
+(function () {
+  const recent = document.getElementById("recent");
+  if (!recent || typeof EventSource === "undefined") return;
+  const me = recent.dataset.me;
+  const list = document.getElementById("recent-list");
+  const events = new EventSource("/dashboard/events");
+  events.addEventListener("decided", function (message) {
+    let event;
+    try { event = JSON.parse(message.data); } catch (e) { return; }
+    const item = document.createElement("li");
+    const link = document.createElement("a");
+    link.href = "/dashboard/comments/" + event.id;
+    link.textContent = "#" + event.id;
+    item.append(event.moderator + " · " + event.status + " · ", link, " · just now");
+    list.prepend(item);
+    while (list.children.length > 10) list.lastElementChild.remove();
+    if (event.moderator === me) return;
+    const row = document.getElementById("row-" + event.id);
+    if (!row || row.classList.contains("decided")) return;
+    row.classList.add("decided");
+    row.querySelectorAll("button, input.select").forEach(function (control) { control.disabled = true; });
+    const note = document.createElement("p");
+    note.className = "notice";
+    note.textContent = "Decided by " + event.moderator + ": " + event.status + ".";
+    row.querySelector("td.comment").prepend(note);
+  });
+})();

@@ -23,6 +23,7 @@ pub mod filter;
 pub mod guard;
 pub mod import;
 pub mod limits;
+pub mod live;
 pub mod model_archive;
 pub mod moderation;
 pub mod notify;

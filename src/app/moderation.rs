@@ -24,6 +24,8 @@ pub enum ActError {
         status: CommentStatus,
         by: Option<String>,
     },
+    #[error("a reason is for reject or spam, and one of: {}", .0.as_slice().join(", "))]
+    UnknownReason(crate::domain::RemovalReasons),
     #[error("comment {0} has no reports waiting for a moderator")]
     NoOpenReports(CommentId),
     #[error("failed to apply the moderation action")]
@@ -133,6 +135,17 @@ pub struct QueuePage {
     pub threshold: f64,
 }
 
+/// How the queue is doing, for the dashboard.
+#[derive(Debug, Clone)]
+pub struct QueueHealth {
+    /// When the oldest comment still waiting arrived.
+    pub oldest_pending: Option<crate::domain::Timestamp>,
+    /// The articles with the most comments waiting, with how many.
+    pub busiest: Vec<(String, u64)>,
+    /// Moderators' latest decisions, newest first.
+    pub recent: Vec<crate::domain::RecentDecision>,
+}
+
 /// Moderators' decisions and what they read to make them.
 #[derive(Clone)]
 pub struct Moderation {
@@ -141,6 +154,8 @@ pub struct Moderation {
     scoring: Scoring,
     /// The secret that keys commenters' emails, and the lists' cache.
     pub(super) guard: std::sync::Arc<super::guard::Guard>,
+    /// The dashboards listening for decisions on this instance.
+    live: std::sync::Arc<super::live::LiveDecisions>,
 }
 
 impl Moderation {
@@ -153,7 +168,36 @@ impl Moderation {
             store,
             scoring,
             guard,
+            live: std::sync::Arc::default(),
         }
+    }
+
+    /// Decisions as they happen on this instance, for one dashboard; `None` when too many
+    /// listen already.
+    pub fn live_decisions(
+        &self,
+    ) -> Option<tokio::sync::mpsc::Receiver<super::live::DecisionEvent>> {
+        self.live.subscribe()
+    }
+
+    /// How the queue is doing: when the oldest waiting comment arrived, the articles with
+    /// the most waiting, and moderators' decisions in the last `minutes`.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn queue_health(&self, minutes: i64) -> anyhow::Result<QueueHealth> {
+        Ok(QueueHealth {
+            oldest_pending: self
+                .store
+                .oldest_pending()
+                .await?
+                .map(crate::domain::Timestamp),
+            busiest: self.store.waiting_by_article(5).await?,
+            recent: self
+                .store
+                .recent_decisions(now_millis() - minutes * 60_000, 10)
+                .await?,
+        })
     }
 
     /// Applies `action` to comment `id` on behalf of `moderator`. The status change, its
@@ -192,8 +236,8 @@ impl Moderation {
             .await
     }
 
-    /// [`Moderation::act_expecting`] with a removal reason (reject or spam; one of
-    /// [`REMOVAL_REASONS`], checked by the caller), kept in the moderation log.
+    /// [`Moderation::act_expecting`] with a removal reason (reject or spam; one its site
+    /// keeps), kept in the moderation log.
     ///
     /// # Errors
     /// As [`Moderation::act_expecting`].
@@ -224,12 +268,18 @@ impl Moderation {
                 DecisionRefusal::NotFound => ActError::NotFound(id),
                 DecisionRefusal::InvalidTransition(t) => ActError::InvalidTransition(t),
                 DecisionRefusal::Stale { status, by } => ActError::Stale { status, by },
+                DecisionRefusal::UnknownReason(kept) => ActError::UnknownReason(kept),
             })?;
         if let Some(waited) = acted.waited_ms {
             crate::metrics::global()
                 .first_decision
                 .observe(waited as f64 / 1000.0);
         }
+        self.live.publish(&super::live::DecisionEvent {
+            id,
+            status: acted.to,
+            moderator: moderator.name.to_string(),
+        });
         tracing::info!(comment_id = id.0, from = %acted.from, to = %acted.to, "comment moderated");
         Ok(acted)
     }
@@ -237,7 +287,10 @@ impl Moderation {
     /// The dashboard's decision on one or many comments (a page's selection is at most
     /// [`MAX_BULK`]; a campaign is decided whole): each goes
     /// through [`Moderation::act`], so each lands in the log and becomes a label. What changed is
-    /// remembered with the session for [`Moderation::undo`].
+    /// remembered with the session for [`Moderation::undo`]. `expected` is the status the
+    /// moderator saw (a comment another moderator decided meanwhile is skipped); `reason`
+    /// a removal reason its site keeps (a comment whose site keeps no such reason is
+    /// skipped).
     ///
     /// # Errors
     /// A database failure.
@@ -246,11 +299,23 @@ impl Moderation {
         session: &Session,
         action: ModAction,
         ids: &[CommentId],
+        expected: Option<CommentStatus>,
+        reason: Option<&str>,
     ) -> anyhow::Result<BulkOutcome> {
         let mut changed = Vec::new();
         let mut skipped = 0;
         for id in ids {
-            match self.act(&session.moderator, *id, action, None).await {
+            let decided = self
+                .decide(
+                    &session.moderator,
+                    *id,
+                    action,
+                    None,
+                    expected,
+                    reason.map(str::to_owned),
+                )
+                .await;
+            match decided {
                 Ok(acted) => changed.push(UndoEntry {
                     id: id.0,
                     from: acted.from,
@@ -306,7 +371,7 @@ impl Moderation {
         action: ModAction,
     ) -> anyhow::Result<BulkOutcome> {
         let members = self.store.campaign_members(campaign).await?;
-        self.act_many(session, action, &members).await
+        self.act_many(session, action, &members, None, None).await
     }
 
     /// Puts back what the session's last decision changed; returns how many were restored.
@@ -446,6 +511,15 @@ pub(crate) fn decide(tx: &mut dyn Tx, d: &Decision) -> TxResult<Result<Acted, De
     {
         let by = tx.last_decider(d.comment)?.flatten();
         return Ok(Err(DecisionRefusal::Stale { status: from, by }));
+    }
+    // A removal's reason is one its site keeps, so transparency reports count alike.
+    if let Some(reason) = &d.reason {
+        let kept = crate::domain::RemovalReasons::from_stored(
+            tx.removal_reasons_of(d.comment)?.as_deref(),
+        );
+        if !matches!(d.action, ModAction::Reject | ModAction::Spam) || !kept.contains(reason) {
+            return Ok(Err(DecisionRefusal::UnknownReason(kept)));
+        }
     }
     let transition = match from.apply(d.action, before_spam) {
         Ok(t) => t,

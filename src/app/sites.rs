@@ -79,6 +79,48 @@ impl Sites {
         Ok(key)
     }
 
+    /// What the article's site and the article say about moderation; `None` when no
+    /// registered site has it.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn article(
+        &self,
+        thread: &ThreadUrl,
+    ) -> anyhow::Result<Option<crate::domain::ArticlePolicy>> {
+        Ok(self
+            .store
+            .article_policy(thread.origin(), thread.as_ref().to_owned())
+            .await?)
+    }
+
+    /// Every site with its moderation settings, by origin.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn settings(&self) -> anyhow::Result<Vec<crate::domain::SiteSettings>> {
+        Ok(self.store.site_settings().await?)
+    }
+
+    /// The removal reasons any site keeps, each once, defaults first: what a decision
+    /// across sites may offer (each comment's own site still has the last word).
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn removal_reasons(&self) -> anyhow::Result<Vec<String>> {
+        let mut all: Vec<String> = crate::domain::RemovalReasons::defaults()
+            .as_slice()
+            .to_vec();
+        for site in self.settings().await? {
+            for reason in site.removal_reasons.as_slice() {
+                if !all.contains(reason) {
+                    all.push(reason.clone());
+                }
+            }
+        }
+        Ok(all)
+    }
+
     /// Changes a site's moderation settings (mode, trust, closing days, reports).
     ///
     /// # Errors

@@ -129,7 +129,7 @@ pub struct Decision {
     /// The status the moderator saw: if the comment has another by now (someone decided
     /// first), nothing changes.
     pub expected: Option<CommentStatus>,
-    /// Why a comment was removed (reject, spam): one of [`REMOVAL_REASONS`].
+    /// Why a comment was removed (reject, spam): one of its site's removal reasons.
     pub reason: Option<String>,
 }
 
@@ -206,6 +206,8 @@ pub enum DecisionRefusal {
         status: CommentStatus,
         by: Option<String>,
     },
+    /// The reason is not one the comment's site keeps (or the action removes nothing).
+    UnknownReason(RemovalReasons),
 }
 
 /// The status change a decision made.
@@ -681,6 +683,77 @@ pub struct SitePolicyChange {
     /// `Some(None)` clears it.
     pub close_after_days: Option<Option<u32>>,
     pub auto_hide_reports: Option<Option<u32>>,
+    /// The site's own removal reasons; `Some(None)` restores the defaults.
+    pub removal_reasons: Option<Option<RemovalReasons>>,
+}
+
+/// A site's removal reasons: 1 to 20 distinct reasons of 1 to 60 characters, no line
+/// breaks (stored one per line).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RemovalReasons(Vec<String>);
+
+impl RemovalReasons {
+    /// Parses a comma-separated list as typed.
+    ///
+    /// # Errors
+    /// What a valid list looks like.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut reasons: Vec<String> = Vec::new();
+        for reason in text
+            .split([',', '\n'])
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+        {
+            if reason.chars().count() > 60 || reason.chars().any(char::is_control) {
+                return Err("each reason is 1 to 60 characters".into());
+            }
+            if !reasons.iter().any(|r| r == reason) {
+                reasons.push(reason.to_owned());
+            }
+        }
+        if reasons.is_empty() || reasons.len() > 20 {
+            return Err("give 1 to 20 reasons, separated by commas".into());
+        }
+        Ok(Self(reasons))
+    }
+
+    /// The defaults, for a site that keeps none of its own.
+    pub fn defaults() -> Self {
+        Self(REMOVAL_REASONS.iter().map(|r| (*r).to_owned()).collect())
+    }
+
+    /// As stored: one per line.
+    pub fn stored(&self) -> String {
+        self.0.join("\n")
+    }
+
+    /// From the stored column (`None`: the defaults).
+    pub fn from_stored(stored: Option<&str>) -> Self {
+        stored
+            .and_then(|s| Self::parse(s).ok())
+            .unwrap_or_else(Self::defaults)
+    }
+
+    pub fn contains(&self, reason: &str) -> bool {
+        self.0.iter().any(|r| r == reason)
+    }
+
+    pub fn as_slice(&self) -> &[String] {
+        &self.0
+    }
+}
+
+/// A site and its moderation settings, as the dashboard's Sites page shows them.
+#[derive(Debug, Clone, Serialize)]
+pub struct SiteSettings {
+    pub origin: String,
+    pub name: String,
+    pub mode: ModerationMode,
+    pub trust_after: u32,
+    pub close_after_days: Option<u32>,
+    pub auto_hide_reports: Option<u32>,
+    pub removal_reasons: RemovalReasons,
+    pub store_checked: bool,
 }
 
 #[cfg(test)]
@@ -748,6 +821,15 @@ pub struct CommenterRecord {
     pub held: bool,
     /// Their email is on the block list: filed as spam.
     pub banned: bool,
+}
+
+/// A moderator's recent decision, for the others working the queue.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecentDecision {
+    pub comment: CommentId,
+    pub moderator: String,
+    pub action: String,
+    pub at: Timestamp,
 }
 
 /// A report as moderators see it.

@@ -203,6 +203,11 @@ impl From<ActError> for ApiError {
             ActError::NotFound(_) => ApiError::NotFound(e.to_string()),
             ActError::InvalidTransition(t) => ApiError::Conflict(t.to_string()),
             ActError::NoOpenReports(_) => ApiError::Conflict(e.to_string()),
+            ActError::UnknownReason(_) => {
+                let mut errors = crate::domain::FieldErrors::default();
+                errors.add("reason", e.to_string());
+                ApiError::Validation(errors)
+            }
             ActError::Stale { .. } => ApiError::AlreadyDecided(e.to_string()),
             ActError::Unexpected(e) => ApiError::Unexpected(e),
         }

@@ -203,8 +203,9 @@ pub struct ActionJson {
     /// The status the moderator saw (`pending`, say): if another moderator decided first,
     /// the answer is `409 already_decided` naming them, and nothing changes.
     expected_status: Option<String>,
-    /// With `reject` or `spam`: why, one of `spam`, `abuse`, `off topic`, `illegal
-    /// content`, `personal data`, `other` (logged, and in `replyguard export decisions`).
+    /// With `reject` or `spam`: why, one of the reasons the comment's site keeps (by
+    /// default `spam`, `abuse`, `off topic`, `illegal content`, `personal data`, `other`;
+    /// `replyguard site set --removal-reasons`), logged and in `replyguard export decisions`.
     reason: Option<String>,
 }
 
@@ -259,26 +260,12 @@ pub async fn apply_action(
                 })?,
         ),
     };
-    let reason = match body.reason.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(r)
-            if crate::domain::REMOVAL_REASONS.contains(&r)
-                && matches!(action, ModAction::Reject | ModAction::Spam) =>
-        {
-            Some(r.to_owned())
-        }
-        Some(_) => {
-            let mut errors = FieldErrors::default();
-            errors.add(
-                "reason",
-                format!(
-                    "a reason is for reject or spam, and one of: {}",
-                    crate::domain::REMOVAL_REASONS.join(", ")
-                ),
-            );
-            return Err(ApiError::Validation(errors));
-        }
-    };
+    let reason = body
+        .reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(str::to_owned);
     let id = CommentId(path.into_inner());
     let acted = state
         .app

@@ -408,6 +408,14 @@ impl Store {
         dispatch!(self.reports_of(id))
     }
 
+    /// Every site with its moderation settings, by origin.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn site_settings(&self) -> Result<Vec<crate::domain::SiteSettings>, StoreError> {
+        dispatch!(self.site_settings())
+    }
+
     /// The author of comment `id`: their record on its site (`email_key` is the keyed hash
     /// of their email, by which trust and lists know them).
     ///
@@ -519,6 +527,26 @@ impl Store {
     ///
     /// # Errors
     /// A database failure.
+    /// The articles with the most comments waiting, most first, with how many.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn waiting_by_article(&self, limit: u32) -> Result<Vec<(String, u64)>, StoreError> {
+        dispatch!(self.waiting_by_article(limit))
+    }
+
+    /// Moderators' decisions logged since `since` (unix ms), newest first.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn recent_decisions(
+        &self,
+        since: i64,
+        limit: u32,
+    ) -> Result<Vec<crate::domain::RecentDecision>, StoreError> {
+        dispatch!(self.recent_decisions(since, limit))
+    }
+
     pub async fn oldest_pending(&self) -> Result<Option<i64>, StoreError> {
         dispatch!(self.oldest_pending())
     }

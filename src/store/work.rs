@@ -159,6 +159,9 @@ pub trait Tx {
     fn insert_report(&mut self, report: &NewReport) -> TxResult<bool>;
     /// Reports on a comment made after `since` (unix milliseconds).
     fn report_count(&mut self, id: CommentId, since: i64) -> TxResult<u32>;
+    /// The removal reasons kept by the site of comment `id`, one per line (`None`: the
+    /// defaults, or no such comment).
+    fn removal_reasons_of(&mut self, id: CommentId) -> TxResult<Option<String>>;
     /// Whether a moderator trusts the commenter with this keyed email hash on `site`.
     fn is_trusted(&mut self, site: SiteId, email_key: &str) -> TxResult<bool>;
     /// Trusts (`Some(by, at)`) or no longer trusts the author of comment `id` on its site,

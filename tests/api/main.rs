@@ -39,6 +39,8 @@ mod notify;
 mod openapi;
 mod operations;
 mod policy;
+// Moderators side by side: Sites page, article view, removal reasons, live decisions.
+mod newsroom;
 mod privacy;
 mod tokens;
 // Property tests: parsers, tokenizer, the public tree and its serializer.

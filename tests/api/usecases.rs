@@ -154,7 +154,7 @@ fn decisions_many_at_once_are_undone_exactly() {
         ids.push(CommentId(999_999));
         let outcome = app
             .moderation()
-            .act_many(&session, ModAction::Approve, &ids)
+            .act_many(&session, ModAction::Approve, &ids, None, None)
             .await?;
         assert_eq!((outcome.changed, outcome.skipped), (3, 1));
         let listed = app

@@ -5,6 +5,7 @@
 //! session's CSRF token and is also checked for a same-origin `Origin` header.
 
 pub mod commenters;
+pub mod events;
 pub mod login;
 pub mod manage;
 pub mod model;
@@ -12,6 +13,7 @@ pub mod notifications;
 pub mod queue;
 pub mod reported;
 pub mod rules;
+pub mod sites;
 pub mod tokens;
 
 use std::future::Future;

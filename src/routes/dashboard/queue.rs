@@ -24,7 +24,11 @@ pub async fn queue(
     for row in &found.rows {
         records.push(state.app.moderation().commenter_of(row).await?);
     }
+    let reasons = state.app.sites().removal_reasons().await?;
+    let health = state.app.moderation().queue_health(10).await?;
     let view = QueuePage {
+        health: &health,
+        reasons: &reasons,
         records: &records,
         session: &session,
         query: &query,
@@ -100,7 +104,13 @@ pub async fn act(form: SignedForm, state: web::Data<AppState>) -> Result<HttpRes
     let outcome = state
         .app
         .moderation()
-        .act_many(&session, action, &ids)
+        .act_many(
+            &session,
+            action,
+            &ids,
+            fields.get("expected").parse().ok(),
+            Some(fields.get("reason")).filter(|r| !r.is_empty()),
+        )
         .await?;
     Ok(see_other(&with_done(
         &back,

@@ -124,6 +124,46 @@ impl Postgres {
         Ok((mod_comments(&rows)?, count(&total, 0), counts))
     }
 
+    pub async fn waiting_by_article(&self, limit: u32) -> Result<Vec<(String, u64)>, DbError> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT t.url, COUNT(*) AS n FROM comments c JOIN threads t ON t.id = c.thread_id
+                 WHERE c.status = 'pending' GROUP BY t.id ORDER BY n DESC, t.id LIMIT $1",
+                &[&i64::from(limit)],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.get(0), u64::try_from(r.get::<_, i64>(1)).unwrap_or(0)))
+            .collect())
+    }
+
+    pub async fn recent_decisions(
+        &self,
+        since: i64,
+        limit: u32,
+    ) -> Result<Vec<crate::domain::RecentDecision>, DbError> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT l.comment_id, m.name, l.action, l.created_at FROM mod_log l
+                 JOIN moderators m ON m.id = l.moderator_id
+                 WHERE l.created_at >= $1 ORDER BY l.id DESC LIMIT $2",
+                &[&since, &i64::from(limit)],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| crate::domain::RecentDecision {
+                comment: CommentId(r.get(0)),
+                moderator: r.get(1),
+                action: r.get(2),
+                at: crate::domain::Timestamp(r.get(3)),
+            })
+            .collect())
+    }
+
     pub async fn oldest_pending(&self) -> Result<Option<i64>, DbError> {
         let client = self.client().await?;
         let row = client

@@ -107,6 +107,34 @@ impl Postgres {
             .collect())
     }
 
+    pub async fn site_settings(&self) -> Result<Vec<crate::domain::SiteSettings>, DbError> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT origin, name, moderation, trust_after, close_after_days,
+                        auto_hide_reports, removal_reasons, store_checked
+                 FROM sites ORDER BY origin",
+                &[],
+            )
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let n = |v: Option<i32>| v.map(|v| u32::try_from(v).unwrap_or(u32::MAX));
+                Ok(crate::domain::SiteSettings {
+                    origin: row.get(0),
+                    name: row.get(1),
+                    mode: crate::domain::ModerationMode::parse(row.get(2))
+                        .map_err(super::corrupt)?,
+                    trust_after: n(row.get(3)).unwrap_or(1),
+                    close_after_days: n(row.get(4)),
+                    auto_hide_reports: n(row.get(5)),
+                    removal_reasons: crate::domain::RemovalReasons::from_stored(row.get(6)),
+                    store_checked: row.get(7),
+                })
+            })
+            .collect()
+    }
+
     pub async fn reported(
         &self,
         limit: u32,

@@ -600,6 +600,17 @@ impl Tx for PgTx<'_> {
         Ok(u32::try_from(row.get::<_, i64>(0)).unwrap_or(u32::MAX))
     }
 
+    fn removal_reasons_of(&mut self, id: CommentId) -> TxResult<Option<String>> {
+        Ok(self
+            .opt(
+                "SELECT s.removal_reasons FROM comments c
+                 JOIN threads t ON t.id = c.thread_id JOIN sites s ON s.id = t.site_id
+                 WHERE c.id = $1",
+                &[&id.0],
+            )?
+            .and_then(|row| row.get(0)))
+    }
+
     fn is_trusted(&mut self, site: SiteId, email_key: &str) -> TxResult<bool> {
         Ok(self
             .one(
@@ -714,7 +725,8 @@ impl Tx for PgTx<'_> {
                  moderation = COALESCE($2, moderation),
                  trust_after = COALESCE($3, trust_after),
                  close_after_days = CASE WHEN $4 THEN $5 ELSE close_after_days END,
-                 auto_hide_reports = CASE WHEN $6 THEN $7 ELSE auto_hide_reports END
+                 auto_hide_reports = CASE WHEN $6 THEN $7 ELSE auto_hide_reports END,
+                 removal_reasons = CASE WHEN $8 THEN $9 ELSE removal_reasons END
              WHERE origin = $1",
             &[
                 &origin,
@@ -724,6 +736,11 @@ impl Tx for PgTx<'_> {
                 &n(change.close_after_days.flatten()),
                 &change.auto_hide_reports.is_some(),
                 &n(change.auto_hide_reports.flatten()),
+                &change.removal_reasons.is_some(),
+                &change
+                    .removal_reasons
+                    .as_ref()
+                    .and_then(|r| r.as_ref().map(crate::domain::RemovalReasons::stored)),
             ],
         )? == 1)
     }

@@ -93,6 +93,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0021_trusted_commenters",
         include_str!("../../../migrations/sqlite/0021_trusted_commenters.sql"),
     ),
+    (
+        "0022_removal_reasons",
+        include_str!("../../../migrations/sqlite/0022_removal_reasons.sql"),
+    ),
 ];
 
 /// The database's schema version: how many migrations it has (0: none, a new file).

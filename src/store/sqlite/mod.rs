@@ -216,6 +216,10 @@ impl Sqlite {
             .await
     }
 
+    pub async fn site_settings(&self) -> Result<Vec<crate::domain::SiteSettings>, DbError> {
+        self.read(sites::site_settings).await
+    }
+
     pub async fn reported(
         &self,
         limit: u32,
@@ -360,6 +364,47 @@ impl Sqlite {
         std::fs::File::open(&path)
             .and_then(|f| f.sync_all())
             .map_err(|e| DbError::Backend(Arc::new(e)))
+    }
+
+    pub async fn waiting_by_article(&self, limit: u32) -> Result<Vec<(String, u64)>, DbError> {
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT t.url, COUNT(*) AS n FROM comments c JOIN threads t ON t.id = c.thread_id
+                 WHERE c.status = 'pending' GROUP BY t.id ORDER BY n DESC, t.id LIMIT ?1",
+            )?;
+            let rows = stmt.query_map([limit], |row| {
+                Ok((
+                    row.get(0)?,
+                    u64::try_from(row.get::<_, i64>(1)?).unwrap_or(0),
+                ))
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    pub async fn recent_decisions(
+        &self,
+        since: i64,
+        limit: u32,
+    ) -> Result<Vec<crate::domain::RecentDecision>, DbError> {
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT l.comment_id, m.name, l.action, l.created_at FROM mod_log l
+                 JOIN moderators m ON m.id = l.moderator_id
+                 WHERE l.created_at >= ?1 ORDER BY l.id DESC LIMIT ?2",
+            )?;
+            let rows = stmt.query_map(rusqlite::params![since, limit], |row| {
+                Ok(crate::domain::RecentDecision {
+                    comment: CommentId(row.get(0)?),
+                    moderator: row.get(1)?,
+                    action: row.get(2)?,
+                    at: crate::domain::Timestamp(row.get(3)?),
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
     }
 
     pub async fn oldest_pending(&self) -> Result<Option<i64>, DbError> {

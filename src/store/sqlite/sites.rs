@@ -248,7 +248,8 @@ pub fn set_site_policy(
                  moderation = COALESCE(?2, moderation),
                  trust_after = COALESCE(?3, trust_after),
                  close_after_days = CASE WHEN ?4 THEN ?5 ELSE close_after_days END,
-                 auto_hide_reports = CASE WHEN ?6 THEN ?7 ELSE auto_hide_reports END
+                 auto_hide_reports = CASE WHEN ?6 THEN ?7 ELSE auto_hide_reports END,
+                 removal_reasons = CASE WHEN ?8 THEN ?9 ELSE removal_reasons END
              WHERE origin = ?1",
         )?
         .execute(params![
@@ -259,6 +260,11 @@ pub fn set_site_policy(
             change.close_after_days.flatten(),
             change.auto_hide_reports.is_some(),
             change.auto_hide_reports.flatten(),
+            change.removal_reasons.is_some(),
+            change
+                .removal_reasons
+                .as_ref()
+                .and_then(|r| r.as_ref().map(crate::domain::RemovalReasons::stored)),
         ])?;
     Ok(changed == 1)
 }
@@ -426,4 +432,48 @@ pub fn reported(
         rows.collect::<Result<_, _>>()?,
         u64::try_from(total).unwrap_or(0),
     ))
+}
+
+/// The removal reasons kept by the site of comment `id`, as stored (`None`: the defaults).
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn removal_reasons_of(conn: &Connection, id: CommentId) -> Result<Option<String>, DbError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT s.removal_reasons FROM comments c
+             JOIN threads t ON t.id = c.thread_id JOIN sites s ON s.id = t.site_id
+             WHERE c.id = ?1",
+        )?
+        .query_row(params![id.0], |row| row.get(0))
+        .optional()?
+        .flatten())
+}
+
+/// Every site with its moderation settings, by origin.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn site_settings(conn: &Connection) -> Result<Vec<crate::domain::SiteSettings>, DbError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT origin, name, moderation, trust_after, close_after_days, auto_hide_reports,
+                removal_reasons, store_checked
+         FROM sites ORDER BY origin",
+    )?;
+    let rows = stmt.query_map([], |row| {
+        let n = |v: Option<i64>| v.map(|v| u32::try_from(v).unwrap_or(u32::MAX));
+        Ok(crate::domain::SiteSettings {
+            origin: row.get(0)?,
+            name: row.get(1)?,
+            mode: mode_of(row.get(2)?)?.unwrap_or(ModerationMode::Premoderate),
+            trust_after: n(row.get(3)?).unwrap_or(1),
+            close_after_days: n(row.get(4)?),
+            auto_hide_reports: n(row.get(5)?),
+            removal_reasons: crate::domain::RemovalReasons::from_stored(
+                row.get::<_, Option<String>>(6)?.as_deref(),
+            ),
+            store_checked: row.get(7)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }

@@ -211,6 +211,10 @@ impl Tx for SqliteTx<'_> {
         sites::report_count(self.0, id, since)
     }
 
+    fn removal_reasons_of(&mut self, id: CommentId) -> TxResult<Option<String>> {
+        sites::removal_reasons_of(self.0, id)
+    }
+
     fn is_trusted(&mut self, site: SiteId, email_key: &str) -> TxResult<bool> {
         commenters::is_trusted(self.0, site, email_key)
     }

@@ -16,6 +16,7 @@ mod password;
 mod queue;
 mod reported;
 mod rules;
+mod sites;
 mod tokens;
 
 pub use commenter::{CommenterPage, commenter_page};
@@ -28,6 +29,7 @@ pub use password::password_page;
 pub use queue::{QueuePage, queue_page};
 pub use reported::{ReportedPage, reported_page};
 pub use rules::rules_page;
+pub use sites::{article_page, sites_page};
 pub use tokens::tokens_page;
 
 use maud::{DOCTYPE, Markup, html};
@@ -55,6 +57,7 @@ pub(super) fn layout(title: &str, session: Option<&Session>, body: Markup) -> Ma
                             a href="/dashboard" { "Queue" }
                             a href="/dashboard/model" { "Filter" }
                             a href="/dashboard/rules" { "Lists" }
+                            a href="/dashboard/sites" { "Sites" }
                             a href="/dashboard/tokens" { "API tokens" }
                             a href="/dashboard/notifications" { "Notifications" }
                             @if s.moderator.is_admin { a href="/dashboard/moderators" { "Moderators" } }
@@ -161,6 +164,17 @@ pub(super) fn status_badge(status: CommentStatus) -> Markup {
 }
 
 /// The action buttons for one comment, as small forms (work without script).
+/// A select of removal reasons, for reject and spam.
+pub(super) fn reason_select(id: &str, reasons: &[String]) -> Markup {
+    html! {
+        label for=(id) { "Reason for reject or spam " }
+        select id=(id) name="reason" {
+            option value="" { "(none)" }
+            @for r in reasons { option value=(r) { (r) } }
+        }
+    }
+}
+
 pub(super) fn row_actions(session: &Session, id: i64, status: CommentStatus, back: &str) -> Markup {
     let actions: &[(&str, &str, &str)] = &[
         ("approve", "Approve", "a"),
@@ -182,6 +196,7 @@ pub(super) fn row_actions(session: &Session, id: i64, status: CommentStatus, bac
                         (csrf(session))
                         input type="hidden" name="action" value=(action);
                         input type="hidden" name="ids" value=(id);
+                        input type="hidden" name="expected" value=(status.as_str());
                         input type="hidden" name="back" value=(back);
                         button.(action) type="submit" data-action=(action) title={ (label) " (" (key) ")" } { (label) }
                     }

@@ -7,7 +7,10 @@ use crate::app::moderation::QueueQuery;
 use crate::domain::{CommentStatus, Counts, ModComment, QueueOrder};
 use crate::render::body_html;
 
-use super::{campaign_line, commenter_line, csrf, excerpt, layout, row_actions, score, website};
+use super::{
+    campaign_line, commenter_line, csrf, excerpt, layout, reason_select, row_actions, score,
+    website,
+};
 
 /// What the queue page shows.
 pub struct QueuePage<'a> {
@@ -23,6 +26,57 @@ pub struct QueuePage<'a> {
     pub per_page: u32,
     pub counts: &'a Counts,
     pub threshold: f64,
+    /// The removal reasons any site keeps, for the bulk form.
+    pub reasons: &'a [String],
+    /// The oldest waiting comment, the busiest articles, and recent decisions.
+    pub health: &'a crate::app::moderation::QueueHealth,
+}
+
+/// "3 h 5 min" from milliseconds.
+fn age(ms: i64) -> String {
+    let minutes = (ms / 60_000).max(0);
+    match (minutes / 1440, minutes % 1440 / 60, minutes % 60) {
+        (0, 0, m) => format!("{m} min"),
+        (0, h, m) => format!("{h} h {m} min"),
+        (d, h, _) => format!("{d} d {h} h"),
+    }
+}
+
+/// How the queue is doing, and what other moderators decided lately (kept current by the
+/// dashboard's script from `/dashboard/events`).
+fn health(v: &QueuePage<'_>) -> Markup {
+    let h = v.health;
+    html! {
+        section.health aria-label="Queue health" {
+            p {
+                "Oldest waiting: "
+                @match h.oldest_pending {
+                    Some(at) => {
+                        strong { (age(crate::domain::now_millis() - at.0)) }
+                        " (" (super::super::readable_time(at)) ")"
+                    }
+                    None => { "nothing waits" }
+                }
+            }
+            @if !h.busiest.is_empty() {
+                p {
+                    "Most waiting: "
+                    @for (i, (url, n)) in h.busiest.iter().enumerate() {
+                        @if i > 0 { ", " }
+                        a href={ "/dashboard?article=" (url_param(url)) } { bdi { (url) } } " (" (n) ")"
+                    }
+                }
+            }
+        }
+        aside #recent data-me=(v.session.moderator.name.to_string()) aria-labelledby="recent-title" {
+            h2 #recent-title { "Decided in the last 10 minutes" }
+            ul #recent-list aria-live="polite" {
+                @for d in &h.recent {
+                    li { bdi { (d.moderator) } " · " (d.action) " · " a href={ "/dashboard/comments/" (d.comment) } { "#" (d.comment) } " · " (super::super::readable_time(d.at)) }
+                }
+            }
+        }
+    }
 }
 
 fn order_label(order: QueueOrder) -> &'static str {
@@ -49,9 +103,14 @@ fn done_message(done: &str) -> Option<String> {
     let skipped = if skipped == "0" {
         String::new()
     } else {
-        format!(" ({skipped} already had that status)")
+        format!(" ({skipped} skipped: decided meanwhile, or not for their status or site)")
     };
     Some(format!("{verb} {n} comment(s){skipped}."))
+}
+
+/// `text` percent-encoded for a query string.
+fn url_param(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
 /// The current queue URL with one parameter changed (page, tab, order).
@@ -103,6 +162,7 @@ pub fn queue_page(v: &QueuePage<'_>) -> Markup {
                 }
                 a.tab href="/dashboard/reported" { "reported" }
             }
+            (health(v))
             @if let Some(message) = v.query.done.as_deref().and_then(done_message) {
                 p.notice role="status" { (message) }
             }
@@ -130,6 +190,9 @@ pub fn queue_page(v: &QueuePage<'_>) -> Markup {
             form #bulk method="post" action="/dashboard/act" {
                 (csrf(v.session))
                 input type="hidden" name="back" value=(back);
+                input type="hidden" name="expected" value=(v.status.as_str());
+                (reason_select("bulk-reason", v.reasons))
+                " "
                 label { input #select-all type="checkbox"; " Select all on this page" }
                 " With selected: "
                 button type="submit" name="action" value="approve" { "Approve" }
@@ -154,6 +217,7 @@ pub fn queue_page(v: &QueuePage<'_>) -> Markup {
                                     }
                                     div.meta {
                                         "on " a.article href=(c.thread) rel="noopener noreferrer" target="_blank" { bdi { (c.thread) } }
+                                        " (" a href={ "/dashboard/article?url=" (url_param(&c.thread)) } { "article settings" } ")"
                                         @if let Some(p) = c.parent { " · in reply to " a href={ "/dashboard/comments/" (p) } { "#" (p) } }
                                         " · " (super::super::readable_time(c.created_at))
                                         " · " a href={ "/dashboard/comments/" (c.id) } { "details" }
@@ -174,6 +238,7 @@ pub fn queue_page(v: &QueuePage<'_>) -> Markup {
                 form.page-all method="post" action="/dashboard/act" {
                     (csrf(v.session))
                     input type="hidden" name="back" value=(back);
+                    input type="hidden" name="expected" value=(v.status.as_str());
                     @for id in &ids { input type="hidden" name="ids" value=(id); }
                     "All " (ids.len()) " on this page: "
                     button type="submit" name="action" value="approve" { "Approve all" }
