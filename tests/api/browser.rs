@@ -789,3 +789,67 @@ fn a_reader_reports_a_published_comment_from_the_widget() {
     );
     assert_eq!(detail["reports"][0]["reason"], "spam", "{detail}");
 }
+
+/// Issue #26, moderators side by side: the editor's open queue is told when the chief
+/// decides a comment through the API, marks that row and disables its buttons, without a
+/// reload.
+#[test]
+fn an_open_queue_marks_a_row_another_moderator_decided() {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    let app = spawn_app();
+    let (ok, _, err) = crate::helpers::cli(
+        app.data_dir.path(),
+        &["moderator", "add", "chief"],
+        "another long password\n",
+    );
+    assert!(ok, "{err}");
+    let id = app.submit(
+        "Rae",
+        "rae@example.com",
+        "A point about the ferry timetable.",
+        None,
+    );
+    app.submit(
+        "Sol",
+        "sol@example.com",
+        "Another point, about buses.",
+        None,
+    );
+    browser.sign_in(&app);
+    browser.wait_for_css(&format!("#row-{id}"));
+    // Give the event stream a moment to connect before the decision is made.
+    let connected = Instant::now();
+    while browser
+        .script("return window.performance.getEntriesByName(location.origin + '/dashboard/events').length")
+        .as_u64()
+        == Some(0)
+        && connected.elapsed() < Duration::from_secs(5)
+    {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let decided = app
+        .client
+        .post(app.url(&format!("/api/v1/moderation/comments/{id}")))
+        .basic_auth("chief", Some("another long password"))
+        .json(&json!({"action": "approve", "expected_status": "pending"}))
+        .send()
+        .expect("decide");
+    assert_eq!(decided.status().as_u16(), 200);
+    browser.wait_for_text("Decided by chief: approved.");
+    let disabled = browser.script(&format!(
+        "return Array.from(document.querySelectorAll('#row-{id} button')).every(b => b.disabled)"
+    ));
+    assert_eq!(
+        disabled,
+        json!(true),
+        "the decided row's buttons are disabled"
+    );
+    let recent = browser.script("return document.getElementById('recent-list').innerText");
+    assert!(
+        recent.as_str().is_some_and(|t| t.contains("chief")),
+        "{recent}"
+    );
+}
