@@ -134,6 +134,12 @@ fn the_sites_page_and_the_article_view_set_the_policy_a_submission_meets() {
         "the answer lists the site's reasons: {body}"
     );
     assert_eq!(decide("rude").status().as_u16(), 200);
+    let history = page(&app, &cookie, &format!("/dashboard/comments/{id}"));
+    assert!(
+        history.contains("<td><bdi>rude</bdi></td>"),
+        "the reason is in the comment's history: {history}"
+    );
+    assert!(history.contains("Reject with this reason"));
     let (ok, csv, err) = app.cli(&["export", "decisions", "--since", "2020-01-01"]);
     assert!(ok, "{err}");
     assert!(csv.contains("rude"), "{csv}");

@@ -165,7 +165,11 @@ pub async fn detail(
         .comment_context(id)
         .await?
         .ok_or_else(|| DashError::NotFound(format!("There is no comment {id}.")))?;
-    Ok(page(StatusCode::OK, views::detail_page(&session, &found)))
+    let reasons = state.app.sites().removal_reasons().await?;
+    Ok(page(
+        StatusCode::OK,
+        views::detail_page(&session, &found, &reasons),
+    ))
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use crate::app::accounts::Session;
 use crate::domain::{CommentContext, ModComment};
 use crate::render::body_html;
 
-use super::{excerpt, layout, row_actions, score, status_badge, website};
+use super::{csrf, excerpt, layout, reason_select, row_actions, score, status_badge, website};
 
 fn comment_list(items: &[ModComment], current: i64) -> Markup {
     html! {
@@ -24,7 +24,7 @@ fn comment_list(items: &[ModComment], current: i64) -> Markup {
 }
 
 /// The detail page.
-pub fn detail_page(session: &Session, d: &CommentContext) -> Markup {
+pub fn detail_page(session: &Session, d: &CommentContext, reasons: &[String]) -> Markup {
     let c = &d.comment;
     let back = format!("/dashboard/comments/{}", c.id);
     layout(
@@ -44,6 +44,17 @@ pub fn detail_page(session: &Session, d: &CommentContext) -> Markup {
                 div.full dir="auto" { (PreEscaped(body_html(&c.body))) }
                 div.verdict { (score(c)) @if let Some(v) = &c.model_version { span.model { "model " (v) } } }
                 (row_actions(session, c.id.0, c.status, &back))
+                form.removal method="post" action="/dashboard/act" {
+                    (csrf(session))
+                    input type="hidden" name="ids" value=(c.id);
+                    input type="hidden" name="expected" value=(c.status.as_str());
+                    input type="hidden" name="back" value=(back);
+                    (reason_select("removal-reason", reasons))
+                    " "
+                    button type="submit" name="action" value="reject" { "Reject with this reason" }
+                    " "
+                    button type="submit" name="action" value="spam" { "Spam with this reason" }
+                }
             }
             @if let Some(p) = &d.parent {
                 h2 { "In reply to" }
@@ -59,13 +70,14 @@ pub fn detail_page(session: &Session, d: &CommentContext) -> Markup {
             h2 { "Moderation history" }
             @if d.log.is_empty() { p.empty { "No decisions yet." } } @else {
                 table.log {
-                    thead { tr { th { "When" } th { "Who" } th { "Action" } th { "From" } th { "To" } } }
+                    thead { tr { th { "When" } th { "Who" } th { "Action" } th { "From" } th { "To" } th { "Reason" } } }
                     tbody {
                         @for e in &d.log {
                             tr {
                                 td { (super::super::readable_time(e.at)) }
-                                td { @match &e.moderator { Some(m) => bdi { (m) }, None => em { "spam filter" } } }
+                                td { @match &e.moderator { Some(m) => bdi { (m) }, None => em { "the service" } } }
                                 td { (e.action) } td { (e.from.as_str()) } td { (e.to.as_str()) }
+                                td { bdi { (e.reason.clone().unwrap_or_default()) } }
                             }
                         }
                     }
