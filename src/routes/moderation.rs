@@ -220,6 +220,16 @@ impl ActionJson {
     }
 }
 
+/// The answer to a decision: `{id, from, status, moderator}`.
+fn acted_answer(acted: &crate::domain::Acted, moderator: &Moderator) -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({
+        "id": acted.id,
+        "from": acted.from,
+        "status": acted.to,
+        "moderator": moderator.name,
+    }))
+}
+
 /// `POST /api/v1/moderation/comments/{id}` with `{"action": "approve"|"reject"|"spam"|"ham"}`.
 #[utoipa::path(post, path = "/api/v1/moderation/comments/{id}", tag = "moderation",
     security(("bearer" = []), ("basic" = [])),
@@ -272,12 +282,7 @@ pub async fn apply_action(
         .moderation()
         .decide(&moderator, id, action, reject_label, expected, reason)
         .await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({
-        "id": acted.id,
-        "from": acted.from,
-        "status": acted.to,
-        "moderator": moderator.name,
-    })))
+    Ok(acted_answer(&acted, &moderator))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -351,12 +356,7 @@ pub async fn dismiss_reports(
         .moderation()
         .dismiss_reports(&moderator, id)
         .await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({
-        "id": acted.id,
-        "from": acted.from,
-        "status": acted.to,
-        "moderator": moderator.name,
-    })))
+    Ok(acted_answer(&acted, &moderator))
 }
 
 /// `POST /api/v1/moderation/campaigns/{id}` with `{"action": …}`: decides every comment of
