@@ -134,6 +134,14 @@ pub struct TrainArgs {
     /// Weight of one unlabelled text against one labelled text (with `--unlabelled`).
     #[arg(long, default_value_t = crate::classifier::pipeline::DEFAULT_UNLABELLED_WEIGHT)]
     unlabelled_weight: f64,
+    /// A site's labelled comments (TSV `spam|ham<TAB>text`, or a YouTube CSV): the base is
+    /// trained from FILE... and this site's layer over it from these, exactly as the service
+    /// does for a site with those labels; the model file holds both and scores with both.
+    #[arg(long, value_name = "SITEFILE")]
+    site_labels: Option<PathBuf>,
+    /// Strength of the base in a site's layer, in comments (with `--site-labels`).
+    #[arg(long, default_value_t = crate::classifier::site::PRIOR_DOCS)]
+    site_prior: f64,
     /// Memory of one dense batch handed to linfa, in MiB.
     #[arg(long, default_value_t = TrainParams::default().batch_bytes >> 20)]
     batch_mib: usize,
@@ -303,7 +311,17 @@ pub fn run(command: ModelCommand, components: &Components) -> anyhow::Result<()>
             let texts = pipeline::load_labelled(&args.files)?;
             let unlabelled = pipeline::load_unlabelled(&args.unlabelled)?;
             let started = std::time::Instant::now();
-            let bundle = pipeline::train_bundle(&texts, &args.files, &unlabelled, &options)?;
+            let mut bundle = pipeline::train_bundle(&texts, &args.files, &unlabelled, &options)?;
+            if let Some(file) = &args.site_labels {
+                if !(args.site_prior.is_finite() && args.site_prior > 0.0) {
+                    bail!("--site-prior must be a positive number");
+                }
+                bundle.site_layer = Some(pipeline::site_layer_from_file(
+                    &bundle,
+                    file,
+                    args.site_prior,
+                )?);
+            }
             bundle
                 .save(&args.out)
                 .with_context(|| format!("failed to write {}", args.out.display()))?;
@@ -318,6 +336,15 @@ pub fn run(command: ModelCommand, components: &Components) -> anyhow::Result<()>
                     .map_or(1.0, SpamScore::probability),
                 args.out.display()
             );
+            if let Some(layer) = &bundle.site_layer {
+                println!(
+                    "site layer {} learnt {} labels ({} spam, {} ham) over it",
+                    layer.version,
+                    layer.label_count(),
+                    layer.labels.spam,
+                    layer.labels.ham
+                );
+            }
             Ok(())
         }
         ModelCommand::Train(_) => {

@@ -229,7 +229,7 @@ fn explain_in(
         Some(Scored {
             score,
             reasons,
-            model_version: classifier.info.version.clone(),
+            model_version: classifier.scored_version.clone(),
         })
     })
 }

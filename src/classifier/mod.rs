@@ -17,6 +17,7 @@ pub mod model;
 pub mod pipeline;
 pub mod reasons;
 mod scratch;
+pub mod site;
 pub mod tally;
 pub mod tokenize;
 pub mod train;
@@ -62,6 +63,19 @@ pub struct ModelInfo {
     pub threshold: f64,
     pub training: model::TrainingSummary,
     pub calibration: Option<model::Calibration>,
+    /// The site layer over the base, when this scorer is a site's: its version, site and
+    /// how many labels it learnt.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub site_layer: Option<LayerInfo>,
+}
+
+/// A site layer, as a model's summary names it.
+#[derive(Debug, Clone, Serialize)]
+pub struct LayerInfo {
+    pub site: String,
+    pub version: String,
+    pub created_at: String,
+    pub labels: site::LayerLabels,
 }
 
 /// A loaded model, ready to score. Immutable: a new model is a new `Classifier`.
@@ -76,6 +90,13 @@ pub struct Classifier {
     /// training, which carry no evidence (and which linfa is never shown either: see
     /// [`Classifier::feature_counts`]).
     weights: Vec<f64>,
+    /// The base's per-class `ln P(column | class)` (ham, spam), its feature mass and its
+    /// comments per class: what a site layer is drawn around.
+    class_log_prob: [Vec<f64>; 2],
+    class_mass: [f64; 2],
+    class_docs: [f64; 2],
+    /// The version comments scored by this scorer store: the base's, or `<base>+<layer>`.
+    scored_version: String,
 }
 
 /// Reads a named array out of linfa's serialised class histogram.
@@ -139,7 +160,12 @@ impl Classifier {
         if !bias.is_finite() || weights.iter().any(|w| !w.is_finite()) {
             return Err(invalid("the model holds non-finite parameters"));
         }
-        Ok(Self {
+        let docs = |c: &serde_json::Value| {
+            c.get("class_count")
+                .and_then(serde_json::Value::as_f64)
+                .unwrap_or(0.0)
+        };
+        let base = Self {
             info: ModelInfo {
                 version: bundle.version.clone(),
                 created_at: bundle.created_at.clone(),
@@ -149,12 +175,77 @@ impl Classifier {
                     .map_or(1.0, SpamScore::probability),
                 training: bundle.training.clone(),
                 calibration: bundle.calibration.clone(),
+                site_layer: None,
             },
             threshold_log_odds: bundle.threshold_log_odds,
             settings: bundle.features,
             bias,
             weights,
+            class_mass: [ham_n.iter().sum(), spam_n.iter().sum()],
+            class_docs: [docs(ham), docs(spam)],
+            class_log_prob: [ham_lp, spam_lp],
+            scored_version: bundle.version.clone(),
+        };
+        Ok(match &bundle.site_layer {
+            Some(layer) => base.with_layer(layer),
+            None => base,
         })
+    }
+
+    /// This base with `layer` over it: the site's scorer (see [`site`] for how the two
+    /// combine). The threshold stays the base's.
+    pub fn with_layer(&self, layer: &site::SiteLayer) -> Self {
+        let tau = |c: usize| layer.prior_docs * self.class_mass[c] / self.class_docs[c].max(1.0);
+        let (tau_h, tau_s) = (tau(HAM), tau(SPAM));
+        let (mut n_h, mut n_s) = (0.0, 0.0);
+        for &(_, s, h) in &layer.columns {
+            n_s += s;
+            n_h += h;
+        }
+        let mut site = vec![(0.0, 0.0); self.weights.len()];
+        for &(column, s, h) in &layer.columns {
+            if let Some(slot) = site.get_mut(column as usize) {
+                *slot = (s, h);
+            }
+        }
+        let weights = (0..self.weights.len())
+            .map(|j| {
+                let (s, h) = site[j];
+                if self.weights[j] == 0.0 && s == 0.0 && h == 0.0 {
+                    return 0.0;
+                }
+                let theta = |n: f64, t: f64, lp: f64, total: f64| (n + t * lp.exp()) / (total + t);
+                theta(s, tau_s, self.class_log_prob[SPAM][j], n_s).ln()
+                    - theta(h, tau_h, self.class_log_prob[HAM][j], n_h).ln()
+            })
+            .collect();
+        let p_base = 1.0 / (1.0 + (-self.bias).exp());
+        let docs = layer.spam_docs + layer.ham_docs;
+        let p = (layer.spam_docs + layer.prior_docs * p_base) / (docs + layer.prior_docs);
+        let mut info = self.info.clone();
+        info.site_layer = Some(LayerInfo {
+            site: layer.site.clone(),
+            version: layer.version.clone(),
+            created_at: layer.created_at.clone(),
+            labels: layer.labels,
+        });
+        Self {
+            info,
+            threshold_log_odds: self.threshold_log_odds,
+            settings: self.settings,
+            bias: p.ln() - (1.0 - p).ln(),
+            weights,
+            class_log_prob: self.class_log_prob.clone(),
+            class_mass: self.class_mass,
+            class_docs: self.class_docs,
+            scored_version: format!("{}+{}", self.info.version, layer.version),
+        }
+    }
+
+    /// The version a comment scored by this scorer stores: the base's, or `<base>+<layer>`
+    /// for a site's.
+    pub fn scored_version(&self) -> &str {
+        &self.scored_version
     }
 
     /// The model that ships in `models/default.json`, built into the binary so the service

@@ -77,6 +77,10 @@ pub struct ModelBundle {
     /// For a retrained model: the labels it learned and the acceptance check's verdict.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retraining: Option<RetrainReport>,
+    /// A site's layer over this base (`model train --site-labels`): scoring with the file
+    /// then scores as the service would for that site.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site_layer: Option<super::site::SiteLayer>,
 }
 
 /// Where a retrained model comes from.

@@ -327,7 +327,36 @@ fn fit_bundle(
         nb,
         lineage: None,
         retraining: None,
+        site_layer: None,
     })
+}
+
+/// A site's layer over `bundle` from a labelled file, as the service learns one from a
+/// site's labels (each counting once).
+///
+/// # Errors
+/// An unreadable file, or one without labels.
+pub fn site_layer_from_file(
+    bundle: &ModelBundle,
+    file: &Path,
+    prior_docs: f64,
+) -> anyhow::Result<super::site::SiteLayer> {
+    let base = Classifier::from_bundle(bundle)?;
+    let texts = load_labelled(&[file.to_owned()])?;
+    let site = file.file_name().map_or_else(
+        || file.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let examples = texts.iter().filter_map(|t| {
+        Some(super::site::SiteExample {
+            doc: Document::text(&t.text),
+            label: t.label?,
+            weight: 1.0,
+        })
+    });
+    Ok(super::site::SiteLayer::learn(
+        &site, &base, examples, prior_docs,
+    ))
 }
 
 /// Results on one test file.
