@@ -64,6 +64,16 @@ pub enum ModelCommand {
         #[arg(long, hide = true)]
         in_process: bool,
     },
+    /// Whether a model holds names or languages against a person: the same civil comments
+    /// under 30 names from many cultures, and civil comments in languages the corpora lack,
+    /// against English ones.
+    Fairness {
+        /// Model file; the shipped default model when omitted.
+        #[arg(long)]
+        model: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
     /// List the models in the data directory's store (`*` marks the active one).
     List {
         #[arg(long)]
@@ -169,6 +179,7 @@ impl TrainArgs {
             counts: self.counts,
             fold: self.fold == "on",
             html: self.html == "on",
+            name_signals: true,
         };
         features
             .check()
@@ -353,6 +364,36 @@ pub fn run(command: ModelCommand, components: &Components) -> anyhow::Result<()>
             fit_in_child(args)
         }
         ModelCommand::Score { model, input } => score(model.as_deref(), &input),
+        ModelCommand::Fairness { model, json } => {
+            let classifier = load_classifier(model.as_deref())?;
+            let found = crate::classifier::fairness::check(&classifier);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&found)?);
+                return Ok(());
+            }
+            println!(
+                "names: the same text under {} names, largest spread of P(spam) {:.3} (per text: {})",
+                crate::classifier::fairness::NAMES.len(),
+                found.max_name_spread,
+                found
+                    .name_spread
+                    .iter()
+                    .map(|s| format!("{s:.3}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            println!(
+                "languages: English mean P(spam) {:.3}; other languages' mean {:.3}, highest {:.3} (threshold {:.3})",
+                found.english_mean,
+                found.other_languages_mean,
+                found.other_languages_max,
+                found.threshold
+            );
+            for (lang, p, evidence) in &found.other_languages {
+                println!("  {lang}\tP(spam) {p:.3}\tevidence {evidence:.2}");
+            }
+            Ok(())
+        }
         ModelCommand::Evaluate {
             model,
             train,

@@ -252,11 +252,23 @@ pub fn retrain(
         accepted,
         verdict,
     };
+    // The labels' features are evidence now too.
+    let seen = base.seen.clone().map(|mut seen| {
+        for doc in &docs {
+            crate::classifier::tokenize::for_each_hashed(
+                &doc.document(),
+                &base.features,
+                &mut |_, h| seen.insert(h),
+            );
+        }
+        seen
+    });
     let bundle = ModelBundle {
         version: version.clone(),
         created_at,
         training,
         nb,
+        seen,
         lineage: Some(Lineage {
             base: base.version.clone(),
             parent: current_bundle.version.clone(),

@@ -55,6 +55,7 @@ pub fn verdict(
         reasons_json: serde_json::to_string(&scored.reasons)
             .context("failed to encode the filter's reasons")?,
         model_version: scored.model_version,
+        evidence: scored.evidence,
     }))
 }
 
@@ -93,14 +94,22 @@ impl Scoring {
         crate::metrics::global()
             .scoring
             .observe_duration(started.elapsed());
+        // A verdict on too little evidence never files a comment as spam: a person judges it.
+        let thin = verdict
+            .as_ref()
+            .is_some_and(|v| v.evidence < crate::classifier::MIN_EVIDENCE);
         let status = match &verdict {
-            Some(v) if v.log_odds >= threshold => CommentStatus::Spam,
+            Some(v) if v.log_odds >= threshold && !thin => CommentStatus::Spam,
             _ => CommentStatus::Pending,
         };
         Ok(crate::domain::Filing {
             status,
             verdict,
-            signals: Vec::new(),
+            signals: if thin {
+                vec![crate::domain::Signal::ThinEvidence]
+            } else {
+                Vec::new()
+            },
         })
     }
 }

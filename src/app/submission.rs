@@ -387,7 +387,7 @@ impl Submissions {
             Door::Import { kept } if kept != CommentStatus::Pending => filing.status = kept,
             _ => {}
         }
-        filing.signals = findings.signals.clone();
+        filing.signals.extend(findings.signals.iter().cloned());
         // A genuine token is claimed as used in the filing's own unit of work (so a refused
         // or failed filing leaves it free); if it was used before, the comment is filed as
         // a replay instead, as the guard would have judged it.

@@ -8,6 +8,7 @@
 
 pub mod corpus;
 mod explain;
+pub mod fairness;
 mod fnv;
 pub mod fold;
 pub mod html;
@@ -17,6 +18,7 @@ pub mod model;
 pub mod pipeline;
 pub mod reasons;
 mod scratch;
+pub mod seen;
 pub mod site;
 pub mod tally;
 pub mod tokenize;
@@ -51,6 +53,9 @@ pub struct Scored {
     pub score: SpamScore,
     pub reasons: Vec<Reason>,
     pub model_version: String,
+    /// The share of the comment's feature mass on features the model has evidence for
+    /// (0 to 1): below [`MIN_EVIDENCE`], too little to call it spam.
+    pub evidence: f64,
 }
 
 /// Summary of a loaded model, for the API and dashboards.
@@ -97,7 +102,17 @@ pub struct Classifier {
     class_docs: [f64; 2],
     /// The version comments scored by this scorer store: the base's, or `<base>+<layer>`.
     scored_version: String,
+    /// The features the base saw in training (`None` for a model made before it existed:
+    /// every feature counts, as it did).
+    seen: Option<Arc<seen::SeenSet>>,
+    /// Per column, whether a site layer's labels touched it: a feature there counts even
+    /// if the base never saw it.
+    site_columns: Vec<bool>,
 }
+
+/// Below this share of a comment's (squared, normalised) feature mass on features the model
+/// has evidence for, its verdict is too thin to file it as spam: it waits for a person.
+pub const MIN_EVIDENCE: f64 = 0.35;
 
 /// Reads a named array out of linfa's serialised class histogram.
 fn class_array(class: &serde_json::Value, field: &str) -> Option<Vec<f64>> {
@@ -148,6 +163,8 @@ impl Classifier {
                 .unwrap_or(0.0)
         };
         let bias = prior(spam).ln() - prior(ham).ln();
+        // One more column than the width, always 0: where a feature the model never saw
+        // goes, so it counts in the comment's length but carries no weight.
         let weights: Vec<f64> = (0..width)
             .map(|j| {
                 if spam_n[j] == 0.0 && ham_n[j] == 0.0 {
@@ -156,6 +173,7 @@ impl Classifier {
                     spam_lp[j] - ham_lp[j]
                 }
             })
+            .chain(std::iter::once(0.0))
             .collect();
         if !bias.is_finite() || weights.iter().any(|w| !w.is_finite()) {
             return Err(invalid("the model holds non-finite parameters"));
@@ -185,6 +203,8 @@ impl Classifier {
             class_docs: [docs(ham), docs(spam)],
             class_log_prob: [ham_lp, spam_lp],
             scored_version: bundle.version.clone(),
+            seen: bundle.seen.clone().map(Arc::new),
+            site_columns: Vec::new(),
         };
         Ok(match &bundle.site_layer {
             Some(layer) => base.with_layer(layer),
@@ -202,13 +222,16 @@ impl Classifier {
             n_s += s;
             n_h += h;
         }
-        let mut site = vec![(0.0, 0.0); self.weights.len()];
+        let width = self.settings.width();
+        let mut site = vec![(0.0, 0.0); width];
+        let mut site_columns = vec![false; width];
         for &(column, s, h) in &layer.columns {
             if let Some(slot) = site.get_mut(column as usize) {
                 *slot = (s, h);
+                site_columns[column as usize] = true;
             }
         }
-        let weights = (0..self.weights.len())
+        let weights = (0..width)
             .map(|j| {
                 let (s, h) = site[j];
                 if self.weights[j] == 0.0 && s == 0.0 && h == 0.0 {
@@ -218,6 +241,7 @@ impl Classifier {
                 theta(s, tau_s, self.class_log_prob[SPAM][j], n_s).ln()
                     - theta(h, tau_h, self.class_log_prob[HAM][j], n_h).ln()
             })
+            .chain(std::iter::once(0.0))
             .collect();
         let p_base = 1.0 / (1.0 + (-self.bias).exp());
         let docs = layer.spam_docs + layer.ham_docs;
@@ -239,6 +263,25 @@ impl Classifier {
             class_mass: self.class_mass,
             class_docs: self.class_docs,
             scored_version: format!("{}+{}", self.info.version, layer.version),
+            seen: self.seen.clone(),
+            site_columns,
+        }
+    }
+
+    /// The column a feature hashed `hash` counts in: its own when the model has evidence
+    /// for it (saw it in training, or a site's labels touched its column), else the
+    /// weightless extra column.
+    #[inline]
+    pub(crate) fn column_of(&self, columns: Columns, hash: u64) -> usize {
+        let column = columns.of(hash);
+        match &self.seen {
+            Some(seen)
+                if !seen.contains(hash)
+                    && !self.site_columns.get(column).copied().unwrap_or(false) =>
+            {
+                self.weights.len() - 1
+            }
+            _ => column,
         }
     }
 
@@ -289,7 +332,7 @@ impl Classifier {
         let columns = Columns::new(bits);
         Tally::with(bits, |tally| {
             for_each_hashed(doc, &self.settings, &mut |_, h| {
-                tally.add(columns.of(h));
+                tally.add(self.column_of(columns, h));
             });
             let mut weighed = Weighed::new(self.settings.counts);
             tally.drain(|column, tf| weighed.add(tf, self.weights[column]));

@@ -81,6 +81,10 @@ pub struct ModelBundle {
     /// then scores as the service would for that site.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub site_layer: Option<super::site::SiteLayer>,
+    /// The features the training texts held: only these carry weight when scoring (`None`
+    /// in a model made before it existed, which scores every feature as it did).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seen: Option<super::seen::SeenSet>,
 }
 
 /// Where a retrained model comes from.

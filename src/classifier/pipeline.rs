@@ -10,7 +10,7 @@ use super::Classifier;
 use super::corpus::{self, LabelledText};
 use super::metrics::{self, Metrics};
 use super::model::{Calibration, ModelBundle, TrainingSummary};
-use super::tokenize::{Document, FeatureSettings};
+use super::tokenize::{Document, FeatureSettings, for_each_hashed};
 use super::train::{self, Example, TrainParams};
 use crate::domain::{Label, Timestamp};
 
@@ -225,7 +225,18 @@ pub fn train_bundle(
         .into_iter()
         .partition(|t| is_calibration(&t.key, options.calibration_share));
     let held_out = examples_of(&held_out, &weights);
+    let mut seen = super::seen::SeenSet::new(super::seen::DEFAULT_BITS);
+    for text in texts
+        .iter()
+        .map(|t| t.text.as_str())
+        .chain(unlabelled.iter().map(String::as_str))
+    {
+        for_each_hashed(&Document::text(text), &options.features, &mut |_, h| {
+            seen.insert(h)
+        });
+    }
     let mut bundle = fit_bundle(examples_of(&fit_part, &weights), files, options, None)?;
+    bundle.seen = Some(seen);
     // Adapted before the threshold is chosen, so the threshold is the adapted model's.
     if !unlabelled.is_empty() {
         bundle.nb = adapt(&bundle, unlabelled, options)?;
@@ -328,6 +339,7 @@ fn fit_bundle(
         lineage: None,
         retraining: None,
         site_layer: None,
+        seen: None,
     })
 }
 

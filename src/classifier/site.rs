@@ -22,7 +22,7 @@ use crate::domain::Label;
 
 /// How many comments' worth of evidence the base counts for in a site's layer (`τ`).
 /// Chosen on the public proxy (leave-one-video-out learning curve, `bench/accuracy.sh`).
-pub const PRIOR_DOCS: f64 = 40.0;
+pub const PRIOR_DOCS: f64 = 80.0;
 
 /// Labels a layer learnt, by where they came from.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

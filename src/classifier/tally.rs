@@ -39,8 +39,9 @@ impl Tally {
     }
 
     fn prepare(&mut self, width_bits: u8) {
+        // One more than the width: the column of features a model never saw.
         let width = if width_bits <= DENSE_BITS {
-            1usize << width_bits
+            (1usize << width_bits) + 1
         } else {
             0
         };
@@ -137,6 +138,8 @@ impl Tally {
 pub struct Weighed {
     dot: f64,
     squares: f64,
+    /// `squares` of the columns with a weight: the mass the model has evidence for.
+    evidenced: f64,
     counts: CountTransform,
     /// `ln(1 + n)` for small counts, fetched once per comment: fetching it per column
     /// checked its initialisation every time (cachegrind of the classifier benchmark).
@@ -148,6 +151,7 @@ impl Weighed {
         Self {
             dot: 0.0,
             squares: 0.0,
+            evidenced: 0.0,
             counts,
             ln_1p: ln_1p_table(),
         }
@@ -181,6 +185,18 @@ impl Weighed {
         let v = self.value(tf);
         self.dot += v * weight;
         self.squares += v * v;
+        if weight != 0.0 {
+            self.evidenced += v * v;
+        }
+    }
+
+    /// The share of the comment's squared mass on columns with a weight (0 for none).
+    pub fn evidence(&self) -> f64 {
+        if self.squares > 0.0 {
+            self.evidenced / self.squares
+        } else {
+            0.0
+        }
     }
 
     /// What every raw value is multiplied by: `1 / length` for `LogL2`, else 1.

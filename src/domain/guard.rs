@@ -30,6 +30,9 @@ pub enum Signal {
     Held(String),
     /// One of this many near-identical comments that arrived within a day.
     Campaign { size: usize },
+    /// The filter has too little evidence about this text (a language it never saw, say)
+    /// to call it spam: it waits for a person instead.
+    ThinEvidence,
 }
 
 impl Signal {
@@ -60,6 +63,7 @@ impl fmt::Display for Signal {
             Signal::Blocked(what) => write!(f, "block list: {what}"),
             Signal::Held(what) => write!(f, "hold list: {what}"),
             Signal::Campaign { size } => write!(f, "one of {size} near-identical comments"),
+            Signal::ThinEvidence => f.write_str("the filter has too little evidence"),
         }
     }
 }

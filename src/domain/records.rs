@@ -84,6 +84,8 @@ pub struct StoredVerdict {
     /// JSON array of reasons.
     pub reasons_json: String,
     pub model_version: String,
+    /// The share of the text's features the model has evidence for (not stored).
+    pub evidence: f64,
 }
 
 /// A submission as it is filed: the status the filter gave it and its verdict.
