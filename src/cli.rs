@@ -295,6 +295,7 @@ fn run(mut cli: Cli) -> anyhow::Result<()> {
                 trust_after: trust_after.map(|n| n.max(1)),
                 close_after_days: close_after_days.map(|d| (d > 0).then_some(d)),
                 auto_hide_reports: auto_hide_reports.map(|n| (n > 0).then_some(n)),
+                promoted: None,
                 removal_reasons: match removal_reasons.as_deref().map(str::trim) {
                     None => None,
                     Some("default") => Some(None),

@@ -78,6 +78,17 @@ pub enum ModelCommand {
     List {
         #[arg(long)]
         json: bool,
+        /// Only what concerns this site: each model's layer for it (version and labels).
+        #[arg(long, value_name = "ORIGIN")]
+        site: Option<String>,
+    },
+    /// Put a site's moderator labels into the shared base model at the next retraining
+    /// (`--off` takes them out again). Without it, a site's labels shape only its own layer.
+    Promote {
+        #[arg(long, value_name = "ORIGIN")]
+        site: String,
+        #[arg(long)]
+        off: bool,
     },
     /// Make a stored model the active one (also to roll back; `base` is the model the
     /// service starts from), and re-score the queue.
@@ -277,9 +288,59 @@ pub fn run(command: ModelCommand, components: &Components) -> anyhow::Result<()>
             args.push("--in-process".into());
             fit_in_child(args)
         }
-        ModelCommand::List { json } => {
+        ModelCommand::Promote { site, off } => {
+            let origin = crate::domain::ThreadUrl::parse(&site)
+                .map(|u| u.origin())
+                .map_err(|e| anyhow!("--site: {e}"))?;
+            let app = App::open(components)?;
+            let change = crate::domain::SitePolicyChange {
+                promoted: Some(!off),
+                ..Default::default()
+            };
+            block_on(app.sites().set_policy(&origin, change))?;
+            if off {
+                println!("{origin}'s labels shape only its own layer from the next retraining");
+            } else {
+                println!(
+                    "{origin}'s moderator labels go into the shared base model from the next retraining (every site's scores)"
+                );
+            }
+            Ok(())
+        }
+        ModelCommand::List { json, site } => {
             let app = App::open_for_admin(components)?;
-            let models = block_on(app.filter().list())?;
+            let mut models = block_on(app.filter().list())?;
+            if let Some(site) = &site {
+                let origin = crate::domain::ThreadUrl::parse(site)
+                    .map(|u| u.origin())
+                    .map_err(|e| anyhow!("--site: {e}"))?;
+                for m in &mut models {
+                    m.site_layers.retain(|l| l.site == origin);
+                }
+                if !json {
+                    for m in &models {
+                        let layer = m.site_layers.first().map_or_else(
+                            || "no layer: scored by the base".to_owned(),
+                            |l| {
+                                format!(
+                                    "layer {} ({} labels: {} spam, {} ham)",
+                                    l.version,
+                                    l.labels.spam + l.labels.ham,
+                                    l.labels.spam,
+                                    l.labels.ham
+                                )
+                            },
+                        );
+                        println!(
+                            "{} {}\t{}\t{origin}: {layer}",
+                            if m.active { '*' } else { ' ' },
+                            m.version,
+                            m.created_at
+                        );
+                    }
+                    return Ok(());
+                }
+            }
             if json {
                 println!("{}", serde_json::to_string_pretty(&models)?);
             }

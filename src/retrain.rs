@@ -64,6 +64,9 @@ fn is_held_out(id: i64) -> bool {
 /// Owned per-label data the examples borrow from.
 struct LabelDoc {
     id: i64,
+    /// The site's origin, and where the label came from (`moderator`, `akismet`, `import`).
+    site: String,
+    source: String,
     label: Label,
     body: String,
     author: String,
@@ -76,6 +79,8 @@ impl LabelDoc {
         let website_host = l.website.as_deref().and_then(website_host);
         Self {
             id: l.comment_id.0,
+            site: l.site,
+            source: l.source,
             label: l.label,
             body: l.body,
             author: l.author,
@@ -156,9 +161,37 @@ fn acceptance_check(candidate: Option<&Metrics>, current: Option<&Metrics>) -> (
     )
 }
 
-/// Trains a candidate from `base` plus every current label and checks it against the model
-/// in use (`current_bundle`) on held-out recent labels. The caller stores the model and
-/// activates it when `activated` says so (it passed the acceptance check, or `force`).
+/// How much one label an app sent through the Akismet API (`submit-spam`, `submit-ham`)
+/// counts against a moderator's.
+pub const FEEDBACK_WEIGHT: f64 = 0.25;
+
+/// Whether an app's feedback label contradicts what `scorer` is sure of: "ham" for a text
+/// it files as spam, or "spam" for one it scores below 10 %. Such labels are held back for
+/// a moderator to confirm (labelling the comment themselves) rather than learnt: a flood of
+/// them is how one key would poison its site's layer.
+fn contradicts(scorer: &Classifier, doc: &LabelDoc) -> bool {
+    let z = scorer.log_odds(&doc.document());
+    match doc.label {
+        Label::Ham => z >= scorer.threshold_log_odds(),
+        Label::Spam => z < -(9.0f64).ln(),
+    }
+}
+
+/// Builds the next model and checks it against the one in use (`current_bundle`).
+///
+/// - **The base** is `base` (the shipped model, or `REPLYGUARD_MODEL`) plus the moderator
+///   labels of the sites in `promoted` (`replyguard model promote --site ORIGIN`): no other
+///   label ever changes it, so no site's labels reach another site's scores.
+/// - **Each site with labels gets its own layer** over that base (`classifier::site`), from
+///   its labels only: a moderator's count fully, an app's feedback for
+///   [`FEEDBACK_WEIGHT`], and feedback that contradicts the site's model in use is held back.
+/// - **Each layer has its own acceptance check**, on the site's held-out moderator labels
+///   (a hash-chosen share of its recent ones), against the site's model in use. A refused
+///   layer is not used: the site keeps the layer it had. The model is activated when a
+///   site's layer (or the base) changed and passed, or with `force`.
+///
+/// Labels are summed in comment order, so a reversed or removed label is unlearned exactly:
+/// the next layer is the one that never saw it.
 ///
 /// # Errors
 /// No labels or a damaged model.
@@ -167,7 +200,9 @@ pub fn retrain(
     current_bundle: &ModelBundle,
     base: &ModelBundle,
     options: &RetrainOptions,
+    promoted: &[String],
 ) -> anyhow::Result<(ModelBundle, Retrained)> {
+    use crate::classifier::site::{PRIOR_DOCS, SiteExample, SiteLayer};
     if !(options.label_weight.is_finite() && options.label_weight > 0.0) {
         bail!("the label weight must be a positive number");
     }
@@ -188,96 +223,178 @@ pub fn retrain(
         .collect();
     // Comment order from here on, so the same labels always give the same model.
     docs.sort_by_key(|(d, _)| d.id);
-    let params = TrainParams {
-        alpha: base.alpha,
-        ..TrainParams::default()
-    };
     let weight = options.label_weight;
 
-    // The candidate the acceptance check judges: base plus the labels not held out. Naive Bayes keeps
-    // counts, so the model that goes live is this one plus the held-out labels: every
-    // label is fitted once (it used to be twice: once for the acceptance check, once from the base).
-    let judged_nb = train::fit_counts(
-        docs.iter()
-            .filter(|(_, h)| !*h)
-            .map(|(d, _)| d.example(weight)),
-        &base.features,
-        &params,
-        Some(base.nb.clone()),
-    )
-    .map_err(|e| anyhow!(e))?;
-    let judged = Classifier::from_bundle(&ModelBundle {
-        nb: judged_nb.clone(),
-        ..base.clone()
-    })?;
-    let held_docs: Vec<&LabelDoc> = docs.iter().filter(|(_, h)| *h).map(|(d, _)| d).collect();
-    let candidate_metrics = metrics_on(&judged, &held_docs);
-    let current_metrics = metrics_on(&current, &held_docs);
-    let (accepted, verdict) =
-        acceptance_check(candidate_metrics.as_ref(), current_metrics.as_ref());
-    let held_out = held_docs.len();
-    drop(judged);
-    let nb = if held_out == 0 {
-        judged_nb
-    } else {
-        train::fit_counts(
-            held_docs.iter().map(|d| d.example(weight)),
+    // The base: the corpus, plus what the operator promoted.
+    let promoted_docs: Vec<&LabelDoc> = docs
+        .iter()
+        .map(|(d, _)| d)
+        .filter(|d| d.source == "moderator" && promoted.contains(&d.site))
+        .collect();
+    let mut base_bundle = base.clone();
+    base_bundle.site_layer = None;
+    base_bundle.site_layers = Vec::new();
+    if !promoted_docs.is_empty() {
+        let params = TrainParams {
+            alpha: base.alpha,
+            ..TrainParams::default()
+        };
+        base_bundle.nb = train::fit_counts(
+            promoted_docs.iter().map(|d| d.example(weight)),
             &base.features,
             &params,
-            Some(judged_nb),
+            Some(base.nb.clone()),
         )
-        .map_err(|e| anyhow!(e))?
+        .map_err(|e| anyhow!(e))?;
+        if let Some(seen) = base_bundle.seen.as_mut() {
+            for d in &promoted_docs {
+                crate::classifier::tokenize::for_each_hashed(
+                    &d.document(),
+                    &base.features,
+                    &mut |_, h| seen.insert(h),
+                );
+            }
+        }
+    }
+    let base_scorer = Classifier::from_bundle(&base_bundle)?;
+
+    // Each site's layer, from its own labels, checked on its own held-out ones.
+    let mut by_site: std::collections::BTreeMap<&str, Vec<(&LabelDoc, bool)>> = Default::default();
+    for (d, held) in &docs {
+        by_site.entry(d.site.as_str()).or_default().push((d, *held));
+    }
+    fn example(d: &LabelDoc, weight: f64) -> SiteExample<'_> {
+        SiteExample {
+            doc: d.document(),
+            label: d.label,
+            weight: weight
+                * if d.source == "akismet" {
+                    FEEDBACK_WEIGHT
+                } else {
+                    1.0
+                },
+        }
+    }
+    let mut layers = Vec::new();
+    let mut checks = Vec::new();
+    let (mut cand_scored, mut cur_scored) = (Vec::new(), Vec::new());
+    let promoted_count = promoted_docs.len();
+    let mut changed = promoted_count > 0;
+    for (site, site_docs) in by_site {
+        let in_use = current.for_site(site);
+        let mut held_back = 0;
+        let usable: Vec<(&LabelDoc, bool)> = site_docs
+            .into_iter()
+            .filter(|(d, _)| {
+                let keep = d.source != "akismet" || !contradicts(in_use, d);
+                held_back += usize::from(!keep);
+                keep
+            })
+            .collect();
+        let fit = SiteLayer::learn(
+            site,
+            &base_scorer,
+            usable
+                .iter()
+                .filter(|(_, held)| !held)
+                .map(|(d, _)| example(d, weight)),
+            PRIOR_DOCS,
+        );
+        let candidate = base_scorer.with_layer(&fit);
+        let reference: Vec<&LabelDoc> = usable
+            .iter()
+            .filter(|(d, held)| *held && d.source == "moderator")
+            .map(|(d, _)| *d)
+            .collect();
+        let (cand_m, cur_m) = (
+            metrics_on(&candidate, &reference),
+            metrics_on(in_use, &reference),
+        );
+        for d in &reference {
+            cand_scored.push((d.label, candidate.log_odds(&d.document())));
+            cur_scored.push((d.label, in_use.log_odds(&d.document())));
+        }
+        let (accepted, verdict) = acceptance_check(cand_m.as_ref(), cur_m.as_ref());
+        let learnt = usable.len();
+        if accepted || options.force {
+            layers.push(SiteLayer::learn(
+                site,
+                &base_scorer,
+                usable.iter().map(|(d, _)| example(d, weight)),
+                PRIOR_DOCS,
+            ));
+            changed = true;
+        } else if let Some(kept) = current_bundle.site_layers.iter().find(|l| l.site == site) {
+            layers.push(kept.clone());
+        }
+        checks.push(model::SiteCheck {
+            site: site.to_owned(),
+            labels: learnt,
+            held_back,
+            accepted,
+            verdict,
+        });
+    }
+    let total = docs.len();
+    let spam = docs.iter().filter(|(d, _)| d.label == Label::Spam).count();
+    let held_out = cand_scored.len();
+    let compute = |scored: &[(Label, f64)], threshold: f64| {
+        (!scored.is_empty()).then(|| Metrics::compute(scored, threshold))
     };
-    drop(held_docs);
-    let docs: Vec<LabelDoc> = docs.into_iter().map(|(d, _)| d).collect();
-    let spam = docs.iter().filter(|d| d.label == Label::Spam).count();
+    let refused: Vec<String> = checks
+        .iter()
+        .filter(|c| !c.accepted)
+        .map(|c| format!("{}: {}", c.site, c.verdict))
+        .collect();
+    let accepted = refused.is_empty();
+    let verdict = if accepted {
+        let (overall, _) = acceptance_check(
+            compute(&cand_scored, base_scorer.threshold_log_odds()).as_ref(),
+            compute(&cur_scored, current.threshold_log_odds()).as_ref(),
+        );
+        format!("every site's layer passed; {overall}")
+    } else {
+        format!(
+            "refused, the site keeps its layer in use: {}",
+            refused.join("; ")
+        )
+    };
     let created_at = Timestamp::now().to_rfc3339();
     let version = model::new_version(
         &created_at,
-        &format!("{}|{}|{}", current_bundle.version, docs.len(), spam),
+        &format!("{}|{}|{}", current_bundle.version, total, spam),
     );
-    let mut training = base.training.clone();
-    training.files.push("moderator labels".into());
-    training.texts += docs.len();
-    training.spam += spam;
-    training.ham += docs.len() - spam;
+    let mut training = base_bundle.training.clone();
+    if promoted_count > 0 {
+        training.files.push("promoted moderator labels".into());
+        training.texts += promoted_count;
+    }
     let report = RetrainReport {
-        labels: docs.len(),
+        labels: total,
         spam,
-        ham: docs.len() - spam,
+        ham: total - spam,
         label_weight: weight,
         held_out,
-        candidate: candidate_metrics,
-        current: current_metrics,
+        candidate: compute(&cand_scored, base_scorer.threshold_log_odds()),
+        current: compute(&cur_scored, current.threshold_log_odds()),
         accepted,
         verdict,
+        sites: checks,
     };
-    // The labels' features are evidence now too.
-    let seen = base.seen.clone().map(|mut seen| {
-        for doc in &docs {
-            crate::classifier::tokenize::for_each_hashed(
-                &doc.document(),
-                &base.features,
-                &mut |_, h| seen.insert(h),
-            );
-        }
-        seen
-    });
     let bundle = ModelBundle {
         version: version.clone(),
         created_at,
         training,
-        nb,
-        seen,
+        site_layers: layers,
         lineage: Some(Lineage {
             base: base.version.clone(),
             parent: current_bundle.version.clone(),
         }),
         retraining: Some(report.clone()),
-        ..base.clone()
+        ..base_bundle
     };
     Classifier::from_bundle(&bundle)?;
-    let activated = accepted || options.force;
+    let activated = changed || options.force;
     Ok((
         bundle,
         Retrained {

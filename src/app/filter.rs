@@ -90,7 +90,8 @@ impl Scoring {
         };
         let threshold = self.threshold_log_odds(&classifier);
         let started = std::time::Instant::now();
-        let verdict = verdict(&classifier, &doc)?;
+        // The site's own layer over the base, when it has one.
+        let verdict = verdict(classifier.for_site(&comment.thread.origin()), &doc)?;
         crate::metrics::global()
             .scoring
             .observe_duration(started.elapsed());
@@ -149,7 +150,7 @@ pub async fn rescore_pending(store: &Store, classifier: &Classifier) -> anyhow::
                 website_host: website_host.as_deref(),
                 email_domain: Some(&email_domain),
             };
-            if let Some(v) = verdict(classifier, &doc)? {
+            if let Some(v) = verdict(classifier.for_site(&row.site), &doc)? {
                 verdicts.push((row.id, v));
             }
         }
@@ -368,8 +369,9 @@ impl Filter {
         Ok(self.db.list_labels().await?)
     }
 
-    /// Retrains from the base model plus every label in this process, stores the model,
-    /// activates it if it passed the acceptance check (or `force`), and re-scores the queue when it
+    /// Retrains in this process (`retrain::retrain` says how: a layer per site from its own
+    /// labels, the base only from promoted sites'), stores the model, activates it if a
+    /// site's layer passed its acceptance check (or `force`), and re-scores the queue when it
     /// did. What the training child runs.
     ///
     /// # Errors
@@ -380,7 +382,16 @@ impl Filter {
     ) -> anyhow::Result<(Retrained, usize)> {
         let labels = self.labels().await?;
         let current = self.archive.load_active_or(&self.base).await?;
-        let (bundle, outcome) = crate::retrain::retrain(labels, &current, &self.base, options)?;
+        let promoted: Vec<String> = self
+            .db
+            .site_settings()
+            .await?
+            .into_iter()
+            .filter(|s| s.promoted)
+            .map(|s| s.origin)
+            .collect();
+        let (bundle, outcome) =
+            crate::retrain::retrain(labels, &current, &self.base, options, &promoted)?;
         drop(current);
         self.archive.save(&bundle).await?;
         let rescored = if outcome.activated {

@@ -38,6 +38,8 @@ pub struct StoredModel {
     pub active: bool,
     pub lineage: Option<Lineage>,
     pub retraining: Option<RetrainReport>,
+    /// Its per-site layers: which sites it scores with their own labels.
+    pub site_layers: Vec<crate::classifier::model::LayerHead>,
 }
 
 impl ModelArchive {
@@ -89,6 +91,7 @@ impl ModelArchive {
                     created_at: bundle.created_at.clone(),
                     lineage: bundle.lineage.clone(),
                     retraining: bundle.retraining.clone(),
+                    site_layers: layer_heads(bundle),
                 })?;
                 rows.save(&bundle.version, &provenance, &bundle.to_file_bytes()?)
                     .await?;
@@ -199,6 +202,7 @@ impl ModelArchive {
             created_at: base.created_at.clone(),
             lineage: None,
             retraining: None,
+            site_layers: Vec::new(),
         };
         let provenances: Vec<Provenance> = match &self.place {
             Place::Files(dir) => {
@@ -231,6 +235,7 @@ impl ModelArchive {
             created_at: file.created_at,
             lineage: file.lineage,
             retraining: file.retraining,
+            site_layers: file.site_layers,
         });
         Ok(std::iter::once(base_entry).chain(stored).collect())
     }
@@ -286,4 +291,18 @@ impl ModelArchive {
 /// Held while this process retrains; for a shared database, the database's lock with it.
 pub struct RunLock {
     _held: Option<RetrainLock>,
+}
+
+/// The identities of a model's site layers, without their counts.
+fn layer_heads(bundle: &ModelBundle) -> Vec<crate::classifier::model::LayerHead> {
+    bundle
+        .site_layers
+        .iter()
+        .map(|l| crate::classifier::model::LayerHead {
+            site: l.site.clone(),
+            version: l.version.clone(),
+            created_at: l.created_at.clone(),
+            labels: l.labels,
+        })
+        .collect()
 }

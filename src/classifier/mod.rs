@@ -108,6 +108,8 @@ pub struct Classifier {
     /// Per column, whether a site layer's labels touched it: a feature there counts even
     /// if the base never saw it.
     site_columns: Vec<bool>,
+    /// The per-site scorers of a model with site layers, by origin.
+    sites: std::collections::HashMap<String, Arc<Classifier>>,
 }
 
 /// Below this share of a comment's (squared, normalised) feature mass on features the model
@@ -205,11 +207,35 @@ impl Classifier {
             scored_version: bundle.version.clone(),
             seen: bundle.seen.clone().map(Arc::new),
             site_columns: Vec::new(),
+            sites: std::collections::HashMap::new(),
         };
-        Ok(match &bundle.site_layer {
+        let mut scorer = match &bundle.site_layer {
             Some(layer) => base.with_layer(layer),
             None => base,
-        })
+        };
+        scorer.sites = bundle
+            .site_layers
+            .iter()
+            .map(|layer| (layer.site.clone(), Arc::new(scorer.with_layer(layer))))
+            .collect();
+        Ok(scorer)
+    }
+
+    /// The scorer for comments on the site `origin`: the base with that site's layer, or
+    /// the base when the site has none.
+    pub fn for_site(&self, origin: &str) -> &Classifier {
+        self.sites.get(origin).map_or(self, |scorer| scorer)
+    }
+
+    /// The sites with a layer in this model, and their layers' summaries.
+    pub fn site_layers(&self) -> Vec<LayerInfo> {
+        let mut layers: Vec<LayerInfo> = self
+            .sites
+            .values()
+            .filter_map(|s| s.info.site_layer.clone())
+            .collect();
+        layers.sort_by(|a, b| a.site.cmp(&b.site));
+        layers
     }
 
     /// This base with `layer` over it: the site's scorer (see [`site`] for how the two
@@ -265,6 +291,7 @@ impl Classifier {
             scored_version: format!("{}+{}", self.info.version, layer.version),
             seen: self.seen.clone(),
             site_columns,
+            sites: std::collections::HashMap::new(),
         }
     }
 

@@ -81,6 +81,10 @@ pub struct ModelBundle {
     /// then scores as the service would for that site.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub site_layer: Option<super::site::SiteLayer>,
+    /// The service's per-site layers (a retrained model): each site's comments are scored by
+    /// the base with that site's layer, and only by it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub site_layers: Vec<super::site::SiteLayer>,
     /// The features the training texts held: only these carry weight when scoring (`None`
     /// in a model made before it existed, which scores every feature as it did).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -112,6 +116,20 @@ pub struct RetrainReport {
     pub current: Option<Metrics>,
     /// Whether the acceptance check let it go live, and why (or why not).
     #[serde(rename = "passed_guard")]
+    pub accepted: bool,
+    pub verdict: String,
+    /// Each site's layer and its own check, when the model holds site layers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sites: Vec<SiteCheck>,
+}
+
+/// One site's layer in a retraining run: what it learnt and its acceptance check.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SiteCheck {
+    pub site: String,
+    pub labels: usize,
+    /// Feedback labels from apps held back because they contradict the model in use.
+    pub held_back: usize,
     pub accepted: bool,
     pub verdict: String,
 }
@@ -199,6 +217,18 @@ pub struct Provenance {
     pub lineage: Option<Lineage>,
     #[serde(default)]
     pub retraining: Option<RetrainReport>,
+    /// The per-site layers it holds, without their counts.
+    #[serde(default)]
+    pub site_layers: Vec<LayerHead>,
+}
+
+/// A site layer's identity, as a listing of models shows it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LayerHead {
+    pub site: String,
+    pub version: String,
+    pub created_at: String,
+    pub labels: super::site::LayerLabels,
 }
 
 impl Provenance {

@@ -339,6 +339,7 @@ fn fit_bundle(
         lineage: None,
         retraining: None,
         site_layer: None,
+        site_layers: Vec::new(),
         seen: None,
     })
 }

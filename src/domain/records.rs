@@ -269,6 +269,8 @@ pub struct ImportedChunk {
 #[derive(Debug, Clone)]
 pub struct ScoringRow {
     pub id: CommentId,
+    /// The origin of the comment's site: it is scored by that site's layer.
+    pub site: String,
     pub body: String,
     pub author: String,
     pub website: Option<String>,
@@ -503,6 +505,8 @@ pub struct NewSession {
 #[derive(Debug, Clone, Serialize)]
 pub struct LabelledComment {
     pub comment_id: CommentId,
+    /// The origin of the site the comment is on: its labels shape that site's layer only.
+    pub site: String,
     pub label: Label,
     pub source: String,
     pub body: String,
@@ -687,6 +691,8 @@ pub struct SitePolicyChange {
     pub auto_hide_reports: Option<Option<u32>>,
     /// The site's own removal reasons; `Some(None)` restores the defaults.
     pub removal_reasons: Option<Option<RemovalReasons>>,
+    /// Whether the site's moderator labels go into the shared base model.
+    pub promoted: Option<bool>,
 }
 
 /// A site's removal reasons: 1 to 20 distinct reasons of 1 to 60 characters, no line
@@ -756,6 +762,8 @@ pub struct SiteSettings {
     pub auto_hide_reports: Option<u32>,
     pub removal_reasons: RemovalReasons,
     pub store_checked: bool,
+    /// The operator promoted its moderator labels into the shared base model.
+    pub promoted: bool,
 }
 
 #[cfg(test)]

@@ -21,7 +21,8 @@ const TABLES: &[(&str, &str)] = &[
     (
         "sites",
         "id, origin, name, created_at, api_key_hash, key_generation, store_checked, \
-         moderation, trust_after, close_after_days, auto_hide_reports, removal_reasons",
+         moderation, trust_after, close_after_days, auto_hide_reports, removal_reasons, \
+         promoted",
     ),
     (
         "threads",

@@ -25,6 +25,8 @@ mod import;
 mod instances;
 // The retraining loop: labels, acceptance check, swap, archive, export.
 mod retrain;
+// A filter per site: layers, poisoning.
+mod site_filter;
 // Durability across restarts and privacy of emails.
 mod durability;
 // The use cases called directly: submission, decisions and undo, sign-in, the schedule.

@@ -23,9 +23,25 @@ fn detail(app: &TestApp, id: i64) -> Value {
         .expect("json")
 }
 
+/// What a stored model learnt: the base's counts and each site layer's counts (not their
+/// names or times).
 fn stored_nb(app: &TestApp, version: &str) -> String {
     let file: Value = serde_json::from_slice(&app.model_bytes(version)).expect("json");
-    file["payload"]["nb"].to_string()
+    let layers: Vec<String> = file["payload"]["site_layers"]
+        .as_array()
+        .map(|layers| {
+            layers
+                .iter()
+                .map(|l| {
+                    format!(
+                        "{}|{}|{}|{}",
+                        l["site"], l["spam_docs"], l["ham_docs"], l["columns"]
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    format!("{}|{layers:?}", file["payload"]["nb"])
 }
 
 fn retrained(app: &TestApp, force: bool) -> Value {
@@ -74,18 +90,36 @@ fn spam_text(i: usize) -> String {
     )
 }
 
+/// A site's spam labels go into its own layer (issue #27): after retraining, a near
+/// duplicate of what its moderator marked is spam, scored by the site's layer, whose
+/// version the comment names.
 #[test]
-fn a_spam_label_flips_a_near_duplicate_after_retraining() {
+fn spam_labels_flip_a_near_duplicate_after_retraining() {
     let app = spawn_app();
-    let text = "Fresh sourdough from crumbly-bakes.example, order with discount code BREAD today";
-    let first = submit_json(&app, "Baker", "baker@crumbly.example", text);
+    let text = |i: usize| {
+        format!(
+            "Fresh sourdough from crumbly-bakes.example, order with discount code BREAD{i} today"
+        )
+    };
+    let first = submit_json(&app, "Baker", "baker@crumbly.example", &text(0));
     let before = detail(&app, first);
     assert_eq!(
         before["status"], "pending",
         "the base model lets it through: {before}"
     );
-
     assert_eq!(app.act(first, "spam").status().as_u16(), 200);
+    for i in 1..4 {
+        let id = submit_json(
+            &app,
+            "Baker",
+            &format!("baker{i}@crumbly.example"),
+            &text(i),
+        );
+        if app.status_of(id) == "spam" {
+            app.approve(id);
+        }
+        assert_eq!(app.act(id, "spam").status().as_u16(), 200);
+    }
     let outcome = retrained(&app, false);
 
     assert_eq!(outcome["activated"], true, "{outcome}");
@@ -98,7 +132,12 @@ fn a_spam_label_flips_a_near_duplicate_after_retraining() {
     );
     let after = detail(&app, again);
     assert_eq!(after["status"], "spam", "{after}");
-    assert_eq!(after["model_version"], outcome["version"]);
+    let version = after["model_version"].as_str().expect("version");
+    let (model, layer) = version
+        .split_once("+site-")
+        .expect("scored by the site's layer");
+    assert_eq!(model, outcome["version"], "{after}");
+    assert!(!layer.is_empty());
     assert!(
         after["spam_score"].as_f64().unwrap() > 0.5 && before["spam_score"].as_f64().unwrap() < 0.5
     );
@@ -286,10 +325,14 @@ fn a_swap_under_concurrent_submissions_loses_nothing_and_mixes_no_models() {
     let mut seen = BTreeSet::new();
     for id in ids {
         let d = detail(&app, id);
-        let version = d["model_version"].as_str().expect("version");
+        let scored_by = d["model_version"].as_str().expect("version");
+        // `<model>+<site layer>`: the model's scorer for this comment's site.
+        let version = scored_by.split('+').next().unwrap_or(scored_by);
         let classifier = models
             .get(version)
-            .unwrap_or_else(|| panic!("unknown model {version}"));
+            .unwrap_or_else(|| panic!("unknown model {version}"))
+            .for_site("https://news.example");
+        assert_eq!(classifier.scored_version(), scored_by);
         let email_domain = d["email"]
             .as_str()
             .unwrap()

@@ -20,7 +20,9 @@ pub async fn model_page(
     query: web::Query<ModelQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, DashError> {
-    let info = state.app.filter().in_use().info().clone();
+    let in_use = state.app.filter().in_use();
+    let info = in_use.info().clone();
+    let layers = in_use.site_layers();
     let threshold = state.app.filter().threshold_probability();
     let agreement = state.app.moderation().agreement().await?;
     let stored = state.app.filter().list().await?;
@@ -29,6 +31,7 @@ pub async fn model_page(
         threshold,
         agreement,
         stored: &stored,
+        layers: &layers,
         done: query.done.as_deref(),
     };
     Ok(page(StatusCode::OK, views::model_page(&session, &view)))

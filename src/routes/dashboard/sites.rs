@@ -43,6 +43,7 @@ pub async fn save_site(
             trust_after: Some(number("trust_after")?.max(1)),
             close_after_days: Some(number("close_after_days").map(|d| (d > 0).then_some(d))?),
             auto_hide_reports: Some(number("auto_hide_reports").map(|n| (n > 0).then_some(n))?),
+            promoted: None,
             removal_reasons: Some(Some(
                 RemovalReasons::parse(fields.get("removal_reasons")).ok()?,
             )),

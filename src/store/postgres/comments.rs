@@ -147,8 +147,9 @@ impl Postgres {
         let client = self.client().await?;
         let rows = client
             .query(
-                "SELECT id, body, author, website, email FROM comments
-                 WHERE status = 'pending' AND id > $1 ORDER BY id LIMIT $2",
+                "SELECT c.id, c.body, c.author, c.website, c.email, s.origin FROM comments c
+                 JOIN threads t ON t.id = c.thread_id JOIN sites s ON s.id = t.site_id
+                 WHERE c.status = 'pending' AND c.id > $1 ORDER BY c.id LIMIT $2",
                 &[&after.0, &limit_i64(limit)],
             )
             .await?;
@@ -156,6 +157,7 @@ impl Postgres {
             .iter()
             .map(|row| ScoringRow {
                 id: CommentId(row.get(0)),
+                site: row.get(5),
                 body: row.get(1),
                 author: row.get(2),
                 website: row.get(3),

@@ -131,6 +131,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/postgres/0005_report_readers.sql"),
     include_str!("../../../migrations/postgres/0006_trusted_commenters.sql"),
     include_str!("../../../migrations/postgres/0007_removal_reasons.sql"),
+    include_str!("../../../migrations/postgres/0008_promoted_sites.sql"),
 ];
 
 /// The advisory lock key instances take while migrating (any fixed number; `rg` + `mig`).

@@ -186,8 +186,9 @@ impl Postgres {
         let rows = client
             .query(
                 "SELECT l.comment_id, l.label, l.source, c.body, c.author, c.website, c.email,
-                        l.model_version, l.spam_score, l.labelled_at
+                        l.model_version, l.spam_score, l.labelled_at, s.origin
                  FROM labels l JOIN comments c ON c.id = l.comment_id
+                 JOIN threads t ON t.id = c.thread_id JOIN sites s ON s.id = t.site_id
                  ORDER BY l.labelled_at, l.comment_id",
                 &[],
             )
@@ -196,6 +197,7 @@ impl Postgres {
             .map(|row| {
                 Ok(LabelledComment {
                     comment_id: CommentId(row.get(0)),
+                    site: row.get(10),
                     label: label(row.get(1))?,
                     source: row.get(2),
                     body: row.get(3),

@@ -112,7 +112,7 @@ impl Postgres {
         let rows = client
             .query(
                 "SELECT origin, name, moderation, trust_after, close_after_days,
-                        auto_hide_reports, removal_reasons, store_checked
+                        auto_hide_reports, removal_reasons, store_checked, promoted
                  FROM sites ORDER BY origin",
                 &[],
             )
@@ -130,6 +130,7 @@ impl Postgres {
                     auto_hide_reports: n(row.get(5)),
                     removal_reasons: crate::domain::RemovalReasons::from_stored(row.get(6)),
                     store_checked: row.get(7),
+                    promoted: row.get(8),
                 })
             })
             .collect()

@@ -726,7 +726,8 @@ impl Tx for PgTx<'_> {
                  trust_after = COALESCE($3, trust_after),
                  close_after_days = CASE WHEN $4 THEN $5 ELSE close_after_days END,
                  auto_hide_reports = CASE WHEN $6 THEN $7 ELSE auto_hide_reports END,
-                 removal_reasons = CASE WHEN $8 THEN $9 ELSE removal_reasons END
+                 removal_reasons = CASE WHEN $8 THEN $9 ELSE removal_reasons END,
+                 promoted = COALESCE($10, promoted)
              WHERE origin = $1",
             &[
                 &origin,
@@ -741,6 +742,7 @@ impl Tx for PgTx<'_> {
                     .removal_reasons
                     .as_ref()
                     .and_then(|r| r.as_ref().map(crate::domain::RemovalReasons::stored)),
+                &change.promoted,
             ],
         )? == 1)
     }

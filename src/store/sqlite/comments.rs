@@ -125,12 +125,14 @@ pub fn list_pending_for_scoring(
     limit: u32,
 ) -> Result<Vec<ScoringRow>, DbError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, body, author, website, email FROM comments
-         WHERE status = 'pending' AND id > ?1 ORDER BY id LIMIT ?2",
+        "SELECT c.id, c.body, c.author, c.website, c.email, s.origin FROM comments c
+         JOIN threads t ON t.id = c.thread_id JOIN sites s ON s.id = t.site_id
+         WHERE c.status = 'pending' AND c.id > ?1 ORDER BY c.id LIMIT ?2",
     )?;
     let rows = stmt.query_map(params![after, limit], |row| {
         Ok(ScoringRow {
             id: CommentId(row.get(0)?),
+            site: row.get(5)?,
             body: row.get(1)?,
             author: row.get(2)?,
             website: row.get(3)?,

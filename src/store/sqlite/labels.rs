@@ -81,13 +81,15 @@ pub fn list_labels(conn: &Connection) -> Result<Vec<LabelledComment>, DbError> {
     let mut stmt = conn.prepare(
         "SELECT l.comment_id, l.label, l.source, c.body, c.author, c.website,
                 c.email, l.model_version, l.spam_score,
-                l.labelled_at
+                l.labelled_at, s.origin
          FROM labels l JOIN comments c ON c.id = l.comment_id
+         JOIN threads t ON t.id = c.thread_id JOIN sites s ON s.id = t.site_id
          ORDER BY l.labelled_at, l.comment_id",
     )?;
     let rows = stmt.query_map([], |row| {
         Ok(LabelledComment {
             comment_id: CommentId(row.get(0)?),
+            site: row.get(10)?,
             label: row.get(1)?,
             source: row.get(2)?,
             body: row.get(3)?,

@@ -97,6 +97,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0022_removal_reasons",
         include_str!("../../../migrations/sqlite/0022_removal_reasons.sql"),
     ),
+    (
+        "0023_promoted_sites",
+        include_str!("../../../migrations/sqlite/0023_promoted_sites.sql"),
+    ),
 ];
 
 /// The database's schema version: how many migrations it has (0: none, a new file).

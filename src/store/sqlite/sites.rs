@@ -249,7 +249,8 @@ pub fn set_site_policy(
                  trust_after = COALESCE(?3, trust_after),
                  close_after_days = CASE WHEN ?4 THEN ?5 ELSE close_after_days END,
                  auto_hide_reports = CASE WHEN ?6 THEN ?7 ELSE auto_hide_reports END,
-                 removal_reasons = CASE WHEN ?8 THEN ?9 ELSE removal_reasons END
+                 removal_reasons = CASE WHEN ?8 THEN ?9 ELSE removal_reasons END,
+                 promoted = COALESCE(?10, promoted)
              WHERE origin = ?1",
         )?
         .execute(params![
@@ -265,6 +266,7 @@ pub fn set_site_policy(
                 .removal_reasons
                 .as_ref()
                 .and_then(|r| r.as_ref().map(crate::domain::RemovalReasons::stored)),
+            change.promoted,
         ])?;
     Ok(changed == 1)
 }
@@ -457,7 +459,7 @@ pub fn removal_reasons_of(conn: &Connection, id: CommentId) -> Result<Option<Str
 pub fn site_settings(conn: &Connection) -> Result<Vec<crate::domain::SiteSettings>, DbError> {
     let mut stmt = conn.prepare_cached(
         "SELECT origin, name, moderation, trust_after, close_after_days, auto_hide_reports,
-                removal_reasons, store_checked
+                removal_reasons, store_checked, promoted
          FROM sites ORDER BY origin",
     )?;
     let rows = stmt.query_map([], |row| {
@@ -473,6 +475,7 @@ pub fn site_settings(conn: &Connection) -> Result<Vec<crate::domain::SiteSetting
                 row.get::<_, Option<String>>(6)?.as_deref(),
             ),
             store_checked: row.get(7)?,
+            promoted: row.get(8)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

@@ -15,6 +15,8 @@ pub struct ModelView<'a> {
     pub threshold: f64,
     pub agreement: Agreement,
     pub stored: &'a [StoredModel],
+    /// The site layers of the model in use.
+    pub layers: &'a [crate::classifier::LayerInfo],
     pub done: Option<&'a str>,
 }
 
@@ -41,6 +43,20 @@ pub fn model_page(session: &Session, v: &ModelView<'_>) -> Markup {
                 }
             }
             section.card {
+                h2 { "Site layers" }
+                p { "Each site is scored by the shared model above plus a layer learnt from its own moderators' decisions (an app's feedback counts for a quarter, and feedback that contradicts the filter waits for a moderator). A site's decisions never change another site's scores; only sites an operator promotes (" code { "replyguard model promote --site ORIGIN" } ") shape the shared model." }
+                @if v.layers.is_empty() { p.empty { "No site has a layer yet: every site is scored by the shared model." } } @else {
+                    table.layers {
+                        thead { tr { th { "Site" } th { "Layer" } th { "Labels" } th { "Learnt" } } }
+                        tbody {
+                            @for l in v.layers {
+                                tr { td { bdi { (l.site) } } td { code { (l.version) } } td { (l.labels.spam + l.labels.ham) " (" (l.labels.spam) " spam)" } td { (l.created_at) } }
+                            }
+                        }
+                    }
+                }
+            }
+            section.card {
                 h2 { "Agreement with moderators" }
                 p { "Decided comments, comparing the filter's score when the decision was made with the decision." }
                 table.confusion {
@@ -53,7 +69,7 @@ pub fn model_page(session: &Session, v: &ModelView<'_>) -> Markup {
             }
             section.card {
                 h2 { "Retrain" }
-                p { "Train a new model from the base model plus every moderator decision. It goes live only if it does at least as well as the model in use on recent decisions it has not seen." }
+                p { "Learn each site's layer again from its decisions. A site's new layer goes live only if it does at least as well as its layer in use on that site's recent decisions it has not seen; otherwise the site keeps its layer." }
                 form.inline method="post" action="/dashboard/model/retrain" {
                     (csrf(session))
                     label { input type="checkbox" name="force" value="1"; " Activate even if the acceptance check objects" }
