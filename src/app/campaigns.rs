@@ -216,6 +216,43 @@ mod tests {
         assert!(index.find(&other).is_none());
     }
 
+    /// Issue #27: twelve comments spun from one template (numbers, links, punctuation and a
+    /// few words changed) are one campaign of twelve, and a civil comment joins none.
+    #[test]
+    fn a_spun_template_is_one_campaign() {
+        let spun = [
+            "Earn $500 a day working from home, visit http://cash-1.example now",
+            "Earn $500 a day working from home!! visit http://cash-2.example today",
+            "earn 500 dollars a day working from home, visit http://cash-3.example now",
+            "Earn $500 a day working from home, visit http://cash-4.example now!!!",
+            "EARN $500 A DAY working from home, visit http://cash-5.example now",
+            "Earn $750 per day working from home, visit http://cash-6.example now",
+            "Earn $500 a day working at home, visit www.cash-7.example now",
+            "Earn $500 a day working from home - visit http://cash-8.example right now",
+            "earn 500 dollars a day working from home!! visit http://cash-9.example today",
+            "Earn $900 a day from home, visit http://cash-10.example now",
+            "Earn $500 every day working from home, visit http://cash-11.example now",
+            "earn 500 dollars a day working from home, go to http://cash-12.example now",
+        ];
+        let index = CampaignIndex::default();
+        for (i, text) in spun.iter().enumerate() {
+            let id = CommentId(i as i64 + 1);
+            let s = Signature::of(text).expect("a signature");
+            let seed = match index.find(&s) {
+                Some((seed, _)) => seed,
+                None => {
+                    assert_eq!(i, 0, "{text:?} started a campaign of its own");
+                    id
+                }
+            };
+            assert_eq!(seed, CommentId(1), "{text:?}");
+            index.add(id, seed, s);
+        }
+        let civil =
+            Signature::of("Working from home saved me an hour a day, thanks for the story.");
+        assert!(civil.is_none_or(|s| index.find(&s).is_none()));
+    }
+
     #[test]
     fn the_oldest_comments_leave_the_index_and_their_campaign_count() {
         let index = CampaignIndex::default();

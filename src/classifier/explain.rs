@@ -172,7 +172,7 @@ fn explain_in(
         // One pass over the text: every occurrence's column and, once per distinct
         // description that is ever shown, what a person reads for it.
         for_each_hashed(doc, settings, &mut |feature, hash| {
-            let column = classifier.column_of(columns, hash);
+            let column = classifier.column_of(columns, &feature, hash);
             tally.add(column);
             let signal = scratch.signal_of(feature.description_hash(hash), &feature);
             if let Feature::Word(word) = feature {

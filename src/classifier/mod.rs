@@ -30,7 +30,7 @@ use serde::Serialize;
 
 use self::model::{HAM, ModelBundle, ModelError, SPAM};
 use self::tally::{Tally, Weighed};
-use self::tokenize::{Columns, Document, FeatureSettings, for_each_hashed, vectorize};
+use self::tokenize::{Columns, Document, FeatureSettings, for_each_hashed};
 use crate::domain::{Label, SpamScore};
 
 /// The bytes of `models/default.json`.
@@ -299,8 +299,22 @@ impl Classifier {
     /// for it (saw it in training, or a site's labels touched its column), else the
     /// weightless extra column.
     #[inline]
-    pub(crate) fn column_of(&self, columns: Columns, hash: u64) -> usize {
+    pub(crate) fn column_of(
+        &self,
+        columns: Columns,
+        feature: &tokenize::Feature<'_>,
+        hash: u64,
+    ) -> usize {
+        use tokenize::Feature;
         let column = columns.of(hash);
+        // Only words speak a language: a link's host, a number's length or the shape of the
+        // text keep their column's weight.
+        if !matches!(
+            feature,
+            Feature::Word(_) | Feature::Bigram(..) | Feature::CharGram { .. }
+        ) {
+            return column;
+        }
         match &self.seen {
             Some(seen)
                 if !seen.contains(hash)
@@ -358,8 +372,8 @@ impl Classifier {
         let bits = self.settings.width_bits;
         let columns = Columns::new(bits);
         Tally::with(bits, |tally| {
-            for_each_hashed(doc, &self.settings, &mut |_, h| {
-                tally.add(self.column_of(columns, h));
+            for_each_hashed(doc, &self.settings, &mut |f, h| {
+                tally.add(self.column_of(columns, &f, h));
             });
             let mut weighed = Weighed::new(self.settings.counts);
             tally.drain(|column, tf| weighed.add(tf, self.weights[column]));
@@ -397,7 +411,9 @@ impl Classifier {
     /// The feature vector linfa would be given for `doc`, as `(column, value)` pairs,
     /// restricted to columns seen in training (see `weights`).
     pub fn feature_vector(&self, doc: &Document<'_>) -> Vec<(usize, f64)> {
-        let mut vector = vectorize(doc, &self.settings);
+        let columns = Columns::new(self.settings.width_bits);
+        let mut vector =
+            tokenize::vectorize_by(doc, &self.settings, |f, h| self.column_of(columns, f, h));
         vector.retain(|(column, _)| self.weights[*column] != 0.0);
         vector
     }

@@ -530,8 +530,18 @@ pub(crate) fn ln_1p_table() -> &'static [f64; 16] {
 /// The hashed feature vector of `doc` as `(column, value)` pairs in column order.
 pub fn vectorize(doc: &Document<'_>, settings: &FeatureSettings) -> Vec<(usize, f64)> {
     let columns = Columns::new(settings.width_bits);
+    vectorize_by(doc, settings, |_, h| columns.of(h))
+}
+
+/// [`vectorize`] with each feature hash put in the column `column` gives it (a model's
+/// own mapping, which sends features it never saw to a weightless column).
+pub fn vectorize_by(
+    doc: &Document<'_>,
+    settings: &FeatureSettings,
+    mut column: impl FnMut(&Feature<'_>, u64) -> usize,
+) -> Vec<(usize, f64)> {
     let mut occurrences = Vec::with_capacity(doc.body.len() / 2 + 16);
-    for_each_hashed(doc, settings, &mut |_, h| occurrences.push(columns.of(h)));
+    for_each_hashed(doc, settings, &mut |f, h| occurrences.push(column(&f, h)));
     vector_of_columns(occurrences, settings)
 }
 

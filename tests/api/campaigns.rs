@@ -10,7 +10,7 @@ use crate::helpers::{
 
 fn wave_text(n: usize) -> String {
     format!(
-        "Wow amazing video number {n}!! Check out my channel and subscribe, free gift cards every day"
+        "Wow amazing video number {n}!! Check out my channel and my new songs, gift cards every day"
     )
 }
 

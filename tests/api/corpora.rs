@@ -145,8 +145,11 @@ fn split_a_keeps_a_roc_auc_of_at_least_0_98_on_each_collection() {
 }
 
 /// The false-positive rates and recalls the README and the model card quote for split A
-/// (YouTube 0.0 % / 0.742 / 0.854, SMS 0.21 % / 0.871 / 0.933), each with a small margin:
+/// (YouTube 0.0 % / 0.715 / 0.891, SMS 0.0 % / 0.839 / 0.946), each with a small margin:
 /// a change that costs readers (more ham flagged) or lets more spam through fails CI.
+/// (Issue #27 lowered the recalls at the threshold on purpose: words the model never saw
+/// carry no weight now, so a language it never saw is neutral; spam it lets through still
+/// waits in the queue, and recall at 1 % false positives rose.)
 #[test]
 fn split_a_keeps_the_quoted_false_positive_rates_and_recalls() {
     let Some(data) = shared_data() else { return };
@@ -161,7 +164,7 @@ fn split_a_keeps_the_quoted_false_positive_rates_and_recalls() {
     // (false-positive rate at most, recall at least, recall at 1 % FPR at least)
     for (result, (fpr, recall, recall_at_1)) in results[..2]
         .iter()
-        .zip([(0.005, 0.72, 0.83), (0.005, 0.85, 0.91)])
+        .zip([(0.005, 0.69, 0.87), (0.005, 0.82, 0.93)])
     {
         let m = &result.metrics;
         assert!(

@@ -94,9 +94,13 @@ fn the_sites_page_and_the_article_view_set_the_policy_a_submission_meets() {
         ],
     );
     assert!(saved.ends_with("done=saved"), "{saved}");
-    let answer: Value = submit(&app, "Nia", "Published at once now.")
-        .json()
-        .expect("json");
+    let answer: Value = submit(
+        &app,
+        "Nia",
+        "Thanks for the story, I think the library should stay open on weekends.",
+    )
+    .json()
+    .expect("json");
     assert_eq!(answer["status"], "approved", "{answer}");
     let id = answer["id"].as_i64().expect("id");
     let invalid = post_form(
