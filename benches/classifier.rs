@@ -91,3 +91,74 @@ fn train_7530_texts(bencher: divan::Bencher) {
     });
     let _ = std::fs::remove_file(out);
 }
+
+/// A site layer learnt from the first `n` texts as that site's labels (issue #27): what a
+/// site with its own moderators' decisions is scored by.
+fn with_site_layer(n: usize) -> Classifier {
+    use replyguard::classifier::site::{PRIOR_DOCS, SiteExample, SiteLayer};
+    use replyguard::domain::Label;
+    let base = Classifier::shipped().expect("shipped model");
+    let texts = common::texts();
+    let examples = texts
+        .iter()
+        .cycle()
+        .take(n)
+        .enumerate()
+        .map(|(i, t)| SiteExample {
+            doc: Document::text(t),
+            // Labels only need to be plausible here: every seventh a spam label.
+            label: if i % 7 == 0 { Label::Spam } else { Label::Ham },
+            weight: 1.0,
+        });
+    let layer = SiteLayer::learn("https://news.example", &base, examples, PRIOR_DOCS);
+    base.with_layer(&layer)
+}
+
+/// Scoring by a site's scorer: the shipped base with a layer of 1,000 labels.
+#[divan::bench(sample_count = 20)]
+fn score_comment_site_layer(bencher: divan::Bencher) {
+    let classifier = with_site_layer(1_000);
+    bench_scoring(bencher, &classifier, &common::texts());
+}
+
+/// The same, explained (what the service stores with each comment).
+#[divan::bench(sample_count = 20)]
+fn score_and_explain_comment_site_layer(bencher: divan::Bencher) {
+    let classifier = with_site_layer(1_000);
+    let texts = common::texts();
+    bencher
+        .counter(ItemsCount::new(texts.len()))
+        .bench_local(|| {
+            for text in &texts {
+                black_box(classifier.score_and_explain(&Document::text(black_box(text)), 4, 2));
+            }
+        });
+}
+
+/// Learning one site's layer from 10,000 labels (retraining a site), and the layer's size
+/// as stored.
+#[divan::bench(sample_count = 5)]
+fn learn_site_layer_10000_labels(bencher: divan::Bencher) {
+    use replyguard::classifier::site::{PRIOR_DOCS, SiteExample, SiteLayer};
+    use replyguard::domain::Label;
+    let base = Classifier::shipped().expect("shipped model");
+    let texts = common::texts();
+    let learn = |n: usize| {
+        let examples = texts
+            .iter()
+            .cycle()
+            .take(n)
+            .enumerate()
+            .map(|(i, t)| SiteExample {
+                doc: Document::text(t),
+                label: if i % 7 == 0 { Label::Spam } else { Label::Ham },
+                weight: 1.0,
+            });
+        SiteLayer::learn("https://news.example", &base, examples, PRIOR_DOCS)
+    };
+    for n in [1_000, 10_000] {
+        let bytes = serde_json::to_vec(&learn(n)).expect("json").len();
+        eprintln!("a layer of {n} labels: {bytes} bytes as JSON");
+    }
+    bencher.bench_local(|| black_box(learn(10_000)));
+}
