@@ -90,7 +90,14 @@ pub struct Akismet {
     pub(super) guard: Arc<Guard>,
     /// P(spam) at or above which comment-check adds `X-akismet-pro-tip: discard`.
     pub(super) discard: f64,
+    /// Feedback labels kept per site key in the current hour (this instance's count).
+    pub(super) feedback_kept: Arc<std::sync::Mutex<std::collections::HashMap<i64, (i64, u32)>>>,
 }
+
+/// Feedback labels (`submit-spam`, `submit-ham`) kept from one site's key per hour: past
+/// it the calls are answered and counted as usage, but nothing is filed or learnt, so one
+/// key cannot flood its site's layer.
+pub const FEEDBACK_PER_HOUR: u32 = 500;
 
 impl Akismet {
     /// The site an API key belongs to, if `blog` is one of its URLs (any URL on its origin).
@@ -213,6 +220,13 @@ impl Akismet {
             tracing::info!("Akismet feedback lacks fields to keep it");
             return Ok(());
         }
+        if !self.admit_feedback(site) {
+            tracing::warn!(
+                site = %site.origin,
+                "Akismet feedback over {FEEDBACK_PER_HOUR} an hour from this key: counted, not kept"
+            );
+            return Ok(());
+        }
         hide_address(self.guard.secret(), &mut meta);
         let mut filing = self.submissions.scoring.judge(&comment)?;
         // Kept for training, never published by this: a ham correction is filed as
@@ -239,6 +253,21 @@ impl Akismet {
             tracing::warn!(?refusal, "Akismet feedback was not kept");
         }
         Ok(())
+    }
+
+    /// Whether one more feedback label from `site`'s key fits this hour's allowance.
+    fn admit_feedback(&self, site: &KeyedSite) -> bool {
+        let hour = crate::domain::now_millis() / 3_600_000;
+        let mut kept = self
+            .feedback_kept
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let entry = kept.entry(site.id.0).or_insert((hour, 0));
+        if entry.0 != hour {
+            *entry = (hour, 0);
+        }
+        entry.1 += 1;
+        entry.1 <= FEEDBACK_PER_HOUR
     }
 
     /// The comment as the queue would hold it, and whether its fields pass the API's rules

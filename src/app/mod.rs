@@ -207,6 +207,7 @@ impl App {
                 submissions: submissions.clone(),
                 guard: Arc::clone(&guard),
                 discard: components.akismet_discard,
+                feedback_kept: Arc::default(),
             },
             submissions: submissions.clone(),
             moderation: Moderation::new(store.clone(), scoring, Arc::clone(&guard)),
