@@ -307,13 +307,34 @@
     }).then(function () { submit.disabled = false; });
   });
 
-  api("comments?thread=" + encodeURIComponent(thread)).then(function (r) {
+  // A page of 50 top-level comments at a time (each with its replies): a big thread's first
+  // screen is one small request, and "Show more comments" appends the next page below what
+  // the reader has, so their place stays where it is.
+  var more = el("button", "rg-more", "Show more comments");
+  more.type = "button";
+  function page(after) {
+    return api("comments?limit=50&thread=" + encodeURIComponent(thread) +
+      (after ? "&after=" + encodeURIComponent(after) : ""));
+  }
+  function showPage(json) {
+    comments.appendChild(list(json.comments));
+    more.hidden = !json.next;
+    more.dataset.next = json.next || "";
+  }
+  more.addEventListener("click", function () {
+    more.disabled = true;
+    page(more.dataset.next).then(function (r) {
+      if (r.status === 200) showPage(r.json);
+    }).then(function () { more.disabled = false; });
+  });
+  page().then(function (r) {
     if (r.status !== 200) return;
     root.textContent = "";
     heading.textContent = r.json.count + (r.json.count === 1 ? " Comment" : " Comments");
-    comments.appendChild(list(r.json.comments));
+    showPage(r.json);
     root.appendChild(heading);
     root.appendChild(comments);
+    root.appendChild(more);
     if (r.json.open === false) {
       comments.querySelectorAll(".rg-reply").forEach(function (b) { b.remove(); });
       root.appendChild(el("p", "rg-closed", "Comments are closed."));

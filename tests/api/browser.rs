@@ -853,3 +853,45 @@ fn an_open_queue_marks_a_row_another_moderator_decided() {
         "{recent}"
     );
 }
+
+/// Issue #28 item 4: the widget shows a big thread's first 50 top-level comments and a
+/// "Show more comments" control that appends the next page below them.
+#[test]
+fn the_widget_shows_a_big_thread_a_page_at_a_time() {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    let app = spawn_app();
+    let origin = app.url("");
+    let origin = origin.trim_end_matches('/');
+    crate::listing_pages::published_thread(&app, origin, &app.url("/"), 70);
+    browser.goto(&app.url("/demo"));
+    browser.wait_for_css(".rg-comments li");
+    let top_level = || {
+        browser
+            .script("return document.querySelectorAll('.rg-comments > .rg-list > li').length")
+            .as_u64()
+    };
+    assert_eq!(top_level(), Some(50), "the first page");
+    let shown = browser.script("return !document.querySelector('.rg-more').hidden");
+    assert_eq!(shown, json!(true));
+    browser.click(".rg-more");
+    let started = Instant::now();
+    while top_level() != Some(70) && started.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(top_level(), Some(70), "the next page appended");
+    let hidden = browser.script("return document.querySelector('.rg-more').hidden");
+    assert_eq!(hidden, json!(true), "no more pages");
+    // What the reader had stays as it was; the next page comes after it.
+    let order = browser.script(
+        "const li = document.querySelectorAll('.rg-comments > .rg-list > li'); \
+         return [li[0].innerText.includes('Reader 0'), li[49].innerText.includes('Reader 49'), \
+                 li[50].innerText.includes('Reader 50')]",
+    );
+    assert_eq!(
+        order,
+        json!([true, true, true]),
+        "the reader's place is kept"
+    );
+}

@@ -22,7 +22,9 @@ mod browser;
 mod dashboard;
 // Importing WordPress exports.
 mod import;
+// Big threads: the listing in pages.
 mod instances;
+mod listing_pages;
 // The retraining loop: labels, acceptance check, swap, archive, export.
 mod retrain;
 // A filter per site: layers, poisoning.

@@ -12,6 +12,101 @@ use crate::routes::{ApiError, AppState};
 #[derive(Deserialize)]
 pub struct ThreadQuery {
     thread: Option<String>,
+    /// Top-level comments per page (1 to 200), each with all its replies; every comment
+    /// when absent.
+    limit: Option<String>,
+    /// The previous page's `next`.
+    after: Option<String>,
+    /// `oldest` (the default) or `newest` first, by top-level comment.
+    order: Option<String>,
+}
+
+/// Most top-level comments one page may hold.
+pub const MAX_PAGE: usize = 200;
+
+/// One page of a listing, as asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Page {
+    limit: Option<usize>,
+    after: Option<i64>,
+    newest: bool,
+}
+
+impl Page {
+    fn parse(q: &ThreadQuery) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let limit = match q.limit.as_deref() {
+            None | Some("") => None,
+            Some(s) => match s.parse::<usize>() {
+                Ok(n) if (1..=MAX_PAGE).contains(&n) => Some(n),
+                _ => {
+                    errors.add("limit", format!("a whole number from 1 to {MAX_PAGE}"));
+                    None
+                }
+            },
+        };
+        let after = match q.after.as_deref() {
+            None | Some("") => None,
+            Some(s) => match s.parse::<i64>() {
+                Ok(n) if n > 0 => Some(n),
+                _ => {
+                    errors.add("after", "the previous page's \"next\"");
+                    None
+                }
+            },
+        };
+        let newest = match q.order.as_deref() {
+            None | Some("") | Some("oldest") => false,
+            Some("newest") => true,
+            Some(_) => {
+                errors.add("order", "oldest or newest");
+                false
+            }
+        };
+        if errors.is_empty() {
+            Ok(Self {
+                limit,
+                after,
+                newest,
+            })
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// The page's top-level comments (with their replies) out of every one, and the cursor
+    /// of the next page, if there is one.
+    fn cut(self, mut roots: Vec<CommentNode>) -> (Vec<CommentNode>, Option<String>) {
+        if self.newest {
+            roots.reverse();
+        }
+        let start = match self.after {
+            None => 0,
+            // The cursor's comment, or (gone since: hidden, removed) where it would be.
+            Some(after) => match roots.iter().position(|c| c.id.0 == after) {
+                Some(i) => i + 1,
+                None => roots
+                    .iter()
+                    .position(|c| {
+                        if self.newest {
+                            c.id.0 < after
+                        } else {
+                            c.id.0 > after
+                        }
+                    })
+                    .unwrap_or(roots.len()),
+            },
+        };
+        let mut page: Vec<CommentNode> = roots.into_iter().skip(start).collect();
+        let next = match self.limit {
+            Some(limit) if page.len() > limit => {
+                page.truncate(limit);
+                page.last().map(|c| c.id.0.to_string())
+            }
+            _ => None,
+        };
+        (page, next)
+    }
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -19,11 +114,15 @@ pub struct ThreadJson {
     thread: String,
     /// Whether the article takes comments (`false`: closed; the widget shows no form).
     open: bool,
+    /// Approved comments on the article, all pages together.
     count: usize,
-    /// Approved comments, oldest first, each with `id`, `parent`, `author`, `website`,
-    /// `body`, `body_html`, `created_at` and nested `replies`.
+    /// Approved top-level comments of this page (all when no `limit` was given), oldest
+    /// first unless `order=newest`, each with `id`, `parent`, `author`, `website`, `body`,
+    /// `body_html`, `created_at` and nested `replies` (every reply, oldest first).
     #[schema(value_type = Vec<Object>)]
     comments: Vec<CommentNode>,
+    /// The cursor of the next page (pass it as `after`); `null` on the last page.
+    next: Option<String>,
 }
 
 /// The approved comments of one article as a tree.
@@ -99,9 +198,15 @@ impl ListingCache {
     }
 }
 
-/// `GET /api/v1/comments?thread=URL`: approved comments, oldest first, replies nested.
+/// `GET /api/v1/comments?thread=URL[&limit=N&after=CURSOR&order=oldest|newest]`: approved
+/// comments, replies nested, a page of top-level comments at a time when `limit` is given.
 #[utoipa::path(get, path = "/api/v1/comments", tag = "comments",
-    params(("thread" = String, Query, description = "The article's URL")),
+    params(
+        ("thread" = String, Query, description = "The article's URL"),
+        ("limit" = Option<u32>, Query, description = "Top-level comments per page, 1 to 200, each with all its replies (all when absent)"),
+        ("after" = Option<String>, Query, description = "The previous page's `next`"),
+        ("order" = Option<String>, Query, description = "oldest (default) or newest, by top-level comment"),
+    ),
     responses(
         (status = 200, description = "The article's approved comments", body = ThreadJson),
         (status = 422, description = "The thread is missing or invalid", body = crate::routes::openapi::ErrorResponse),
@@ -115,14 +220,18 @@ pub async fn list_comments(
         errors.add("thread", m);
         ApiError::Validation(errors)
     })?;
+    let page = Page::parse(&query).map_err(ApiError::Validation)?;
     let url = thread.as_ref();
     let open = state.app.submissions().article_open(&thread).await?;
-    // Closing by the days changes no version: whether it is open is part of the key.
-    let key = if open {
-        url.to_owned()
-    } else {
-        format!("{url} closed")
-    };
+    // Closing by the days changes no version: whether it is open is part of the key, and
+    // so is the page.
+    let key = format!(
+        "{url} {} {:?} {:?} {}",
+        if open { "open" } else { "closed" },
+        page.limit,
+        page.after,
+        page.newest
+    );
     let cached = match state.app.submissions().approved_version(&thread).await? {
         Some(version) => state.listings.get(&key, version),
         None => None,
@@ -132,11 +241,13 @@ pub async fn list_comments(
         None => {
             let public = state.app.submissions().approved_comments(&thread).await?;
             let count = public.comments.len();
+            let (comments, next) = page.cut(render::thread_tree(public.comments));
             let json = serde_json::to_vec(&ThreadJson {
                 thread: url.to_owned(),
                 open,
                 count,
-                comments: render::thread_tree(public.comments),
+                comments,
+                next,
             })
             .map_err(|e| ApiError::Unexpected(e.into()))?;
             let body = web::Bytes::from(json);
