@@ -309,6 +309,7 @@ fn run(
             .route("/", web::get().to(routes::demo::demo_article))
             .route("/demo", web::get().to(routes::demo::demo_article))
             .route("/embed.js", web::get().to(routes::demo::embed_script))
+            .route("/embed.css", web::get().to(routes::demo::embed_stylesheet))
             .route(
                 "/static/replyguard.css",
                 web::get().to(routes::demo::stylesheet),

@@ -14,6 +14,15 @@
   var root = document.getElementById("replyguard");
   if (!root || !window.fetch) return;
   var thread = root.getAttribute("data-thread") || location.href.split("#")[0];
+  // The default look, a stylesheet (no inline style: strict CSPs hold), unless the site
+  // styles the section itself.
+  if (root.getAttribute("data-style") !== "none" &&
+      !document.querySelector('link[href$="/embed.css"]')) {
+    var css = el("link");
+    css.rel = "stylesheet";
+    css.href = base + "/embed.css";
+    document.head.appendChild(css);
+  }
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);

@@ -67,6 +67,15 @@ pub async fn embed_script() -> HttpResponse {
         .body(include_str!("../../static/embed.js"))
 }
 
+/// `GET /embed.css`: the comment section's default look (the widget links it unless its
+/// container says `data-style="none"`; the demo article links it for its plain form).
+pub async fn embed_stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+        .body(include_str!("../../static/embed.css"))
+}
+
 /// `GET /static/replyguard.css`.
 pub async fn stylesheet() -> HttpResponse {
     HttpResponse::Ok()

@@ -99,6 +99,8 @@ fn layout(title: &str, body: Markup) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) }
                 link rel="stylesheet" href="/static/replyguard.css";
+                // The comment section's own look, as the widget brings it to any site.
+                link rel="stylesheet" href="/embed.css";
             }
             body { main { (body) } }
         }
@@ -198,8 +200,10 @@ pub fn reply_error_page(form: &ReplyForm<'_>, problem: &str) -> Markup {
             @if let Ok(thread) = crate::domain::ThreadUrl::parse(form.thread) {
                 p { a href=(thread.as_ref()) { "Back to the article" } }
             }
-            h2 #respond { "Leave a Reply" }
-            (reply_form(form))
+            section #replyguard {
+                h2 #respond { "Leave a Reply" }
+                (reply_form(form))
+            }
         },
     )
 }

@@ -895,3 +895,27 @@ fn the_widget_shows_a_big_thread_a_page_at_a_time() {
         "the reader's place is kept"
     );
 }
+
+/// Issue #28 item 1: the widget brings its stylesheet (labels above fields, a comment box
+/// the width of the column), unless the container says `data-style="none"`.
+#[test]
+fn the_widget_links_its_stylesheet_unless_the_site_styles_it() {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    let app = spawn_app();
+    browser.goto(&app.url("/demo"));
+    browser.wait_for_css("form.rg-form");
+    let look = browser.script(
+        "const f = document.querySelector('.rg-field label'); \
+         const t = document.querySelector('#comment'); \
+         return [getComputedStyle(f).display, \
+                 Math.abs(t.getBoundingClientRect().width - t.closest('form').getBoundingClientRect().width) < 2, \
+                 document.querySelectorAll('link[href$=\"/embed.css\"]').length]",
+    );
+    assert_eq!(
+        look,
+        json!(["block", true, 1]),
+        "labels above fields, a full-width box, one stylesheet"
+    );
+}

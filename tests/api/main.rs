@@ -46,6 +46,8 @@ mod policy;
 // Moderators side by side: Sites page, article view, removal reasons, live decisions.
 mod newsroom;
 mod privacy;
+// The reader's side: the default look and the embed's size.
+mod reader;
 mod tokens;
 // Property tests: parsers, tokenizer, the public tree and its serializer.
 mod properties;
