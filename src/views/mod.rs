@@ -284,8 +284,8 @@ main{max-width:44rem;margin:2rem auto;padding:0 1rem}\
 .field label{font-weight:600}\
 input,textarea{font:inherit;padding:.4rem;border:1px solid #8c8f94;border-radius:4px}\
 .invalid input,.invalid textarea{border-color:#d63638}\
-.error,.form-errors{color:#d63638}\
-.required{color:#d63638}\
+.error,.form-errors{color:#b32d2e}\
+.required{color:#b32d2e}\
 .notice{background:#fcf9e8;border-left:4px solid #dba617;padding:.5rem 1rem}\
 button{font:inherit;padding:.5rem 1.2rem;background:#2271b1;color:#fff;border:0;border-radius:4px}\
 .comment-list{list-style:none;padding-left:0}.comment-list .comment-list{padding-left:2rem}\

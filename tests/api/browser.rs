@@ -182,6 +182,31 @@ impl Browser {
         )
     }
 
+    /// Runs axe-core (npm, `tests/a11y`) on the page: the WCAG 2.1 A and AA rules'
+    /// violations, each as `rule: what it found` with the elements it names.
+    fn axe_violations(&self, axe: &str) -> Vec<String> {
+        self.script(&format!("{axe}; return true"));
+        let found = self.ok(
+            reqwest::Method::POST,
+            "/execute/async",
+            Some(json!({
+                "script": "const done = arguments[arguments.length - 1]; \
+                    axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}}) \
+                    .then(r => done(r.violations.map(v => v.id + ': ' + v.help + ' ' + \
+                        JSON.stringify(v.nodes.map(n => n.target.join(' '))))), e => done(['axe failed: ' + e]));",
+                "args": []
+            })),
+        );
+        found
+            .as_array()
+            .map(|v| {
+                v.iter()
+                    .map(|s| s.as_str().unwrap_or_default().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// The text of an open `alert`/`confirm`/`prompt`, if one is open.
     fn open_dialog(&self) -> Option<String> {
         let value = self.cmd(reqwest::Method::GET, "/alert/text", None);
@@ -918,4 +943,86 @@ fn the_widget_links_its_stylesheet_unless_the_site_styles_it() {
         json!(["block", true, 1]),
         "labels above fields, a full-width box, one stylesheet"
     );
+}
+
+/// axe-core's source, from `tests/a11y` (`npm ci --prefix tests/a11y`, as `.ci/run` does);
+/// `None` (the test skips) when it is not installed and not required.
+fn axe_source() -> Option<String> {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/a11y/node_modules/axe-core/axe.min.js");
+    match std::fs::read_to_string(&path) {
+        Ok(source) => Some(source),
+        Err(_) => {
+            assert!(
+                std::env::var_os("REPLYGUARD_REQUIRE_NPM").is_none(),
+                "REPLYGUARD_REQUIRE_NPM is set but {} is missing",
+                path.display()
+            );
+            eprintln!("skipped: no axe-core at {}", path.display());
+            None
+        }
+    }
+}
+
+/// Issue #28 item 2: axe-core finds no WCAG 2.1 A or AA violation on the demo article (with
+/// comments, replies and the widget's error state), the plain form's error page, and the
+/// dashboard's sign-in, queue and filter pages.
+#[test]
+fn axe_finds_no_wcag_violations_on_the_readers_and_the_moderators_pages() {
+    let Some(axe) = axe_source() else {
+        return;
+    };
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    let app = spawn_app();
+    let origin = app.url("");
+    crate::listing_pages::published_thread(&app, origin.trim_end_matches('/'), &app.url("/"), 12);
+    app.submit(
+        "Reader",
+        "reader@example.com",
+        "A comment waiting in the queue.",
+        None,
+    );
+    let mut problems = Vec::new();
+    let mut check = |page: &str, browser: &Browser| {
+        for v in browser.axe_violations(&axe) {
+            problems.push(format!("{page}: {v}"));
+        }
+    };
+
+    browser.goto(&app.url("/demo"));
+    browser.wait_for_css(".rg-comments li");
+    check("the demo article", &browser);
+    // The error state: the form sent empty, each field's error shown.
+    browser.click(".rg-submit");
+    browser.wait_for_css(".rg-error:not(:empty)");
+    check("the demo article's error state", &browser);
+
+    let error_page = app.post_comment_form(&[("thread", &app.url("/")), ("comment", "")]);
+    let html = error_page.text().expect("html");
+    let path = std::env::temp_dir().join(format!("replyguard-error-{}.html", std::process::id()));
+    std::fs::write(
+        &path,
+        html.replace(
+            "href=\"/",
+            &format!("href=\"{}/", origin.trim_end_matches('/')),
+        ),
+    )
+    .expect("write");
+    browser.goto(&format!("file://{}", path.display()));
+    browser.wait_loaded();
+    check("the plain form's error page", &browser);
+    let _ = std::fs::remove_file(path);
+
+    browser.goto(&app.url("/dashboard/login"));
+    browser.wait_loaded();
+    check("sign-in", &browser);
+    browser.sign_in(&app);
+    check("the queue", &browser);
+    browser.goto(&app.url("/dashboard/model"));
+    browser.wait_loaded();
+    check("the filter page", &browser);
+
+    assert!(problems.is_empty(), "{problems:#?}");
 }

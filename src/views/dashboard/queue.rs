@@ -179,7 +179,7 @@ pub fn queue_page(v: &QueuePage<'_>) -> Markup {
                 input name="article" placeholder="Article URL contains" value=(v.query.article.clone().unwrap_or_default());
                 label { "From " input name="from" type="date" value=(v.query.from.clone().unwrap_or_default()); }
                 label { "To " input name="to" type="date" value=(v.query.to.clone().unwrap_or_default()); }
-                select name="order" {
+                select name="order" aria-label="Order" {
                     @for order in QueueOrder::ALL {
                         option value=(order.as_str()) selected[order == v.order] { (order_label(order)) }
                     }
