@@ -92,12 +92,11 @@ fn train_7530_texts(bencher: divan::Bencher) {
     let _ = std::fs::remove_file(out);
 }
 
-/// A site layer learnt from the first `n` texts as that site's labels (issue #27): what a
-/// site with its own moderators' decisions is scored by.
-fn with_site_layer(n: usize) -> Classifier {
+/// A site layer over `base` learnt from the first `n` texts (cycled) as that site's labels
+/// (issue #27): labels only need to be plausible here, every seventh a spam label.
+fn site_layer(base: &Classifier, n: usize) -> replyguard::classifier::site::SiteLayer {
     use replyguard::classifier::site::{PRIOR_DOCS, SiteExample, SiteLayer};
     use replyguard::domain::Label;
-    let base = Classifier::shipped().expect("shipped model");
     let texts = common::texts();
     let examples = texts
         .iter()
@@ -106,11 +105,17 @@ fn with_site_layer(n: usize) -> Classifier {
         .enumerate()
         .map(|(i, t)| SiteExample {
             doc: Document::text(t),
-            // Labels only need to be plausible here: every seventh a spam label.
             label: if i % 7 == 0 { Label::Spam } else { Label::Ham },
             weight: 1.0,
         });
-    let layer = SiteLayer::learn("https://news.example", &base, examples, PRIOR_DOCS);
+    SiteLayer::learn("https://news.example", base, examples, PRIOR_DOCS)
+}
+
+/// The shipped base with a layer of `n` labels: what a site with its own moderators'
+/// decisions is scored by.
+fn with_site_layer(n: usize) -> Classifier {
+    let base = Classifier::shipped().expect("shipped model");
+    let layer = site_layer(&base, n);
     base.with_layer(&layer)
 }
 
@@ -139,26 +144,12 @@ fn score_and_explain_comment_site_layer(bencher: divan::Bencher) {
 /// as stored.
 #[divan::bench(sample_count = 5)]
 fn learn_site_layer_10000_labels(bencher: divan::Bencher) {
-    use replyguard::classifier::site::{PRIOR_DOCS, SiteExample, SiteLayer};
-    use replyguard::domain::Label;
     let base = Classifier::shipped().expect("shipped model");
-    let texts = common::texts();
-    let learn = |n: usize| {
-        let examples = texts
-            .iter()
-            .cycle()
-            .take(n)
-            .enumerate()
-            .map(|(i, t)| SiteExample {
-                doc: Document::text(t),
-                label: if i % 7 == 0 { Label::Spam } else { Label::Ham },
-                weight: 1.0,
-            });
-        SiteLayer::learn("https://news.example", &base, examples, PRIOR_DOCS)
-    };
     for n in [1_000, 10_000] {
-        let bytes = serde_json::to_vec(&learn(n)).expect("json").len();
+        let bytes = serde_json::to_vec(&site_layer(&base, n))
+            .expect("json")
+            .len();
         eprintln!("a layer of {n} labels: {bytes} bytes as JSON");
     }
-    bencher.bench_local(|| black_box(learn(10_000)));
+    bencher.bench_local(|| black_box(site_layer(&base, 10_000)));
 }
