@@ -1026,3 +1026,37 @@ fn axe_finds_no_wcag_violations_on_the_readers_and_the_moderators_pages() {
 
     assert!(problems.is_empty(), "{problems:#?}");
 }
+
+/// Issue #28 item 1: with `data-style="none"` the widget links no stylesheet: the site's
+/// own CSS alone styles its `rg-` classes.
+#[test]
+fn with_data_style_none_the_widget_brings_no_look_of_its_own() {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    let app = spawn_app();
+    let service = app.address.clone();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let served = format!("http://{}", listener.local_addr().unwrap());
+    let html = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Own look</title></head>\
+         <body><div id=\"replyguard\" data-style=\"none\" data-thread=\"{served}/own-look/\"></div>\
+         <script src=\"{service}/embed.js\" defer></script></body></html>"
+    );
+    let (ok, _, err) = app.cli(&["site", "add", &served]);
+    assert!(ok, "{err}");
+    serve_host_page(
+        listener,
+        html,
+        format!(
+            "default-src 'none'; script-src {service}; connect-src {service}; style-src {service}"
+        ),
+    );
+    browser.goto(&format!("{served}/own-look/"));
+    browser.wait_for_css("form.rg-form");
+    let links = browser.script("return document.querySelectorAll('link[rel=stylesheet]').length");
+    assert_eq!(links, json!(0), "no stylesheet linked");
+    let label = browser
+        .script("return getComputedStyle(document.querySelector('.rg-field label')).display");
+    assert_eq!(label, json!("inline"), "the browser's own defaults");
+}
