@@ -292,6 +292,9 @@ button{font:inherit;padding:.5rem 1.2rem;background:#2271b1;color:#fff;border:0;
 .comment article{background:#fff;padding:.75rem 1rem;margin:.5rem 0;border-radius:4px}\
 .author{font-weight:600}time{color:#646970;font-size:.85em}\
 .rg-hp{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}\
+@media (prefers-color-scheme:dark){body{color:#f0f0f1;background:#101517}a{color:#72aee6}\
+.comment article{background:#1d2327}time{color:#c3c4c7}.notice{background:#1d2327}\
+.error,.form-errors,.required{color:#f86368}}\
 ";
 
 #[cfg(test)]

@@ -207,6 +207,19 @@ impl Browser {
             .unwrap_or_default()
     }
 
+    /// Emulates the reader's colour-scheme preference (`light` or `dark`), through
+    /// chromedriver's DevTools passthrough.
+    fn prefer_scheme(&self, scheme: &str) {
+        self.ok(
+            reqwest::Method::POST,
+            "/goog/cdp/execute",
+            Some(json!({
+                "cmd": "Emulation.setEmulatedMedia",
+                "params": {"features": [{"name": "prefers-color-scheme", "value": scheme}]}
+            })),
+        );
+    }
+
     /// The text of an open `alert`/`confirm`/`prompt`, if one is open.
     fn open_dialog(&self) -> Option<String> {
         let value = self.cmd(reqwest::Method::GET, "/alert/text", None);
@@ -991,13 +1004,25 @@ fn axe_finds_no_wcag_violations_on_the_readers_and_the_moderators_pages() {
         }
     };
 
-    browser.goto(&app.url("/demo"));
-    browser.wait_for_css(".rg-comments li");
-    check("the demo article", &browser);
-    // The error state: the form sent empty, each field's error shown.
-    browser.click(".rg-submit");
-    browser.wait_for_css(".rg-error:not(:empty)");
-    check("the demo article's error state", &browser);
+    for scheme in ["light", "dark"] {
+        browser.prefer_scheme(scheme);
+        browser.goto(&app.url("/demo"));
+        browser.wait_for_css(".rg-comments li");
+        check(&format!("the demo article ({scheme})"), &browser);
+        browser.script("document.querySelector('.rg-respond').scrollIntoView(); return 0");
+        browser.screenshot(&docs(&format!("demo-article-{scheme}.png")));
+        // The error state: the form sent empty, each field's error shown.
+        browser.click(".rg-submit");
+        browser.wait_for_css(".rg-error:not(:empty)");
+        check(
+            &format!("the demo article's error state ({scheme})"),
+            &browser,
+        );
+        if scheme == "light" {
+            browser.screenshot(&docs("demo-article-errors.png"));
+        }
+    }
+    browser.prefer_scheme("light");
 
     let error_page = app.post_comment_form(&[("thread", &app.url("/")), ("comment", "")]);
     let html = error_page.text().expect("html");
