@@ -8,10 +8,12 @@
 //!   their state machine, moderator actions, spam scores, log entries, what the store keeps
 //!   and returns). No I/O.
 //! - [`classifier`]: the spam filter: tokenizer, HTML reading, linfa training, model files,
-//!   sparse scoring with reasons, campaign signatures, metrics and corpus loading. Pure CPU,
-//!   no I/O but model files.
-//! - [`retrain`]: a candidate model from the base model plus labels, and the acceptance
-//!   check it must pass; the model archive itself is `app::model_archive`.
+//!   sparse scoring with reasons, the features a model saw, site layers over the base,
+//!   campaign signatures, metrics, the fairness checks and corpus loading. Pure CPU, no I/O
+//!   but model files.
+//! - [`retrain`]: the next model, a layer per site from its own labels over a base changed
+//!   only by promoted sites, and each layer's acceptance check; the model archive itself
+//!   is `app::model_archive`.
 //! - [`store`]: the storage seam. Reads in domain types, and units of work ([`store::Tx`]):
 //!   primitive reads and writes that a use case's rule runs inside one transaction. Two
 //!   backends hold every line of SQL: `sqlite` (one writer thread with group commit,
@@ -19,9 +21,10 @@
 //!   advisory locks, LISTEN/NOTIFY), each opened by [`store::Store::open`].
 //! - [`app`]: the use cases and every business rule, written once for both backends, as
 //!   one service per area handed out by [`app::App`]: submissions (one path for the API,
-//!   the form and Akismet's comment-check), moderation, accounts (sessions, tokens), sites
-//!   (keys, block and hold lists), the filter (model in use, retraining, the model
-//!   archive), Akismet, privacy, notifications, operations (backups, imports);
+//!   the form, Akismet's comment-check and imports; readers' reports), moderation (with
+//!   reports, commenters and live decisions), accounts (sessions, tokens), sites (keys,
+//!   block and hold lists, moderation policy), the filter (model in use, retraining, the
+//!   model archive), Akismet, privacy, notifications, operations (backups, imports);
 //!   `app::settings` is what they are built from.
 //! - [`routes`]: HTTP adapters (parse, call one use case, render) and the one place errors
 //!   become HTTP responses.
