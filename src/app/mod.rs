@@ -3,14 +3,16 @@
 //!
 //! [`App`] is the running application, built once from [`Components`] for the server and
 //! every CLI command; it hands out one service per area, each holding only what it needs:
-//! [`Submissions`] (the one path for every comment: the API, the form and Akismet's
-//! comment-check; the public listing), [`Moderation`] (decisions, undo, the queue),
+//! [`Submissions`] (the one path for every comment: the API, the form, Akismet's
+//! comment-check and imports; readers' reports; the public listing), [`Moderation`]
+//! (decisions, undo, the queue, reports, commenters, live decisions),
 //! [`Accounts`] (sign-in, sessions, moderator accounts, API tokens), [`Sites`] (sites, their
 //! keys and settings, block and hold lists), [`Filter`] (the model in use, retraining,
 //! activation), [`Akismet`], [`Privacy`], [`Notifications`] and [`Operations`] (health,
 //! backups, WordPress imports). The files below them hold the parts: [`limits`] and
 //! [`guard`] (floods, bot signals, lists), [`campaigns`], [`model_archive`] (where models
-//! are kept), [`import`], [`secret`]; [`settings`] is what they are built from. A use case
+//! are kept), [`import`], [`reports`], [`commenters`], [`live`] (decisions streamed to open
+//! dashboards), [`secret`]; [`settings`] is what they are built from. A use case
 //! takes domain values, does what is slow (scoring, argon2) first, then runs its rule as one
 //! unit of work over [`crate::store::Tx`]: read what it needs, decide (the transition, the
 //! label, the refusal), write. Routes and the CLI never reach past a service to the store.
