@@ -43,6 +43,7 @@ pub mod cli_model;
 pub mod config;
 pub mod domain;
 pub mod durable;
+pub mod i18n;
 pub mod metrics;
 pub mod password;
 pub mod render;

@@ -310,6 +310,7 @@ fn run(
             .route("/demo", web::get().to(routes::demo::demo_article))
             .route("/embed.js", web::get().to(routes::demo::embed_script))
             .route("/embed.css", web::get().to(routes::demo::embed_stylesheet))
+            .route("/i18n/{lang}", web::get().to(routes::comments::catalogue))
             .route(
                 "/static/replyguard.css",
                 web::get().to(routes::demo::stylesheet),

@@ -1,7 +1,7 @@
 // Replyguard's comment section for any page. Add to an article:
 //   <div id="replyguard" data-thread="https://your.site/the-article/"></div>
 //   <script src="https://comments.your.site/embed.js" defer></script>
-// It shows the approved comments (threaded, with Reply buttons) and the "Leave a Reply"
+// It shows the approved comments (threaded, with Reply buttons) and the tr("leave-reply", "Leave a Reply")
 // form, posts to Replyguard's JSON API, and shows each field's error next to the field.
 // No dependencies, no third-party requests, no inline script or style: it works under a
 // strict Content-Security-Policy that allows this script's origin. Every element it makes
@@ -14,6 +14,17 @@
   var root = document.getElementById("replyguard");
   if (!root || !window.fetch) return;
   var thread = root.getAttribute("data-thread") || location.href.split("#")[0];
+  // The reader's language: the widget's data-lang, else the page's, else the browser's.
+  // Messages in any other than English are fetched once, from /i18n/<lang>.json.
+  var lang = (root.getAttribute("data-lang") || document.documentElement.lang ||
+    navigator.language || "en").toLowerCase().split(/[-_]/)[0];
+  var L = {};
+  function tr(key, en, values) {
+    var text = L[key] || en;
+    Object.keys(values || {}).forEach(function (k) { text = text.split("{" + k + "}").join(values[k]); });
+    return text;
+  }
+  function start() {
   // The default look, a stylesheet (no inline style: strict CSPs hold), unless the site
   // styles the section itself.
   if (root.getAttribute("data-style") !== "none" &&
@@ -38,17 +49,17 @@
     t.dateTime = iso;
     var d = new Date(iso);
     var seconds = (Date.now() - d.getTime()) / 1000;
-    var rel = window.Intl && Intl.RelativeTimeFormat && new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
+    var rel = window.Intl && Intl.RelativeTimeFormat && new Intl.RelativeTimeFormat(lang, { numeric: "auto" });
     if (rel && seconds >= 0 && seconds < 86400) {
       t.textContent = seconds < 60 ? rel.format(0, "second")
         : seconds < 3600 ? rel.format(-Math.floor(seconds / 60), "minute")
         : rel.format(-Math.floor(seconds / 3600), "hour");
     } else {
-      var day = d.toLocaleDateString(undefined, { year: "numeric", month: "long", day: "numeric" });
-      var time = d.toLocaleTimeString(undefined, { hour: "numeric", minute: "2-digit" });
-      t.textContent = day + " at " + time.toLowerCase();
+      var day = d.toLocaleDateString(lang, { year: "numeric", month: "long", day: "numeric" });
+      var time = d.toLocaleTimeString(lang, { hour: "numeric", minute: "2-digit" });
+      t.textContent = tr("date-at", "{day} at {time}", { day: day, time: time.toLowerCase() });
     }
-    t.title = d.toLocaleString();
+    t.title = d.toLocaleString(lang);
     return t;
   }
 
@@ -81,17 +92,17 @@
     head.appendChild(document.createTextNode(" "));
     head.appendChild(when(c.created_at));
     article.appendChild(head);
-    if (pending) article.appendChild(el("p", "rg-pending", "Your comment is awaiting moderation."));
+    if (pending) article.appendChild(el("p", "rg-pending", tr("awaiting", "Your comment is awaiting moderation.")));
     article.appendChild(body(c.body));
     if (!pending) {
-      var reply = el("button", "rg-reply", "Reply");
+      var reply = el("button", "rg-reply", tr("reply", "Reply"));
       reply.type = "button";
-      reply.setAttribute("aria-label", "Reply to " + c.author);
+      reply.setAttribute("aria-label", tr("reply-to", "Reply to {name}", { name: c.author }));
       reply.addEventListener("click", function () { replyTo(c, li); });
       article.appendChild(reply);
-      var flag = el("button", "rg-report-button", "Report");
+      var flag = el("button", "rg-report-button", tr("report", "Report"));
       flag.type = "button";
-      flag.setAttribute("aria-label", "Report the comment by " + c.author);
+      flag.setAttribute("aria-label", tr("report-who", "Report the comment by {name}", { name: c.author }));
       flag.addEventListener("click", function () { report(c, article, flag); });
       article.appendChild(flag);
     }
@@ -120,19 +131,19 @@
     var f = el("form", "rg-report");
     var sel = el("select");
     sel.id = "rg-reason-" + c.id;
-    var label = el("label", null, "Why report it?");
+    var label = el("label", null, tr("report-why", "Why report it?"));
     label.htmlFor = sel.id;
-    [["spam", "Spam"], ["abuse", "Abuse"], ["off_topic", "Off topic"],
-     ["illegal", "Illegal content"], ["other", "Other"]].forEach(function (o) {
+    [["spam", tr("report-spam", "Spam")], ["abuse", tr("report-abuse", "Abuse")], ["off_topic", tr("report-off-topic", "Off topic")],
+     ["illegal", tr("report-illegal", "Illegal content")], ["other", tr("report-other", "Other")]].forEach(function (o) {
       var opt = el("option", null, o[1]);
       opt.value = o[0];
       sel.appendChild(opt);
     });
     var why = el("textarea");
     why.id = "rg-why-" + c.id;
-    var whyLabel = el("label", null, "Explanation (required for illegal content)");
+    var whyLabel = el("label", null, tr("report-explanation", "Explanation (required for illegal content)"));
     whyLabel.htmlFor = why.id;
-    var send = el("button", null, "Send report");
+    var send = el("button", null, tr("report-send", "Send report"));
     send.type = "submit";
     var note = el("p", "rg-status");
     note.setAttribute("role", "status");
@@ -145,14 +156,14 @@
         body: JSON.stringify({ reason: sel.value, explanation: why.value, reader: reader() })
       }).then(function (r) {
         if (r.status === 202) {
-          var done = el("p", "rg-status", "Thank you. A moderator will look at it.");
+          var done = el("p", "rg-status", tr("report-thanks", "Thank you. A moderator will look at it."));
           done.setAttribute("role", "status");
           f.replaceWith(done);
         } else {
           var fields = r.json.fields || {};
           note.textContent = (fields.explanation || fields.reason || [r.json.message]).join(" ");
         }
-      }, function () { note.textContent = "Your report could not be sent. Please try again."; });
+      }, function () { note.textContent = tr("report-failed", "Your report could not be sent. Please try again."); });
     });
     flag.hidden = true;
     article.appendChild(f);
@@ -173,14 +184,16 @@
   var form = el("form", "rg-form");
   form.id = "commentform";
   form.noValidate = true;
-  var title = el("h3", "rg-title", "Leave a Reply");
+  var title = el("h3", "rg-title", tr("leave-reply", "Leave a Reply"));
   title.id = "respond";
-  var notes = el("p", "rg-notes", "Your email address will not be published. Required fields are marked *");
+  var notes = el("p", "rg-notes", tr("notes", "Your email address will not be published. Required fields are marked *"));
   form.appendChild(notes);
   var fields = {};
   // id and name are WordPress's, as in the plain form; `key` is the JSON API's field.
-  [["comment", "body", "Comment", true, "textarea"], ["author", "author", "Name", true, "text"],
-   ["email", "email", "Email", true, "email"], ["url", "website", "Website", false, "url"]]
+  [["comment", "body", tr("field-comment", "Comment"), true, "textarea"],
+   ["author", "author", tr("field-name", "Name"), true, "text"],
+   ["email", "email", tr("field-email", "Email"), true, "email"],
+   ["url", "website", tr("field-website", "Website"), false, "url"]]
     .forEach(function (f) {
       var p = el("p", "rg-field");
       var label = el("label", null, f[2] + (f[3] ? " *" : ""));
@@ -210,10 +223,10 @@
   hp.autocomplete = "off";
   trap.appendChild(hp);
   form.appendChild(trap);
-  var cancel = el("button", "rg-cancel", "Cancel reply");
+  var cancel = el("button", "rg-cancel", tr("cancel-reply", "Cancel reply"));
   cancel.type = "button";
   cancel.hidden = true;
-  var submit = el("button", "rg-submit", "Post Comment");
+  var submit = el("button", "rg-submit", tr("post-comment", "Post Comment"));
   submit.type = "submit";
   var actions = el("p", "rg-actions");
   actions.appendChild(submit);
@@ -229,20 +242,22 @@
 
   function replyTo(c, li) {
     parent = c.id;
-    title.textContent = "Reply to " + c.author;
+    title.textContent = tr("reply-to", "Reply to {name}", { name: c.author });
     cancel.hidden = false;
     li.appendChild(respond);
     fields.body.input.focus();
   }
   cancel.addEventListener("click", function () {
     parent = null;
-    title.textContent = "Leave a Reply";
+    title.textContent = tr("leave-reply", "Leave a Reply");
     cancel.hidden = true;
     root.appendChild(respond);
     fields.body.input.focus();
   });
 
   function api(path, options) {
+    options = options || {};
+    options.headers = Object.assign({ "accept-language": lang }, options.headers);
     return fetch(base + "/api/v1/" + path, options).then(function (r) {
       return r.json().then(function (j) { return { status: r.status, json: j }; });
     });
@@ -276,7 +291,7 @@
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     submit.disabled = true;
-    status.textContent = "Sending…";
+    status.textContent = tr("sending", "Sending…");
     var sent = {
       thread: thread, parent: parent, author: fields.author.input.value,
       email: fields.email.input.value, website: fields.website.input.value,
@@ -296,30 +311,30 @@
         if (!ol) { ol = el("ol", "rg-list"); target.insertBefore(ol, parent ? respond : null); }
         ol.appendChild(own);
         fields.body.input.value = "";
-        status.textContent = r.json.status === "approved" ? "Thank you. Your comment is published."
-          : "Thank you. Your comment is awaiting moderation.";
+        status.textContent = r.json.status === "approved" ? tr("thanks-published", "Thank you. Your comment is published.")
+          : tr("thanks-awaiting", "Thank you. Your comment is awaiting moderation.");
         own.scrollIntoView({ block: "nearest" });
         newToken();
       } else if (r.status === 403 && r.json.error === "comments_closed") {
         form.hidden = true;
-        status.textContent = "Comments are closed.";
+        status.textContent = tr("closed", "Comments are closed.");
       } else if (r.status === 422) {
         var errors = r.json.fields || {};
         var general = (errors.thread || []).concat(errors.parent || []);
         showErrors(errors);
-        status.textContent = general.length ? general.join(" ") : "Please correct the highlighted fields.";
+        status.textContent = general.length ? general.join(" ") : tr("fix-fields", "Please correct the highlighted fields.");
       } else {
-        status.textContent = r.json.message || "Your comment could not be sent. Please try again.";
+        status.textContent = r.json.message || tr("send-retry", "Your comment could not be sent. Please try again.");
       }
     }, function () {
-      status.textContent = "Your comment could not be sent. Please check your connection and try again.";
+      status.textContent = tr("send-failed", "Your comment could not be sent. Please check your connection and try again.");
     }).then(function () { submit.disabled = false; });
   });
 
   // A page of 50 top-level comments at a time (each with its replies): a big thread's first
-  // screen is one small request, and "Show more comments" appends the next page below what
+  // screen is one small request, and tr("show-more", "Show more comments") appends the next page below what
   // the reader has, so their place stays where it is.
-  var more = el("button", "rg-more", "Show more comments");
+  var more = el("button", "rg-more", tr("show-more", "Show more comments"));
   more.type = "button";
   function page(after) {
     return api("comments?limit=50&thread=" + encodeURIComponent(thread) +
@@ -339,18 +354,23 @@
   page().then(function (r) {
     if (r.status !== 200) return;
     root.textContent = "";
-    heading.textContent = r.json.count + (r.json.count === 1 ? " Comment" : " Comments");
+    heading.textContent = r.json.count === 1 ? tr("comments-one", "1 Comment")
+      : tr("comments-other", "{count} Comments", { count: r.json.count });
     showPage(r.json);
     root.appendChild(heading);
     root.appendChild(comments);
     root.appendChild(more);
     if (r.json.open === false) {
       comments.querySelectorAll(".rg-reply").forEach(function (b) { b.remove(); });
-      root.appendChild(el("p", "rg-closed", "Comments are closed."));
+      root.appendChild(el("p", "rg-closed", tr("closed", "Comments are closed.")));
       return;
     }
     root.appendChild(respond);
     root.appendChild(status);
     newToken();
   });
+  }
+  if (lang === "en" || !/^[a-z]{2,3}$/.test(lang)) start();
+  else fetch(base + "/i18n/" + lang + ".json").then(function (r) { return r.ok ? r.json() : {}; })
+    .then(function (m) { L = m; }, function () {}).then(start);
 })();

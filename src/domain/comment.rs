@@ -63,6 +63,16 @@ impl FieldErrors {
         self.0.iter().map(|(k, v)| (*k, v.as_slice()))
     }
 
+    /// The same problems, each message replaced by `f(message)` (the reader's language).
+    pub fn map_messages(&self, f: impl Fn(&str) -> String) -> FieldErrors {
+        FieldErrors(
+            self.0
+                .iter()
+                .map(|(k, v)| (*k, v.iter().map(|m| f(m)).collect()))
+                .collect(),
+        )
+    }
+
     fn take<T>(&mut self, field: &'static str, parsed: Result<T, String>) -> Option<T> {
         parsed.map_err(|message| self.add(field, message)).ok()
     }

@@ -19,6 +19,7 @@ pub struct DemoQuery {
 /// `GET /demo` (and `/` in development): a sample article with its approved comments and
 /// the comment section, as the widget and, without scripts, as the plain form.
 pub async fn demo_article(
+    req: actix_web::HttpRequest,
     query: web::Query<DemoQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
@@ -34,6 +35,7 @@ pub async fn demo_article(
         .unwrap_or_default();
     let token = state.app.submissions().form_token(&thread)?.token;
     let form = ReplyForm {
+        lang: crate::routes::comments::lang_of(&req),
         thread: url,
         parent: &parent,
         token: &token,
@@ -47,6 +49,11 @@ pub async fn demo_article(
     headers.insert(
         header::CACHE_CONTROL,
         header::HeaderValue::from_static("no-store"),
+    );
+    // In the language the reader's browser asks for.
+    headers.insert(
+        header::VARY,
+        header::HeaderValue::from_static("Accept-Language"),
     );
     // As strict as a careful newsroom's article page: the widget needs nothing inline.
     headers.insert(

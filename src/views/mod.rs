@@ -24,9 +24,16 @@ pub struct ReplyForm<'a> {
     pub token: &'a str,
     /// `(field, message)` with WordPress field names.
     pub errors: Vec<(&'static str, String)>,
+    /// The reader's language (`i18n`); empty is English.
+    pub lang: &'static str,
 }
 
 impl ReplyForm<'_> {
+    /// Message `id` in the reader's language.
+    fn t(&self, id: &str) -> String {
+        crate::i18n::text(self.lang, id, &[])
+    }
+
     fn errors_for(&self, field: &str) -> impl Iterator<Item = &str> {
         self.errors
             .iter()
@@ -90,10 +97,11 @@ fn readable_time_at(at: crate::domain::Timestamp, now: crate::domain::Timestamp)
     html! { time datetime=(iso) title=(iso) { (readable_text(at, now)) } }
 }
 
-fn layout(title: &str, body: Markup) -> Markup {
+fn layout(lang: &str, title: &str, body: Markup) -> Markup {
+    let lang = if lang.is_empty() { "en" } else { lang };
     html! {
         (DOCTYPE)
-        html lang="en" {
+        html lang=(lang) {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
@@ -131,7 +139,7 @@ pub fn reply_form(form: &ReplyForm<'_>) -> Markup {
     html! {
         form #commentform method="post" action="/comments" novalidate {
             p.notes {
-                "Your email address will not be published. Required fields are marked "
+                (form.t("notes-before-mark")) " "
                 span.required { "*" }
             }
             @if form.invalid("thread") || form.invalid("comment_parent") {
@@ -141,24 +149,24 @@ pub fn reply_form(form: &ReplyForm<'_>) -> Markup {
                     }
                 }
             }
-            (field(form, "comment", "Comment", true, html! {
+            (field(form, "comment", &form.t("field-comment"), true, html! {
                 textarea #comment name="comment" rows="8" maxlength="65525" required
                     aria-invalid=[form.invalid("comment").then_some("true")]
                     aria-describedby=[described("comment")] { (form.comment) }
             }))
-            (field(form, "author", "Name", true, html! {
+            (field(form, "author", &form.t("field-name"), true, html! {
                 input #author name="author" type="text" value=(form.author) maxlength="245"
                     autocomplete="name" required
                     aria-invalid=[form.invalid("author").then_some("true")]
                     aria-describedby=[described("author")];
             }))
-            (field(form, "email", "Email", true, html! {
+            (field(form, "email", &form.t("field-email"), true, html! {
                 input #email name="email" type="email" value=(form.email) maxlength="100"
                     autocomplete="email" required
                     aria-invalid=[form.invalid("email").then_some("true")]
                     aria-describedby=[described("email")];
             }))
-            (field(form, "url", "Website", false, html! {
+            (field(form, "url", &form.t("field-website"), false, html! {
                 input #url name="url" type="url" value=(form.url) maxlength="200"
                     autocomplete="url"
                     aria-invalid=[form.invalid("url").then_some("true")]
@@ -178,7 +186,7 @@ pub fn reply_form(form: &ReplyForm<'_>) -> Markup {
             @if !form.redirect_to.is_empty() {
                 input type="hidden" name="redirect_to" value=(form.redirect_to);
             }
-            p.form-submit { button type="submit" { "Post Comment" } }
+            p.form-submit { button type="submit" { (form.t("post-comment")) } }
         }
     }
 }
@@ -187,9 +195,10 @@ pub fn reply_form(form: &ReplyForm<'_>) -> Markup {
 /// filled with what was typed, so nothing is lost.
 pub fn reply_error_page(form: &ReplyForm<'_>, problem: &str) -> Markup {
     layout(
-        "Your comment needs a fix",
+        form.lang,
+        &form.t("not-posted"),
         html! {
-            h1 { "Your comment was not posted yet" }
+            h1 { (form.t("not-posted")) }
             p.lead { (problem) }
             @if !form.errors.is_empty() {
                 ul.form-errors {
@@ -198,10 +207,10 @@ pub fn reply_error_page(form: &ReplyForm<'_>, problem: &str) -> Markup {
             }
             // The submitted thread is untrusted: link back only to a valid http(s) article.
             @if let Ok(thread) = crate::domain::ThreadUrl::parse(form.thread) {
-                p { a href=(thread.as_ref()) { "Back to the article" } }
+                p { a href=(thread.as_ref()) { (form.t("back-to-article")) } }
             }
             section #replyguard {
-                h2 #respond { "Leave a Reply" }
+                h2 #respond { (form.t("leave-reply")) }
                 (reply_form(form))
             }
         },
@@ -209,7 +218,7 @@ pub fn reply_error_page(form: &ReplyForm<'_>, problem: &str) -> Markup {
 }
 
 /// Recurses once per level of replies: bounded by `render::MAX_REPLY_DEPTH`.
-fn comment_list(nodes: &[CommentNode], reply_base: &str) -> Markup {
+fn comment_list(nodes: &[CommentNode], reply_base: &str, form: &ReplyForm<'_>) -> Markup {
     html! {
         ol.comment-list {
             @for node in nodes {
@@ -227,9 +236,9 @@ fn comment_list(nodes: &[CommentNode], reply_base: &str) -> Markup {
                             (readable_time(node.created_at))
                         }
                         div.comment-body { (PreEscaped(&node.body_html)) }
-                        a.reply href={ (reply_base) "?replytocom=" (node.id) "#respond" } { "Reply" }
+                        a.reply href={ (reply_base) "?replytocom=" (node.id) "#respond" } { (form.t("reply")) }
                     }
-                    @if !node.replies.is_empty() { (comment_list(&node.replies, reply_base)) }
+                    @if !node.replies.is_empty() { (comment_list(&node.replies, reply_base, form)) }
                 }
             }
         }
@@ -246,29 +255,26 @@ pub fn demo_article(
     form: &ReplyForm<'_>,
 ) -> Markup {
     layout(
-        "Replyguard demo article",
+        form.lang,
+        &form.t("demo-title"),
         html! {
             article.post {
-                h1 { "Welcome to Replyguard" }
-                p {
-                    "This page is a stand-in for one of your articles. Post a comment below: it is "
-                    "validated, scored by the spam filter and stored as pending. A moderator approves "
-                    "it in the dashboard or through the moderation API, and then it appears here."
-                }
-                p {
-                    "The comment section below is Replyguard's embeddable widget, the same one any site "
-                    "adds with a single script tag; with JavaScript off, it is a plain HTML form."
-                }
+                h1 { (form.t("demo-title")) }
+                p { (form.t("demo-intro")) }
+                p { (form.t("demo-widget")) }
             }
             // The widget (`/embed.js`) replaces this section's contents when scripts run;
             // without them, the server-rendered list and the plain form work as they are.
             section #replyguard data-thread=(thread_url) {
-                h2 { (count) " " (if count == 1 { "Comment" } else { "Comments" }) }
-                @if pending_notice {
-                    p.notice role="status" { "Your comment is awaiting moderation." }
+                h2 {
+                    @if count == 1 { (form.t("comments-one")) }
+                    @else { (crate::i18n::text(form.lang, "comments-other", &[("count", &count.to_string())])) }
                 }
-                (comment_list(comments, thread_url))
-                h2 #respond { "Leave a Reply" }
+                @if pending_notice {
+                    p.notice role="status" { (form.t("awaiting")) }
+                }
+                (comment_list(comments, thread_url, form))
+                h2 #respond { (form.t("leave-reply")) }
                 (reply_form(form))
             }
             script src="/embed.js" defer {}

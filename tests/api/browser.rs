@@ -1085,3 +1085,80 @@ fn with_data_style_none_the_widget_brings_no_look_of_its_own() {
         .script("return getComputedStyle(document.querySelector('.rg-field label')).display");
     assert_eq!(label, json!("inline"), "the browser's own defaults");
 }
+
+/// Issue #28 item 3: the widget speaks the language its container (`data-lang`) or the page
+/// (`<html lang>`) asks for: its labels, its heading and the field errors the API sends.
+#[test]
+fn the_widget_speaks_each_of_the_five_languages() {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    let app = spawn_app();
+    let service = app.address.clone();
+    for (lang, leave_reply, name_label, name_missing, via_html) in [
+        (
+            "en",
+            "Leave a Reply",
+            "Name *",
+            "Please enter your name.",
+            false,
+        ),
+        (
+            "es",
+            "Deja una respuesta",
+            "Nombre *",
+            "Escribe tu nombre.",
+            true,
+        ),
+        (
+            "fr",
+            "Laisser un commentaire",
+            "Nom *",
+            "Veuillez saisir votre nom.",
+            false,
+        ),
+        (
+            "de",
+            "Schreibe einen Kommentar",
+            "Name *",
+            "Bitte gib deinen Namen ein.",
+            true,
+        ),
+        (
+            "pt",
+            "Deixe uma resposta",
+            "Nome *",
+            "Escreva o seu nome.",
+            false,
+        ),
+    ] {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let served = format!("http://{}", listener.local_addr().unwrap());
+        let (page_lang, data_lang) = if via_html {
+            (lang, String::new())
+        } else {
+            ("en", format!(" data-lang=\"{lang}\""))
+        };
+        let html = format!(
+            "<!doctype html><html lang=\"{page_lang}\"><head><meta charset=\"utf-8\"><title>{lang}</title></head>\
+             <body><div id=\"replyguard\"{data_lang} data-thread=\"{served}/{lang}/\"></div>\
+             <script src=\"{service}/embed.js\" defer></script></body></html>"
+        );
+        let (ok, _, err) = app.cli(&["site", "add", &served]);
+        assert!(ok, "{err}");
+        serve_host_page(
+            listener,
+            html,
+            format!(
+                "default-src 'none'; script-src {service}; connect-src {service}; style-src {service}"
+            ),
+        );
+        browser.goto(&format!("{served}/{lang}/"));
+        browser.wait_for_text(leave_reply);
+        let label = browser.script("return document.querySelector('label[for=author]').innerText");
+        assert_eq!(label, json!(name_label), "{lang}");
+        fill(&browser, "Hola", "", "reader@example.com");
+        browser.click("#commentform button[type=submit]");
+        browser.wait_for_text(name_missing);
+    }
+}

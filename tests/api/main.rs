@@ -22,6 +22,8 @@ mod browser;
 mod dashboard;
 // Importing WordPress exports.
 mod import;
+// The reader's language: messages, pages and catalogues.
+mod languages;
 // Big threads: the listing in pages.
 mod instances;
 mod listing_pages;

@@ -53,8 +53,9 @@ impl CommentForm {
         }
     }
 
-    fn view(&self, errors: &FieldErrors) -> ReplyForm<'_> {
+    fn view(&self, errors: &FieldErrors, lang: &'static str) -> ReplyForm<'_> {
         ReplyForm {
+            lang,
             thread: &self.thread,
             parent: &self.comment_parent,
             author: &self.author,
@@ -68,7 +69,7 @@ impl CommentForm {
                 .flat_map(|(field, messages)| {
                     messages
                         .iter()
-                        .map(move |m| (form_field_name(field), m.clone()))
+                        .map(move |m| (form_field_name(field), crate::i18n::field_message(lang, m)))
                 })
                 .collect(),
         }
@@ -150,6 +151,7 @@ pub async fn submit_comment_form(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> HttpResponse {
+    let lang = super::lang_of(&req);
     let form = match read_form(&req, payload).await {
         Ok(form) => form,
         Err(page) => return page,
@@ -178,14 +180,14 @@ pub async fn submit_comment_form(
         }
         Err(SubmitError::Duplicate(_)) => {
             let page = views::reply_error_page(
-                &form.view(&FieldErrors::default()),
+                &form.view(&FieldErrors::default(), lang),
                 "You have already posted this comment; it is awaiting moderation.",
             );
             html_response(StatusCode::CONFLICT, page)
         }
         Err(SubmitError::Closed) => {
             let page = views::reply_error_page(
-                &form.view(&FieldErrors::default()),
+                &form.view(&FieldErrors::default(), lang),
                 "Comments are closed on this article. Your text is below, so it is not lost.",
             );
             html_response(StatusCode::FORBIDDEN, page)
@@ -193,7 +195,7 @@ pub async fn submit_comment_form(
         Err(SubmitError::Limited(limited)) => {
             let seconds = limited.retry_after.as_secs().max(1);
             let page = views::reply_error_page(
-                &form.view(&FieldErrors::default()),
+                &form.view(&FieldErrors::default(), lang),
                 &format!(
                     "You are posting faster than this site allows. Your text is below: \
                      please send it again in {seconds} seconds."
@@ -207,15 +209,15 @@ pub async fn submit_comment_form(
         }
         Err(SubmitError::Validation(errors)) => {
             let page = views::reply_error_page(
-                &form.view(&errors),
-                "Please correct the highlighted fields and send it again.",
+                &form.view(&errors, lang),
+                &crate::i18n::text(lang, "fix-fields", &[]),
             );
             html_response(StatusCode::UNPROCESSABLE_ENTITY, page)
         }
         Err(SubmitError::Unexpected(e)) => {
             tracing::error!(error.cause_chain = ?e, error.message = %e, "form submission failed");
             let page = views::reply_error_page(
-                &form.view(&FieldErrors::default()),
+                &form.view(&FieldErrors::default(), lang),
                 "Something went wrong on our side and your comment was not saved. \
                  Your text is below: please try again in a moment.",
             );

@@ -109,7 +109,34 @@ pub async fn submit_comment_json(
     body: web::Json<Map<String, Value>>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let (raw, type_errors) = raw_comment_from_json(&body);
+    // Field messages in the reader's language (`Accept-Language`; the widget sends its own).
+    let lang = lang_of(&req);
+    let translated = |e: ApiError| match e {
+        ApiError::Validation(errors) => {
+            ApiError::Validation(errors.map_messages(|m| crate::i18n::field_message(lang, m)))
+        }
+        other => other,
+    };
+    submit_json_in(&req, &body, &state)
+        .await
+        .map_err(translated)
+}
+
+/// The reader's language, as their `Accept-Language` asks (English by default).
+pub fn lang_of(req: &HttpRequest) -> &'static str {
+    crate::i18n::negotiate(
+        req.headers()
+            .get(actix_web::http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    )
+}
+
+async fn submit_json_in(
+    req: &HttpRequest,
+    body: &Map<String, Value>,
+    state: &web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (raw, type_errors) = raw_comment_from_json(body);
     let comment = match NewComment::try_from(raw) {
         Ok(comment) if type_errors.is_empty() => comment,
         Ok(_) => return Err(ApiError::Validation(type_errors)),
@@ -126,14 +153,14 @@ pub async fn submit_comment_json(
             return Err(ApiError::Validation(errors));
         }
     };
-    idempotency_key(&req).map_err(ApiError::BadRequest)?;
+    idempotency_key(req).map_err(ApiError::BadRequest)?;
     let thread = comment.thread.as_ref().to_owned();
     let parent = comment.parent;
     let optional_text = |field: &str| body.get(field).and_then(Value::as_str).map(str::to_owned);
     let meta = SubmissionMeta {
         form_token: optional_text("form_token"),
         honeypot: optional_text("honeypot"),
-        ..submission_meta(&req, &state)
+        ..submission_meta(req, state)
     };
     let submitted = state.app.submissions().submit(comment, meta).await?;
     Ok(HttpResponse::Accepted().json(AcceptedJson {
@@ -143,6 +170,28 @@ pub async fn submit_comment_json(
         parent,
         created_at: Timestamp(submitted.created_at),
     }))
+}
+
+/// `GET /i18n/{lang}.json`: the widget's messages in one language (id → text; `{name}`
+/// marks a value the widget fills in).
+pub async fn catalogue(path: web::Path<String>) -> HttpResponse {
+    let lang = path.into_inner();
+    let lang = lang.strip_suffix(".json").unwrap_or(&lang);
+    match crate::i18n::supported(lang)
+        .filter(|l| *l == lang)
+        .and_then(crate::i18n::catalogue_json)
+    {
+        Some(json) => HttpResponse::Ok()
+            .content_type("application/json; charset=utf-8")
+            .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+            // Public messages, fetched by the widget from any site's page.
+            .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
+            .body(json),
+        None => HttpResponse::NotFound().json(serde_json::json!({
+            "error": "not_found",
+            "message": format!("there are no messages in {lang:?}"),
+        })),
+    }
 }
 
 #[derive(Deserialize)]
