@@ -1155,6 +1155,9 @@ fn the_widget_speaks_each_of_the_five_languages() {
         );
         browser.goto(&format!("{served}/{lang}/"));
         browser.wait_for_text(leave_reply);
+        if lang == "es" {
+            browser.screenshot(&docs("widget-spanish.png"));
+        }
         let label = browser.script("return document.querySelector('label[for=author]').innerText");
         assert_eq!(label, json!(name_label), "{lang}");
         fill(&browser, "Hola", "", "reader@example.com");
