@@ -1165,3 +1165,98 @@ fn the_widget_speaks_each_of_the_five_languages() {
         browser.wait_for_text(name_missing);
     }
 }
+
+/// Issue #28 item 4's measurement (`bench/first_render.sh`, not part of the suite): the
+/// widget's first render on articles of 2,000 and 20,000 approved comments, in headless
+/// Chromium: from navigation to the first page of comments in the document, as the page
+/// itself times it (a `MutationObserver` installed before any script), median of 5.
+#[test]
+#[ignore = "a benchmark: bench/first_render.sh runs it"]
+fn first_render_of_big_threads() {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    let app = spawn_app();
+    let service = app.address.clone();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let served = format!("http://{}", listener.local_addr().unwrap());
+    let (ok, _, err) = app.cli(&["site", "add", &served]);
+    assert!(ok, "{err}");
+    let mut wxr = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\" \
+         xmlns:wp=\"http://wordpress.org/export/1.2/\"><channel>",
+    );
+    for n in [2_000, 20_000] {
+        wxr.push_str(&format!("<item><link>{served}/big-{n}/</link>"));
+        for i in 1..=n {
+            let parent = if i % 10 == 0 { i - 1 } else { 0 };
+            wxr.push_str(&format!(
+                "<wp:comment><wp:comment_id>{i}</wp:comment_id><wp:comment_author>Reader {i}</wp:comment_author>\
+                 <wp:comment_author_email>r{i}@mail.example</wp:comment_author_email>\
+                 <wp:comment_date_gmt>2026-05-01 10:00:00</wp:comment_date_gmt>\
+                 <wp:comment_content>Comment {i}: the council, the library and the buses, again.</wp:comment_content>\
+                 <wp:comment_approved>1</wp:comment_approved><wp:comment_parent>{parent}</wp:comment_parent></wp:comment>"
+            ));
+        }
+        wxr.push_str("</item>");
+    }
+    wxr.push_str("</channel></rss>");
+    let file = app.data_dir.path().join("big.xml");
+    std::fs::write(&file, wxr).expect("write");
+    let (ok, _, err) = app.cli(&["import", "wordpress", file.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    // One page per size, chosen by the path the browser asks for.
+    let html = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Big</title></head>\
+         <body><div id=\"replyguard\"></div>\
+         <script src=\"{service}/embed.js\" defer></script></body></html>"
+    );
+    serve_host_page(
+        listener,
+        html,
+        format!(
+            "default-src 'none'; script-src {service}; connect-src {service}; style-src {service}"
+        ),
+    );
+    // Before any script of the page: note when the first comment enters the document.
+    browser.ok(
+        reqwest::Method::POST,
+        "/goog/cdp/execute",
+        Some(json!({
+            "cmd": "Page.addScriptToEvaluateOnNewDocument",
+            "params": {"source": "new MutationObserver(function (m, o) { \
+                if (document.querySelector('.rg-comments li')) { window.__rgFirst = performance.now(); o.disconnect(); } \
+            }).observe(document, {childList: true, subtree: true});"}
+        })),
+    );
+    println!("| comments | first render, median of 5 | runs |");
+    println!("| --- | --- | --- |");
+    for n in [2_000, 20_000] {
+        let mut runs = Vec::new();
+        for _ in 0..5 {
+            browser.goto(&format!("{served}/big-{n}/"));
+            let deadline = Instant::now() + Duration::from_secs(60);
+            let first = loop {
+                if let Some(ms) = browser.script("return window.__rgFirst || null").as_f64() {
+                    break ms;
+                }
+                assert!(Instant::now() < deadline, "no comments rendered");
+                std::thread::sleep(Duration::from_millis(20));
+            };
+            let shown = browser
+                .script("return document.querySelectorAll('.rg-comments > .rg-list > li').length");
+            assert_eq!(shown, json!(50), "the first page");
+            runs.push(first);
+        }
+        let mut sorted = runs.clone();
+        sorted.sort_by(f64::total_cmp);
+        println!(
+            "| {n} | {:.0} ms | {} |",
+            sorted[2],
+            runs.iter()
+                .map(|r| format!("{r:.0}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+}
