@@ -107,16 +107,16 @@ impl LabelDoc {
     }
 }
 
-/// Results of a model on labelled documents at its own threshold.
-fn metrics_on(classifier: &Classifier, docs: &[&LabelDoc]) -> Option<Metrics> {
-    if docs.is_empty() {
-        return None;
-    }
-    let scored: Vec<(Label, f64)> = docs
-        .iter()
+/// Each labelled document's label and log-odds under `classifier`.
+fn scored_on(classifier: &Classifier, docs: &[&LabelDoc]) -> Vec<(Label, f64)> {
+    docs.iter()
         .map(|d| (d.label, classifier.log_odds(&d.document())))
-        .collect();
-    Some(Metrics::compute(&scored, classifier.threshold_log_odds()))
+        .collect()
+}
+
+/// Results on scored documents at `threshold`; `None` when there are none.
+fn metrics_of(scored: &[(Label, f64)], threshold: f64) -> Option<Metrics> {
+    (!scored.is_empty()).then(|| Metrics::compute(scored, threshold))
 }
 
 /// Whether the candidate is worse than the model in use on the held-out labels: it flags
@@ -306,15 +306,16 @@ pub fn retrain(
             .filter(|(d, held)| *held && d.source == "moderator")
             .map(|(d, _)| *d)
             .collect();
-        let (cand_m, cur_m) = (
-            metrics_on(&candidate, &reference),
-            metrics_on(in_use, &reference),
+        let (cand_s, cur_s) = (
+            scored_on(&candidate, &reference),
+            scored_on(in_use, &reference),
         );
-        for d in &reference {
-            cand_scored.push((d.label, candidate.log_odds(&d.document())));
-            cur_scored.push((d.label, in_use.log_odds(&d.document())));
-        }
-        let (accepted, verdict) = acceptance_check(cand_m.as_ref(), cur_m.as_ref());
+        let (accepted, verdict) = acceptance_check(
+            metrics_of(&cand_s, candidate.threshold_log_odds()).as_ref(),
+            metrics_of(&cur_s, in_use.threshold_log_odds()).as_ref(),
+        );
+        cand_scored.extend(cand_s);
+        cur_scored.extend(cur_s);
         let learnt = usable.len();
         if accepted || options.force {
             layers.push(SiteLayer::learn(
@@ -338,9 +339,6 @@ pub fn retrain(
     let total = docs.len();
     let spam = docs.iter().filter(|(d, _)| d.label == Label::Spam).count();
     let held_out = cand_scored.len();
-    let compute = |scored: &[(Label, f64)], threshold: f64| {
-        (!scored.is_empty()).then(|| Metrics::compute(scored, threshold))
-    };
     let refused: Vec<String> = checks
         .iter()
         .filter(|c| !c.accepted)
@@ -349,8 +347,8 @@ pub fn retrain(
     let accepted = refused.is_empty();
     let verdict = if accepted {
         let (overall, _) = acceptance_check(
-            compute(&cand_scored, base_scorer.threshold_log_odds()).as_ref(),
-            compute(&cur_scored, current.threshold_log_odds()).as_ref(),
+            metrics_of(&cand_scored, base_scorer.threshold_log_odds()).as_ref(),
+            metrics_of(&cur_scored, current.threshold_log_odds()).as_ref(),
         );
         format!("every site's layer passed; {overall}")
     } else {
@@ -375,8 +373,8 @@ pub fn retrain(
         ham: total - spam,
         label_weight: weight,
         held_out,
-        candidate: compute(&cand_scored, base_scorer.threshold_log_odds()),
-        current: compute(&cur_scored, current.threshold_log_odds()),
+        candidate: metrics_of(&cand_scored, base_scorer.threshold_log_odds()),
+        current: metrics_of(&cur_scored, current.threshold_log_odds()),
         accepted,
         verdict,
         sites: checks,

@@ -97,9 +97,10 @@ impl Scoring {
             .observe_duration(started.elapsed());
         // A verdict on too little evidence never files a comment as spam: a person judges
         // it. Said only where it matters: where the score alone would have held the comment.
-        let thin = verdict
-            .as_ref()
-            .is_some_and(|v| v.evidence < crate::classifier::MIN_EVIDENCE && v.probability >= 0.5);
+        let thin = verdict.as_ref().is_some_and(|v| {
+            v.evidence < crate::classifier::MIN_EVIDENCE
+                && v.probability >= super::submission::PUBLISH_BELOW
+        });
         let status = match &verdict {
             Some(v) if v.log_odds >= threshold && !thin => CommentStatus::Spam,
             _ => CommentStatus::Pending,

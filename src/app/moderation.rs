@@ -172,6 +172,21 @@ impl Moderation {
         }
     }
 
+    /// What follows every moderator's decision once it is committed: the wait it ended
+    /// (its first decision) in the histogram, and the other open dashboards told.
+    pub(super) fn announce(&self, moderator: &Moderator, acted: &Acted) {
+        if let Some(waited) = acted.waited_ms {
+            crate::metrics::global()
+                .first_decision
+                .observe(waited as f64 / 1000.0);
+        }
+        self.live.publish(&super::live::DecisionEvent {
+            id: acted.id,
+            status: acted.to,
+            moderator: moderator.name.to_string(),
+        });
+    }
+
     /// Decisions as they happen on this instance, for one dashboard; `None` when too many
     /// listen already.
     pub fn live_decisions(
@@ -270,16 +285,7 @@ impl Moderation {
                 DecisionRefusal::Stale { status, by } => ActError::Stale { status, by },
                 DecisionRefusal::UnknownReason(kept) => ActError::UnknownReason(kept),
             })?;
-        if let Some(waited) = acted.waited_ms {
-            crate::metrics::global()
-                .first_decision
-                .observe(waited as f64 / 1000.0);
-        }
-        self.live.publish(&super::live::DecisionEvent {
-            id,
-            status: acted.to,
-            moderator: moderator.name.to_string(),
-        });
+        self.announce(moderator, &acted);
         tracing::info!(comment_id = id.0, from = %acted.from, to = %acted.to, "comment moderated");
         Ok(acted)
     }

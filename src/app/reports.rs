@@ -238,11 +238,7 @@ impl Moderation {
             .map_err(|e| anyhow::Error::new(e).context("database failure while dismissing"))?;
         match dismissed {
             Ok(acted) => {
-                if let Some(waited) = acted.waited_ms {
-                    crate::metrics::global()
-                        .first_decision
-                        .observe(waited as f64 / 1000.0);
-                }
+                self.announce(moderator, &acted);
                 Ok(acted)
             }
             Err(DismissRefusal::NotFound) => Err(ActError::NotFound(id)),

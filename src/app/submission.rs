@@ -611,7 +611,7 @@ pub(crate) fn spam_reason(signals: &[Signal]) -> String {
 
 /// A reader's comment the filter scores at or above this is never published at once,
 /// whatever the mode: it waits for a person.
-const PUBLISH_BELOW: f64 = 0.5;
+pub(super) const PUBLISH_BELOW: f64 = 0.5;
 
 /// Whether the moderation policy publishes this comment at once, and why in words: only a
 /// comment the filter, the signals and the lists let through (pending, no signal but a

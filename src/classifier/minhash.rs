@@ -12,22 +12,6 @@ const ROWS: usize = HASHES / BANDS;
 /// Characters per shingle.
 const SHINGLE: usize = 5;
 
-/// `name.tld` (letters or digits, a dot, 2 to 6 letters) somewhere in a token.
-fn looks_like_domain(token: &str) -> bool {
-    let bytes = token.as_bytes();
-    bytes.iter().enumerate().any(|(i, &b)| {
-        b == b'.'
-            && i > 0
-            && bytes[i - 1].is_ascii_alphanumeric()
-            && (2..=6).contains(
-                &bytes[i + 1..]
-                    .iter()
-                    .take_while(|c| c.is_ascii_alphabetic())
-                    .count(),
-            )
-    })
-}
-
 /// The text as signatures see it: case, accents in compatibility form and punctuation
 /// folded; each link one word (`link`), every number `0`. Spun templates change exactly
 /// what this drops.
@@ -36,7 +20,7 @@ fn fold(text: &str) -> String {
     normalise(text, &mut lower);
     let mut folded = String::with_capacity(lower.len());
     for token in lower.split_whitespace() {
-        let link = token.contains("://") || token.starts_with("www.") || looks_like_domain(token);
+        let link = super::tokenize::looks_like_link(token);
         let words: Vec<String> = if link {
             vec!["link".to_owned()]
         } else {

@@ -43,20 +43,6 @@ impl SeenSet {
         let bit = self.bit(hash);
         self.words[bit / 64] & (1 << (bit % 64)) != 0
     }
-
-    /// Adds every feature of `other` (same size) to this set.
-    pub fn union(&mut self, other: &SeenSet) {
-        if other.bits == self.bits {
-            for (a, b) in self.words.iter_mut().zip(&other.words) {
-                *a |= b;
-            }
-        }
-    }
-
-    /// Bits set, for reports.
-    pub fn count(&self) -> u64 {
-        self.words.iter().map(|w| u64::from(w.count_ones())).sum()
-    }
 }
 
 #[derive(Serialize, Deserialize)]

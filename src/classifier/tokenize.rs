@@ -1192,7 +1192,7 @@ fn field_features<'a>(
 /// Nothing else of it is a feature, so an ordinary name is no evidence either way.
 fn name_signals(raw: &str, name: &str, emit: &mut impl FnMut(Feature<'_>, u64)) {
     let lower = raw.to_lowercase();
-    if lower.contains("http") || lower.contains("www.") || has_domain(&lower) {
+    if looks_like_link(&lower) {
         put(emit, Feature::NameLink);
     }
     if raw.contains('@') && raw.contains('.') {
@@ -1213,6 +1213,12 @@ fn name_signals(raw: &str, name: &str, emit: &mut impl FnMut(Feature<'_>, u64)) 
     {
         put(emit, Feature::AuthorWord(word));
     }
+}
+
+/// Whether lower-cased `text` holds a link or a bare web address: `://`, `www.`, or a
+/// domain. Names (as a spam signal) and campaign signatures (a link as one word) ask.
+pub(crate) fn looks_like_link(text: &str) -> bool {
+    text.contains("://") || text.contains("www.") || has_domain(text)
 }
 
 /// Whether `text` holds something like `shop.example` or `pills.com`: a dot between letters

@@ -1,5 +1,5 @@
 //! SQL text both backends speak alike: the moderator's view of a comment, search patterns,
-//! and the stored form of a comment's signals.
+//! comments with reports to judge, and the stored form of a comment's signals.
 
 /// The columns of a [`crate::domain::ModComment`], over `comments c JOIN threads t`.
 pub(crate) const MOD_COLUMNS: &str = "c.id, t.url, c.parent_id, c.author, c.email, c.website, c.body, \
@@ -40,3 +40,17 @@ pub(crate) fn signals_json(signals: &[crate::domain::Signal]) -> Option<String> 
             .expect("strings serialise")
     })
 }
+
+/// Per comment with reports no moderator has judged yet (published, or taken back to the
+/// queue by them): how many such reports, and the latest one's time. Judged means a
+/// moderator approved the comment or dismissed its reports after the report came.
+pub(crate) const OPEN_REPORTS: &str =
+    "SELECT r.comment_id, COUNT(*) AS n, MAX(r.created_at) AS latest
+     FROM reports r JOIN comments c ON c.id = r.comment_id
+     WHERE c.status IN ('approved', 'pending')
+       AND r.created_at > COALESCE(
+           (SELECT MAX(l.created_at) FROM mod_log l
+            WHERE l.comment_id = r.comment_id AND l.moderator_id IS NOT NULL
+              AND l.action IN ('approve', 'dismiss_reports')),
+           -9223372036854775808)
+     GROUP BY r.comment_id";

@@ -141,15 +141,7 @@ impl Postgres {
         limit: u32,
         offset: u64,
     ) -> Result<(Vec<(CommentId, u32)>, u64), DbError> {
-        let open = "SELECT r.comment_id, COUNT(*) AS n, MAX(r.created_at) AS latest
-             FROM reports r JOIN comments c ON c.id = r.comment_id
-             WHERE c.status IN ('approved', 'pending')
-               AND r.created_at > COALESCE(
-                   (SELECT MAX(l.created_at) FROM mod_log l
-                    WHERE l.comment_id = r.comment_id AND l.moderator_id IS NOT NULL
-                      AND l.action IN ('approve', 'dismiss_reports')),
-                   -9223372036854775808)
-             GROUP BY r.comment_id";
+        let open = crate::store::sql::OPEN_REPORTS;
         let client = self.client().await?;
         let total: i64 = client
             .query_one(&format!("SELECT COUNT(*) FROM ({open}) o"), &[])
