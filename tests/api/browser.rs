@@ -701,6 +701,30 @@ fn without_javascript_the_plain_form_still_posts() {
 
 /// Serves one page, with `csp` as its Content-Security-Policy, from `listener`: another
 /// origin than the service's.
+/// Another site's article page carrying the widget, at every path: a registered site of
+/// its own (returned as its origin), `<html lang=page_lang>`, the widget's container with
+/// `attrs` (its thread is the page's address), under a strict CSP allowing the service.
+fn widget_host(app: &TestApp, page_lang: &str, attrs: &str) -> String {
+    let service = app.address.clone();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let served = format!("http://{}", listener.local_addr().unwrap());
+    let (ok, _, err) = app.cli(&["site", "add", &served]);
+    assert!(ok, "{err}");
+    let html = format!(
+        "<!doctype html><html lang=\"{page_lang}\"><head><meta charset=\"utf-8\"><title>An article</title></head>\
+         <body><div id=\"replyguard\"{attrs}></div>\
+         <script src=\"{service}/embed.js\" defer></script></body></html>"
+    );
+    serve_host_page(
+        listener,
+        html,
+        format!(
+            "default-src 'none'; script-src {service}; connect-src {service}; style-src {service}"
+        ),
+    );
+    served
+}
+
 fn serve_host_page(listener: std::net::TcpListener, html: String, csp: String) {
     use std::io::{Read, Write};
     std::thread::spawn(move || {
@@ -837,12 +861,7 @@ fn an_open_queue_marks_a_row_another_moderator_decided() {
         return;
     };
     let app = spawn_app();
-    let (ok, _, err) = crate::helpers::cli(
-        app.data_dir.path(),
-        &["moderator", "add", "chief"],
-        "another long password\n",
-    );
-    assert!(ok, "{err}");
+    crate::helpers::add_chief(&app, false);
     let id = app.submit(
         "Rae",
         "rae@example.com",
@@ -1060,23 +1079,7 @@ fn with_data_style_none_the_widget_brings_no_look_of_its_own() {
         return;
     };
     let app = spawn_app();
-    let service = app.address.clone();
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let served = format!("http://{}", listener.local_addr().unwrap());
-    let html = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Own look</title></head>\
-         <body><div id=\"replyguard\" data-style=\"none\" data-thread=\"{served}/own-look/\"></div>\
-         <script src=\"{service}/embed.js\" defer></script></body></html>"
-    );
-    let (ok, _, err) = app.cli(&["site", "add", &served]);
-    assert!(ok, "{err}");
-    serve_host_page(
-        listener,
-        html,
-        format!(
-            "default-src 'none'; script-src {service}; connect-src {service}; style-src {service}"
-        ),
-    );
+    let served = widget_host(&app, "en", " data-style=\"none\"");
     browser.goto(&format!("{served}/own-look/"));
     browser.wait_for_css("form.rg-form");
     let links = browser.script("return document.querySelectorAll('link[rel=stylesheet]').length");
@@ -1094,7 +1097,6 @@ fn the_widget_speaks_each_of_the_five_languages() {
         return;
     };
     let app = spawn_app();
-    let service = app.address.clone();
     for (lang, leave_reply, name_label, name_missing, via_html) in [
         (
             "en",
@@ -1132,27 +1134,11 @@ fn the_widget_speaks_each_of_the_five_languages() {
             false,
         ),
     ] {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let served = format!("http://{}", listener.local_addr().unwrap());
-        let (page_lang, data_lang) = if via_html {
-            (lang, String::new())
+        let served = if via_html {
+            widget_host(&app, lang, "")
         } else {
-            ("en", format!(" data-lang=\"{lang}\""))
+            widget_host(&app, "en", &format!(" data-lang=\"{lang}\""))
         };
-        let html = format!(
-            "<!doctype html><html lang=\"{page_lang}\"><head><meta charset=\"utf-8\"><title>{lang}</title></head>\
-             <body><div id=\"replyguard\"{data_lang} data-thread=\"{served}/{lang}/\"></div>\
-             <script src=\"{service}/embed.js\" defer></script></body></html>"
-        );
-        let (ok, _, err) = app.cli(&["site", "add", &served]);
-        assert!(ok, "{err}");
-        serve_host_page(
-            listener,
-            html,
-            format!(
-                "default-src 'none'; script-src {service}; connect-src {service}; style-src {service}"
-            ),
-        );
         browser.goto(&format!("{served}/{lang}/"));
         browser.wait_for_text(leave_reply);
         if lang == "es" {
@@ -1177,11 +1163,8 @@ fn first_render_of_big_threads() {
         return;
     };
     let app = spawn_app();
-    let service = app.address.clone();
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let served = format!("http://{}", listener.local_addr().unwrap());
-    let (ok, _, err) = app.cli(&["site", "add", &served]);
-    assert!(ok, "{err}");
+    // One page at every path: each size is an article of its own.
+    let served = widget_host(&app, "en", "");
     let mut wxr = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\" \
          xmlns:wp=\"http://wordpress.org/export/1.2/\"><channel>",
@@ -1205,19 +1188,6 @@ fn first_render_of_big_threads() {
     std::fs::write(&file, wxr).expect("write");
     let (ok, _, err) = app.cli(&["import", "wordpress", file.to_str().unwrap()]);
     assert!(ok, "{err}");
-    // One page per size, chosen by the path the browser asks for.
-    let html = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Big</title></head>\
-         <body><div id=\"replyguard\"></div>\
-         <script src=\"{service}/embed.js\" defer></script></body></html>"
-    );
-    serve_host_page(
-        listener,
-        html,
-        format!(
-            "default-src 'none'; script-src {service}; connect-src {service}; style-src {service}"
-        ),
-    );
     // Before any script of the page: note when the first comment enters the document.
     browser.ok(
         reqwest::Method::POST,

@@ -778,3 +778,27 @@ pub fn add_rule(app: &TestApp, list: &str, kind: &str, value: &str) {
         .expect("add a rule");
     assert_eq!(added.status().as_u16(), 303, "{list} {kind} {value}");
 }
+
+/// The password of the second moderator account, `chief`.
+pub const CHIEF_PASSWORD: &str = "another long password";
+
+/// Adds a second moderator account, `chief` (an administrator with `admin`), through the CLI.
+pub fn add_chief(app: &TestApp, admin: bool) {
+    let mut args = vec!["moderator", "add", "chief"];
+    if admin {
+        args.push("--admin");
+    }
+    let (ok, _, err) = cli(app.data_dir.path(), &args, &format!("{CHIEF_PASSWORD}\n"));
+    assert!(ok, "{err}");
+}
+
+/// A dashboard page's HTML, signed in with the session cookie `cookie`.
+pub fn dashboard_page(app: &TestApp, cookie: &str, path: &str) -> String {
+    app.client
+        .get(app.url(path))
+        .header("cookie", format!("rg_session={cookie}"))
+        .send()
+        .expect(path)
+        .text()
+        .expect("html")
+}

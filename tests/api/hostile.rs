@@ -133,12 +133,7 @@ fn password_resets_and_disabling_revoke_api_tokens() {
     assert_eq!(with_bearer(&app, &token), 401, "the CLI's reset revokes");
 
     // An administrator's reset, then disabling and enabling.
-    let (ok, _, err) = cli(
-        app.data_dir.path(),
-        &["moderator", "add", "chief", "--admin"],
-        "another long password\n",
-    );
-    assert!(ok, "{err}");
+    crate::helpers::add_chief(&app, true);
     let chief = dashboard_session(&app, "chief", "another long password");
     let page = |path: &str| {
         app.client

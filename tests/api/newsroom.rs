@@ -12,15 +12,7 @@ use crate::helpers::{
     ARTICLE, MODERATOR, PASSWORD, SITE, TestApp, csrf_in, dashboard_session, spawn_app,
 };
 
-fn page(app: &TestApp, cookie: &str, path: &str) -> String {
-    app.client
-        .get(app.url(path))
-        .header("cookie", format!("rg_session={cookie}"))
-        .send()
-        .expect("page")
-        .text()
-        .expect("html")
-}
+use crate::helpers::dashboard_page as page;
 
 fn post_form(app: &TestApp, cookie: &str, path: &str, fields: &[(&str, &str)]) -> String {
     let response = app
@@ -47,12 +39,7 @@ fn submit(app: &TestApp, author: &str, body: &str) -> reqwest::blocking::Respons
 #[test]
 fn the_sites_page_and_the_article_view_set_the_policy_a_submission_meets() {
     let app = spawn_app();
-    let (ok, _, err) = crate::helpers::cli(
-        app.data_dir.path(),
-        &["moderator", "add", "chief", "--admin"],
-        "another long password\n",
-    );
-    assert!(ok, "{err}");
+    crate::helpers::add_chief(&app, true);
     // A moderator sees the settings; only an administrator changes them.
     let editor = dashboard_session(&app, MODERATOR, PASSWORD);
     let sites = page(&app, &editor, "/dashboard/sites");
@@ -203,12 +190,7 @@ fn the_sites_page_and_the_article_view_set_the_policy_a_submission_meets() {
 #[test]
 fn a_decision_reaches_the_other_dashboards_and_the_queue_shows_its_health() {
     let app = spawn_app();
-    let (ok, _, err) = crate::helpers::cli(
-        app.data_dir.path(),
-        &["moderator", "add", "chief"],
-        "another long password\n",
-    );
-    assert!(ok, "{err}");
+    crate::helpers::add_chief(&app, false);
     let first = submit(&app, "Pia", "Waiting the longest.")
         .json::<Value>()
         .expect("json")["id"]

@@ -161,12 +161,7 @@ fn a_closed_article_refuses_comments_and_says_so() {
 #[test]
 fn two_moderators_deciding_at_once_get_one_200_and_one_409_naming_the_other() {
     let app = spawn_app();
-    let (ok, _, err) = crate::helpers::cli(
-        app.data_dir.path(),
-        &["moderator", "add", "chief"],
-        "another long password\n",
-    );
-    assert!(ok, "{err}");
+    crate::helpers::add_chief(&app, false);
     for round in 0..5 {
         let id = post(
             &app,
@@ -460,15 +455,7 @@ fn reported_comments_are_listed_most_reported_first_and_dismissed_as_a_decision(
     assert_eq!(report(quiet, "192.0.2.5", json!({"reason": "other"})), 202);
 
     let cookie = dashboard_session(&app, MODERATOR, PASSWORD);
-    let tab = || {
-        app.client
-            .get(app.url("/dashboard/reported"))
-            .header("cookie", format!("rg_session={cookie}"))
-            .send()
-            .expect("reported tab")
-            .text()
-            .expect("html")
-    };
+    let tab = || crate::helpers::dashboard_page(&app, &cookie, "/dashboard/reported");
     let html = tab();
     let (hal, ivy) = (
         html.find("Councillors never read the plan.")
@@ -674,15 +661,7 @@ fn a_commenter_is_trusted_held_banned_and_spammed_from_their_record() {
 
     // The dashboard shows the record in the queue and on the commenter's page.
     let cookie = dashboard_session(&app, MODERATOR, PASSWORD);
-    let page = |path: &str| {
-        app.client
-            .get(app.url(path))
-            .header("cookie", format!("rg_session={cookie}"))
-            .send()
-            .expect("page")
-            .text()
-            .expect("html")
-    };
+    let page = |path: &str| crate::helpers::dashboard_page(&app, &cookie, path);
     let queue = page("/dashboard");
     assert!(
         queue.contains("/dashboard/commenters/") && queue.contains("first seen"),

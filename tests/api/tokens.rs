@@ -65,12 +65,7 @@ fn a_cli_token_opens_the_api_until_it_is_revoked() {
 #[test]
 fn dashboard_tokens_are_shown_once_and_die_with_the_account() {
     let app = spawn_app();
-    let (ok, _, err) = crate::helpers::cli(
-        app.data_dir.path(),
-        &["moderator", "add", "chief", "--admin"],
-        "another long password\n",
-    );
-    assert!(ok, "{err}");
+    crate::helpers::add_chief(&app, true);
     let session = dashboard_session(&app, "chief", "another long password");
     let get = |path: &str| {
         app.client
