@@ -181,7 +181,15 @@ fn a_form_sent_faster_than_a_person_types_is_spam_with_the_reason() {
     ];
     let (c, _app) = status_of_an_instant_post(&limits);
     assert_eq!(c["status"], "spam");
-    assert!(signals(&c)[0].starts_with("sent 0 s after"), "{c}");
+    // The post is instant, but a slow machine may cross a second boundary:
+    // any count well under the 30 s floor is the finding.
+    let signal = signals(&c)[0].clone();
+    let secs: u64 = signal
+        .strip_prefix("sent ")
+        .and_then(|rest| rest.strip_suffix(" s after the form was served"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected signal: {c}"));
+    assert!(secs < 30, "{c}");
     // With the policy at hold, the same finding only keeps it for a person.
     let (c, _app) =
         status_of_an_instant_post(&[limits[0], limits[1], ("REPLYGUARD_BOT_POLICY", "hold")]);
