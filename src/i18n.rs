@@ -116,12 +116,14 @@ pub fn text(lang: &str, id: &str, args: &[(&str, &str)]) -> String {
         .unwrap_or_else(|| id.to_owned())
 }
 
-/// Every message of `lang` as the widget fetches it (`/i18n/{lang}.json`): id → text, each
-/// variable left as `{name}` for the widget to fill in.
+/// Every message of `lang` the widget shows, as it fetches them (`/i18n/{lang}.json`):
+/// id → text, each variable left as `{name}` for the widget to fill in. Emails (`mail-`)
+/// and the pages their links open (`page-`) are the server's alone.
 pub fn catalogue_json(lang: &str) -> Option<String> {
     let catalogue = catalogues().get(lang)?;
     let mut out = serde_json::Map::new();
-    for id in &catalogue.ids {
+    let widget = |id: &&String| !id.starts_with("mail-") && !id.starts_with("page-");
+    for id in catalogue.ids.iter().filter(widget) {
         let Some(message) = catalogue.bundle.get_message(id) else {
             continue;
         };

@@ -312,6 +312,22 @@ fn run(
             .route("/embed.css", web::get().to(routes::demo::embed_stylesheet))
             .route("/i18n/{lang}", web::get().to(routes::comments::catalogue))
             .route(
+                "/notifications/confirm",
+                web::get().to(routes::notifications::confirm_page),
+            )
+            .route(
+                "/notifications/confirm",
+                web::post().to(routes::notifications::confirm),
+            )
+            .route(
+                "/notifications/unsubscribe",
+                web::get().to(routes::notifications::unsubscribe_page),
+            )
+            .route(
+                "/notifications/unsubscribe",
+                web::post().to(routes::notifications::unsubscribe),
+            )
+            .route(
                 "/static/replyguard.css",
                 web::get().to(routes::demo::stylesheet),
             )

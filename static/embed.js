@@ -211,6 +211,17 @@
       form.appendChild(p);
       fields[f[1]] = { input: input, error: error, wrap: p };
     });
+  // Shown once the listing says the service sends email.
+  var notify = el("p", "rg-notify");
+  notify.hidden = true;
+  var box = el("input");
+  box.type = "checkbox";
+  box.id = box.name = "notify_replies";
+  var boxLabel = el("label", null, tr("notify-replies", "Notify me of replies by email"));
+  boxLabel.htmlFor = box.id;
+  notify.appendChild(box);
+  notify.appendChild(boxLabel);
+  form.appendChild(notify);
   // The honeypot: out of sight, out of the tab order, hidden from screen readers.
   var trap = el("p", "rg-hp");
   trap.setAttribute("aria-hidden", "true");
@@ -295,7 +306,8 @@
     var sent = {
       thread: thread, parent: parent, author: fields.author.input.value,
       email: fields.email.input.value, website: fields.website.input.value,
-      body: fields.body.input.value, form_token: token, honeypot: hp.value
+      body: fields.body.input.value, form_token: token, honeypot: hp.value,
+      notify_replies: !notify.hidden && box.checked
     };
     api("comments", {
       method: "POST",
@@ -360,11 +372,15 @@
     root.appendChild(heading);
     root.appendChild(comments);
     root.appendChild(more);
+    // A link from a reply's email ends in #rg-comment-N: show that comment.
+    var linked = /^#rg-comment-\d+$/.test(location.hash) && document.getElementById(location.hash.slice(1));
+    if (linked) linked.scrollIntoView();
     if (r.json.open === false) {
       comments.querySelectorAll(".rg-reply").forEach(function (b) { b.remove(); });
       root.appendChild(el("p", "rg-closed", tr("closed", "Comments are closed.")));
       return;
     }
+    notify.hidden = !r.json.reply_notifications;
     root.appendChild(respond);
     root.appendChild(status);
     newToken();

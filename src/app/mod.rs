@@ -8,8 +8,8 @@
 //! (decisions, undo, the queue, reports, commenters, live decisions),
 //! [`Accounts`] (sign-in, sessions, moderator accounts, API tokens), [`Sites`] (sites, their
 //! keys and settings, block and hold lists), [`Filter`] (the model in use, retraining,
-//! activation), [`Akismet`], [`Privacy`], [`Notifications`] and [`Operations`] (health,
-//! backups, WordPress imports). The files below them hold the parts: [`limits`] and
+//! activation), [`Akismet`], [`Privacy`], [`Notifications`], [`replies::Replies`] (readers
+//! told of replies) and [`Operations`] (health, backups, WordPress imports). The files below them hold the parts: [`limits`] and
 //! [`guard`] (floods, bot signals, lists), [`campaigns`], [`model_archive`] (where models
 //! are kept), [`import`], [`reports`], [`commenters`], [`live`] (decisions streamed to open
 //! dashboards), [`secret`]; [`settings`] is what they are built from. A use case
@@ -31,6 +31,7 @@ pub mod moderation;
 pub mod notify;
 pub mod operations;
 pub mod privacy;
+pub mod replies;
 pub mod reports;
 pub mod secret;
 pub mod settings;
@@ -111,6 +112,7 @@ pub struct App {
     privacy: Privacy,
     notifications: Notifications,
     operations: Operations,
+    replies: replies::Replies,
 }
 
 impl App {
@@ -193,6 +195,11 @@ impl App {
             components.bots,
         ));
         let notifier = Arc::new(notify::Notifier::new(components.notify.clone()));
+        let replies = replies::Replies {
+            store: store.clone(),
+            notifier: Arc::clone(&notifier),
+            guard: Arc::clone(&guard),
+        };
         let submissions = Submissions {
             store: store.clone(),
             scoring: scoring.clone(),
@@ -202,6 +209,7 @@ impl App {
             recent: Arc::default(),
             notifier: Arc::clone(&notifier),
             campaigns: components.campaigns.then(Arc::default),
+            replies: replies.clone(),
         };
         Ok(Self {
             akismet: Akismet {
@@ -212,7 +220,12 @@ impl App {
                 feedback_kept: Arc::default(),
             },
             submissions: submissions.clone(),
-            moderation: Moderation::new(store.clone(), scoring, Arc::clone(&guard)),
+            moderation: Moderation::new(
+                store.clone(),
+                scoring,
+                Arc::clone(&guard),
+                replies.clone(),
+            ),
             accounts: Accounts {
                 store: store.clone(),
                 gate: Arc::new(accounts::PasswordGate::new()?),
@@ -230,6 +243,7 @@ impl App {
                 secret_configured: components.secret.is_some(),
             },
             filter,
+            replies,
         })
     }
 
@@ -271,6 +285,11 @@ impl App {
     /// Telling moderators about new comments.
     pub fn notifications(&self) -> &Notifications {
         &self.notifications
+    }
+
+    /// Telling readers about replies: confirming and ending their subscriptions.
+    pub fn replies(&self) -> &replies::Replies {
+        &self.replies
     }
 
     /// Health, readiness, metrics, backups, imports and the orderly stop.

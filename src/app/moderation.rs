@@ -156,6 +156,8 @@ pub struct Moderation {
     pub(super) guard: std::sync::Arc<super::guard::Guard>,
     /// The dashboards listening for decisions on this instance.
     live: std::sync::Arc<super::live::LiveDecisions>,
+    /// Readers told of replies, once a reply is published.
+    replies: super::replies::Replies,
 }
 
 impl Moderation {
@@ -163,18 +165,24 @@ impl Moderation {
         store: Store,
         scoring: Scoring,
         guard: std::sync::Arc<super::guard::Guard>,
+        replies: super::replies::Replies,
     ) -> Self {
         Self {
             store,
             scoring,
             guard,
             live: std::sync::Arc::default(),
+            replies,
         }
     }
 
     /// What follows every moderator's decision once it is committed: the wait it ended
-    /// (its first decision) in the histogram, and the other open dashboards told.
-    pub(super) fn announce(&self, moderator: &Moderator, acted: &Acted) {
+    /// (its first decision) in the histogram, the other open dashboards told, and, when it
+    /// published a reply, the author of the comment it answers (if they asked).
+    pub(super) async fn announce(&self, moderator: &Moderator, acted: &Acted) {
+        if acted.to == CommentStatus::Approved && acted.from != CommentStatus::Approved {
+            self.replies.published(acted.id).await;
+        }
         if let Some(waited) = acted.waited_ms {
             crate::metrics::global()
                 .first_decision
@@ -285,7 +293,7 @@ impl Moderation {
                 DecisionRefusal::Stale { status, by } => ActError::Stale { status, by },
                 DecisionRefusal::UnknownReason(kept) => ActError::UnknownReason(kept),
             })?;
-        self.announce(moderator, &acted);
+        self.announce(moderator, &acted).await;
         tracing::info!(comment_id = id.0, from = %acted.from, to = %acted.to, "comment moderated");
         Ok(acted)
     }

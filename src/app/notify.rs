@@ -1,7 +1,8 @@
-//! Telling moderators about new comments: a signed webhook and email (one per comment, or
-//! a digest), delivered by a background task with retries after the comment is committed.
-//! A submission only puts an event on a bounded channel: a slow or dead webhook or mail
-//! server never delays it. No event carries the commenter's email.
+//! Telling moderators about new comments (a signed webhook and email, one per comment or a
+//! digest) and readers about what they asked for (`replies`), delivered by a background task
+//! with retries after what caused it is committed. A use case only puts a delivery on a
+//! bounded channel: a slow or dead webhook or mail server never delays it. No moderators'
+//! event carries the commenter's email.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -71,14 +72,74 @@ pub struct CommentEvent {
     pub created_at: Timestamp,
 }
 
-/// The submission side: a bounded channel to the delivery task.
-pub struct Notifier {
-    settings: NotifySettings,
-    tx: mpsc::Sender<CommentEvent>,
-    rx: Mutex<Option<mpsc::Receiver<CommentEvent>>>,
+/// An email to one reader (a confirmation, a reply), with the one-click unsubscribe link of
+/// RFC 8058 when it is one of a series.
+#[derive(Debug, Clone)]
+pub struct ReaderMail {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub unsubscribe: Option<String>,
 }
 
-fn excerpt(text: &str) -> String {
+/// What the delivery task delivers.
+#[derive(Debug)]
+enum Delivery {
+    /// A new comment, for the webhook and the moderators who want each one.
+    Comment(CommentEvent),
+    /// An email to a reader; `id` is the comment it is about, for the logs.
+    Reader { id: CommentId, mail: ReaderMail },
+}
+
+/// The use cases' side: a bounded channel to the delivery task.
+pub struct Notifier {
+    settings: NotifySettings,
+    tx: mpsc::Sender<Delivery>,
+    rx: Mutex<Option<mpsc::Receiver<Delivery>>>,
+}
+
+/// `List-Unsubscribe` (RFC 2369): where the unsubscribe link is, in angle brackets.
+#[derive(Debug, Clone)]
+struct ListUnsubscribe(String);
+
+impl lettre::message::header::Header for ListUnsubscribe {
+    fn name() -> lettre::message::header::HeaderName {
+        lettre::message::header::HeaderName::new_from_ascii_str("List-Unsubscribe")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self(s.trim().trim_matches(['<', '>']).to_owned()))
+    }
+
+    fn display(&self) -> lettre::message::header::HeaderValue {
+        lettre::message::header::HeaderValue::new(Self::name(), format!("<{}>", self.0))
+    }
+}
+
+/// `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058): a POST to the link
+/// unsubscribes at once, with nothing more to click, and a GET (a mail scanner following
+/// links) does not.
+#[derive(Debug, Clone)]
+struct OneClick;
+
+impl lettre::message::header::Header for OneClick {
+    fn name() -> lettre::message::header::HeaderName {
+        lettre::message::header::HeaderName::new_from_ascii_str("List-Unsubscribe-Post")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self)
+    }
+
+    fn display(&self) -> lettre::message::header::HeaderValue {
+        lettre::message::header::HeaderValue::new(
+            Self::name(),
+            "List-Unsubscribe=One-Click".to_owned(),
+        )
+    }
+}
+
+pub(super) fn excerpt(text: &str) -> String {
     let mut out: String = text.chars().take(EXCERPT_CHARS).collect();
     if text.chars().count() > EXCERPT_CHARS {
         out.push('…');
@@ -107,6 +168,27 @@ impl Notifier {
 
     pub fn enabled(&self) -> bool {
         self.settings.webhook.is_some() || self.settings.smtp_url.is_some()
+    }
+
+    /// Whether email can be sent: an SMTP server and a sender are configured.
+    pub fn mails(&self) -> bool {
+        self.settings.smtp_url.is_some() && self.settings.smtp_from.is_some()
+    }
+
+    /// The service's public origin, for links in emails.
+    pub fn public_url(&self) -> &str {
+        self.settings.public_url.trim_end_matches('/')
+    }
+
+    /// Queues an email to a reader about comment `id`; never waits. Without SMTP, nothing.
+    pub fn reader_mail(&self, id: CommentId, mail: ReaderMail) {
+        if !self.mails() {
+            return;
+        }
+        if self.tx.try_send(Delivery::Reader { id, mail }).is_err() {
+            crate::metrics::global().notifications_dropped.inc();
+            tracing::warn!(comment_id = id.0, "notification queue full: email dropped");
+        }
     }
 
     /// Queues the event for a stored comment; never waits.
@@ -139,7 +221,7 @@ impl Notifier {
             ),
             created_at: Timestamp(at),
         };
-        if self.tx.try_send(event).is_err() {
+        if self.tx.try_send(Delivery::Comment(event)).is_err() {
             crate::metrics::global().notifications_dropped.inc();
             tracing::warn!(comment_id = id.0, "notification queue full: event dropped");
         }
@@ -219,10 +301,28 @@ async fn send_mail(
     subject: &str,
     text: String,
 ) -> anyhow::Result<()> {
-    let message = Message::builder()
+    send_message(transport, from, to, subject, text, None).await
+}
+
+async fn send_message(
+    transport: &AsyncSmtpTransport<Tokio1Executor>,
+    from: &str,
+    to: &str,
+    subject: &str,
+    text: String,
+    unsubscribe: Option<&str>,
+) -> anyhow::Result<()> {
+    let mut builder = Message::builder()
         .from(mailbox(from)?)
         .to(mailbox(to)?)
-        .subject(subject)
+        .subject(subject);
+    if let Some(link) = unsubscribe {
+        builder = builder
+            .header(ListUnsubscribe(link.to_owned()))
+            .header(OneClick);
+    }
+    let message = builder
+        .header(lettre::message::header::ContentType::TEXT_PLAIN)
         .body(text)
         .context("building the email")?;
     transport.send(message).await.context("sending the email")?;
@@ -306,7 +406,11 @@ impl Notifications {
         }
     }
 
-    async fn deliver(&self, client: &ureq::Agent, event: CommentEvent) {
+    async fn deliver(&self, client: &ureq::Agent, delivery: Delivery) {
+        let event = match delivery {
+            Delivery::Comment(event) => event,
+            Delivery::Reader { id, mail } => return self.deliver_to_reader(id, mail).await,
+        };
         let settings = &self.notifier.settings;
         if let Some(url) = &settings.webhook {
             let body = serde_json::to_vec(&event).expect("events serialise");
@@ -336,6 +440,28 @@ impl Notifications {
                 .await;
             }
         }
+    }
+
+    async fn deliver_to_reader(&self, id: CommentId, mail: ReaderMail) {
+        let settings = &self.notifier.settings;
+        let (Some(smtp), Some(from)) = (&settings.smtp_url, &settings.smtp_from) else {
+            return;
+        };
+        let Ok(transport) = mailer(smtp) else {
+            tracing::error!("REPLYGUARD_SMTP_URL is not an SMTP URL");
+            return;
+        };
+        with_retries("reader email", id, || {
+            send_message(
+                &transport,
+                from,
+                &mail.to,
+                &mail.subject,
+                mail.text.clone(),
+                mail.unsubscribe.as_deref(),
+            )
+        })
+        .await;
     }
 
     /// Sends each moderator who chose a digest, and whose last one is at least `min_gap`

@@ -185,9 +185,11 @@ impl Privacy {
 /// Erases every comment sent with `email` as one unit of work: each is anonymised in place,
 /// loses its training label and gets an erasure entry in the log; its thread's public
 /// version rises, since the published text changed. Moderators' trust in the person
-/// (known by `email_key`) goes too. How many comments.
+/// (known by `email_key`) goes too, and so do their requests to hear of replies. How many
+/// comments.
 pub(crate) fn erase(tx: &mut dyn Tx, email: &str, email_key: &str, at: i64) -> TxResult<u64> {
     tx.forget_trust(email_key)?;
+    tx.forget_reply_subscriptions(email_key)?;
     let ids = tx.comments_of(email)?;
     for &id in &ids {
         let status = tx.anonymise(id)?;

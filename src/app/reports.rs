@@ -238,7 +238,7 @@ impl Moderation {
             .map_err(|e| anyhow::Error::new(e).context("database failure while dismissing"))?;
         match dismissed {
             Ok(acted) => {
-                self.announce(moderator, &acted);
+                self.announce(moderator, &acted).await;
                 Ok(acted)
             }
             Err(DismissRefusal::NotFound) => Err(ActError::NotFound(id)),

@@ -30,6 +30,8 @@ pub struct Submissions {
     pub(super) notifier: Arc<Notifier>,
     /// Recent comments' signatures, for grouping campaigns; `None`: campaigns are off.
     pub(super) campaigns: Option<Arc<CampaignIndex>>,
+    /// Readers told of replies: opting in, and a reply published at once.
+    pub(super) replies: super::replies::Replies,
 }
 
 /// Why a submission was not stored.
@@ -420,22 +422,64 @@ impl Submissions {
             .notifier
             .enabled()
             .then(|| (comment.clone(), filing.clone(), meta.created_at));
+        // Asking to hear of replies records something only where email can be sent.
+        let opt_in = door == Door::Reader && meta.notify_replies && self.replies.enabled();
+        let reader = (
+            comment.email.as_ref().to_owned(),
+            comment.thread.clone(),
+            comment.parent,
+            meta.lang.clone(),
+            meta.created_at,
+        );
         let stored = self
             .store
             .write(move |tx| {
-                file(
+                let filed = file(
                     tx,
                     &comment,
                     &meta,
                     &filing,
                     token.as_ref(),
                     door == Door::Reader,
-                )
+                )?;
+                let confirm = match (&filed, &meta.email_key) {
+                    (Ok(s), Some(key)) if opt_in && s.status != CommentStatus::Spam => {
+                        match tx.site_id(&comment.thread.origin())? {
+                            Some(site) => super::replies::opt_in(
+                                tx,
+                                site,
+                                s.id,
+                                key,
+                                &meta.lang,
+                                meta.created_at,
+                            )?,
+                            None => None,
+                        }
+                    }
+                    _ => None,
+                };
+                Ok(filed.map(|s| (s, confirm)))
             })
             .await
             .map_err(|e| anyhow::Error::new(e).context("database failure while submitting"));
         let submitted = match stored {
-            Ok(Ok(submitted)) => submitted,
+            Ok(Ok((submitted, confirm))) => {
+                let (email, thread, parent, lang, at) = reader;
+                if let Some(subscription) = confirm {
+                    self.replies.send_confirmation(
+                        submitted.id,
+                        subscription,
+                        &email,
+                        &thread,
+                        &lang,
+                        at,
+                    );
+                }
+                if submitted.status == CommentStatus::Approved && parent.is_some() {
+                    self.replies.published(submitted.id).await;
+                }
+                submitted
+            }
             Ok(Err(refusal)) => {
                 if door == Door::Reader {
                     if refusal == SubmitRefusal::CommentsClosed {

@@ -74,6 +74,10 @@ pub struct SubmissionMeta {
     /// The keyed hash of the commenter's email (set by the submission use case), by which
     /// a moderator's trust in them is found.
     pub email_key: Option<String>,
+    /// The commenter asked to be told of replies by email (`notify_replies`).
+    pub notify_replies: bool,
+    /// The reader's language (an `i18n` tag), for the emails they asked for.
+    pub lang: String,
 }
 
 /// The spam filter's verdict, as stored with a comment.
@@ -849,4 +853,31 @@ pub struct ReportRecord {
     pub explanation: Option<String>,
     pub email: Option<String>,
     pub at: Timestamp,
+}
+
+/// A reader's standing request to be emailed about replies on one site, known by the keyed
+/// hash of their email: unconfirmed until they follow the link of its confirmation email.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReplySubscription {
+    pub id: i64,
+    /// When the latest confirmation email went out.
+    pub confirmation_sent_at: i64,
+    pub confirmed_at: Option<i64>,
+}
+
+/// A reply and the comment it answers, as telling that comment's author takes them.
+#[derive(Debug, Clone)]
+pub struct ReplyContext {
+    pub status: CommentStatus,
+    pub author: String,
+    pub email: String,
+    pub body: String,
+    /// The article's URL.
+    pub thread: String,
+    pub parent: CommentId,
+    pub parent_email: String,
+    /// The subscription watching the parent for replies, if any.
+    pub subscription: Option<ReplySubscription>,
+    /// The language the subscriber reads.
+    pub lang: String,
 }

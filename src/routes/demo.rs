@@ -39,6 +39,7 @@ pub async fn demo_article(
         thread: url,
         parent: &parent,
         token: &token,
+        notify: state.app.replies().enabled(),
         ..ReplyForm::default()
     };
     let pending = query.replyguard_status.as_deref() == Some("pending");

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod health;
 pub mod model;
 pub mod moderation;
+pub mod notifications;
 pub mod openapi;
 pub mod urlencoded;
 

@@ -24,6 +24,9 @@ pub struct CommentRequest {
     form_token: Option<String>,
     /// The honeypot field's value: people leave it empty.
     honeypot: Option<String>,
+    /// Email the commenter when a reply to this comment is published (after they confirm
+    /// once per site by a link emailed to them); ignored unless the service sends email.
+    notify_replies: Option<bool>,
 }
 
 /// Every refusal: a code, a sentence, and for validation errors the messages per field.

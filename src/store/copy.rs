@@ -64,6 +64,11 @@ const TABLES: &[(&str, &str)] = &[
         "trusted_commenters",
         "site_id, email_key, trusted_by, trusted_at",
     ),
+    (
+        "reply_subscriptions",
+        "id, site_id, email_key, lang, created_at, confirmation_sent_at, confirmed_at",
+    ),
+    ("reply_watches", "comment_id, subscription_id"),
 ];
 
 /// Tables that must be empty in the target (the ones a running service writes to).

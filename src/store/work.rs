@@ -20,7 +20,8 @@ use super::StoreError;
 use crate::domain::{
     AkismetUsage, ArticlePolicy, CommentId, CommentStatus, Filing, ImportedComment, Label,
     LabelSource, LimitBucket, LogEvent, ModerationMode, ModeratorId, ModeratorName, NewComment,
-    NewReport, SiteId, SitePolicyChange, SubmissionMeta, Submitted, ThreadId,
+    NewReport, ReplyContext, ReplySubscription, SiteId, SitePolicyChange, SubmissionMeta,
+    Submitted, ThreadId,
 };
 
 /// The result of one primitive.
@@ -182,6 +183,37 @@ pub trait Tx {
     fn reports_judged_at(&mut self, id: CommentId) -> TxResult<Option<i64>>;
     /// The site's `auto_hide_reports` for the comment's article.
     fn auto_hide_reports_of(&mut self, id: CommentId) -> TxResult<Option<u32>>;
+
+    // ---- reply notifications -------------------------------------------------------------
+
+    /// The reply subscription of the address with this keyed hash on `site`.
+    fn reply_subscription(
+        &mut self,
+        site: SiteId,
+        email_key: &str,
+    ) -> TxResult<Option<ReplySubscription>>;
+    /// Starts an unconfirmed subscription whose confirmation goes out at `at`; its id.
+    fn insert_reply_subscription(
+        &mut self,
+        site: SiteId,
+        email_key: &str,
+        lang: &str,
+        at: i64,
+    ) -> TxResult<i64>;
+    /// Records another confirmation email of subscription `id`, sent at `at` in `lang`.
+    fn set_confirmation_sent(&mut self, id: i64, lang: &str, at: i64) -> TxResult<()>;
+    /// Marks subscription `id` confirmed at `at` (an earlier confirmation stands); whether
+    /// it exists.
+    fn confirm_reply_subscription(&mut self, id: i64, at: i64) -> TxResult<bool>;
+    /// Ends subscription `id` with its watches; whether it existed.
+    fn delete_reply_subscription(&mut self, id: i64) -> TxResult<bool>;
+    /// Ends every subscription of the address with this keyed hash, with their watches.
+    fn forget_reply_subscriptions(&mut self, email_key: &str) -> TxResult<()>;
+    /// Watches comment `id` for replies under subscription `subscription` (again: no change).
+    fn watch_replies(&mut self, id: CommentId, subscription: i64) -> TxResult<()>;
+    /// Reply `id` and the comment it answers, with that comment's watch; `None` when there is
+    /// no such comment or it answers none.
+    fn reply_context(&mut self, id: CommentId) -> TxResult<Option<ReplyContext>>;
 
     // ---- moderation policy ---------------------------------------------------------------
 

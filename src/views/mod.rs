@@ -26,6 +26,10 @@ pub struct ReplyForm<'a> {
     pub errors: Vec<(&'static str, String)>,
     /// The reader's language (`i18n`); empty is English.
     pub lang: &'static str,
+    /// Offer "Notify me of replies by email" (email can be sent).
+    pub notify: bool,
+    /// The reader ticked it.
+    pub notify_checked: bool,
 }
 
 impl ReplyForm<'_> {
@@ -172,6 +176,14 @@ pub fn reply_form(form: &ReplyForm<'_>) -> Markup {
                     aria-invalid=[form.invalid("url").then_some("true")]
                     aria-describedby=[described("url")];
             }))
+            @if form.notify {
+                p.comment-form-notify {
+                    input #notify_replies name="notify_replies" type="checkbox" value="1"
+                        checked[form.notify_checked];
+                    " "
+                    label for="notify_replies" { (form.t("notify-replies")) }
+                }
+            }
             // The honeypot: off-screen, out of the tab order and hidden from screen readers,
             // so only a program filling every field fills it.
             p.rg-hp aria-hidden="true" {
@@ -212,6 +224,24 @@ pub fn reply_error_page(form: &ReplyForm<'_>, problem: &str) -> Markup {
             section #replyguard {
                 h2 #respond { (form.t("leave-reply")) }
                 (reply_form(form))
+            }
+        },
+    )
+}
+
+/// A page a link from an email leads to: what it does or did, and when it asks for a
+/// deliberate press (a mail scanner opening links must not act for the reader), the button.
+pub fn notice_page(lang: &str, title: &str, lead: &str, button: Option<(&str, &str)>) -> Markup {
+    layout(
+        lang,
+        title,
+        html! {
+            h1 { (title) }
+            p.lead role="status" { (lead) }
+            @if let Some((action, label)) = button {
+                form method="post" action=(action) {
+                    p.form-submit { button type="submit" { (label) } }
+                }
             }
         },
     )

@@ -48,6 +48,8 @@ mod policy;
 // Moderators side by side: Sites page, article view, removal reasons, live decisions.
 mod newsroom;
 mod privacy;
+// Readers told of replies by email (issue #28).
+mod replies;
 // The reader's side: the default look and the embed's size.
 mod reader;
 mod tokens;

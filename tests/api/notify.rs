@@ -67,7 +67,7 @@ pub(crate) fn webhook_receiver(fail_first: usize) -> (String, mpsc::Receiver<Rec
 
 /// A minimal SMTP server (RFC 5321's happy path, no TLS): passes each message's envelope
 /// recipients and data on.
-fn smtp_server() -> (String, mpsc::Receiver<(Vec<String>, String)>) {
+pub(crate) fn smtp_server() -> (String, mpsc::Receiver<(Vec<String>, String)>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("smtp://{}", listener.local_addr().unwrap());
     let (tx, rx) = mpsc::channel();
@@ -126,7 +126,7 @@ fn smtp_server() -> (String, mpsc::Receiver<(Vec<String>, String)>) {
 }
 
 /// The message's text with quoted-printable undone (soft line breaks and `=XX` escapes).
-fn decoded(data: &str) -> String {
+pub(crate) fn decoded(data: &str) -> String {
     let joined = data.replace("=\r\n", "").replace("=\n", "");
     let bytes = joined.as_bytes();
     let mut out = Vec::new();

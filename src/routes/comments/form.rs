@@ -39,9 +39,20 @@ pub struct CommentForm {
     /// The honeypot (`app::guard::HONEYPOT_FIELD`): people leave it empty.
     #[serde(default)]
     rg_hp: String,
+    /// "Notify me of replies by email": `1` when ticked.
+    #[serde(default)]
+    notify_replies: String,
+    /// Whether the form offers that box (email can be sent); not a field.
+    #[serde(skip)]
+    offer_notify: bool,
 }
 
 impl CommentForm {
+    /// A ticked box sends `1` (ours), `on` (a browser's default) or `true`.
+    fn wants_notifications(&self) -> bool {
+        matches!(self.notify_replies.trim(), "1" | "on" | "true")
+    }
+
     fn raw(&self) -> RawComment {
         RawComment {
             thread: self.thread.clone(),
@@ -64,6 +75,8 @@ impl CommentForm {
             comment: &self.comment,
             redirect_to: &self.redirect_to,
             token: &self.rg_token,
+            notify: self.offer_notify,
+            notify_checked: self.wants_notifications(),
             errors: errors
                 .iter()
                 .flat_map(|(field, messages)| {
@@ -152,10 +165,11 @@ pub async fn submit_comment_form(
     state: web::Data<AppState>,
 ) -> HttpResponse {
     let lang = super::lang_of(&req);
-    let form = match read_form(&req, payload).await {
+    let mut form = match read_form(&req, payload).await {
         Ok(form) => form,
         Err(page) => return page,
     };
+    form.offer_notify = state.app.replies().enabled();
     let result = match NewComment::try_from(form.raw()) {
         Ok(comment) => {
             let thread = comment.thread.clone();
@@ -163,6 +177,7 @@ pub async fn submit_comment_form(
                 from_form: true,
                 form_token: Some(form.rg_token.clone()),
                 honeypot: Some(form.rg_hp.clone()),
+                notify_replies: form.wants_notifications(),
                 ..submission_meta(&req, &state)
             };
             state

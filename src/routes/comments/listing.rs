@@ -114,6 +114,9 @@ pub struct ThreadJson {
     thread: String,
     /// Whether the article takes comments (`false`: closed; the widget shows no form).
     open: bool,
+    /// Whether commenters may ask to be emailed about replies (`notify_replies`): the
+    /// service sends email.
+    reply_notifications: bool,
     /// Approved comments on the article, all pages together.
     count: usize,
     /// Approved top-level comments of this page (all when no `limit` was given), oldest
@@ -245,6 +248,7 @@ pub async fn list_comments(
             let json = serde_json::to_vec(&ThreadJson {
                 thread: url.to_owned(),
                 open,
+                reply_notifications: state.app.replies().enabled(),
                 count,
                 comments,
                 next,

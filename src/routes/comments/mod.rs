@@ -29,6 +29,7 @@ fn submission_meta(req: &HttpRequest, state: &AppState) -> SubmissionMeta {
         user_agent: header_text(req, header::USER_AGENT, HEADER_MAX_BYTES),
         referrer: header_text(req, header::REFERER, HEADER_MAX_BYTES),
         idempotency_key: idempotency_key(req).ok().flatten(),
+        lang: lang_of(req).to_owned(),
         ..SubmissionMeta::default()
     }
 }
@@ -66,6 +67,12 @@ fn raw_comment_from_json(body: &Map<String, Value>) -> (RawComment, FieldErrors)
         body: text("body"),
         parent: None,
     };
+    if !matches!(
+        body.get("notify_replies"),
+        None | Some(Value::Null | Value::Bool(_))
+    ) {
+        errors.add("notify_replies", "must be true or false");
+    }
     let parent = match body.get("parent") {
         None | Some(Value::Null) => None,
         Some(Value::Number(n)) => Some(n.to_string()),
@@ -160,6 +167,7 @@ async fn submit_json_in(
     let meta = SubmissionMeta {
         form_token: optional_text("form_token"),
         honeypot: optional_text("honeypot"),
+        notify_replies: body.get("notify_replies") == Some(&Value::Bool(true)),
         ..submission_meta(req, state)
     };
     let submitted = state.app.submissions().submit(comment, meta).await?;

@@ -132,6 +132,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/postgres/0006_trusted_commenters.sql"),
     include_str!("../../../migrations/postgres/0007_removal_reasons.sql"),
     include_str!("../../../migrations/postgres/0008_promoted_sites.sql"),
+    include_str!("../../../migrations/postgres/0009_reply_notifications.sql"),
 ];
 
 /// The advisory lock key instances take while migrating (any fixed number; `rg` + `mig`).

@@ -35,7 +35,8 @@ use super::{DbError, status, status_opt, submitted};
 use crate::domain::{
     AkismetUsage, ArticlePolicy, CommentId, CommentStatus, Filing, ImportedComment, Label,
     LabelSource, LimitBucket, LogEvent, ModerationMode, ModeratorId, ModeratorName, NewComment,
-    NewReport, SiteId, SitePolicyChange, SubmissionMeta, Submitted, ThreadId, now_millis,
+    NewReport, ReplyContext, ReplySubscription, SiteId, SitePolicyChange, SubmissionMeta,
+    Submitted, ThreadId, now_millis,
 };
 use crate::store::sql::signals_json;
 use crate::store::sql::{ERASED_AUTHOR, ERASED_BODY};
@@ -685,6 +686,120 @@ impl Tx for PgTx<'_> {
             )?
             .and_then(|row| row.get::<_, Option<i32>>(0))
             .map(|n| u32::try_from(n).unwrap_or(u32::MAX)))
+    }
+
+    fn reply_subscription(
+        &mut self,
+        site: SiteId,
+        email_key: &str,
+    ) -> TxResult<Option<ReplySubscription>> {
+        Ok(self
+            .opt(
+                "SELECT id, confirmation_sent_at, confirmed_at FROM reply_subscriptions
+                 WHERE site_id = $1 AND email_key = $2",
+                &[&site.0, &email_key],
+            )?
+            .map(|row| ReplySubscription {
+                id: row.get(0),
+                confirmation_sent_at: row.get(1),
+                confirmed_at: row.get(2),
+            }))
+    }
+
+    fn insert_reply_subscription(
+        &mut self,
+        site: SiteId,
+        email_key: &str,
+        lang: &str,
+        at: i64,
+    ) -> TxResult<i64> {
+        Ok(self
+            .one(
+                "INSERT INTO reply_subscriptions
+                     (site_id, email_key, lang, created_at, confirmation_sent_at)
+                 VALUES ($1, $2, $3, $4, $4) RETURNING id",
+                &[&site.0, &email_key, &lang, &at],
+            )?
+            .get(0))
+    }
+
+    fn set_confirmation_sent(&mut self, id: i64, lang: &str, at: i64) -> TxResult<()> {
+        self.exec(
+            "UPDATE reply_subscriptions SET confirmation_sent_at = $2, lang = $3 WHERE id = $1",
+            &[&id, &at, &lang],
+        )?;
+        Ok(())
+    }
+
+    fn confirm_reply_subscription(&mut self, id: i64, at: i64) -> TxResult<bool> {
+        Ok(self.exec(
+            "UPDATE reply_subscriptions SET confirmed_at = COALESCE(confirmed_at, $2)
+             WHERE id = $1",
+            &[&id, &at],
+        )? == 1)
+    }
+
+    fn delete_reply_subscription(&mut self, id: i64) -> TxResult<bool> {
+        self.exec(
+            "DELETE FROM reply_watches WHERE subscription_id = $1",
+            &[&id],
+        )?;
+        Ok(self.exec("DELETE FROM reply_subscriptions WHERE id = $1", &[&id])? == 1)
+    }
+
+    fn forget_reply_subscriptions(&mut self, email_key: &str) -> TxResult<()> {
+        self.exec(
+            "DELETE FROM reply_watches WHERE subscription_id IN
+                 (SELECT id FROM reply_subscriptions WHERE email_key = $1)",
+            &[&email_key],
+        )?;
+        self.exec(
+            "DELETE FROM reply_subscriptions WHERE email_key = $1",
+            &[&email_key],
+        )?;
+        Ok(())
+    }
+
+    fn watch_replies(&mut self, id: CommentId, subscription: i64) -> TxResult<()> {
+        self.exec(
+            "INSERT INTO reply_watches (comment_id, subscription_id) VALUES ($1, $2)
+             ON CONFLICT (comment_id) DO UPDATE SET subscription_id = EXCLUDED.subscription_id",
+            &[&id.0, &subscription],
+        )?;
+        Ok(())
+    }
+
+    fn reply_context(&mut self, id: CommentId) -> TxResult<Option<ReplyContext>> {
+        let Some(row) = self.opt(
+            "SELECT r.status, r.author, r.email, r.body, t.url, p.id, p.email,
+                    s.id, s.confirmation_sent_at, s.confirmed_at, s.lang
+             FROM comments r
+             JOIN comments p ON p.id = r.parent_id
+             JOIN threads t ON t.id = r.thread_id
+             LEFT JOIN reply_watches w ON w.comment_id = p.id
+             LEFT JOIN reply_subscriptions s ON s.id = w.subscription_id
+             WHERE r.id = $1",
+            &[&id.0],
+        )?
+        else {
+            return Ok(None);
+        };
+        let subscription = row.get::<_, Option<i64>>(7).map(|id| ReplySubscription {
+            id,
+            confirmation_sent_at: row.get(8),
+            confirmed_at: row.get(9),
+        });
+        Ok(Some(ReplyContext {
+            status: status(&row, 0)?,
+            author: row.get(1),
+            email: row.get(2),
+            body: row.get(3),
+            thread: row.get(4),
+            parent: CommentId(row.get(5)),
+            parent_email: row.get(6),
+            subscription,
+            lang: row.get::<_, Option<String>>(10).unwrap_or_default(),
+        }))
     }
 
     fn article_policy(

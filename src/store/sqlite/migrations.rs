@@ -101,6 +101,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0023_promoted_sites",
         include_str!("../../../migrations/sqlite/0023_promoted_sites.sql"),
     ),
+    (
+        "0024_reply_notifications",
+        include_str!("../../../migrations/sqlite/0024_reply_notifications.sql"),
+    ),
 ];
 
 /// The database's schema version: how many migrations it has (0: none, a new file).

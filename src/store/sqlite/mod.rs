@@ -16,6 +16,7 @@ pub mod migrations;
 pub mod moderators;
 pub mod notify;
 pub mod privacy;
+pub mod replies;
 pub mod sites;
 pub mod tokens;
 mod work;

@@ -5,11 +5,14 @@ use std::collections::HashMap;
 
 use rusqlite::Connection;
 
-use super::{commenters, comments, dashboard, guard, labels, moderators, privacy, sites, tokens};
+use super::{
+    commenters, comments, dashboard, guard, labels, moderators, privacy, replies, sites, tokens,
+};
 use crate::domain::{
     AkismetUsage, ArticlePolicy, CommentId, CommentStatus, Filing, ImportedComment, Label,
     LabelSource, LimitBucket, LogEvent, ModerationMode, ModeratorId, ModeratorName, NewComment,
-    NewReport, SiteId, SitePolicyChange, SubmissionMeta, Submitted, ThreadId,
+    NewReport, ReplyContext, ReplySubscription, SiteId, SitePolicyChange, SubmissionMeta,
+    Submitted, ThreadId,
 };
 use crate::store::{StoreError, Tx, TxResult};
 
@@ -242,6 +245,48 @@ impl Tx for SqliteTx<'_> {
 
     fn auto_hide_reports_of(&mut self, id: CommentId) -> TxResult<Option<u32>> {
         sites::auto_hide_reports_of(self.0, id)
+    }
+
+    fn reply_subscription(
+        &mut self,
+        site: SiteId,
+        email_key: &str,
+    ) -> TxResult<Option<ReplySubscription>> {
+        replies::subscription(self.0, site, email_key)
+    }
+
+    fn insert_reply_subscription(
+        &mut self,
+        site: SiteId,
+        email_key: &str,
+        lang: &str,
+        at: i64,
+    ) -> TxResult<i64> {
+        replies::insert_subscription(self.0, site, email_key, lang, at)
+    }
+
+    fn set_confirmation_sent(&mut self, id: i64, lang: &str, at: i64) -> TxResult<()> {
+        replies::set_confirmation_sent(self.0, id, lang, at)
+    }
+
+    fn confirm_reply_subscription(&mut self, id: i64, at: i64) -> TxResult<bool> {
+        replies::confirm(self.0, id, at)
+    }
+
+    fn delete_reply_subscription(&mut self, id: i64) -> TxResult<bool> {
+        replies::delete(self.0, id)
+    }
+
+    fn forget_reply_subscriptions(&mut self, email_key: &str) -> TxResult<()> {
+        replies::forget(self.0, email_key)
+    }
+
+    fn watch_replies(&mut self, id: CommentId, subscription: i64) -> TxResult<()> {
+        replies::watch(self.0, id, subscription)
+    }
+
+    fn reply_context(&mut self, id: CommentId) -> TxResult<Option<ReplyContext>> {
+        replies::context(self.0, id)
     }
 
     fn article_policy(
