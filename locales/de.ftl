@@ -69,3 +69,7 @@ page-link-invalid = Dieser Link ist ungültig. Bitte prüfe, ob er vollständig 
 page-link-expired = Dieser Link ist abgelaufen. Setze beim nächsten Kommentar wieder das Häkchen, um einen neuen zu bekommen.
 page-link-gone = Diese Benachrichtigungen waren schon abgeschaltet. Setze beim nächsten Kommentar wieder das Häkchen, um sie einzuschalten.
 page-link-failed = Bei uns ist etwas schiefgegangen. Bitte versuche es später noch einmal.
+form-duplicate = Du hast diesen Kommentar schon abgeschickt; er wartet auf Freischaltung.
+form-closed = Die Kommentare zu diesem Artikel sind geschlossen. Dein Text steht unten, er geht also nicht verloren.
+form-limited = Du schreibst schneller, als diese Website erlaubt. Dein Text steht unten: Bitte schicke ihn in { $seconds } Sekunden noch einmal ab.
+form-failed = Bei uns ist etwas schiefgegangen, und dein Kommentar wurde nicht gespeichert. Dein Text steht unten: Bitte versuche es gleich noch einmal.

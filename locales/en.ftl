@@ -72,3 +72,8 @@ page-link-invalid = This link is not valid. Please check that it was copied whol
 page-link-expired = This link has expired. Tick the box again with your next comment to get a new one.
 page-link-gone = These notifications were already turned off. Tick the box again with your next comment to turn them on.
 page-link-failed = Something went wrong on our side. Please try again later.
+# The plain form's error pages (not sent to the widget).
+form-duplicate = You have already posted this comment; it is awaiting moderation.
+form-closed = Comments are closed on this article. Your text is below, so it is not lost.
+form-limited = You are posting faster than this site allows. Your text is below: please send it again in { $seconds } seconds.
+form-failed = Something went wrong on our side and your comment was not saved. Your text is below: please try again in a moment.

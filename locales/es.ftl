@@ -69,3 +69,7 @@ page-link-invalid = Este enlace no es válido. Comprueba que se copió entero.
 page-link-expired = Este enlace ha caducado. Marca la casilla de nuevo con tu próximo comentario para recibir otro.
 page-link-gone = Estos avisos ya estaban desactivados. Marca la casilla de nuevo con tu próximo comentario para activarlos.
 page-link-failed = Algo ha fallado por nuestra parte. Inténtalo de nuevo más tarde.
+form-duplicate = Ya has publicado este comentario; está pendiente de moderación.
+form-closed = Los comentarios están cerrados en este artículo. Tu texto está abajo, así que no se pierde.
+form-limited = Estás publicando más deprisa de lo que permite este sitio. Tu texto está abajo: envíalo de nuevo dentro de { $seconds } segundos.
+form-failed = Algo ha fallado por nuestra parte y tu comentario no se ha guardado. Tu texto está abajo: inténtalo de nuevo en un momento.

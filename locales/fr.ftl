@@ -69,3 +69,7 @@ page-link-invalid = Ce lien n’est pas valide. Vérifiez qu’il a été copié
 page-link-expired = Ce lien a expiré. Cochez de nouveau la case avec votre prochain commentaire pour en recevoir un autre.
 page-link-gone = Ces avertissements étaient déjà désactivés. Cochez de nouveau la case avec votre prochain commentaire pour les réactiver.
 page-link-failed = Une erreur s’est produite de notre côté. Veuillez réessayer plus tard.
+form-duplicate = Vous avez déjà publié ce commentaire ; il est en attente de modération.
+form-closed = Les commentaires sont fermés sur cet article. Votre texte est ci-dessous, il n’est donc pas perdu.
+form-limited = Vous publiez plus vite que ce site ne le permet. Votre texte est ci-dessous : renvoyez-le dans { $seconds } secondes.
+form-failed = Une erreur s’est produite de notre côté et votre commentaire n’a pas été enregistré. Votre texte est ci-dessous : réessayez dans un instant.

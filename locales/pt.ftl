@@ -69,3 +69,7 @@ page-link-invalid = Esta ligação não é válida. Verifique se foi copiada por
 page-link-expired = Esta ligação expirou. Marque de novo a caixa no seu próximo comentário para receber outra.
 page-link-gone = Estes avisos já estavam desligados. Marque de novo a caixa no seu próximo comentário para os ligar.
 page-link-failed = Algo correu mal do nosso lado. Tente de novo mais tarde.
+form-duplicate = Já publicou este comentário; está a aguardar moderação.
+form-closed = Os comentários estão fechados neste artigo. O seu texto está abaixo, por isso não se perde.
+form-limited = Está a publicar mais depressa do que este site permite. O seu texto está abaixo: envie-o de novo daqui a { $seconds } segundos.
+form-failed = Algo correu mal do nosso lado e o seu comentário não foi guardado. O seu texto está abaixo: tente de novo daqui a pouco.

@@ -117,12 +117,17 @@ pub fn text(lang: &str, id: &str, args: &[(&str, &str)]) -> String {
 }
 
 /// Every message of `lang` the widget shows, as it fetches them (`/i18n/{lang}.json`):
-/// id → text, each variable left as `{name}` for the widget to fill in. Emails (`mail-`)
-/// and the pages their links open (`page-`) are the server's alone.
+/// id → text, each variable left as `{name}` for the widget to fill in. Emails (`mail-`),
+/// the pages their links open (`page-`) and the plain form's error pages (`form-`) are the
+/// server's alone.
 pub fn catalogue_json(lang: &str) -> Option<String> {
     let catalogue = catalogues().get(lang)?;
     let mut out = serde_json::Map::new();
-    let widget = |id: &&String| !id.starts_with("mail-") && !id.starts_with("page-");
+    let widget = |id: &&String| {
+        !["mail-", "page-", "form-"]
+            .iter()
+            .any(|p| id.starts_with(p))
+    };
     for id in catalogue.ids.iter().filter(widget) {
         let Some(message) = catalogue.bundle.get_message(id) else {
             continue;

@@ -94,6 +94,35 @@ fn field_messages_the_error_page_and_the_demo_speak_the_readers_language() {
         let messages: Value = catalogue.json().expect("json");
         assert_eq!(messages["leave-reply"], *leave_reply);
     }
+    // The form's other refusals speak it too: a closed article, in each language.
+    let (ok, _, err) = app.cli(&["thread", "close", ARTICLE]);
+    assert!(ok, "{err}");
+    for (lang, closed) in [
+        ("en", "Comments are closed on this article."),
+        ("es", "Los comentarios están cerrados en este artículo."),
+        ("fr", "Les commentaires sont fermés sur cet article."),
+        ("de", "Die Kommentare zu diesem Artikel sind geschlossen."),
+        ("pt", "Os comentários estão fechados neste artigo."),
+    ] {
+        let page = app
+            .client
+            .post(app.url("/comments"))
+            .header("accept-language", lang)
+            .form(&[
+                ("thread", ARTICLE),
+                ("author", "Ida"),
+                ("email", "ida@mail.example"),
+                ("comment", "Too late?"),
+            ])
+            .send()
+            .expect("form post");
+        assert_eq!(page.status().as_u16(), 403);
+        let html = page.text().expect("html");
+        assert!(
+            html.contains(closed) && html.contains("Too late?"),
+            "{lang}: {html}"
+        );
+    }
     assert_eq!(
         app.client
             .get(app.url("/i18n/xx.json"))

@@ -196,14 +196,14 @@ pub async fn submit_comment_form(
         Err(SubmitError::Duplicate(_)) => {
             let page = views::reply_error_page(
                 &form.view(&FieldErrors::default(), lang),
-                "You have already posted this comment; it is awaiting moderation.",
+                &crate::i18n::text(lang, "form-duplicate", &[]),
             );
             html_response(StatusCode::CONFLICT, page)
         }
         Err(SubmitError::Closed) => {
             let page = views::reply_error_page(
                 &form.view(&FieldErrors::default(), lang),
-                "Comments are closed on this article. Your text is below, so it is not lost.",
+                &crate::i18n::text(lang, "form-closed", &[]),
             );
             html_response(StatusCode::FORBIDDEN, page)
         }
@@ -211,10 +211,7 @@ pub async fn submit_comment_form(
             let seconds = limited.retry_after.as_secs().max(1);
             let page = views::reply_error_page(
                 &form.view(&FieldErrors::default(), lang),
-                &format!(
-                    "You are posting faster than this site allows. Your text is below: \
-                     please send it again in {seconds} seconds."
-                ),
+                &crate::i18n::text(lang, "form-limited", &[("seconds", &seconds.to_string())]),
             );
             let mut response = html_response(StatusCode::TOO_MANY_REQUESTS, page);
             if let Ok(value) = header::HeaderValue::from_str(&seconds.to_string()) {
@@ -233,8 +230,7 @@ pub async fn submit_comment_form(
             tracing::error!(error.cause_chain = ?e, error.message = %e, "form submission failed");
             let page = views::reply_error_page(
                 &form.view(&FieldErrors::default(), lang),
-                "Something went wrong on our side and your comment was not saved. \
-                 Your text is below: please try again in a moment.",
+                &crate::i18n::text(lang, "form-failed", &[]),
             );
             if crate::app::database_unavailable(&e) {
                 let mut response = html_response(StatusCode::SERVICE_UNAVAILABLE, page);
