@@ -679,6 +679,43 @@ fn the_widget_posts_shows_the_comment_awaiting_moderation_and_then_published() {
 }
 
 #[test]
+fn the_widget_asks_for_reply_emails_and_the_confirmation_arrives() {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    let (smtp, mail) = crate::notify::smtp_server();
+    let app = crate::helpers::spawn_app_with(&[
+        ("REPLYGUARD_SMTP_URL", smtp.as_str()),
+        ("REPLYGUARD_SMTP_FROM", "comments@news.example"),
+    ]);
+    browser.goto(&app.url("/demo"));
+    browser.wait_for_css(".rg-notify:not([hidden])");
+    assert!(page_text(&browser).contains("Notify me of replies by email"));
+    fill(
+        &browser,
+        "Will the bridge reopen?",
+        "Noor",
+        "noor@example.com",
+    );
+    // The label ticks the box, as a reader clicks it.
+    browser.click("label[for=notify_replies]");
+    assert_eq!(
+        browser.script("return document.querySelector('#notify_replies').checked"),
+        true
+    );
+    browser.click("#commentform button[type=submit]");
+    browser.wait_for_text("Your comment is awaiting moderation.");
+    let (to, data) = mail
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .expect("the confirmation email");
+    assert_eq!(to, ["noor@example.com"]);
+    assert!(
+        crate::notify::decoded(&data).contains("/notifications/confirm?token="),
+        "{data}"
+    );
+}
+
+#[test]
 fn without_javascript_the_plain_form_still_posts() {
     let Some(browser) = Browser::start_without_javascript() else {
         return;
@@ -1007,7 +1044,12 @@ fn axe_finds_no_wcag_violations_on_the_readers_and_the_moderators_pages() {
     let Some(browser) = Browser::start() else {
         return;
     };
-    let app = spawn_app();
+    // With a mail server, so the forms carry the reply-notification box too.
+    let (smtp, mail) = crate::notify::smtp_server();
+    let app = crate::helpers::spawn_app_with(&[
+        ("REPLYGUARD_SMTP_URL", smtp.as_str()),
+        ("REPLYGUARD_SMTP_FROM", "comments@news.example"),
+    ]);
     let origin = app.url("");
     crate::listing_pages::published_thread(&app, origin.trim_end_matches('/'), &app.url("/"), 12);
     app.submit(
@@ -1027,6 +1069,7 @@ fn axe_finds_no_wcag_violations_on_the_readers_and_the_moderators_pages() {
         browser.prefer_scheme(scheme);
         browser.goto(&app.url("/demo"));
         browser.wait_for_css(".rg-comments li");
+        browser.wait_for_css(".rg-notify:not([hidden])");
         check(&format!("the demo article ({scheme})"), &browser);
         browser.script("document.querySelector('.rg-respond').scrollIntoView(); return 0");
         browser.screenshot(&docs(&format!("demo-article-{scheme}.png")));
@@ -1058,6 +1101,24 @@ fn axe_finds_no_wcag_violations_on_the_readers_and_the_moderators_pages() {
     browser.wait_loaded();
     check("the plain form's error page", &browser);
     let _ = std::fs::remove_file(path);
+
+    // The page a confirmation email's link opens.
+    let opted = app.post_comment_json(&serde_json::json!({
+        "thread": crate::helpers::ARTICLE, "author": "Ann", "email": "ann@example.com",
+        "body": "Tell me of replies, please.", "notify_replies": true,
+    }));
+    assert_eq!(opted.status().as_u16(), 202);
+    let (_, data) = mail
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .expect("the confirmation email");
+    let data = crate::notify::decoded(&data);
+    let link = data
+        .split_whitespace()
+        .find(|w| w.contains("/notifications/confirm?token="))
+        .expect("the confirmation link");
+    browser.goto(link);
+    browser.wait_loaded();
+    check("the confirmation page", &browser);
 
     browser.goto(&app.url("/dashboard/login"));
     browser.wait_loaded();
