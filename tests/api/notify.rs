@@ -125,6 +125,79 @@ pub(crate) fn smtp_server() -> (String, mpsc::Receiver<(Vec<String>, String)>) {
     (url, rx)
 }
 
+/// aiosmtpd (PyPI, `tests/smtp/sink.py`) running, stopped when this is dropped.
+pub(crate) struct Aiosmtpd(std::process::Child);
+
+impl Drop for Aiosmtpd {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// An SMTP server that is not ours: aiosmtpd from PyPI, installed by `.ci/run` in
+/// `tests/smtp/.venv`, passing each message on like [`smtp_server`]. Without it, this
+/// test's own server, with a note (an error when `REPLYGUARD_REQUIRE_AIOSMTPD` is set).
+pub(crate) fn aiosmtpd_or_own_server() -> (
+    String,
+    mpsc::Receiver<(Vec<String>, String)>,
+    Option<Aiosmtpd>,
+) {
+    use std::process::{Command, Stdio};
+    let dir = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/smtp"));
+    let python = dir.join(".venv/bin/python");
+    if !python.is_file() {
+        assert!(
+            std::env::var_os("REPLYGUARD_REQUIRE_AIOSMTPD").is_none(),
+            "aiosmtpd is required: python3 -m venv tests/smtp/.venv && \
+             tests/smtp/.venv/bin/pip install -r tests/smtp/requirements.txt"
+        );
+        eprintln!(
+            "note: aiosmtpd is not installed (tests/smtp/.venv); using the test's own SMTP server"
+        );
+        let (url, rx) = smtp_server();
+        return (url, rx, None);
+    }
+    // A free port, handed to the sink (aiosmtpd's controller wants a fixed one).
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let mut child = Command::new(&python)
+        .arg(dir.join("sink.py"))
+        .arg(port.to_string())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start aiosmtpd");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let first = lines.next().and_then(Result::ok);
+    assert_eq!(first.as_deref(), Some("ready"), "aiosmtpd did not start");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            let Ok(message) = serde_json::from_str::<Value>(&line) else {
+                continue;
+            };
+            let to = message["to"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|t| t.as_str().map(str::to_owned))
+                .collect();
+            let data = message["data"].as_str().unwrap_or_default().to_owned();
+            if tx.send((to, data)).is_err() {
+                return;
+            }
+        }
+    });
+    (
+        format!("smtp://127.0.0.1:{port}"),
+        rx,
+        Some(Aiosmtpd(child)),
+    )
+}
+
 /// The message's text with quoted-printable undone (soft line breaks and `=XX` escapes).
 pub(crate) fn decoded(data: &str) -> String {
     let joined = data.replace("=\r\n", "").replace("=\n", "");
