@@ -125,6 +125,9 @@ pub(crate) fn smtp_server() -> (String, mpsc::Receiver<(Vec<String>, String)>) {
     (url, rx)
 }
 
+/// Each message an SMTP server received: its envelope recipients and its data.
+pub(crate) type Inbox = mpsc::Receiver<(Vec<String>, String)>;
+
 /// aiosmtpd (PyPI, `tests/smtp/sink.py`) running, stopped when this is dropped.
 pub(crate) struct Aiosmtpd(std::process::Child);
 
@@ -138,11 +141,7 @@ impl Drop for Aiosmtpd {
 /// An SMTP server that is not ours: aiosmtpd from PyPI, installed by `.ci/run` in
 /// `tests/smtp/.venv`, passing each message on like [`smtp_server`]. Without it, this
 /// test's own server, with a note (an error when `REPLYGUARD_REQUIRE_AIOSMTPD` is set).
-pub(crate) fn aiosmtpd_or_own_server() -> (
-    String,
-    mpsc::Receiver<(Vec<String>, String)>,
-    Option<Aiosmtpd>,
-) {
+pub(crate) fn aiosmtpd_or_own_server() -> (String, Inbox, Option<Aiosmtpd>) {
     use std::process::{Command, Stdio};
     let dir = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/smtp"));
     let python = dir.join(".venv/bin/python");
