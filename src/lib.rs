@@ -24,7 +24,8 @@
 //!   the form, Akismet's comment-check and imports; readers' reports), moderation (with
 //!   reports, commenters and live decisions), accounts (sessions, tokens), sites (keys,
 //!   block and hold lists, moderation policy), the filter (model in use, retraining, the
-//!   model archive), Akismet, privacy, notifications, operations (backups, imports);
+//!   model archive), Akismet, privacy, notifications (moderators'), replies (readers told
+//!   of replies by email), operations (backups, imports);
 //!   `app::settings` is what they are built from.
 //! - [`routes`]: HTTP adapters (parse, call one use case, render) and the one place errors
 //!   become HTTP responses.
