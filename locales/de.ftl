@@ -73,3 +73,16 @@ form-duplicate = Du hast diesen Kommentar schon abgeschickt; er wartet auf Freis
 form-closed = Die Kommentare zu diesem Artikel sind geschlossen. Dein Text steht unten, er geht also nicht verloren.
 form-limited = Du schreibst schneller, als diese Website erlaubt. Dein Text steht unten: Bitte schicke ihn in { $seconds } Sekunden noch einmal ab.
 form-failed = Bei uns ist etwas schiefgegangen, und dein Kommentar wurde nicht gespeichert. Dein Text steht unten: Bitte versuche es gleich noch einmal.
+time-just-now = gerade eben
+time-minutes-ago =
+    { $n ->
+        [one] vor 1 Minute
+       *[other] vor { $n } Minuten
+    }
+time-hours-ago =
+    { $n ->
+        [one] vor 1 Stunde
+       *[other] vor { $n } Stunden
+    }
+time-months = Januar, Februar, März, April, Mai, Juni, Juli, August, September, Oktober, November, Dezember
+time-date = { $day }. { $month } { $year } um { $hour24 }:{ $minute } UTC

@@ -77,3 +77,17 @@ form-duplicate = You have already posted this comment; it is awaiting moderation
 form-closed = Comments are closed on this article. Your text is below, so it is not lost.
 form-limited = You are posting faster than this site allows. Your text is below: please send it again in { $seconds } seconds.
 form-failed = Something went wrong on our side and your comment was not saved. Your text is below: please try again in a moment.
+# Dates on the plain form's pages (the widget writes its own with the browser's locale).
+time-just-now = just now
+time-minutes-ago =
+    { $n ->
+        [one] 1 minute ago
+       *[other] { $n } minutes ago
+    }
+time-hours-ago =
+    { $n ->
+        [one] 1 hour ago
+       *[other] { $n } hours ago
+    }
+time-months = January, February, March, April, May, June, July, August, September, October, November, December
+time-date = { $month } { $day }, { $year } at { $hour12 }:{ $minute } { $ampm } UTC

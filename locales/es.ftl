@@ -73,3 +73,16 @@ form-duplicate = Ya has publicado este comentario; está pendiente de moderació
 form-closed = Los comentarios están cerrados en este artículo. Tu texto está abajo, así que no se pierde.
 form-limited = Estás publicando más deprisa de lo que permite este sitio. Tu texto está abajo: envíalo de nuevo dentro de { $seconds } segundos.
 form-failed = Algo ha fallado por nuestra parte y tu comentario no se ha guardado. Tu texto está abajo: inténtalo de nuevo en un momento.
+time-just-now = ahora mismo
+time-minutes-ago =
+    { $n ->
+        [one] hace 1 minuto
+       *[other] hace { $n } minutos
+    }
+time-hours-ago =
+    { $n ->
+        [one] hace 1 hora
+       *[other] hace { $n } horas
+    }
+time-months = enero, febrero, marzo, abril, mayo, junio, julio, agosto, septiembre, octubre, noviembre, diciembre
+time-date = { $day } de { $month } de { $year }, { $hour24 }:{ $minute } UTC

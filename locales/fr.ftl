@@ -73,3 +73,16 @@ form-duplicate = Vous avez déjà publié ce commentaire ; il est en attente de 
 form-closed = Les commentaires sont fermés sur cet article. Votre texte est ci-dessous, il n’est donc pas perdu.
 form-limited = Vous publiez plus vite que ce site ne le permet. Votre texte est ci-dessous : renvoyez-le dans { $seconds } secondes.
 form-failed = Une erreur s’est produite de notre côté et votre commentaire n’a pas été enregistré. Votre texte est ci-dessous : réessayez dans un instant.
+time-just-now = à l’instant
+time-minutes-ago =
+    { $n ->
+        [one] il y a { $n } minute
+       *[other] il y a { $n } minutes
+    }
+time-hours-ago =
+    { $n ->
+        [one] il y a { $n } heure
+       *[other] il y a { $n } heures
+    }
+time-months = janvier, février, mars, avril, mai, juin, juillet, août, septembre, octobre, novembre, décembre
+time-date = { $day } { $month } { $year } à { $hour24 }:{ $minute } UTC

@@ -73,3 +73,16 @@ form-duplicate = Já publicou este comentário; está a aguardar moderação.
 form-closed = Os comentários estão fechados neste artigo. O seu texto está abaixo, por isso não se perde.
 form-limited = Está a publicar mais depressa do que este site permite. O seu texto está abaixo: envie-o de novo daqui a { $seconds } segundos.
 form-failed = Algo correu mal do nosso lado e o seu comentário não foi guardado. O seu texto está abaixo: tente de novo daqui a pouco.
+time-just-now = agora mesmo
+time-minutes-ago =
+    { $n ->
+        [one] há 1 minuto
+       *[other] há { $n } minutos
+    }
+time-hours-ago =
+    { $n ->
+        [one] há 1 hora
+       *[other] há { $n } horas
+    }
+time-months = janeiro, fevereiro, março, abril, maio, junho, julho, agosto, setembro, outubro, novembro, dezembro
+time-date = { $day } de { $month } de { $year }, { $hour24 }:{ $minute } UTC

@@ -94,19 +94,34 @@ pub fn negotiate(accept_language: Option<&str>) -> &'static str {
 
 /// Message `id` in `lang` (English when that catalogue lacks it), with `args`.
 pub fn text(lang: &str, id: &str, args: &[(&str, &str)]) -> String {
+    let mut fluent_args = FluentArgs::new();
+    for (name, value) in args {
+        fluent_args.set(*name, FluentValue::from(*value));
+    }
+    formatted(lang, id, &fluent_args)
+}
+
+/// Message `id` in `lang` for a count `$n`, which picks the language's plural form
+/// ("1 minute ago", "3 minutes ago"), with `args` besides.
+pub fn count_text(lang: &str, id: &str, n: i64, args: &[(&str, &str)]) -> String {
+    let mut fluent_args = FluentArgs::new();
+    fluent_args.set("n", FluentValue::from(n));
+    for (name, value) in args {
+        fluent_args.set(*name, FluentValue::from(*value));
+    }
+    formatted(lang, id, &fluent_args)
+}
+
+fn formatted(lang: &str, id: &str, args: &FluentArgs<'_>) -> String {
     let all = catalogues();
     let format = |catalogue: &Catalogue| {
         let message = catalogue.bundle.get_message(id)?;
         let pattern = message.value()?;
-        let mut fluent_args = FluentArgs::new();
-        for (name, value) in args {
-            fluent_args.set(*name, FluentValue::from(*value));
-        }
         let mut errors = Vec::new();
         Some(
             catalogue
                 .bundle
-                .format_pattern(pattern, Some(&fluent_args), &mut errors)
+                .format_pattern(pattern, Some(args), &mut errors)
                 .into_owned(),
         )
     };
@@ -118,13 +133,13 @@ pub fn text(lang: &str, id: &str, args: &[(&str, &str)]) -> String {
 
 /// Every message of `lang` the widget shows, as it fetches them (`/i18n/{lang}.json`):
 /// id → text, each variable left as `{name}` for the widget to fill in. Emails (`mail-`),
-/// the pages their links open (`page-`) and the plain form's error pages (`form-`) are the
-/// server's alone.
+/// the pages their links open (`page-`), the plain form's error pages (`form-`) and its
+/// dates (`time-`; the widget has the browser's) are the server's alone.
 pub fn catalogue_json(lang: &str) -> Option<String> {
     let catalogue = catalogues().get(lang)?;
     let mut out = serde_json::Map::new();
     let widget = |id: &&String| {
-        !["mail-", "page-", "form-"]
+        !["mail-", "page-", "form-", "time-"]
             .iter()
             .any(|p| id.starts_with(p))
     };

@@ -52,53 +52,70 @@ impl ReplyForm<'_> {
 
 /// A time as people read it: "3 minutes ago" within the last day, else "November 29, 2026
 /// at 7:38 pm UTC" (the server cannot know the reader's zone; `embed.js` uses theirs), in
-/// a `<time>` whose `datetime` and title hold the exact instant.
+/// a `<time>` whose `datetime` and title hold the exact instant. In English, for the
+/// dashboard.
 pub fn readable_time(at: crate::domain::Timestamp) -> Markup {
-    readable_time_at(at, crate::domain::Timestamp::now())
+    readable_time_in("en", at)
 }
 
-fn readable_text(at: crate::domain::Timestamp, now: crate::domain::Timestamp) -> String {
+/// [`readable_time`] in the reader's language ("hace 3 minutos", "29 de noviembre de 2026,
+/// 19:38 UTC").
+pub fn readable_time_in(lang: &str, at: crate::domain::Timestamp) -> Markup {
+    readable_time_at(lang, at, crate::domain::Timestamp::now())
+}
+
+fn readable_text(
+    lang: &str,
+    at: crate::domain::Timestamp,
+    now: crate::domain::Timestamp,
+) -> String {
+    use crate::i18n::{count_text, text};
     let seconds = (now.0 - at.0) / 1000;
     match seconds {
-        0..60 => "just now".to_owned(),
-        60..3600 => plural(seconds / 60, "minute"),
-        3600..86_400 => plural(seconds / 3600, "hour"),
+        ..60 => text(lang, "time-just-now", &[]),
+        60..3600 => count_text(lang, "time-minutes-ago", seconds / 60, &[]),
+        3600..86_400 => count_text(lang, "time-hours-ago", seconds / 3600, &[]),
         _ => {
             let Ok(t) =
                 time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(at.0) * 1_000_000)
             else {
                 return at.to_rfc3339();
             };
-            let (hour, pm) = match t.hour() {
+            let (hour12, pm) = match t.hour() {
                 0 => (12, false),
                 h @ 1..12 => (h, false),
                 12 => (12, true),
                 h => (h - 12, true),
             };
-            format!(
-                "{} {}, {} at {}:{:02} {} UTC",
-                t.month(),
-                t.day(),
-                t.year(),
-                hour,
-                t.minute(),
-                if pm { "pm" } else { "am" }
+            let months = text(lang, "time-months", &[]);
+            let month = months
+                .split(',')
+                .nth(usize::from(u8::from(t.month())) - 1)
+                .map_or_else(|| t.month().to_string(), |m| m.trim().to_owned());
+            text(
+                lang,
+                "time-date",
+                &[
+                    ("month", &month),
+                    ("day", &t.day().to_string()),
+                    ("year", &t.year().to_string()),
+                    ("hour12", &hour12.to_string()),
+                    ("hour24", &t.hour().to_string()),
+                    ("minute", &format!("{:02}", t.minute())),
+                    ("ampm", if pm { "pm" } else { "am" }),
+                ],
             )
         }
     }
 }
 
-fn plural(n: i64, unit: &str) -> String {
-    if n == 1 {
-        format!("1 {unit} ago")
-    } else {
-        format!("{n} {unit}s ago")
-    }
-}
-
-fn readable_time_at(at: crate::domain::Timestamp, now: crate::domain::Timestamp) -> Markup {
+fn readable_time_at(
+    lang: &str,
+    at: crate::domain::Timestamp,
+    now: crate::domain::Timestamp,
+) -> Markup {
     let iso = at.to_rfc3339();
-    html! { time datetime=(iso) title=(iso) { (readable_text(at, now)) } }
+    html! { time datetime=(iso) title=(iso) { (readable_text(lang, at, now)) } }
 }
 
 fn layout(lang: &str, title: &str, body: Markup) -> Markup {
@@ -263,7 +280,7 @@ fn comment_list(nodes: &[CommentNode], reply_base: &str, form: &ReplyForm<'_>) -
                                 span.author { bdi { (node.author) } }
                             }
                             " "
-                            (readable_time(node.created_at))
+                            (readable_time_in(form.lang, node.created_at))
                         }
                         div.comment-body { (PreEscaped(&node.body_html)) }
                         a.reply href={ (reply_base) "?replytocom=" (node.id) "#respond" } { (form.t("reply")) }
@@ -343,18 +360,55 @@ mod tests {
         // 2026-11-29T19:38:00Z
         let at = Timestamp(1_795_981_080_000);
         let later = |s: i64| Timestamp(at.0 + s * 1000);
-        assert_eq!(readable_text(at, later(5)), "just now");
-        assert_eq!(readable_text(at, later(60)), "1 minute ago");
-        assert_eq!(readable_text(at, later(180)), "3 minutes ago");
-        assert_eq!(readable_text(at, later(7200)), "2 hours ago");
+        assert_eq!(readable_text("en", at, later(5)), "just now");
+        assert_eq!(readable_text("en", at, later(60)), "1 minute ago");
+        assert_eq!(readable_text("en", at, later(180)), "3 minutes ago");
+        assert_eq!(readable_text("en", at, later(7200)), "2 hours ago");
         assert_eq!(
-            readable_text(at, later(2 * 86_400)),
+            readable_text("en", at, later(2 * 86_400)),
             "November 29, 2026 at 7:38 pm UTC"
         );
         let midnight = Timestamp(1_795_910_400_000);
         assert_eq!(
-            readable_text(midnight, later(9 * 86_400)),
+            readable_text("en", midnight, later(9 * 86_400)),
             "November 29, 2026 at 12:00 am UTC"
         );
+    }
+
+    #[test]
+    fn times_read_in_the_readers_language() {
+        let at = Timestamp(1_795_981_080_000);
+        let later = |s: i64| Timestamp(at.0 + s * 1000);
+        let old = later(2 * 86_400);
+        for (lang, one_minute, minutes, date) in [
+            (
+                "es",
+                "hace 1 minuto",
+                "hace 3 minutos",
+                "29 de noviembre de 2026, 19:38 UTC",
+            ),
+            (
+                "fr",
+                "il y a 1 minute",
+                "il y a 3 minutes",
+                "29 novembre 2026 à 19:38 UTC",
+            ),
+            (
+                "de",
+                "vor 1 Minute",
+                "vor 3 Minuten",
+                "29. November 2026 um 19:38 UTC",
+            ),
+            (
+                "pt",
+                "há 1 minuto",
+                "há 3 minutos",
+                "29 de novembro de 2026, 19:38 UTC",
+            ),
+        ] {
+            assert_eq!(readable_text(lang, at, later(60)), one_minute);
+            assert_eq!(readable_text(lang, at, later(180)), minutes);
+            assert_eq!(readable_text(lang, at, old), date);
+        }
     }
 }

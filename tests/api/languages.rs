@@ -28,6 +28,9 @@ const LANGUAGES: &[(&str, &str, &str, &str)] = &[
 #[test]
 fn field_messages_the_error_page_and_the_demo_speak_the_readers_language() {
     let app = spawn_app();
+    // One published comment on the demo article, to see its date in each language.
+    let origin = app.url("");
+    crate::listing_pages::published_thread(&app, origin.trim_end_matches('/'), &app.url("/"), 1);
     for (lang, name_missing, leave_reply, name_label) in LANGUAGES {
         let accept = format!("{lang}-XX,{lang};q=0.9,en;q=0.5");
         // The JSON API's field message.
@@ -82,6 +85,17 @@ fn field_messages_the_error_page_and_the_demo_speak_the_readers_language() {
         assert!(
             demo.contains(&format!("<html lang=\"{lang}\">")) && demo.contains(leave_reply),
             "{lang}"
+        );
+        let just_now = match *lang {
+            "es" => "ahora mismo",
+            "fr" => "à l’instant",
+            "de" => "gerade eben",
+            "pt" => "agora mesmo",
+            _ => "just now",
+        };
+        assert!(
+            demo.contains(just_now),
+            "{lang}: the comment's date: {demo}"
         );
 
         // The widget's catalogue.
