@@ -57,6 +57,8 @@ pub struct PurgeReport {
 pub struct PersonalData {
     pub email: String,
     pub comments: Vec<CommentRecord>,
+    /// Their requests to hear of replies, per site.
+    pub reply_subscriptions: Vec<crate::domain::ReplySubscriptionRecord>,
 }
 
 /// One comment with its moderation history.
@@ -143,7 +145,7 @@ impl Privacy {
     }
 
     /// Everything stored about the person who used `email`: each comment with all its
-    /// fields and its moderation history.
+    /// fields and its moderation history, and their requests to hear of replies.
     ///
     /// # Errors
     /// Not an email address, or a database failure.
@@ -156,9 +158,11 @@ impl Privacy {
                 comments.push(CommentRecord { comment, log });
             }
         }
+        let key = self.guard.secret().email_key(email.as_ref());
         Ok(PersonalData {
             email: email.as_ref().to_owned(),
             comments,
+            reply_subscriptions: self.store.reply_subscriptions_of(key).await?,
         })
     }
 

@@ -881,3 +881,15 @@ pub struct ReplyContext {
     /// The language the subscriber reads.
     pub lang: String,
 }
+
+/// A reader's request to hear of replies, as their personal-data export lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReplySubscriptionRecord {
+    /// The site's origin.
+    pub site: String,
+    pub created_at: Timestamp,
+    /// `None` until they followed the confirmation link.
+    pub confirmed_at: Option<Timestamp>,
+    /// How many of their comments it watches for replies.
+    pub watched_comments: u64,
+}

@@ -506,6 +506,17 @@ impl Store {
         dispatch!(self.comments_of(email))
     }
 
+    /// Every reply subscription of the address with this keyed hash, oldest first.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn reply_subscriptions_of(
+        &self,
+        email_key: String,
+    ) -> Result<Vec<crate::domain::ReplySubscriptionRecord>, StoreError> {
+        dispatch!(self.reply_subscriptions_of(email_key))
+    }
+
     /// Makes what units of work overwrote unreadable on disk too (an erasure's old text):
     /// SQLite folds its WAL into the database file and truncates it; PostgreSQL's own
     /// maintenance does this for its files.

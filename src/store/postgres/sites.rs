@@ -351,6 +351,31 @@ impl Postgres {
         let client = self.client().await?;
         comments_of(&client, &email).await
     }
+
+    pub async fn reply_subscriptions_of(
+        &self,
+        email_key: String,
+    ) -> Result<Vec<crate::domain::ReplySubscriptionRecord>, DbError> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT s.origin, r.created_at, r.confirmed_at,
+                        (SELECT COUNT(*) FROM reply_watches w WHERE w.subscription_id = r.id)
+                 FROM reply_subscriptions r JOIN sites s ON s.id = r.site_id
+                 WHERE r.email_key = $1 ORDER BY r.id",
+                &[&email_key],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|row| crate::domain::ReplySubscriptionRecord {
+                site: row.get(0),
+                created_at: crate::domain::Timestamp(row.get(1)),
+                confirmed_at: row.get::<_, Option<i64>>(2).map(crate::domain::Timestamp),
+                watched_comments: u64::try_from(row.get::<_, i64>(3)).unwrap_or(0),
+            })
+            .collect())
+    }
 }
 
 async fn comments_of(

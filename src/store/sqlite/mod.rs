@@ -167,6 +167,14 @@ impl Sqlite {
         self.read(move |c| privacy::comments_of(c, &email)).await
     }
 
+    pub async fn reply_subscriptions_of(
+        &self,
+        email_key: String,
+    ) -> Result<Vec<crate::domain::ReplySubscriptionRecord>, DbError> {
+        self.read(move |c| replies::subscriptions_of(c, &email_key))
+            .await
+    }
+
     pub async fn key_state(&self, origin: String) -> Result<Option<(SiteId, i64)>, DbError> {
         self.read(move |c| sites::key_state(c, &origin)).await
     }

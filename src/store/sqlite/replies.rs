@@ -4,7 +4,9 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::DbError;
-use crate::domain::{CommentId, ReplyContext, ReplySubscription, SiteId};
+use crate::domain::{
+    CommentId, ReplyContext, ReplySubscription, ReplySubscriptionRecord, SiteId, Timestamp,
+};
 
 /// The subscription of this keyed email hash on `site`.
 ///
@@ -160,4 +162,29 @@ pub fn context(conn: &Connection, id: CommentId) -> Result<Option<ReplyContext>,
             })
         })
         .optional()?)
+}
+
+/// Every subscription of this keyed email hash, oldest first.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn subscriptions_of(
+    conn: &Connection,
+    email_key: &str,
+) -> Result<Vec<ReplySubscriptionRecord>, DbError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT s.origin, r.created_at, r.confirmed_at,
+                (SELECT COUNT(*) FROM reply_watches w WHERE w.subscription_id = r.id)
+         FROM reply_subscriptions r JOIN sites s ON s.id = r.site_id
+         WHERE r.email_key = ?1 ORDER BY r.id",
+    )?;
+    let rows = stmt.query_map(params![email_key], |row| {
+        Ok(ReplySubscriptionRecord {
+            site: row.get(0)?,
+            created_at: Timestamp(row.get(1)?),
+            confirmed_at: row.get::<_, Option<i64>>(2)?.map(Timestamp),
+            watched_comments: u64::try_from(row.get::<_, i64>(3)?).unwrap_or(0),
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
