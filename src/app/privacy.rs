@@ -88,8 +88,9 @@ impl Privacy {
     }
 
     /// Clears addresses, user agents and referrers older than the retention period,
-    /// rewrites any whole address left from before hashing, and forgets expired claims and
-    /// idle limit buckets (which hold only keyed hashes). One step of the hourly task;
+    /// rewrites any whole address left from before hashing, and forgets expired claims,
+    /// idle limit buckets and reply subscriptions left unconfirmed past their link (all
+    /// of which hold only keyed hashes). One step of the hourly task;
     /// `replyguard privacy purge` runs it by hand.
     ///
     /// # Errors
@@ -115,9 +116,15 @@ impl Privacy {
         }
         let now = now_millis();
         let idle = now - 3_600_000;
+        // A request to hear of replies nobody confirmed in time is only a keyed hash, but
+        // it is kept for nothing: its link has expired.
+        let unconfirmed = now - super::replies::CONFIRM_WITHIN_MS;
         report.forgotten = self
             .store
-            .write(move |tx| tx.forget_expired(now, idle))
+            .write(move |tx| {
+                Ok(tx.forget_expired(now, idle)?
+                    + tx.forget_unconfirmed_reply_subscriptions(unconfirmed)?)
+            })
             .await?;
         Ok(report)
     }

@@ -211,6 +211,9 @@ pub trait Tx {
     fn forget_reply_subscriptions(&mut self, email_key: &str) -> TxResult<()>;
     /// Watches comment `id` for replies under subscription `subscription` (again: no change).
     fn watch_replies(&mut self, id: CommentId, subscription: i64) -> TxResult<()>;
+    /// Ends every unconfirmed subscription whose last confirmation went out before
+    /// `sent_before`, with its watches; how many.
+    fn forget_unconfirmed_reply_subscriptions(&mut self, sent_before: i64) -> TxResult<u64>;
     /// Reply `id` and the comment it answers, with that comment's watch; `None` when there is
     /// no such comment or it answers none.
     fn reply_context(&mut self, id: CommentId) -> TxResult<Option<ReplyContext>>;

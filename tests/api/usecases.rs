@@ -333,3 +333,63 @@ fn one_step_on_each_of_two_instances_sharing_a_database_retrains_once() {
         "B's step followed A's new model"
     );
 }
+
+#[test]
+fn a_reply_subscription_left_unconfirmed_past_its_link_is_purged() {
+    let dir = tempfile::tempdir().expect("tmp");
+    // Email configured (to a port nothing listens on: no email is awaited here).
+    let app = App::open(&Components {
+        data_dir: dir.path().to_owned(),
+        base_model: Some(fixture_model().to_owned()),
+        spam_threshold: None,
+        trainer: Some(binary().into()),
+        limits: replyguard::app::limits::SubmissionLimits {
+            enabled: false,
+            ..Default::default()
+        },
+        bots: replyguard::app::guard::BotPolicy::default(),
+        secret: None,
+        database_url: crate::helpers::database_url_for(dir.path()),
+        retention: replyguard::app::privacy::DEFAULT_RETENTION,
+        db_timeout: Duration::from_secs(5),
+        akismet_discard: 0.995,
+        notify: replyguard::app::notify::NotifySettings {
+            smtp_url: Some("smtp://127.0.0.1:9".into()),
+            smtp_from: Some("comments@news.example".into()),
+            ..Default::default()
+        },
+        campaigns: true,
+    })
+    .expect("open");
+    block_on(async {
+        app.sites().add_site(SITE.into(), "News".into()).await?;
+        let asked = |days_ago: i64| SubmissionMeta {
+            created_at: now_millis() - days_ago * 86_400_000,
+            notify_replies: true,
+            ..SubmissionMeta::default()
+        };
+        let subscriptions = || async {
+            Ok::<_, anyhow::Error>(
+                app.privacy()
+                    .export_personal_data("reader@example.com")
+                    .await?
+                    .reply_subscriptions,
+            )
+        };
+        // Asked three days ago and never confirmed: the link died after 48 hours.
+        app.submissions()
+            .submit(comment(ARTICLE, "Tell me, please.", None), asked(3))
+            .await?;
+        assert_eq!(subscriptions().await?.len(), 1);
+        app.privacy().purge_personal_data().await?;
+        assert!(subscriptions().await?.is_empty());
+        // Asked just now: kept.
+        app.submissions()
+            .submit(comment(ARTICLE, "Tell me again.", None), asked(0))
+            .await?;
+        app.privacy().purge_personal_data().await?;
+        assert_eq!(subscriptions().await?.len(), 1);
+        Ok(())
+    })
+    .expect("use cases");
+}

@@ -760,6 +760,20 @@ impl Tx for PgTx<'_> {
         Ok(())
     }
 
+    fn forget_unconfirmed_reply_subscriptions(&mut self, sent_before: i64) -> TxResult<u64> {
+        self.exec(
+            "DELETE FROM reply_watches WHERE subscription_id IN
+                 (SELECT id FROM reply_subscriptions
+                  WHERE confirmed_at IS NULL AND confirmation_sent_at < $1)",
+            &[&sent_before],
+        )?;
+        self.exec(
+            "DELETE FROM reply_subscriptions
+             WHERE confirmed_at IS NULL AND confirmation_sent_at < $1",
+            &[&sent_before],
+        )
+    }
+
     fn watch_replies(&mut self, id: CommentId, subscription: i64) -> TxResult<()> {
         self.exec(
             "INSERT INTO reply_watches (comment_id, subscription_id) VALUES ($1, $2)

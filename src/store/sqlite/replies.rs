@@ -111,6 +111,26 @@ pub fn forget(conn: &Connection, email_key: &str) -> Result<(), DbError> {
     Ok(())
 }
 
+/// Ends unconfirmed subscriptions whose last confirmation went out before `sent_before`,
+/// with their watches; how many.
+///
+/// # Errors
+/// The SQL error, if any.
+pub fn forget_unconfirmed(conn: &Connection, sent_before: i64) -> Result<u64, DbError> {
+    let stale = "SELECT id FROM reply_subscriptions
+                 WHERE confirmed_at IS NULL AND confirmation_sent_at < ?1";
+    conn.prepare_cached(&format!(
+        "DELETE FROM reply_watches WHERE subscription_id IN ({stale})"
+    ))?
+    .execute(params![sent_before])?;
+    let n = conn
+        .prepare_cached(&format!(
+            "DELETE FROM reply_subscriptions WHERE id IN ({stale})"
+        ))?
+        .execute(params![sent_before])?;
+    Ok(n as u64)
+}
+
 /// Watches a comment for replies.
 ///
 /// # Errors

@@ -281,6 +281,10 @@ impl Tx for SqliteTx<'_> {
         replies::forget(self.0, email_key)
     }
 
+    fn forget_unconfirmed_reply_subscriptions(&mut self, sent_before: i64) -> TxResult<u64> {
+        replies::forget_unconfirmed(self.0, sent_before)
+    }
+
     fn watch_replies(&mut self, id: CommentId, subscription: i64) -> TxResult<()> {
         replies::watch(self.0, id, subscription)
     }
