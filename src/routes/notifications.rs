@@ -40,32 +40,66 @@ fn refused(lang: &str, e: &LinkError) -> HttpResponse {
     html_response(status, page(lang, "page-link-title", lead, None))
 }
 
+/// What a link of each kind shows: the page's title, what the button does, its label,
+/// what the page says once done, and the path it posts to.
+struct LinkPage {
+    kind: LinkKind,
+    path: &'static str,
+    title: &'static str,
+    lead: &'static str,
+    button: &'static str,
+    done: &'static str,
+}
+
+const CONFIRM: LinkPage = LinkPage {
+    kind: LinkKind::Confirm,
+    path: "/notifications/confirm",
+    title: "page-confirm-title",
+    lead: "page-confirm-lead",
+    button: "page-confirm-button",
+    done: "page-confirmed",
+};
+
+const UNSUBSCRIBE: LinkPage = LinkPage {
+    kind: LinkKind::Unsubscribe,
+    path: "/notifications/unsubscribe",
+    title: "page-unsubscribe-title",
+    lead: "page-unsubscribe-lead",
+    button: "page-unsubscribe-button",
+    done: "page-unsubscribed",
+};
+
+/// A GET: the link checked, then what pressing the button does, and the button.
+fn button_page(req: &HttpRequest, state: &AppState, token: &str, link: &LinkPage) -> HttpResponse {
+    let lang = lang_of(req);
+    let now = crate::domain::now_millis();
+    if let Err(e) = state.app.replies().check(link.kind, token, now) {
+        return refused(lang, &e);
+    }
+    let action = format!("{}?token={}", link.path, token.trim());
+    let button = crate::i18n::text(lang, link.button, &[]);
+    html_response(
+        StatusCode::OK,
+        page(lang, link.title, link.lead, Some((&action, &button))),
+    )
+}
+
+/// A POST's answer: done, or why not.
+fn done_page(req: &HttpRequest, result: Result<(), LinkError>, link: &LinkPage) -> HttpResponse {
+    let lang = lang_of(req);
+    match result {
+        Ok(()) => html_response(StatusCode::OK, page(lang, link.title, link.done, None)),
+        Err(e) => refused(lang, &e),
+    }
+}
+
 /// `GET /notifications/confirm?token=…`: what confirming does, and the button.
 pub async fn confirm_page(
     req: HttpRequest,
     query: web::Query<LinkQuery>,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let lang = lang_of(&req);
-    let now = crate::domain::now_millis();
-    if let Err(e) = state
-        .app
-        .replies()
-        .check(LinkKind::Confirm, &query.token, now)
-    {
-        return refused(lang, &e);
-    }
-    let action = format!("/notifications/confirm?token={}", query.token.trim());
-    let button = crate::i18n::text(lang, "page-confirm-button", &[]);
-    html_response(
-        StatusCode::OK,
-        page(
-            lang,
-            "page-confirm-title",
-            "page-confirm-lead",
-            Some((&action, &button)),
-        ),
-    )
+    button_page(&req, &state, &query.token, &CONFIRM)
 }
 
 /// `POST /notifications/confirm?token=…`: confirms.
@@ -74,14 +108,8 @@ pub async fn confirm(
     query: web::Query<LinkQuery>,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let lang = lang_of(&req);
-    match state.app.replies().confirm(&query.token).await {
-        Ok(()) => html_response(
-            StatusCode::OK,
-            page(lang, "page-confirm-title", "page-confirmed", None),
-        ),
-        Err(e) => refused(lang, &e),
-    }
+    let result = state.app.replies().confirm(&query.token).await;
+    done_page(&req, result, &CONFIRM)
 }
 
 /// `GET /notifications/unsubscribe?token=…`: what unsubscribing does, and the button.
@@ -90,26 +118,7 @@ pub async fn unsubscribe_page(
     query: web::Query<LinkQuery>,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let lang = lang_of(&req);
-    let now = crate::domain::now_millis();
-    if let Err(e) = state
-        .app
-        .replies()
-        .check(LinkKind::Unsubscribe, &query.token, now)
-    {
-        return refused(lang, &e);
-    }
-    let action = format!("/notifications/unsubscribe?token={}", query.token.trim());
-    let button = crate::i18n::text(lang, "page-unsubscribe-button", &[]);
-    html_response(
-        StatusCode::OK,
-        page(
-            lang,
-            "page-unsubscribe-title",
-            "page-unsubscribe-lead",
-            Some((&action, &button)),
-        ),
-    )
+    button_page(&req, &state, &query.token, &UNSUBSCRIBE)
 }
 
 /// `POST /notifications/unsubscribe?token=…`: ends the subscription (the page's button, or
@@ -119,12 +128,6 @@ pub async fn unsubscribe(
     query: web::Query<LinkQuery>,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let lang = lang_of(&req);
-    match state.app.replies().unsubscribe(&query.token).await {
-        Ok(()) => html_response(
-            StatusCode::OK,
-            page(lang, "page-unsubscribe-title", "page-unsubscribed", None),
-        ),
-        Err(e) => refused(lang, &e),
-    }
+    let result = state.app.replies().unsubscribe(&query.token).await;
+    done_page(&req, result, &UNSUBSCRIBE)
 }

@@ -1,5 +1,7 @@
 //! SQL text both backends speak alike: the moderator's view of a comment, search patterns,
-//! comments with reports to judge, and the stored form of a comment's signals.
+//! comments with reports to judge, a reply with the comment it answers, reply
+//! subscriptions, and the stored form of a comment's signals. (`$1` binds the first
+//! parameter in SQLite as in PostgreSQL.)
 
 /// The columns of a [`crate::domain::ModComment`], over `comments c JOIN threads t`.
 pub(crate) const MOD_COLUMNS: &str = "c.id, t.url, c.parent_id, c.author, c.email, c.website, c.body, \
@@ -54,3 +56,23 @@ pub(crate) const OPEN_REPORTS: &str =
               AND l.action IN ('approve', 'dismiss_reports')),
            -9223372036854775808)
      GROUP BY r.comment_id";
+
+/// Reply `$1`, the comment it answers and that comment's watch, as
+/// [`crate::domain::ReplyContext`] reads them: status, author, email, body, article URL,
+/// parent id, parent email, subscription id, confirmation sent, confirmed, language.
+pub(crate) const REPLY_CONTEXT: &str =
+    "SELECT r.status, r.author, r.email, r.body, t.url, p.id, p.email,
+            s.id, s.confirmation_sent_at, s.confirmed_at, s.lang
+     FROM comments r
+     JOIN comments p ON p.id = r.parent_id
+     JOIN threads t ON t.id = r.thread_id
+     LEFT JOIN reply_watches w ON w.comment_id = p.id
+     LEFT JOIN reply_subscriptions s ON s.id = w.subscription_id
+     WHERE r.id = $1";
+
+/// The reply subscriptions of keyed email hash `$1`, oldest first: site origin, created,
+/// confirmed, comments watched.
+pub(crate) const SUBSCRIPTIONS_OF: &str = "SELECT s.origin, r.created_at, r.confirmed_at,
+            (SELECT COUNT(*) FROM reply_watches w WHERE w.subscription_id = r.id)
+     FROM reply_subscriptions r JOIN sites s ON s.id = r.site_id
+     WHERE r.email_key = $1 ORDER BY r.id";

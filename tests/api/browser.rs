@@ -678,16 +678,23 @@ fn the_widget_posts_shows_the_comment_awaiting_moderation_and_then_published() {
     assert_eq!(reply["comments"][0]["parent"], id);
 }
 
-#[test]
-fn the_widget_asks_for_reply_emails_and_the_confirmation_arrives() {
-    let Some(browser) = Browser::start() else {
-        return;
-    };
+/// A service that sends email, to this test's SMTP server: its forms offer the
+/// reply-notification box.
+fn app_sending_email() -> (TestApp, crate::notify::Inbox) {
     let (smtp, mail) = crate::notify::smtp_server();
     let app = crate::helpers::spawn_app_with(&[
         ("REPLYGUARD_SMTP_URL", smtp.as_str()),
         ("REPLYGUARD_SMTP_FROM", "comments@news.example"),
     ]);
+    (app, mail)
+}
+
+#[test]
+fn the_widget_asks_for_reply_emails_and_the_confirmation_arrives() {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    let (app, mail) = app_sending_email();
     browser.goto(&app.url("/demo"));
     browser.wait_for_css(".rg-notify:not([hidden])");
     assert!(page_text(&browser).contains("Notify me of replies by email"));
@@ -1045,11 +1052,7 @@ fn axe_finds_no_wcag_violations_on_the_readers_and_the_moderators_pages() {
         return;
     };
     // With a mail server, so the forms carry the reply-notification box too.
-    let (smtp, mail) = crate::notify::smtp_server();
-    let app = crate::helpers::spawn_app_with(&[
-        ("REPLYGUARD_SMTP_URL", smtp.as_str()),
-        ("REPLYGUARD_SMTP_FROM", "comments@news.example"),
-    ]);
+    let (app, mail) = app_sending_email();
     let origin = app.url("");
     crate::listing_pages::published_thread(&app, origin.trim_end_matches('/'), &app.url("/"), 12);
     app.submit(

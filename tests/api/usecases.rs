@@ -33,7 +33,12 @@ fn open_app() -> (App, TempDir) {
 
 /// An `App` on `dir`, and on the PostgreSQL database at `database_url` if given.
 fn open_on(dir: &TempDir, database_url: Option<String>) -> App {
-    App::open(&Components {
+    App::open(&components(dir, database_url)).expect("open")
+}
+
+/// What the tests open an `App` from: limits off, the fixture model.
+fn components(dir: &TempDir, database_url: Option<String>) -> Components {
+    Components {
         data_dir: dir.path().to_owned(),
         base_model: Some(fixture_model().to_owned()),
         spam_threshold: None,
@@ -50,8 +55,7 @@ fn open_on(dir: &TempDir, database_url: Option<String>) -> App {
         akismet_discard: 0.995,
         notify: Default::default(),
         campaigns: true,
-    })
-    .expect("open")
+    }
 }
 
 fn comment(thread: &str, body: &str, parent: Option<i64>) -> NewComment {
@@ -339,26 +343,12 @@ fn a_reply_subscription_left_unconfirmed_past_its_link_is_purged() {
     let dir = tempfile::tempdir().expect("tmp");
     // Email configured (to a port nothing listens on: no email is awaited here).
     let app = App::open(&Components {
-        data_dir: dir.path().to_owned(),
-        base_model: Some(fixture_model().to_owned()),
-        spam_threshold: None,
-        trainer: Some(binary().into()),
-        limits: replyguard::app::limits::SubmissionLimits {
-            enabled: false,
-            ..Default::default()
-        },
-        bots: replyguard::app::guard::BotPolicy::default(),
-        secret: None,
-        database_url: crate::helpers::database_url_for(dir.path()),
-        retention: replyguard::app::privacy::DEFAULT_RETENTION,
-        db_timeout: Duration::from_secs(5),
-        akismet_discard: 0.995,
         notify: replyguard::app::notify::NotifySettings {
             smtp_url: Some("smtp://127.0.0.1:9".into()),
             smtp_from: Some("comments@news.example".into()),
             ..Default::default()
         },
-        campaigns: true,
+        ..components(&dir, crate::helpers::database_url_for(dir.path()))
     })
     .expect("open");
     block_on(async {

@@ -358,13 +358,7 @@ impl Postgres {
     ) -> Result<Vec<crate::domain::ReplySubscriptionRecord>, DbError> {
         let client = self.client().await?;
         let rows = client
-            .query(
-                "SELECT s.origin, r.created_at, r.confirmed_at,
-                        (SELECT COUNT(*) FROM reply_watches w WHERE w.subscription_id = r.id)
-                 FROM reply_subscriptions r JOIN sites s ON s.id = r.site_id
-                 WHERE r.email_key = $1 ORDER BY r.id",
-                &[&email_key],
-            )
+            .query(crate::store::sql::SUBSCRIPTIONS_OF, &[&email_key])
             .await?;
         Ok(rows
             .iter()

@@ -784,18 +784,7 @@ impl Tx for PgTx<'_> {
     }
 
     fn reply_context(&mut self, id: CommentId) -> TxResult<Option<ReplyContext>> {
-        let Some(row) = self.opt(
-            "SELECT r.status, r.author, r.email, r.body, t.url, p.id, p.email,
-                    s.id, s.confirmation_sent_at, s.confirmed_at, s.lang
-             FROM comments r
-             JOIN comments p ON p.id = r.parent_id
-             JOIN threads t ON t.id = r.thread_id
-             LEFT JOIN reply_watches w ON w.comment_id = p.id
-             LEFT JOIN reply_subscriptions s ON s.id = w.subscription_id
-             WHERE r.id = $1",
-            &[&id.0],
-        )?
-        else {
+        let Some(row) = self.opt(crate::store::sql::REPLY_CONTEXT, &[&id.0])? else {
             return Ok(None);
         };
         let subscription = row.get::<_, Option<i64>>(7).map(|id| ReplySubscription {

@@ -150,16 +150,7 @@ pub fn watch(conn: &Connection, id: CommentId, subscription: i64) -> Result<(), 
 /// The SQL error, if any.
 pub fn context(conn: &Connection, id: CommentId) -> Result<Option<ReplyContext>, DbError> {
     Ok(conn
-        .prepare_cached(
-            "SELECT r.status, r.author, r.email, r.body, t.url, p.id, p.email,
-                    s.id, s.confirmation_sent_at, s.confirmed_at, s.lang
-             FROM comments r
-             JOIN comments p ON p.id = r.parent_id
-             JOIN threads t ON t.id = r.thread_id
-             LEFT JOIN reply_watches w ON w.comment_id = p.id
-             LEFT JOIN reply_subscriptions s ON s.id = w.subscription_id
-             WHERE r.id = ?1",
-        )?
+        .prepare_cached(crate::store::sql::REPLY_CONTEXT)?
         .query_row(params![id.0], |row| {
             let subscription = match row.get::<_, Option<i64>>(7)? {
                 Some(id) => Some(ReplySubscription {
@@ -192,12 +183,7 @@ pub fn subscriptions_of(
     conn: &Connection,
     email_key: &str,
 ) -> Result<Vec<ReplySubscriptionRecord>, DbError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT s.origin, r.created_at, r.confirmed_at,
-                (SELECT COUNT(*) FROM reply_watches w WHERE w.subscription_id = r.id)
-         FROM reply_subscriptions r JOIN sites s ON s.id = r.site_id
-         WHERE r.email_key = ?1 ORDER BY r.id",
-    )?;
+    let mut stmt = conn.prepare_cached(crate::store::sql::SUBSCRIPTIONS_OF)?;
     let rows = stmt.query_map(params![email_key], |row| {
         Ok(ReplySubscriptionRecord {
             site: row.get(0)?,
