@@ -105,9 +105,7 @@ fn refusal_errors(refusal: SubmitRefusal) -> FieldErrors {
         ),
         SubmitRefusal::CommentsClosed => ("thread", "Comments are closed on this article."),
     };
-    let mut errors = FieldErrors::default();
-    errors.add(field, message);
-    errors
+    FieldErrors::one(field, message)
 }
 
 /// A form token to claim as used with the filing, and the filing should it turn out used.

@@ -43,6 +43,13 @@ impl fmt::Display for CommentId {
 pub struct FieldErrors(BTreeMap<&'static str, Vec<String>>);
 
 impl FieldErrors {
+    /// One problem with one field.
+    pub fn one(field: &'static str, message: impl Into<String>) -> Self {
+        let mut errors = Self::default();
+        errors.add(field, message);
+        errors
+    }
+
     /// Records one problem with `field`.
     pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
         self.0.entry(field).or_default().push(message.into());

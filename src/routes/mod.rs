@@ -97,6 +97,11 @@ struct ErrorBody<'a> {
 }
 
 impl ApiError {
+    /// A refusal of one field, saying why.
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        ApiError::Validation(crate::domain::FieldErrors::one(field, message))
+    }
+
     fn code(&self) -> &'static str {
         match self {
             ApiError::Validation(_) => "validation_failed",
@@ -204,11 +209,7 @@ impl From<ActError> for ApiError {
             ActError::NotFound(_) => ApiError::NotFound(e.to_string()),
             ActError::InvalidTransition(t) => ApiError::Conflict(t.to_string()),
             ActError::NoOpenReports(_) => ApiError::Conflict(e.to_string()),
-            ActError::UnknownReason(_) => {
-                let mut errors = crate::domain::FieldErrors::default();
-                errors.add("reason", e.to_string());
-                ApiError::Validation(errors)
-            }
+            ActError::UnknownReason(_) => ApiError::invalid("reason", e.to_string()),
             ActError::Stale { .. } => ApiError::AlreadyDecided(e.to_string()),
             ActError::Unexpected(e) => ApiError::Unexpected(e),
         }

@@ -212,11 +212,8 @@ pub struct ActionJson {
 impl ActionJson {
     /// The `action` member as a decision, or a validation error naming the field.
     fn decision(&self) -> Result<ModAction, ApiError> {
-        ModAction::parse_decision(self.action.as_deref().unwrap_or_default()).map_err(|message| {
-            let mut errors = FieldErrors::default();
-            errors.add("action", message);
-            ApiError::Validation(errors)
-        })
+        ModAction::parse_decision(self.action.as_deref().unwrap_or_default())
+            .map_err(|message| ApiError::invalid("action", message))
     }
 }
 
@@ -254,20 +251,17 @@ pub async fn apply_action(
         (ModAction::Reject, Some("ham")) => Some(Label::Ham),
         (ModAction::Reject, Some("spam")) => Some(Label::Spam),
         _ => {
-            let mut errors = FieldErrors::default();
-            errors.add("label", "label is only for reject, and must be ham or spam");
-            return Err(ApiError::Validation(errors));
+            return Err(ApiError::invalid(
+                "label",
+                "label is only for reject, and must be ham or spam",
+            ));
         }
     };
     let expected = match body.expected_status.as_deref() {
         None => None,
         Some(s) => Some(
             s.parse::<crate::domain::CommentStatus>()
-                .map_err(|message| {
-                    let mut errors = FieldErrors::default();
-                    errors.add("expected_status", message);
-                    ApiError::Validation(errors)
-                })?,
+                .map_err(|message| ApiError::invalid("expected_status", message))?,
         ),
     };
     let reason = body
@@ -317,11 +311,7 @@ pub async fn commenter_action(
         body.action.as_deref().unwrap_or_default(),
         body.reason.as_deref(),
     )
-    .map_err(|(field, message)| {
-        let mut errors = FieldErrors::default();
-        errors.add(field, message);
-        ApiError::Validation(errors)
-    })?;
+    .map_err(|(field, message)| ApiError::invalid(field, message))?;
     let id = CommentId(path.into_inner());
     let outcome = state
         .app

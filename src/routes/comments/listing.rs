@@ -218,11 +218,8 @@ pub async fn list_comments(
     query: web::Query<ThreadQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let thread = ThreadUrl::parse(query.thread.as_deref().unwrap_or_default()).map_err(|m| {
-        let mut errors = FieldErrors::default();
-        errors.add("thread", m);
-        ApiError::Validation(errors)
-    })?;
+    let thread = ThreadUrl::parse(query.thread.as_deref().unwrap_or_default())
+        .map_err(|m| ApiError::invalid("thread", m))?;
     let page = Page::parse(&query).map_err(ApiError::Validation)?;
     let url = thread.as_ref();
     let open = state.app.submissions().article_open(&thread).await?;

@@ -220,11 +220,8 @@ pub async fn form_token(
     query: web::Query<FormTokenQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let thread = ThreadUrl::parse(&query.thread).map_err(|message| {
-        let mut errors = FieldErrors::default();
-        errors.add("thread", message);
-        ApiError::Validation(errors)
-    })?;
+    let thread =
+        ThreadUrl::parse(&query.thread).map_err(|message| ApiError::invalid("thread", message))?;
     let token = state.app.submissions().form_token(&thread)?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
