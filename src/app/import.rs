@@ -19,11 +19,11 @@ use quick_xml::events::Event;
 use serde::Serialize;
 
 use super::secret::Secret;
-use super::submission::{Door, Submissions, spam_reason};
+use super::submission::{Door, Submissions, filed_as_spam};
 use crate::domain::{
     AuthorEmail, AuthorName, AuthorUrl, CommentBody, CommentId, CommentStatus, ImportChunk,
-    ImportedChunk, ImportedComment, Label, LabelSource, LogAction, LogEvent, ModAction, NewComment,
-    SubmissionMeta, ThreadUrl, now_millis,
+    ImportedChunk, ImportedComment, Label, LabelSource, NewComment, SubmissionMeta, ThreadUrl,
+    now_millis,
 };
 use crate::store::{Store, Tx, TxResult};
 
@@ -471,15 +471,7 @@ pub(crate) fn import_chunk(tx: &mut dyn Tx, chunk: &ImportChunk) -> TxResult<Imp
         if imported.status == CommentStatus::Spam && imported.label.is_none() {
             // Left pending by the export and filed as spam by the path: the filter's
             // decision, logged as on any arrival, and undone like one.
-            tx.append_log(&LogEvent {
-                comment: id,
-                moderator: None,
-                action: LogAction::Decided(ModAction::Spam),
-                from: CommentStatus::Pending,
-                to: CommentStatus::Spam,
-                at: imported.created_at,
-                reason: Some(spam_reason(&imported.signals)),
-            })?;
+            tx.append_log(&filed_as_spam(id, imported.created_at, &imported.signals))?;
         }
         if let (Some(key), None) = (&imported.parent_key, parent) {
             done.orphans.push((id, key.clone()));

@@ -237,33 +237,17 @@ impl Moderation {
         action: ModAction,
         reject_label: Option<Label>,
     ) -> Result<Acted, ActError> {
-        self.act_expecting(moderator, id, action, reject_label, None)
+        self.decide(moderator, id, action, reject_label, None, None)
             .await
     }
 
-    /// [`Moderation::act`] on a comment the moderator saw with status `expected`: when
-    /// another moderator (or the service) decided it first, nothing changes and the answer
-    /// names who did.
+    /// [`Moderation::act`] on a comment the moderator saw with status `expected` (when
+    /// another moderator, or the service, decided it first, nothing changes and the answer
+    /// names who did), with a removal reason (reject or spam; one its site keeps) kept in
+    /// the moderation log.
     ///
     /// # Errors
-    /// As [`Moderation::act`], and [`ActError::Stale`].
-    pub async fn act_expecting(
-        &self,
-        moderator: &Moderator,
-        id: CommentId,
-        action: ModAction,
-        reject_label: Option<Label>,
-        expected: Option<CommentStatus>,
-    ) -> Result<Acted, ActError> {
-        self.decide(moderator, id, action, reject_label, expected, None)
-            .await
-    }
-
-    /// [`Moderation::act_expecting`] with a removal reason (reject or spam; one its site
-    /// keeps), kept in the moderation log.
-    ///
-    /// # Errors
-    /// As [`Moderation::act_expecting`].
+    /// As [`Moderation::act`], [`ActError::Stale`] and [`ActError::UnknownReason`].
     pub async fn decide(
         &self,
         moderator: &Moderator,

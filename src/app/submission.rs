@@ -625,15 +625,7 @@ pub(crate) fn file(
         tx.start_campaign(seed)?;
     }
     if spam {
-        tx.append_log(&LogEvent {
-            comment: id,
-            moderator: None,
-            action: LogAction::Decided(ModAction::Spam),
-            from: CommentStatus::Pending,
-            to: CommentStatus::Spam,
-            at: meta.created_at,
-            reason: Some(spam_reason(&filing.signals)),
-        })?;
+        tx.append_log(&filed_as_spam(id, meta.created_at, &filing.signals))?;
     }
     Ok(Ok(Submitted {
         id,
@@ -642,13 +634,23 @@ pub(crate) fn file(
     }))
 }
 
-/// How a comment filed as spam on arrival came there, for the log: a list or a bot signal
+/// The log entry of a comment filed as spam on arrival: the service's decision, from
+/// pending (where "not spam" returns it), with how it came there: a list or a bot signal
 /// when one spoke, else the filter's score.
-pub(crate) fn spam_reason(signals: &[Signal]) -> String {
-    signals
+pub(crate) fn filed_as_spam(id: crate::domain::CommentId, at: i64, signals: &[Signal]) -> LogEvent {
+    let reason = signals
         .iter()
         .find(|s| matches!(s, Signal::Blocked(_)) || s.is_bot())
-        .map_or_else(|| "filter".to_owned(), ToString::to_string)
+        .map_or_else(|| "filter".to_owned(), ToString::to_string);
+    LogEvent {
+        comment: id,
+        moderator: None,
+        action: LogAction::Decided(ModAction::Spam),
+        from: CommentStatus::Pending,
+        to: CommentStatus::Spam,
+        at,
+        reason: Some(reason),
+    }
 }
 
 /// A reader's comment the filter scores at or above this is never published at once,
