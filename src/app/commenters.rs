@@ -77,8 +77,28 @@ impl Moderation {
         &self,
         comment: &ModComment,
     ) -> anyhow::Result<Option<CommenterRecord>> {
-        let key = self.guard.secret().email_key(&comment.email);
-        Ok(self.store.commenter(comment.id, key).await?)
+        Ok(self
+            .commenters_of(std::slice::from_ref(comment))
+            .await?
+            .pop()
+            .flatten())
+    }
+
+    /// The records of the authors of `comments` (a queue page's rows), in order, in one
+    /// read.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn commenters_of(
+        &self,
+        comments: &[ModComment],
+    ) -> anyhow::Result<Vec<Option<CommenterRecord>>> {
+        let secret = self.guard.secret();
+        let authors = comments
+            .iter()
+            .map(|c| (c.id, secret.email_key(&c.email)))
+            .collect();
+        Ok(self.store.commenters(authors).await?)
     }
 
     /// The record of the commenter named `id` (any of their comments' ids) and one page of
@@ -193,9 +213,11 @@ impl Moderation {
         tracing::info!(comment_id = id.0, ?action, "commenter action");
         let record = self
             .store
-            .commenter(id, key)
+            .commenters(vec![(id, key)])
             .await
             .map_err(anyhow::Error::new)?
+            .pop()
+            .flatten()
             .ok_or(ActError::NotFound(id))?;
         Ok(CommenterOutcome { record, changed })
     }

@@ -416,17 +416,17 @@ impl Store {
         dispatch!(self.site_settings())
     }
 
-    /// The author of comment `id`: their record on its site (`email_key` is the keyed hash
-    /// of their email, by which trust and lists know them).
+    /// The authors of comments, each given by the comment's id and the keyed hash of its
+    /// email (by which trust and lists know them): their records on the comments' sites, in
+    /// order, in one read (a queue page asks for 25).
     ///
     /// # Errors
     /// A database failure.
-    pub async fn commenter(
+    pub async fn commenters(
         &self,
-        id: crate::domain::CommentId,
-        email_key: String,
-    ) -> Result<Option<crate::domain::CommenterRecord>, StoreError> {
-        dispatch!(self.commenter(id, email_key))
+        authors: Vec<(crate::domain::CommentId, String)>,
+    ) -> Result<Vec<Option<crate::domain::CommenterRecord>>, StoreError> {
+        dispatch!(self.commenters(authors))
     }
 
     /// One page of the comments by the author of comment `id` on its site, newest first,

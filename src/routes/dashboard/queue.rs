@@ -20,10 +20,7 @@ pub async fn queue(
 ) -> Result<HttpResponse, DashError> {
     let query = query.into_inner();
     let found = state.app.moderation().queue(&query, PER_PAGE).await?;
-    let mut records = Vec::with_capacity(found.rows.len());
-    for row in &found.rows {
-        records.push(state.app.moderation().commenter_of(row).await?);
-    }
+    let records = state.app.moderation().commenters_of(&found.rows).await?;
     let reasons = state.app.sites().removal_reasons().await?;
     let health = state.app.moderation().queue_health(10).await?;
     let view = QueuePage {

@@ -6,14 +6,15 @@ use crate::domain::{CommentId, CommenterRecord, ModComment, Timestamp};
 use crate::store::sql::MOD_COLUMNS;
 
 impl Postgres {
-    pub async fn commenter(
+    /// The record of each comment's author (the comment's id and the keyed hash of its
+    /// email), over one connection and one prepared statement.
+    pub async fn commenters(
         &self,
-        id: CommentId,
-        email_key: String,
-    ) -> Result<Option<CommenterRecord>, DbError> {
+        authors: Vec<(CommentId, String)>,
+    ) -> Result<Vec<Option<CommenterRecord>>, DbError> {
         let client = self.client().await?;
-        let row = client
-            .query_opt(
+        let statement = client
+            .prepare_cached(
                 "WITH me AS (SELECT t.site_id, c.email FROM comments c
                              JOIN threads t ON t.id = c.thread_id WHERE c.id = $1)
                  SELECT MIN(c.id), COUNT(*) FILTER (WHERE c.status = 'approved'),
@@ -29,23 +30,27 @@ impl Postgres {
                  FROM me, comments c JOIN threads t ON t.id = c.thread_id
                  WHERE lower(c.email) = lower(me.email) AND t.site_id = me.site_id
                  GROUP BY me.site_id",
-                &[&id.0, &email_key],
             )
             .await?;
-        Ok(row.map(|row| {
-            let n = |i| u64::try_from(row.get::<_, i64>(i)).unwrap_or(0);
-            CommenterRecord {
-                id: CommentId(row.get(0)),
-                approved: n(1),
-                pending: n(2),
-                spam: n(3),
-                rejected: n(4),
-                first_seen: Timestamp(row.get(5)),
-                trusted: row.get(6),
-                held: row.get(7),
-                banned: row.get(8),
-            }
-        }))
+        let mut records = Vec::with_capacity(authors.len());
+        for (id, email_key) in &authors {
+            let row = client.query_opt(&statement, &[&id.0, email_key]).await?;
+            records.push(row.map(|row| {
+                let n = |i| u64::try_from(row.get::<_, i64>(i)).unwrap_or(0);
+                CommenterRecord {
+                    id: CommentId(row.get(0)),
+                    approved: n(1),
+                    pending: n(2),
+                    spam: n(3),
+                    rejected: n(4),
+                    first_seen: Timestamp(row.get(5)),
+                    trusted: row.get(6),
+                    held: row.get(7),
+                    banned: row.get(8),
+                }
+            }));
+        }
+        Ok(records)
     }
 
     pub async fn commenter_comments(

@@ -206,13 +206,17 @@ impl Sqlite {
         self.read(move |c| sites::reports_of(c, id)).await
     }
 
-    pub async fn commenter(
+    pub async fn commenters(
         &self,
-        id: CommentId,
-        email_key: String,
-    ) -> Result<Option<crate::domain::CommenterRecord>, DbError> {
-        self.read(move |c| commenters::commenter(c, id, &email_key))
-            .await
+        authors: Vec<(CommentId, String)>,
+    ) -> Result<Vec<Option<crate::domain::CommenterRecord>>, DbError> {
+        self.read(move |c| {
+            authors
+                .iter()
+                .map(|(id, email_key)| commenters::commenter(c, *id, email_key))
+                .collect()
+        })
+        .await
     }
 
     pub async fn commenter_comments(
