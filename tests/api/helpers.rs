@@ -555,6 +555,16 @@ impl TestApp {
             .expect("id")
     }
 
+    /// `/metrics` as the service's own address reads it.
+    pub fn metrics(&self) -> String {
+        self.client
+            .get(self.url("/metrics"))
+            .send()
+            .expect("metrics")
+            .text()
+            .expect("text")
+    }
+
     pub fn public_comments(&self, thread: &str) -> Value {
         self.public_comments_at(&self.address, thread)
     }

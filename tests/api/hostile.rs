@@ -254,13 +254,7 @@ fn a_hanging_webhook_holds_a_fixed_number_of_deliveries() {
         threads <= threads_before + 8,
         "threads {threads_before} -> {threads}"
     );
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .expect("metrics")
-        .text()
-        .expect("text");
+    let metrics = app.metrics();
     let dropped: u64 = metrics
         .lines()
         .find_map(|l| l.strip_prefix("replyguard_notifications_dropped_total "))

@@ -66,20 +66,24 @@ fn the_sites_page_and_the_article_view_set_the_policy_a_submission_meets() {
         "{sites}"
     );
     let csrf = csrf_in(&sites);
-    let saved = post_form(
-        &app,
-        &cookie,
-        "/dashboard/sites",
-        &[
-            ("csrf", &csrf),
-            ("origin", SITE),
-            ("moderation", "postmoderate"),
-            ("trust_after", "1"),
-            ("close_after_days", "0"),
-            ("auto_hide_reports", "2"),
-            ("removal_reasons", "spam, rude, off topic"),
-        ],
-    );
+    // The Sites form: postmoderate, two reports hide a comment, these removal reasons.
+    let save_site = |removal_reasons: &str| {
+        post_form(
+            &app,
+            &cookie,
+            "/dashboard/sites",
+            &[
+                ("csrf", &csrf),
+                ("origin", SITE),
+                ("moderation", "postmoderate"),
+                ("trust_after", "1"),
+                ("close_after_days", "0"),
+                ("auto_hide_reports", "2"),
+                ("removal_reasons", removal_reasons),
+            ],
+        )
+    };
+    let saved = save_site("spam, rude, off topic");
     assert!(saved.ends_with("done=saved"), "{saved}");
     let answer: Value = submit(
         &app,
@@ -90,20 +94,7 @@ fn the_sites_page_and_the_article_view_set_the_policy_a_submission_meets() {
     .expect("json");
     assert_eq!(answer["status"], "approved", "{answer}");
     let id = answer["id"].as_i64().expect("id");
-    let invalid = post_form(
-        &app,
-        &cookie,
-        "/dashboard/sites",
-        &[
-            ("csrf", &csrf),
-            ("origin", SITE),
-            ("moderation", "postmoderate"),
-            ("trust_after", "1"),
-            ("close_after_days", "0"),
-            ("auto_hide_reports", "2"),
-            ("removal_reasons", ""),
-        ],
-    );
+    let invalid = save_site("");
     assert!(invalid.ends_with("done=invalid"), "{invalid}");
 
     // The site's own removal reasons: one it keeps is logged, one it does not is refused.

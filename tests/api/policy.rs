@@ -12,6 +12,30 @@ fn post(app: &crate::helpers::TestApp, author: &str, email: &str, body: &str) ->
     response.json().expect("json")
 }
 
+/// A service that takes readers' addresses from `X-Forwarded-For` (so a test can be many
+/// readers) and hides a published comment at its third report.
+fn reporting_app() -> crate::helpers::TestApp {
+    let app = crate::helpers::spawn_app_with(&[("REPLYGUARD_TRUSTED_PROXIES", "127.0.0.1")]);
+    let (ok, _, err) = app.cli(&["site", "set", SITE, "--auto-hide-reports", "3"]);
+    assert!(ok, "{err}");
+    app
+}
+
+/// A reader at address `from` reports comment `id`.
+fn report(
+    app: &crate::helpers::TestApp,
+    id: i64,
+    from: &str,
+    body: &Value,
+) -> reqwest::blocking::Response {
+    app.client
+        .post(app.url(&format!("/api/v1/comments/{id}/report")))
+        .header("x-forwarded-for", from)
+        .json(body)
+        .send()
+        .expect("report")
+}
+
 fn listed(app: &crate::helpers::TestApp, id: i64) -> bool {
     app.public_comments(ARTICLE)
         .to_string()
@@ -102,13 +126,7 @@ fn postmoderate_publishes_at_once_and_premoderate_an_article_overrides_it() {
     );
     assert_eq!(published["status"], "approved");
     assert!(listed(&app, published["id"].as_i64().expect("id")));
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .expect("metrics")
-        .text()
-        .expect("text");
+    let metrics = app.metrics();
     assert!(
         metrics.contains("replyguard_submissions_total{outcome=\"approved\"} 1\n"),
         "published submissions are counted as such: {metrics}"
@@ -284,9 +302,7 @@ fn export_decisions_lists_a_removal_with_its_reason() {
 
 #[test]
 fn three_reports_take_a_published_comment_back_and_a_reader_counts_once() {
-    let app = crate::helpers::spawn_app_with(&[("REPLYGUARD_TRUSTED_PROXIES", "127.0.0.1")]);
-    let (ok, _, err) = app.cli(&["site", "set", SITE, "--auto-hide-reports", "3"]);
-    assert!(ok, "{err}");
+    let app = reporting_app();
     let id = post(
         &app,
         "Gil",
@@ -295,14 +311,7 @@ fn three_reports_take_a_published_comment_back_and_a_reader_counts_once() {
     )["id"]
         .as_i64()
         .expect("id");
-    let report = |from: &str, body: Value| {
-        app.client
-            .post(app.url(&format!("/api/v1/comments/{id}/report")))
-            .header("x-forwarded-for", from)
-            .json(&body)
-            .send()
-            .expect("report")
-    };
+    let report = |from: &str, body: Value| report(&app, id, from, &body);
     // Only a published comment can be reported.
     assert_eq!(
         report("203.0.113.1", json!({"reason": "abuse"}))
@@ -386,9 +395,7 @@ fn three_reports_take_a_published_comment_back_and_a_reader_counts_once() {
 /// wait is in `/metrics`.
 #[test]
 fn reported_comments_are_listed_most_reported_first_and_dismissed_as_a_decision() {
-    let app = crate::helpers::spawn_app_with(&[("REPLYGUARD_TRUSTED_PROXIES", "127.0.0.1")]);
-    let (ok, _, err) = app.cli(&["site", "set", SITE, "--auto-hide-reports", "3"]);
-    assert!(ok, "{err}");
+    let app = reporting_app();
     let id = post(
         &app,
         "Hal",
@@ -403,14 +410,7 @@ fn reported_comments_are_listed_most_reported_first_and_dismissed_as_a_decision(
     app.approve(id);
     app.approve(quiet);
     let report = |comment: i64, from: &str, body: Value| {
-        app.client
-            .post(app.url(&format!("/api/v1/comments/{comment}/report")))
-            .header("x-forwarded-for", from)
-            .json(&body)
-            .send()
-            .expect("report")
-            .status()
-            .as_u16()
+        report(&app, comment, from, &body).status().as_u16()
     };
     let first = "0123456789abcdef0123456789abcdef";
     assert_eq!(
@@ -531,13 +531,7 @@ fn reported_comments_are_listed_most_reported_first_and_dismissed_as_a_decision(
     assert!(listed(&app, id));
     assert!(tab().contains("Councillors never read the plan."));
 
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .expect("metrics")
-        .text()
-        .expect("text");
+    let metrics = app.metrics();
     let count = metrics
         .lines()
         .find_map(|l| l.strip_prefix("replyguard_time_to_first_decision_seconds_count "))
