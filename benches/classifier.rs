@@ -37,6 +37,17 @@ fn bench_scoring(bencher: divan::Bencher, classifier: &Classifier, texts: &[Stri
         });
 }
 
+/// Scoring with the reasons the service stores with each comment.
+fn bench_explaining(bencher: divan::Bencher, classifier: &Classifier, texts: &[String]) {
+    bencher
+        .counter(ItemsCount::new(texts.len()))
+        .bench_local(|| {
+            for text in texts {
+                black_box(classifier.score_and_explain(&Document::text(black_box(text)), 4, 2));
+            }
+        });
+}
+
 #[divan::bench(sample_count = 20)]
 fn score_comment(bencher: divan::Bencher) {
     let classifier = Classifier::shipped().expect("shipped model");
@@ -61,14 +72,7 @@ fn score_comment_folded(bencher: divan::Bencher) {
 #[divan::bench(sample_count = 20)]
 fn score_and_explain_comment(bencher: divan::Bencher) {
     let classifier = Classifier::shipped().expect("shipped model");
-    let texts = common::texts();
-    bencher
-        .counter(ItemsCount::new(texts.len()))
-        .bench_local(|| {
-            for text in &texts {
-                black_box(classifier.score_and_explain(&Document::text(black_box(text)), 4, 2));
-            }
-        });
+    bench_explaining(bencher, &classifier, &common::texts());
 }
 
 #[divan::bench(sample_count = 5)]
@@ -130,14 +134,7 @@ fn score_comment_site_layer(bencher: divan::Bencher) {
 #[divan::bench(sample_count = 20)]
 fn score_and_explain_comment_site_layer(bencher: divan::Bencher) {
     let classifier = with_site_layer(1_000);
-    let texts = common::texts();
-    bencher
-        .counter(ItemsCount::new(texts.len()))
-        .bench_local(|| {
-            for text in &texts {
-                black_box(classifier.score_and_explain(&Document::text(black_box(text)), 4, 2));
-            }
-        });
+    bench_explaining(bencher, &classifier, &common::texts());
 }
 
 /// Learning one site's layer from 10,000 labels (retraining a site), and the layer's size
