@@ -931,13 +931,12 @@ fn an_open_queue_marks_a_row_another_moderator_decided() {
         std::thread::sleep(Duration::from_millis(50));
     }
     std::thread::sleep(Duration::from_millis(300));
-    let decided = app
-        .client
-        .post(app.url(&format!("/api/v1/moderation/comments/{id}")))
-        .basic_auth("chief", Some("another long password"))
-        .json(&json!({"action": "approve", "expected_status": "pending"}))
-        .send()
-        .expect("decide");
+    let decided = app.decide_as(
+        "chief",
+        "another long password",
+        id,
+        &json!({"action": "approve", "expected_status": "pending"}),
+    );
     assert_eq!(decided.status().as_u16(), 200);
     browser.wait_for_text("Decided by chief: approved.");
     let disabled = browser.script(&format!(

@@ -600,10 +600,17 @@ impl TestApp {
     }
 
     pub fn act(&self, id: i64, action: &str) -> Response {
+        self.decide_as(MODERATOR, PASSWORD, id, &json!({ "action": action }))
+    }
+
+    /// A decision on comment `id` through the moderation API, by the moderator `name`:
+    /// `body` is `{"action", …}` with what else the decision carries (`reason`,
+    /// `expected_status`).
+    pub fn decide_as(&self, name: &str, password: &str, id: i64, body: &Value) -> Response {
         self.client
             .post(self.url(&format!("/api/v1/moderation/comments/{id}")))
-            .basic_auth(MODERATOR, Some(PASSWORD))
-            .json(&json!({ "action": action }))
+            .basic_auth(name, Some(password))
+            .json(body)
             .send()
             .expect("moderation POST")
     }

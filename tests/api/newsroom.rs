@@ -99,12 +99,12 @@ fn the_sites_page_and_the_article_view_set_the_policy_a_submission_meets() {
 
     // The site's own removal reasons: one it keeps is logged, one it does not is refused.
     let decide = |reason: &str| {
-        app.client
-            .post(app.url(&format!("/api/v1/moderation/comments/{id}")))
-            .basic_auth(MODERATOR, Some(PASSWORD))
-            .json(&json!({"action": "reject", "reason": reason}))
-            .send()
-            .expect("decide")
+        app.decide_as(
+            MODERATOR,
+            PASSWORD,
+            id,
+            &json!({"action": "reject", "reason": reason}),
+        )
     };
     let refused = decide("abuse");
     assert_eq!(refused.status().as_u16(), 422);
@@ -218,13 +218,12 @@ fn a_decision_reaches_the_other_dashboards_and_the_queue_shows_its_health() {
             .unwrap()
             .starts_with("text/event-stream")
     );
-    let decided = app
-        .client
-        .post(app.url(&format!("/api/v1/moderation/comments/{first}")))
-        .basic_auth("chief", Some("another long password"))
-        .json(&json!({"action": "approve", "expected_status": "pending"}))
-        .send()
-        .expect("decide");
+    let decided = app.decide_as(
+        "chief",
+        "another long password",
+        first,
+        &json!({"action": "approve", "expected_status": "pending"}),
+    );
     assert_eq!(decided.status().as_u16(), 200);
     let mut lines = BufReader::new(listener).lines();
     let data = loop {

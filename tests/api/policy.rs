@@ -190,12 +190,12 @@ fn two_moderators_deciding_at_once_get_one_200_and_one_409_naming_the_other() {
             .as_i64()
             .expect("id");
         let decide = |name: &str, password: &str, action: &str| {
-            app.client
-                .post(app.url(&format!("/api/v1/moderation/comments/{id}")))
-                .basic_auth(name, Some(password))
-                .json(&json!({"action": action, "expected_status": "pending"}))
-                .send()
-                .expect("decide")
+            app.decide_as(
+                name,
+                password,
+                id,
+                &json!({"action": action, "expected_status": "pending"}),
+            )
         };
         let (a, b) = std::thread::scope(|s| {
             let a = s.spawn(|| {
@@ -243,21 +243,17 @@ fn export_decisions_lists_a_removal_with_its_reason() {
     let id = post(&app, "Finn", "finn@mail.example", "You are all idiots.")["id"]
         .as_i64()
         .expect("id");
-    let wrong = app
-        .client
-        .post(app.url(&format!("/api/v1/moderation/comments/{id}")))
-        .basic_auth(crate::helpers::MODERATOR, Some(crate::helpers::PASSWORD))
-        .json(&json!({"action": "reject", "reason": "rudeness"}))
-        .send()
-        .expect("decide");
+    let reject = |reason: &str| {
+        app.decide_as(
+            MODERATOR,
+            PASSWORD,
+            id,
+            &json!({"action": "reject", "reason": reason}),
+        )
+    };
+    let wrong = reject("rudeness");
     assert_eq!(wrong.status().as_u16(), 422, "an unknown reason is refused");
-    let removed = app
-        .client
-        .post(app.url(&format!("/api/v1/moderation/comments/{id}")))
-        .basic_auth(crate::helpers::MODERATOR, Some(crate::helpers::PASSWORD))
-        .json(&json!({"action": "reject", "reason": "abuse"}))
-        .send()
-        .expect("decide");
+    let removed = reject("abuse");
     assert_eq!(removed.status().as_u16(), 200);
     let spam = post(
         &app,
