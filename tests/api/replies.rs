@@ -263,6 +263,14 @@ fn the_box_is_offered_only_with_smtp_and_erasure_ends_the_subscription() {
         "No mail server here.",
         "en",
     );
+    let (ok, out, err) = quiet.cli(&["privacy", "export", "eve@mail.example"]);
+    assert!(ok, "{err}");
+    let export: Value = serde_json::from_str(&out).expect("export JSON");
+    assert_eq!(
+        export["reply_subscriptions"],
+        json!([]),
+        "nothing recorded: {export}"
+    );
     let wrong = quiet.post_comment_json(&json!({
         "thread": ARTICLE, "author": "Eve", "email": "eve@mail.example",
         "body": "Typed wrong.", "notify_replies": "yes",
