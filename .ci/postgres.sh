@@ -11,15 +11,22 @@ start_postgres() {
   fi
   PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
   PGDIR=$(mktemp -d)
-  # A free port: nothing answers on it.
-  while :; do
-    PGPORT=$((20000 + RANDOM % 40000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$PGPORT") 2>/dev/null || break
-  done
   if [ "$(id -u)" = 0 ]; then chown postgres "$PGDIR"; fi
   _as_pg "$PGBIN/initdb" -D "$PGDIR/db" -A trust -U postgres >/dev/null
-  _as_pg "$PGBIN/pg_ctl" -D "$PGDIR/db" -l "$PGDIR/log" -w \
-    -o "-p $PGPORT -k $PGDIR -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
+  # A free port below the kernel's range for outgoing connections (a test's 2,000 sockets
+  # can take any port in that range between the check and the bind), nothing answering on
+  # it; another one if the server still cannot bind it.
+  local low tries=0
+  low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+  while :; do
+    PGPORT=$((20000 + RANDOM % (low - 20000)))
+    (exec 3<>"/dev/tcp/127.0.0.1/$PGPORT") 2>/dev/null && continue
+    _as_pg "$PGBIN/pg_ctl" -D "$PGDIR/db" -l "$PGDIR/log" -w \
+      -o "-p $PGPORT -k $PGDIR -c listen_addresses=127.0.0.1 -c max_connections=200" start \
+      >/dev/null && break
+    tries=$((tries + 1))
+    if [ "$tries" -ge 5 ]; then echo "PostgreSQL did not start; see $PGDIR/log" >&2; return 1; fi
+  done
   PGURL="postgres://postgres@127.0.0.1:$PGPORT"
 }
 
